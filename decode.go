@@ -1,0 +1,339 @@
+package secops
+
+import (
+	"encoding"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/secopsdesign/secops/finding"
+)
+
+// decoder fills Go values from a YAML node tree, recording a finding with
+// a position for every key the format does not have and every value of the
+// wrong type, and going on after each.
+type decoder struct {
+	src       *source
+	findings  finding.List
+	anchors   map[string]ast.Node
+	budget    int  // node visits left; aliases cannot expand without bound
+	exhausted bool // the budget ran out
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+func valueOf(v any) reflect.Value { return reflect.ValueOf(v).Elem() }
+
+func zero(v any) {
+	rv := valueOf(v)
+	rv.Set(reflect.Zero(rv.Type()))
+}
+
+func (d *decoder) add(code finding.Code, p *finding.Path, n ast.Node, format string, args ...any) {
+	f := finding.New(code, p, format, args...)
+	f.File = d.src.name
+	if n != nil {
+		if tk := n.GetToken(); tk != nil {
+			f.Line, f.Column = tk.Position.Line, tk.Position.Column
+		}
+	}
+	d.findings = append(d.findings, f)
+}
+
+func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int) {
+	if d.exhausted {
+		return
+	}
+	if d.budget--; d.budget < 0 {
+		d.exhausted = true
+		d.findings = finding.List{}
+		d.add(finding.Syntax, nil, n, "aliases expand to more than %d values; refusing to expand them", len(d.src.data)+100000)
+		return
+	}
+	if depth > MaxDepth {
+		d.add(finding.Syntax, p, n, "nesting deeper than %d levels", MaxDepth)
+		return
+	}
+	switch t := n.(type) {
+	case *ast.AnchorNode:
+		if name := nodeName(t.Name); name != "" {
+			d.anchors[name] = t.Value
+		}
+		d.decode(t.Value, v, p, depth)
+		return
+	case *ast.AliasNode:
+		target, ok := d.anchors[nodeName(t.Value)]
+		if !ok {
+			d.add(finding.Syntax, p, n, "alias *%s names no anchor defined before it", nodeName(t.Value))
+			return
+		}
+		d.decode(target, v, p, depth+1)
+		return
+	case *ast.TagNode:
+		d.decode(t.Value, v, p, depth)
+		return
+	case *ast.NullNode:
+		v.Set(reflect.Zero(v.Type()))
+		return
+	case *ast.CommentNode, *ast.CommentGroupNode:
+		return
+	}
+
+	if reflect.PointerTo(v.Type()).Implements(textUnmarshaler) {
+		s, ok := scalarString(n)
+		if !ok {
+			d.add(finding.InvalidValue, p, n, "want a string, got %s", describeNode(n))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			d.add(finding.InvalidValue, p, n, "%v", err)
+		}
+		return
+	}
+
+	switch v.Kind() {
+	case reflect.String:
+		s, ok := n.(*ast.StringNode)
+		if ok {
+			v.SetString(s.Value)
+			return
+		}
+		if l, ok := n.(*ast.LiteralNode); ok {
+			v.SetString(l.Value.Value)
+			return
+		}
+		hint := ""
+		if _, ok := scalarString(n); ok {
+			hint = fmt.Sprintf(" (quote it: \"%s\")", n.GetToken().Value)
+		}
+		d.add(finding.InvalidValue, p, n, "want a string, got %s%s", describeNode(n), hint)
+	case reflect.Bool:
+		b, ok := n.(*ast.BoolNode)
+		if !ok {
+			d.add(finding.InvalidValue, p, n, "want true or false, got %s", describeNode(n))
+			return
+		}
+		v.SetBool(b.Value)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		i, ok := n.(*ast.IntegerNode)
+		if !ok {
+			d.add(finding.InvalidValue, p, n, "want an integer, got %s", describeNode(n))
+			return
+		}
+		switch x := i.Value.(type) {
+		case int64:
+			v.SetInt(x)
+		case uint64:
+			if x > math.MaxInt64 {
+				d.add(finding.InvalidValue, p, n, "integer %d is too large", x)
+				return
+			}
+			v.SetInt(int64(x))
+		}
+	case reflect.Pointer:
+		e := reflect.New(v.Type().Elem())
+		d.decode(n, e.Elem(), p, depth)
+		v.Set(e)
+	case reflect.Slice:
+		seq, ok := n.(*ast.SequenceNode)
+		if !ok {
+			d.add(finding.InvalidValue, p, n, "want a list, got %s", describeNode(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
+		for i, e := range seq.Values {
+			d.decode(e, s.Index(i), p.Index(i), depth+1)
+		}
+		v.Set(s)
+	case reflect.Struct:
+		d.decodeStruct(n, v, p, depth)
+	case reflect.Map:
+		d.decodeMap(n, v, p, depth)
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(d.generic(n, p, depth)))
+	default:
+		d.add(finding.InvalidValue, p, n, "cannot decode into %s", v.Type())
+	}
+}
+
+func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		return m.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{m}, true
+	}
+	return nil, false
+}
+
+func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, p *finding.Path, depth int) {
+	values, ok := mappingValues(n)
+	if !ok {
+		d.add(finding.InvalidValue, p, n, "want a mapping, got %s", describeNode(n))
+		return
+	}
+	info := structInfo(v.Type())
+	for _, mv := range values {
+		if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
+			d.decode(mv.Value, v, p, depth)
+			continue
+		}
+		key := keyString(mv.Key)
+		i, ok := info.index[key]
+		if !ok {
+			msg := fmt.Sprintf("unknown field %q", key)
+			if s := finding.Suggest(key, info.names); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			d.add(finding.UnknownField, p.Child(key), mv.Key, "%s", msg)
+			continue
+		}
+		d.decode(mv.Value, v.Field(i), p.Child(key), depth+1)
+	}
+}
+
+func (d *decoder) decodeMap(n ast.Node, v reflect.Value, p *finding.Path, depth int) {
+	values, ok := mappingValues(n)
+	if !ok {
+		d.add(finding.InvalidValue, p, n, "want a mapping, got %s", describeNode(n))
+		return
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		d.add(finding.InvalidValue, p, n, "cannot decode into %s", v.Type())
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(values))
+	for _, mv := range values {
+		key := keyString(mv.Key)
+		e := reflect.New(v.Type().Elem()).Elem()
+		d.decode(mv.Value, e, p.Child(key), depth+1)
+		m.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), e)
+	}
+	v.Set(m)
+}
+
+// generic converts a node as encoding/json would into an any: maps,
+// lists, strings, bools, int64 or float64, nil.
+func (d *decoder) generic(n ast.Node, p *finding.Path, depth int) any {
+	switch t := n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		m := map[string]any{}
+		d.decodeMap(n, reflect.ValueOf(&m).Elem(), p, depth)
+		return m
+	case *ast.SequenceNode:
+		l := make([]any, len(t.Values))
+		for i, e := range t.Values {
+			var x any
+			d.decode(e, reflect.ValueOf(&x).Elem(), p.Index(i), depth+1)
+			l[i] = x
+		}
+		return l
+	case *ast.StringNode:
+		return t.Value
+	case *ast.LiteralNode:
+		return t.Value.Value
+	case *ast.BoolNode:
+		return t.Value
+	case *ast.IntegerNode:
+		switch x := t.Value.(type) {
+		case uint64:
+			if x <= math.MaxInt64 {
+				return int64(x)
+			}
+			return float64(x)
+		}
+		return t.Value
+	case *ast.FloatNode:
+		return t.Value
+	case *ast.InfinityNode:
+		return t.Value
+	case *ast.NanNode:
+		return math.NaN()
+	case *ast.NullNode:
+		return nil
+	}
+	return nil
+}
+
+// scalarString returns the text of a scalar node.
+func scalarString(n ast.Node) (string, bool) {
+	switch t := n.(type) {
+	case *ast.StringNode:
+		return t.Value, true
+	case *ast.LiteralNode:
+		return t.Value.Value, true
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:
+		return t.GetToken().Value, true
+	}
+	return "", false
+}
+
+func nodeName(n ast.Node) string {
+	if n == nil {
+		return ""
+	}
+	if s, ok := scalarString(n); ok {
+		return s
+	}
+	return n.String()
+}
+
+func describeNode(n ast.Node) string {
+	switch t := n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.StringNode, *ast.LiteralNode:
+		return "a string"
+	case *ast.IntegerNode:
+		return "the integer " + t.GetToken().Value
+	case *ast.FloatNode:
+		return "the number " + t.GetToken().Value
+	case *ast.BoolNode:
+		return "the bool " + strconv.FormatBool(t.Value)
+	case *ast.NullNode:
+		return "null"
+	}
+	return strings.ToLower(n.Type().String())
+}
+
+type fieldsInfo struct {
+	index map[string]int
+	names []string
+}
+
+var structInfos sync.Map // reflect.Type -> *fieldsInfo
+
+// structInfo maps the JSON key names of t's exported fields to their
+// indexes.
+func structInfo(t reflect.Type) *fieldsInfo {
+	if fi, ok := structInfos.Load(t); ok {
+		return fi.(*fieldsInfo)
+	}
+	fi := &fieldsInfo{index: map[string]int{}}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fi.index[name] = i
+		fi.names = append(fi.names, name)
+	}
+	slices.Sort(fi.names)
+	structInfos.Store(t, fi)
+	return fi
+}

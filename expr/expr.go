@@ -1,0 +1,230 @@
+package expr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/interpreter"
+)
+
+// Scope says where an expression appears and so which variables it sees.
+type Scope int
+
+// The scopes of expressions in a design.
+const (
+	// Alert is the scope of a detection's when: the variable alert, a
+	// map from field id to value.
+	Alert Scope = iota
+	// Fields is the scope of method, branch and confirm conditions: the
+	// variables fields (the values known so far) and severity (the
+	// severity id).
+	Fields
+	// Design is the scope of policy rules: the variable design, the
+	// document as a JSON object with keys as written.
+	Design
+)
+
+// String names the scope by the variables it binds.
+func (s Scope) String() string {
+	switch s {
+	case Alert:
+		return "alert"
+	case Fields:
+		return "fields"
+	case Design:
+		return "design"
+	}
+	return fmt.Sprintf("Scope(%d)", int(s))
+}
+
+var envs = sync.OnceValues(func() ([3]*cel.Env, error) {
+	var e [3]*cel.Env
+	var err error
+	dyn := cel.MapType(cel.StringType, cel.DynType)
+	if e[Alert], err = cel.NewEnv(cel.Variable("alert", dyn)); err != nil {
+		return e, err
+	}
+	if e[Fields], err = cel.NewEnv(cel.Variable("fields", dyn), cel.Variable("severity", cel.StringType)); err != nil {
+		return e, err
+	}
+	e[Design], err = cel.NewEnv(cel.Variable("design", dyn))
+	return e, err
+})
+
+// Program is a compiled, type-checked boolean expression. It is safe for
+// concurrent use.
+type Program struct {
+	scope  Scope
+	source string
+	prg    cel.Program
+	refs   []string
+}
+
+// Source returns the expression's text.
+func (p *Program) Source() string { return p.source }
+
+// Scope returns the scope the expression was compiled for.
+func (p *Program) Scope() Scope { return p.scope }
+
+// Refs returns, sorted and without repeats, the keys the expression reads
+// from its map variable: "category" for alert.category, "confirmed" for
+// has(fields.confirmed) or fields["confirmed"].
+func (p *Program) Refs() []string { return p.refs }
+
+// Compile parses and type-checks src for scope. The expression must be
+// boolean (or dyn, checked when evaluated). Errors give the position
+// inside src as line:column.
+func Compile(scope Scope, src string) (*Program, error) {
+	e, err := envs()
+	if err != nil {
+		return nil, err
+	}
+	if scope < Alert || scope > Design {
+		return nil, fmt.Errorf("unknown scope %d", scope)
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil, errors.New("empty expression")
+	}
+	env := e[scope]
+	ast, iss := env.Compile(src)
+	if iss.Err() != nil {
+		return nil, errors.New(strings.TrimSpace(iss.Err().Error()))
+	}
+	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
+		return nil, fmt.Errorf("expression is of type %s, want bool", t)
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(64))
+	if err != nil {
+		return nil, err
+	}
+	return &Program{scope: scope, source: src, prg: prg, refs: refs(ast.NativeRep(), scope.String())}, nil
+}
+
+// refs collects the keys read from the variable named root.
+func refs(a *celast.AST, root string) []string {
+	seen := map[string]bool{}
+	celast.PreOrderVisit(celast.NavigateAST(a), celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.SelectKind:
+			s := e.AsSelect()
+			if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == root {
+				seen[s.FieldName()] = true
+			}
+		case celast.CallKind:
+			c := e.AsCall()
+			if c.FunctionName() != "_[_]" || len(c.Args()) != 2 {
+				return
+			}
+			if op, key := c.Args()[0], c.Args()[1]; op.Kind() == celast.IdentKind && op.AsIdent() == root && key.Kind() == celast.LiteralKind {
+				if s, ok := key.AsLiteral().Value().(string); ok {
+					seen[s] = true
+				}
+			}
+		}
+	}))
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Vars are the values an expression sees. Only those of the program's
+// scope are read.
+type Vars struct {
+	// Alert is bound to alert.
+	Alert map[string]any
+	// Fields is bound to fields.
+	Fields map[string]any
+	// Severity is bound to severity.
+	Severity string
+	// Design is bound to design.
+	Design map[string]any
+}
+
+// activation binds Vars to CEL names without building a map per call.
+type activation struct{ v *Vars }
+
+func (a activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "alert":
+		return a.v.Alert, a.v.Alert != nil
+	case "fields":
+		if a.v.Fields == nil {
+			return map[string]any{}, true
+		}
+		return a.v.Fields, true
+	case "severity":
+		return a.v.Severity, true
+	case "design":
+		return a.v.Design, a.v.Design != nil
+	}
+	return nil, false
+}
+
+func (a activation) Parent() interpreter.Activation { return nil }
+
+// Eval evaluates the expression. A missing map key is an error (guard it
+// with has()); so is a result that is not a bool.
+func (p *Program) Eval(ctx context.Context, v *Vars) (bool, error) {
+	out, _, err := p.prg.ContextEval(ctx, activation{v})
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", p.source, err)
+	}
+	b, ok := out.Value().(bool)
+	if !ok {
+		return false, fmt.Errorf("%s: result is %s, want bool", p.source, out.Type())
+	}
+	return b, nil
+}
+
+// Cache compiles each distinct expression of a scope once. The zero Cache
+// is ready to use and safe for concurrent use.
+type Cache struct {
+	mu sync.Mutex
+	m  map[cacheKey]*cached
+}
+
+type cacheKey struct {
+	scope  Scope
+	source string
+}
+
+type cached struct {
+	once sync.Once
+	prg  *Program
+	err  error
+}
+
+// Compile returns the compiled program for src, compiling it on first
+// use; later calls return the same program or error.
+func (c *Cache) Compile(scope Scope, src string) (*Program, error) {
+	k := cacheKey{scope, src}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[cacheKey]*cached{}
+	}
+	e, ok := c.m[k]
+	if !ok {
+		e = &cached{}
+		c.m[k] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.prg, e.err = Compile(scope, src) })
+	return e.prg, e.err
+}
+
+// Len returns the number of distinct expressions compiled.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}

@@ -1,0 +1,100 @@
+package finding
+
+import "strconv"
+
+// Path locates a value inside a document: a chain of keys and indexes that
+// prints as "playbooks[0].steps[6].process". The nil *Path is the root.
+// Paths are immutable; Child and Index return new ones that share their
+// parent.
+type Path struct {
+	parent *Path
+	key    string
+	index  int // -1 for a key
+}
+
+// NewPath returns the path of a top-level key, followed by more keys.
+func NewPath(key string, more ...string) *Path {
+	p := &Path{key: key, index: -1}
+	for _, k := range more {
+		p = p.Child(k)
+	}
+	return p
+}
+
+// Child returns the path of key inside p.
+func (p *Path) Child(key string) *Path { return &Path{parent: p, key: key, index: -1} }
+
+// Index returns the path of the i-th element of the list at p.
+func (p *Path) Index(i int) *Path { return &Path{parent: p, index: i} }
+
+// Segment is one step of a Path: a Key, or an Index when Key is empty.
+type Segment struct {
+	Key   string
+	Index int
+}
+
+// Segments returns the steps of p from the root.
+func (p *Path) Segments() []Segment {
+	n := 0
+	for q := p; q != nil; q = q.parent {
+		n++
+	}
+	s := make([]Segment, n)
+	for q := p; q != nil; q = q.parent {
+		n--
+		s[n] = Segment{Key: q.key, Index: q.index}
+	}
+	return s
+}
+
+// String prints p in the form "a.b[2].c".
+func (p *Path) String() string {
+	if p == nil {
+		return ""
+	}
+	return string(p.appendTo(nil))
+}
+
+func (p *Path) appendTo(b []byte) []byte {
+	if p.parent != nil {
+		b = p.parent.appendTo(b)
+	}
+	if p.index >= 0 {
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(p.index), 10)
+		return append(b, ']')
+	}
+	if len(b) > 0 {
+		b = append(b, '.')
+	}
+	return append(b, p.key...)
+}
+
+// ParsePath reads a path printed by String back into its segments. Keys
+// may not contain '.', '[' or ']'.
+func ParsePath(s string) []Segment {
+	var segs []Segment
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '.':
+			i++
+		case '[':
+			j := i + 1
+			n := 0
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				n = n*10 + int(s[j]-'0')
+				j++
+			}
+			segs = append(segs, Segment{Index: n})
+			i = j + 1
+		default:
+			j := i
+			for j < len(s) && s[j] != '.' && s[j] != '[' {
+				j++
+			}
+			segs = append(segs, Segment{Key: s[i:j], Index: -1})
+			i = j
+		}
+	}
+	return segs
+}
