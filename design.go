@@ -2,6 +2,8 @@ package secops
 
 import (
 	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/document"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/process"
@@ -37,7 +39,8 @@ type Design struct {
 	// Policies are rules the organisation holds its own design to.
 	Policies []Policy `json:"policies,omitempty" yaml:"policies,omitempty"`
 
-	src *source // where the design was loaded from, for positions
+	src          *document.Source // where the design was loaded from, for positions
+	loadFindings finding.List     // what Load found, repeated by Validate
 }
 
 // Metadata names and describes a design.
@@ -118,8 +121,5 @@ func (d *Design) PlaybookFor(incident ident.ID) *playbook.Playbook {
 
 // Source returns the name of the file the design was loaded from, or "".
 func (d *Design) Source() string {
-	if d.src == nil {
-		return ""
-	}
-	return d.src.name
+	return d.src.Name()
 }

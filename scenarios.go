@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/scenario"
 )
@@ -23,13 +24,12 @@ func LoadScenarioFile(path string) (*scenario.File, error) {
 // and values of the wrong type are findings with positions. The file is
 // returned whenever it could be read, together with its findings.
 func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, document.MaxSize+1))
 	if err != nil {
 		return nil, err
 	}
 	f := &scenario.File{}
-	var src *source
-	findings, fatal := decodeDocument(data, name, f, "scenario file", &src)
+	src, findings, fatal := document.Decode(data, name, f, "scenario file")
 	if fatal {
 		return nil, findings
 	}
@@ -39,7 +39,7 @@ func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
 		if f.Format == "" {
 			fd = finding.New(finding.Required, p, "format is required: %q", scenario.Format)
 		}
-		fd.Position = src.position("format", false)
+		fd.Position = src.Position("format", false)
 		findings = append(findings, fd)
 	}
 	return f, findings.Err()

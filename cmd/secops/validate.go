@@ -66,4 +66,3 @@ func validateFiles(w io.Writer, paths []string, format string, strict bool) erro
 	}
 	return nil
 }
-

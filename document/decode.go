@@ -1,4 +1,4 @@
-package secops
+package document
 
 import (
 	"encoding"
@@ -19,7 +19,7 @@ import (
 // a position for every key the format does not have and every value of the
 // wrong type, and going on after each.
 type decoder struct {
-	src       *source
+	src       *Source
 	findings  finding.List
 	anchors   map[string]ast.Node
 	budget    int  // node visits left; aliases cannot expand without bound

@@ -1,0 +1,62 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+)
+
+// Request is one call of an adapter operation. It is a struct so that it
+// can grow without breaking adapters.
+type Request struct {
+	// Operation is the part of the method's action after the dot, e.g.
+	// isolate_host for edr.isolate_host.
+	Operation string `json:"operation"`
+	// Inputs maps the method's input field ids to their values.
+	Inputs map[string]any `json:"inputs"`
+	// Method is the id of the method being run, e.g. "2.2.1".
+	Method string `json:"method"`
+	// Run is the id of the run the call belongs to.
+	Run string `json:"run"`
+	// Rollback is set when the call undoes an earlier action.
+	Rollback bool `json:"rollback,omitempty"`
+}
+
+// Result is what an adapter returns for a call.
+type Result struct {
+	// Outputs maps the method's output field ids to their values.
+	Outputs map[string]any `json:"outputs"`
+}
+
+// Adapter performs the operations of one integration: an EDR, a firewall,
+// a ticketing system, a chat.
+type Adapter interface {
+	// Name is the part of an action before the dot: edr for
+	// edr.isolate_host.
+	Name() string
+	// Call performs one operation. It honours ctx's deadline and
+	// cancellation. An error that may go away on its own is marked with
+	// Retryable.
+	Call(ctx context.Context, req Request) (Result, error)
+}
+
+// retryable marks an error as worth retrying.
+type retryable struct{ err error }
+
+func (r retryable) Error() string { return r.err.Error() }
+func (r retryable) Unwrap() error { return r.err }
+
+// Retryable marks err as one that may go away if the call is made again
+// (a timeout, a rate limit, a 503). Retry middleware retries only these.
+func Retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return retryable{err}
+}
+
+// IsRetryable reports whether err, or an error it wraps, was marked with
+// Retryable.
+func IsRetryable(err error) bool {
+	var r retryable
+	return errors.As(err, &r)
+}
