@@ -1,10 +1,624 @@
 package secops
 
-import "github.com/secopsdesign/secops/finding"
+import (
+	"fmt"
+	"slices"
+	"strings"
 
-// Validate checks the design and returns every finding at once as a
-// finding.List, or nil when there is none.
+	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/expr"
+	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/playbook"
+	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/response"
+	"github.com/secopsdesign/secops/scope"
+)
+
+// Validate checks the design and returns every finding at once, as a
+// finding.List, or nil when there is none. Findings of both severities are
+// returned: use finding.From(err).HasErrors() to tell whether the design
+// is invalid or only has warnings.
+//
+// It checks required keys, the shape of ids, enums and durations,
+// duplicate ids, references, the CEL expressions (compiled and type-checked,
+// each distinct one once), scope consistency, the assignment of every
+// phase, the coverage of in-scope incidents by detections and playbooks,
+// the playbook graphs (reachability from start, dead ends, cycles, default
+// branches), the data flow of method and response inputs along every path,
+// rollbacks of first-response actions, the time budget of each detection
+// against its severity's first_response target, the design's own policies
+// and unused definitions. When the design was loaded from a file, each
+// finding carries its position; the findings of Load come first.
 func (d *Design) Validate() error {
-	var l finding.List
-	return l.Err()
+	v := &validator{d: d, exprs: map[exprKey]exprResult{}}
+	v.index()
+	v.checkDocument()
+	v.checkScope()
+	v.checkCriteria()
+	v.checkFields()
+	v.checkProcesses()
+	v.checkResponses()
+	v.checkPlaybooks()
+	v.checkPolicies()
+	v.checkCoverage()
+	v.checkFlows()
+	v.checkUnused()
+	return v.result()
+}
+
+// validator holds the indexes and findings of one Validate call.
+type validator struct {
+	d        *Design
+	findings finding.List
+
+	parties, domains, systems, incidents map[ident.ID]int
+	severities, fields, responses        map[ident.ID]int
+	processes, methods                   map[ident.Number]int // methods: index into methodRefs
+	methodRefs                           []methodRef
+	steps                                []map[ident.ID]int // per playbook
+
+	exprs map[exprKey]exprResult
+	used  struct {
+		fields    map[ident.ID]bool
+		processes map[ident.Number]bool
+		responses map[ident.ID]bool
+	}
+}
+
+type methodRef struct{ process, method int }
+
+type exprKey struct {
+	scope expr.Scope
+	src   string
+}
+
+type exprResult struct {
+	prg *expr.Program
+	err error
+}
+
+func (v *validator) add(c finding.Code, p *finding.Path, format string, args ...any) {
+	v.findings = append(v.findings, finding.New(c, p, format, args...))
+}
+
+// result positions the findings, puts the findings of Load first and drops
+// validation findings on paths that Load already reported.
+func (v *validator) result() error {
+	load := v.d.loadFindings
+	seen := make(map[string]bool, len(load))
+	for _, f := range load {
+		seen[f.Path] = true
+	}
+	out := make(finding.List, 0, len(load)+len(v.findings))
+	out = append(out, load...)
+	dup := map[string]bool{}
+	for _, f := range v.findings {
+		if seen[f.Path] {
+			continue
+		}
+		k := string(f.Code) + "\x00" + f.Path + "\x00" + f.Message
+		if dup[k] {
+			continue
+		}
+		dup[k] = true
+		if f.Line == 0 && v.d.src != nil {
+			f.Position = v.d.src.Position(f.Path, false)
+		}
+		out = append(out, f)
+	}
+	return out.Err()
+}
+
+// compile compiles src once per Validate call and reports an expression
+// finding at p when it does not compile.
+func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Program {
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	k := exprKey{s, src}
+	r, ok := v.exprs[k]
+	if !ok {
+		r.prg, r.err = expr.Compile(s, src)
+		v.exprs[k] = r
+	}
+	if r.err != nil {
+		v.add(finding.Expression, p, "%s: %v", describeScope(s), oneLine(r.err.Error()))
+		return nil
+	}
+	if s != expr.Design {
+		for _, ref := range r.prg.Refs() {
+			v.used.fields[ident.ID(ref)] = true
+		}
+	}
+	return r.prg
+}
+
+func describeScope(s expr.Scope) string {
+	switch s {
+	case expr.Alert:
+		return "expression over alert"
+	case expr.Fields:
+		return "expression over fields and severity"
+	}
+	return "expression over design"
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// index builds the id indexes, reporting duplicates.
+func (v *validator) index() {
+	d := v.d
+	v.used.fields = map[ident.ID]bool{}
+	v.used.processes = map[ident.Number]bool{}
+	v.used.responses = map[ident.ID]bool{}
+	ids := func(kind string, n int, id func(i int) ident.ID, p func(i int) *finding.Path) map[ident.ID]int {
+		m := make(map[ident.ID]int, n)
+		for i := 0; i < n; i++ {
+			x := id(i)
+			if x == "" {
+				continue
+			}
+			if j, dup := m[x]; dup {
+				v.add(finding.DuplicateID, p(i).Child("id"), "%s %q is already defined at %s", kind, x, p(j))
+				continue
+			}
+			m[x] = i
+		}
+		return m
+	}
+	sc := &d.Scope
+	v.parties = ids("party", len(sc.Parties), func(i int) ident.ID { return sc.Parties[i].ID }, func(i int) *finding.Path { return finding.NewPath("scope", "parties").Index(i) })
+	v.domains = ids("domain", len(sc.Domains), func(i int) ident.ID { return sc.Domains[i].ID }, func(i int) *finding.Path { return finding.NewPath("scope", "domains").Index(i) })
+	v.systems = ids("system", len(sc.Systems), func(i int) ident.ID { return sc.Systems[i].ID }, func(i int) *finding.Path { return finding.NewPath("scope", "systems").Index(i) })
+	v.incidents = ids("incident", len(sc.Incidents), func(i int) ident.ID { return sc.Incidents[i].ID }, func(i int) *finding.Path { return finding.NewPath("scope", "incidents").Index(i) })
+	cr := &d.Criteria
+	v.severities = ids("severity", len(cr.Severities), func(i int) ident.ID { return cr.Severities[i].ID }, func(i int) *finding.Path { return finding.NewPath("criteria", "severities").Index(i) })
+	ids("detection", len(cr.Detections), func(i int) ident.ID { return cr.Detections[i].ID }, func(i int) *finding.Path { return finding.NewPath("criteria", "detections").Index(i) })
+	v.fields = ids("field", len(d.Fields), func(i int) ident.ID { return d.Fields[i].ID }, func(i int) *finding.Path { return finding.NewPath("fields").Index(i) })
+	v.responses = ids("response", len(d.Responses), func(i int) ident.ID { return d.Responses[i].ID }, func(i int) *finding.Path { return finding.NewPath("responses").Index(i) })
+	ids("playbook", len(d.Playbooks), func(i int) ident.ID { return d.Playbooks[i].ID }, playbookPath)
+	ids("policy", len(d.Policies), func(i int) ident.ID { return d.Policies[i].ID }, func(i int) *finding.Path { return finding.NewPath("policies").Index(i) })
+
+	v.processes = make(map[ident.Number]int, len(d.Processes))
+	v.methods = map[ident.Number]int{}
+	for i, p := range d.Processes {
+		if p.ID != "" {
+			if j, dup := v.processes[p.ID]; dup {
+				v.add(finding.DuplicateID, processPath(i).Child("id"), "process %q is already defined at %s", p.ID, processPath(j))
+			} else {
+				v.processes[p.ID] = i
+			}
+		}
+		for k, m := range p.Methods {
+			if m.ID == "" {
+				continue
+			}
+			if j, dup := v.methods[m.ID]; dup {
+				r := v.methodRefs[j]
+				v.add(finding.DuplicateID, methodPath(i, k).Child("id"), "method %q is already defined at %s", m.ID, methodPath(r.process, r.method))
+				continue
+			}
+			v.methods[m.ID] = len(v.methodRefs)
+			v.methodRefs = append(v.methodRefs, methodRef{i, k})
+		}
+	}
+	v.steps = make([]map[ident.ID]int, len(d.Playbooks))
+	for i := range d.Playbooks {
+		pb := &d.Playbooks[i]
+		v.steps[i] = ids("step", len(pb.Steps), func(j int) ident.ID { return pb.Steps[j].ID }, func(j int) *finding.Path { return stepPath(i, j) })
+	}
+}
+
+func playbookPath(i int) *finding.Path { return finding.NewPath("playbooks").Index(i) }
+func stepPath(i, j int) *finding.Path  { return playbookPath(i).Child("steps").Index(j) }
+func processPath(i int) *finding.Path  { return finding.NewPath("processes").Index(i) }
+func methodPath(i, k int) *finding.Path {
+	return processPath(i).Child("methods").Index(k)
+}
+func responsePath(i int) *finding.Path  { return finding.NewPath("responses").Index(i) }
+func detectionPath(i int) *finding.Path { return finding.NewPath("criteria", "detections").Index(i) }
+
+// required reports a required key whose value is empty.
+func (v *validator) required(p *finding.Path, empty bool) bool {
+	if empty {
+		segs := p.Segments()
+		v.add(finding.Required, p, "%s is required", segs[len(segs)-1].Key)
+	}
+	return !empty
+}
+
+func (v *validator) id(p *finding.Path, id ident.ID) {
+	if v.required(p, id == "") && !id.Valid() {
+		v.add(finding.InvalidValue, p, "%q is not a valid id: want lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", id)
+	}
+}
+
+func (v *validator) number(p *finding.Path, n ident.Number, what string) bool {
+	if !v.required(p, n == "") {
+		return false
+	}
+	if !n.Valid() {
+		v.add(finding.InvalidValue, p, "%q is not a valid %s id: want dotted numbers such as \"1.2\"", n, what)
+		return false
+	}
+	return true
+}
+
+// ref reports an unknown reference to id in m. An empty id is not checked.
+func (v *validator) ref(p *finding.Path, kind string, id ident.ID, m map[ident.ID]int) bool {
+	if id == "" {
+		return false
+	}
+	if _, ok := m[id]; !ok {
+		v.add(finding.UnknownRef, p, "unknown %s %q%s", kind, id, suggestID(string(id), m))
+		return false
+	}
+	return true
+}
+
+func (v *validator) processRef(p *finding.Path, id ident.Number) bool {
+	if id == "" {
+		return false
+	}
+	if _, ok := v.processes[id]; !ok {
+		v.add(finding.UnknownRef, p, "unknown process %q", id)
+		return false
+	}
+	v.used.processes[id] = true
+	return true
+}
+
+func suggestID[K ~string](id string, m map[K]int) string {
+	if len(m) > 200 {
+		return ""
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, string(k))
+	}
+	slices.Sort(names)
+	if s := finding.Suggest(id, names); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	return ""
+}
+
+func enum[T ~string](v *validator, p *finding.Path, val T, valid bool, values []T) {
+	if val != "" && !valid {
+		var b strings.Builder
+		for i, x := range values {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(string(x))
+		}
+		v.add(finding.InvalidValue, p, "%q is not supported: want one of %s", val, b.String())
+	}
+}
+
+func (v *validator) checkDocument() {
+	d := v.d
+	p := finding.NewPath("format")
+	switch d.Format {
+	case "":
+		v.add(finding.Required, p, "format is required: %q", Format)
+	case Format:
+	default:
+		v.add(finding.InvalidValue, p, "format %q is not supported: want %q", d.Format, Format)
+	}
+	v.id(finding.NewPath("metadata", "name"), d.Metadata.Name)
+}
+
+func (v *validator) checkScope() {
+	sc := &v.d.Scope
+	base := finding.NewPath("scope")
+	v.required(base.Child("parties"), len(sc.Parties) == 0)
+	for i, p := range sc.Parties {
+		pp := base.Child("parties").Index(i)
+		v.id(pp.Child("id"), p.ID)
+		v.required(pp.Child("name"), p.Name == "")
+		enum(v, pp.Child("sourcing"), p.Sourcing, p.Sourcing.Valid(), scope.Sourcings)
+	}
+	for i, dm := range sc.Domains {
+		pp := base.Child("domains").Index(i)
+		v.id(pp.Child("id"), dm.ID)
+		v.required(pp.Child("name"), dm.Name == "")
+	}
+	for i, s := range sc.Systems {
+		pp := base.Child("systems").Index(i)
+		v.id(pp.Child("id"), s.ID)
+		v.required(pp.Child("name"), s.Name == "")
+		enum(v, pp.Child("class"), s.Class, s.Class.Valid(), scope.Classes)
+	}
+	for i, inc := range sc.Incidents {
+		pp := base.Child("incidents").Index(i)
+		v.id(pp.Child("id"), inc.ID)
+		v.required(pp.Child("name"), inc.Name == "")
+		if v.ref(pp.Child("domain"), "domain", inc.Domain, v.domains) && inc.Covered() && !sc.Domains[v.domains[inc.Domain]].Covered() {
+			v.add(finding.OutOfScope, pp.Child("in_scope"), "incident %q is in scope but its domain %q is not", inc.ID, inc.Domain)
+		}
+		for k, s := range inc.Systems {
+			v.ref(pp.Child("systems").Index(k), "system", s, v.systems)
+		}
+		for k, r := range inc.References {
+			if !r.Valid() {
+				v.add(finding.InvalidValue, pp.Child("references").Index(k), "%q is not a reference: want attack:T1566, rsit:<class>/<type>, d3fend:D3-NI, react:RA3101 or url:<address>", r)
+			}
+		}
+	}
+	resp := base.Child("responsibilities")
+	for _, ph := range scope.Phases {
+		a := sc.Responsibilities.For(ph)
+		pp := resp.Child(string(ph))
+		if a == nil || a.Responsible == "" {
+			v.add(finding.UnassignedPhase, pp, "phase %s has no responsible party", ph)
+		}
+		if a == nil {
+			continue
+		}
+		v.ref(pp.Child("responsible"), "party", a.Responsible, v.parties)
+		v.ref(pp.Child("accountable"), "party", a.Accountable, v.parties)
+		for k, id := range a.Consulted {
+			v.ref(pp.Child("consulted").Index(k), "party", id, v.parties)
+		}
+		for k, id := range a.Informed {
+			v.ref(pp.Child("informed").Index(k), "party", id, v.parties)
+		}
+	}
+}
+
+func (v *validator) incidentCovered(id ident.ID) (known, covered bool) {
+	i, ok := v.incidents[id]
+	if !ok {
+		return false, false
+	}
+	return true, v.d.Scope.Incidents[i].Covered()
+}
+
+func (v *validator) checkCriteria() {
+	cr := &v.d.Criteria
+	base := finding.NewPath("criteria")
+	v.required(base.Child("severities"), len(cr.Severities) == 0)
+	for i, s := range cr.Severities {
+		pp := base.Child("severities").Index(i)
+		v.id(pp.Child("id"), s.ID)
+		v.required(pp.Child("name"), s.Name == "")
+		for k, a := range s.Actions {
+			enum(v, pp.Child("actions").Index(k), a, a.Valid(), criteria.Actions)
+		}
+		if s.Targets.FirstResponse < 0 || s.Targets.Response < 0 {
+			v.add(finding.InvalidValue, pp.Child("targets"), "targets must be positive")
+		}
+	}
+	if v.required(base.Child("triage_threshold"), cr.TriageThreshold == "") {
+		v.ref(base.Child("triage_threshold"), "severity", cr.TriageThreshold, v.severities)
+	}
+	for i, det := range cr.Detections {
+		pp := detectionPath(i)
+		v.id(pp.Child("id"), det.ID)
+		v.required(pp.Child("name"), det.Name == "")
+		if v.required(pp.Child("source"), det.Source == "") {
+			v.ref(pp.Child("source"), "party", det.Source, v.parties)
+		}
+		if v.required(pp.Child("when"), det.When == "") {
+			v.compile(expr.Alert, det.When, pp.Child("when"))
+		}
+		if v.required(pp.Child("incident"), det.Incident == "") && v.ref(pp.Child("incident"), "incident", det.Incident, v.incidents) {
+			if _, covered := v.incidentCovered(det.Incident); !covered {
+				v.add(finding.OutOfScope, pp.Child("incident"), "detection %q is for incident %q, which is out of scope", det.ID, det.Incident)
+			}
+		}
+		if v.required(pp.Child("severity"), det.Severity == "") {
+			v.ref(pp.Child("severity"), "severity", det.Severity, v.severities)
+		}
+		if c := det.Confirm; c != nil {
+			cp := pp.Child("confirm")
+			if v.number(cp.Child("process"), c.Process, "process") {
+				v.processRef(cp.Child("process"), c.Process)
+			}
+			if v.required(cp.Child("when"), c.When == "") {
+				v.compile(expr.Fields, c.When, cp.Child("when"))
+			}
+		}
+	}
+}
+
+func (v *validator) checkFields() {
+	for i, f := range v.d.Fields {
+		pp := finding.NewPath("fields").Index(i)
+		v.id(pp.Child("id"), f.ID)
+		v.required(pp.Child("name"), f.Name == "")
+		if v.required(pp.Child("type"), f.Type == "") {
+			enum(v, pp.Child("type"), f.Type, f.Type.Valid(), process.Types)
+		}
+	}
+}
+
+func (v *validator) checkProcesses() {
+	for i, p := range v.d.Processes {
+		pp := processPath(i)
+		v.number(pp.Child("id"), p.ID, "process")
+		v.required(pp.Child("name"), p.Name == "")
+		for k, m := range p.Methods {
+			mp := methodPath(i, k)
+			if v.number(mp.Child("id"), m.ID, "method") && p.ID != "" && m.ID.Parent() != p.ID {
+				v.add(finding.InvalidValue, mp.Child("id"), "method %q must be numbered under its process %q, e.g. %q", m.ID, p.ID, string(p.ID)+".1")
+			}
+			v.required(mp.Child("name"), m.Name == "")
+			v.required(mp.Child("procedure"), m.Procedure == "")
+			v.compile(expr.Fields, m.When, mp.Child("when"))
+			for j, id := range m.Inputs {
+				v.fieldRef(mp.Child("inputs").Index(j), id)
+			}
+			for j, id := range m.Outputs {
+				v.fieldRef(mp.Child("outputs").Index(j), id)
+			}
+			v.action(mp.Child("action"), m.Action)
+			if m.Rollback != nil {
+				v.required(mp.Child("rollback", "procedure"), m.Rollback.Procedure == "")
+				v.action(mp.Child("rollback", "action"), m.Rollback.Action)
+			}
+		}
+	}
+}
+
+func (v *validator) fieldRef(p *finding.Path, id ident.ID) {
+	if v.ref(p, "field", id, v.fields) {
+		v.used.fields[id] = true
+	}
+}
+
+func (v *validator) action(p *finding.Path, a process.Action) {
+	if a != "" && !a.Valid() {
+		v.add(finding.InvalidValue, p, "%q is not an action: want adapter.operation, e.g. edr.isolate_host", a)
+	}
+}
+
+func (v *validator) checkResponses() {
+	for i, r := range v.d.Responses {
+		pp := responsePath(i)
+		v.id(pp.Child("id"), r.ID)
+		v.required(pp.Child("name"), r.Name == "")
+		if v.required(pp.Child("phase"), r.Phase == "") {
+			enum(v, pp.Child("phase"), r.Phase, r.Phase.Valid(), response.Phases)
+		}
+		v.required(pp.Child("processes"), len(r.Processes) == 0)
+		for k, id := range r.Processes {
+			if v.number(pp.Child("processes").Index(k), id, "process") {
+				v.processRef(pp.Child("processes").Index(k), id)
+			}
+		}
+		v.ref(pp.Child("approval"), "party", r.Approval, v.parties)
+	}
+}
+
+func (v *validator) checkPlaybooks() {
+	for i := range v.d.Playbooks {
+		pb := &v.d.Playbooks[i]
+		pp := playbookPath(i)
+		v.id(pp.Child("id"), pb.ID)
+		v.required(pp.Child("name"), pb.Name == "")
+		for k, inc := range pb.Incidents {
+			if v.ref(pp.Child("incidents").Index(k), "incident", inc, v.incidents) {
+				if _, covered := v.incidentCovered(inc); !covered {
+					v.add(finding.OutOfScope, pp.Child("incidents").Index(k), "playbook %q handles incident %q, which is out of scope", pb.ID, inc)
+				}
+			}
+		}
+		for k, id := range pb.Inputs {
+			v.fieldRef(pp.Child("inputs").Index(k), id)
+		}
+		if v.required(pp.Child("start"), pb.Start == "") {
+			v.ref(pp.Child("start"), "step", pb.Start, v.steps[i])
+		}
+		v.required(pp.Child("steps"), len(pb.Steps) == 0)
+		for j := range pb.Steps {
+			v.checkStep(i, j)
+		}
+	}
+}
+
+func (v *validator) checkStep(i, j int) {
+	s := &v.d.Playbooks[i].Steps[j]
+	sp := stepPath(i, j)
+	v.id(sp.Child("id"), s.ID)
+	v.required(sp.Child("name"), s.Name == "")
+	enum(v, sp.Child("target"), s.Target, s.Target.Valid(), playbook.Targets)
+	if v.number(sp.Child("process"), s.Process, "process") {
+		v.processRef(sp.Child("process"), s.Process)
+	}
+	switch ways := s.Ways(); len(ways) {
+	case 0:
+		v.add(finding.DeadEnd, sp, "step %q has no way on: give it next, respond, end or branches", s.ID)
+	case 1:
+	default:
+		v.add(finding.InvalidValue, sp, "step %q has %d ways on; give exactly one of next, respond, end or branches", s.ID, len(ways))
+	}
+	v.ref(sp.Child("next"), "step", s.Next, v.steps[i])
+	v.respondRef(sp.Child("respond"), s.Respond)
+	if len(s.Branches) == 0 {
+		return
+	}
+	bp := sp.Child("branches")
+	for k := range s.Branches {
+		b := &s.Branches[k]
+		p := bp.Index(k)
+		switch ways := b.Ways(); len(ways) {
+		case 0:
+			v.add(finding.DeadEnd, p, "branch has no way on: give it goto, respond or end")
+		case 1:
+		default:
+			v.add(finding.InvalidValue, p, "branch has %d ways on; give exactly one of goto, respond or end", len(ways))
+		}
+		v.ref(p.Child("goto"), "step", b.Goto, v.steps[i])
+		v.respondRef(p.Child("respond"), b.Respond)
+		if b.When == "" {
+			if k != len(s.Branches)-1 {
+				v.add(finding.InvalidValue, p, "the default branch (no when) must be the last: the %d branches after it can never be taken", len(s.Branches)-1-k)
+			}
+			continue
+		}
+		v.compile(expr.Fields, b.When, p.Child("when"))
+	}
+	if s.Branches[len(s.Branches)-1].When != "" {
+		v.add(finding.NoDefaultBranch, bp, "no default branch: when no condition holds, step %q has no way on; add a last branch without when", s.ID)
+	}
+}
+
+func (v *validator) respondRef(p *finding.Path, id ident.ID) {
+	if v.ref(p, "response", id, v.responses) {
+		v.used.responses[id] = true
+	}
+}
+
+func (v *validator) checkCoverage() {
+	d := v.d
+	detected := map[ident.ID]bool{}
+	triaged := map[ident.ID]bool{}
+	for _, det := range d.Criteria.Detections {
+		detected[det.Incident] = true
+		if d.Criteria.Triaged(det.Severity) {
+			triaged[det.Incident] = true
+		}
+	}
+	handled := map[ident.ID]bool{}
+	for _, pb := range d.Playbooks {
+		for _, inc := range pb.Incidents {
+			handled[inc] = true
+		}
+	}
+	for i, inc := range d.Scope.Incidents {
+		if !inc.Covered() || inc.ID == "" {
+			continue
+		}
+		p := finding.NewPath("scope", "incidents").Index(i)
+		if !detected[inc.ID] {
+			v.add(finding.UndetectedIncident, p, "in-scope incident %q has no detection rule", inc.ID)
+		}
+		if triaged[inc.ID] && !handled[inc.ID] {
+			v.add(finding.UncoveredIncident, p, "in-scope incident %q is detected at or above the triage threshold %q but no playbook handles it", inc.ID, d.Criteria.TriageThreshold)
+		}
+	}
+}
+
+func (v *validator) checkUnused() {
+	d := v.d
+	for i, f := range d.Fields {
+		if f.ID != "" && !v.used.fields[f.ID] {
+			v.add(finding.Unused, finding.NewPath("fields").Index(i), "field %q is not used by any alert expression, playbook input, or method", f.ID)
+		}
+	}
+	for i, p := range d.Processes {
+		if p.ID != "" && !v.used.processes[p.ID] {
+			v.add(finding.Unused, processPath(i), "process %q is not used by any step, response or confirmation", p.ID)
+		}
+	}
+	for i, r := range d.Responses {
+		if r.ID != "" && !v.used.responses[r.ID] {
+			v.add(finding.Unused, responsePath(i), "response %q is not reached by any step or branch", r.ID)
+		}
+	}
 }

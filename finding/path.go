@@ -14,15 +14,17 @@ type Path struct {
 
 // NewPath returns the path of a top-level key, followed by more keys.
 func NewPath(key string, more ...string) *Path {
-	p := &Path{key: key, index: -1}
+	return (*Path)(nil).Child(key, more...)
+}
+
+// Child returns the path of key inside p, followed by more keys.
+func (p *Path) Child(key string, more ...string) *Path {
+	p = &Path{parent: p, key: key, index: -1}
 	for _, k := range more {
-		p = p.Child(k)
+		p = &Path{parent: p, key: k, index: -1}
 	}
 	return p
 }
-
-// Child returns the path of key inside p.
-func (p *Path) Child(key string) *Path { return &Path{parent: p, key: key, index: -1} }
 
 // Index returns the path of the i-th element of the list at p.
 func (p *Path) Index(i int) *Path { return &Path{parent: p, index: i} }

@@ -52,6 +52,7 @@ func validateFiles(w io.Writer, paths []string, format string, strict bool) erro
 		}
 		all = append(all, finding.From(d.Validate())...)
 	}
+	all.Sort()
 	var err error
 	if format == "json" {
 		err = finding.WriteJSON(w, all)

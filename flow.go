@@ -1,0 +1,550 @@
+package secops
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/secopsdesign/secops/duration"
+	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/playbook"
+	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/response"
+)
+
+// graph is a playbook's steps as a directed graph over step indexes.
+type graph struct {
+	pb    *playbook.Playbook
+	i     int          // playbook index
+	start int          // -1 when start is missing or unknown
+	succ  [][]int      // step index -> successor step indexes
+	resp  [][]ident.ID // step index -> responses it may end in
+	reach []bool       // reachable from start
+	order []int        // reachable steps in topological order (when acyclic)
+	cycle bool         // some cycle is reachable or not
+}
+
+// checkFlows runs the graph, data-flow, rollback and time-budget checks.
+func (v *validator) checkFlows() {
+	d := v.d
+	graphs := make([]*graph, len(d.Playbooks))
+	for i := range d.Playbooks {
+		g := v.buildGraph(i)
+		graphs[i] = g
+		v.checkReach(g)
+		v.checkCycles(g)
+	}
+	v.checkDataFlow(graphs)
+	v.checkRollbacks()
+	v.checkBudgets(graphs)
+}
+
+func (v *validator) buildGraph(i int) *graph {
+	pb := &v.d.Playbooks[i]
+	steps := v.steps[i]
+	g := &graph{pb: pb, i: i, start: -1, succ: make([][]int, len(pb.Steps)), resp: make([][]ident.ID, len(pb.Steps))}
+	if j, ok := steps[pb.Start]; ok {
+		g.start = j
+	}
+	for j := range pb.Steps {
+		s := &pb.Steps[j]
+		if k, ok := steps[s.Next]; ok {
+			g.succ[j] = append(g.succ[j], k)
+		}
+		if s.Respond != "" {
+			g.resp[j] = append(g.resp[j], s.Respond)
+		}
+		for _, b := range s.Branches {
+			if k, ok := steps[b.Goto]; ok {
+				g.succ[j] = append(g.succ[j], k)
+			}
+			if b.Respond != "" {
+				g.resp[j] = append(g.resp[j], b.Respond)
+			}
+		}
+	}
+	return g
+}
+
+// checkReach marks the steps reachable from start and reports the others.
+func (v *validator) checkReach(g *graph) {
+	g.reach = make([]bool, len(g.pb.Steps))
+	if g.start < 0 {
+		return // the missing or unknown start is reported already
+	}
+	stack := []int{g.start}
+	g.reach[g.start] = true
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range g.succ[j] {
+			if !g.reach[k] {
+				g.reach[k] = true
+				stack = append(stack, k)
+			}
+		}
+	}
+	for j, ok := range g.reach {
+		if !ok {
+			v.add(finding.UnreachableStep, stepPath(g.i, j), "step %q cannot be reached from start %q", g.pb.Steps[j].ID, g.pb.Start)
+		}
+	}
+}
+
+// checkCycles finds the cycles of the graph by depth-first search, reports
+// each back edge once, and otherwise records a topological order of the
+// reachable steps.
+func (v *validator) checkCycles(g *graph) {
+	const (
+		white = iota
+		grey
+		black
+	)
+	n := len(g.pb.Steps)
+	color := make([]byte, n)
+	post := make([]int, 0, n)
+	onStack := make([]int, 0, n)
+	type frame struct{ node, next int }
+	for root := 0; root < n; root++ {
+		if color[root] != white {
+			continue
+		}
+		stack := []frame{{root, 0}}
+		color[root] = grey
+		onStack = append(onStack[:0], root)
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if f.next < len(g.succ[f.node]) {
+				k := g.succ[f.node][f.next]
+				f.next++
+				switch color[k] {
+				case white:
+					color[k] = grey
+					stack = append(stack, frame{k, 0})
+					onStack = append(onStack, k)
+				case grey:
+					g.cycle = true
+					v.reportCycle(g, f.node, k, onStack)
+				}
+				continue
+			}
+			color[f.node] = black
+			post = append(post, f.node)
+			stack = stack[:len(stack)-1]
+			onStack = onStack[:len(onStack)-1]
+		}
+	}
+	if g.cycle {
+		return
+	}
+	for i := len(post) - 1; i >= 0; i-- {
+		if g.reach[post[i]] {
+			g.order = append(g.order, post[i])
+		}
+	}
+}
+
+func (v *validator) reportCycle(g *graph, from, to int, onStack []int) {
+	var ids []string
+	for i := len(onStack) - 1; i >= 0; i-- {
+		if onStack[i] == to {
+			for _, j := range onStack[i:] {
+				ids = append(ids, string(g.pb.Steps[j].ID))
+			}
+			break
+		}
+	}
+	ids = append(ids, string(g.pb.Steps[to].ID))
+	s := &g.pb.Steps[from]
+	p := stepPath(g.i, from).Child("next")
+	if s.Next != g.pb.Steps[to].ID {
+		for k, b := range s.Branches {
+			if b.Goto == g.pb.Steps[to].ID {
+				p = stepPath(g.i, from).Child("branches").Index(k).Child("goto")
+				break
+			}
+		}
+	}
+	v.add(finding.Cycle, p, "the steps form a cycle: %s", strings.Join(ids, " → "))
+}
+
+// fieldSet is a set of field ids local to one playbook, as a bit set over
+// the playbook's own numbering of the fields it mentions.
+type fieldSet []uint64
+
+func (s fieldSet) has(i int) bool { return s[i/64]&(1<<(i%64)) != 0 }
+func (s fieldSet) set(i int)      { s[i/64] |= 1 << (i % 64) }
+
+// union adds o to s and reports whether s grew.
+func (s fieldSet) union(o fieldSet) bool {
+	grew := false
+	for i := range s {
+		if n := s[i] | o[i]; n != s[i] {
+			s[i], grew = n, true
+		}
+	}
+	return grew
+}
+
+// flowFields numbers the fields that one playbook mentions.
+type flowFields struct {
+	ids   map[ident.ID]int
+	words int
+}
+
+func (f *flowFields) num(id ident.ID) int {
+	n, ok := f.ids[id]
+	if !ok {
+		n = len(f.ids)
+		f.ids[id] = n
+	}
+	return n
+}
+
+func (f *flowFields) newSet() fieldSet { return make(fieldSet, f.words) }
+
+// checkDataFlow checks that every input of every method that can run is
+// available on some path: from the playbook's inputs, a confirmation
+// process, or the outputs of a method before it.
+func (v *validator) checkDataFlow(graphs []*graph) {
+	d := v.d
+	// Confirmation outputs that may reach each incident's playbook, and the
+	// inputs an alert supplies to confirmations (those of the playbooks that
+	// handle the incident).
+	confirmOut := map[ident.ID][]ident.ID{}
+	for i, det := range d.Criteria.Detections {
+		if det.Confirm == nil {
+			continue
+		}
+		p := d.Process(det.Confirm.Process)
+		if p == nil {
+			continue
+		}
+		var supplied []ident.ID
+		handled := false
+		for _, pb := range d.Playbooks {
+			if pb.Handles(det.Incident) {
+				supplied = append(supplied, pb.Inputs...)
+				handled = true
+			}
+		}
+		for _, m := range p.Methods {
+			confirmOut[det.Incident] = append(confirmOut[det.Incident], m.Outputs...)
+		}
+		if !handled {
+			continue
+		}
+		have := map[ident.ID]bool{}
+		for _, id := range supplied {
+			have[id] = true
+		}
+		for _, m := range p.Methods {
+			for _, in := range m.Inputs {
+				if !have[in] {
+					v.add(finding.UnavailableInput, detectionPath(i).Child("confirm", "process"),
+						"confirmation method %s needs %q, which the alert (the inputs of the playbooks for %q) does not supply", m.ID, in, det.Incident)
+				}
+			}
+			for _, out := range m.Outputs {
+				have[out] = true
+			}
+		}
+	}
+
+	for _, g := range graphs {
+		v.flowPlaybook(g, confirmOut)
+	}
+}
+
+func (v *validator) flowPlaybook(g *graph, confirmOut map[ident.ID][]ident.ID) {
+	pb := g.pb
+	if g.start < 0 {
+		return
+	}
+	ff := &flowFields{ids: map[ident.ID]int{}}
+	for _, id := range pb.Inputs {
+		ff.num(id)
+	}
+	for _, inc := range pb.Incidents {
+		for _, id := range confirmOut[inc] {
+			ff.num(id)
+		}
+	}
+	gen := make([][]int, len(pb.Steps))
+	for j := range pb.Steps {
+		if p := v.d.Process(pb.Steps[j].Process); p != nil {
+			for _, m := range p.Methods {
+				for _, id := range m.Inputs {
+					ff.num(id)
+				}
+				for _, id := range m.Outputs {
+					gen[j] = append(gen[j], ff.num(id))
+				}
+			}
+		}
+		for _, r := range g.resp[j] {
+			v.forResponseMethods(r, func(m *process.Method) {
+				for _, id := range m.Inputs {
+					ff.num(id)
+				}
+				for _, id := range m.Outputs {
+					ff.num(id)
+				}
+			})
+		}
+	}
+	ff.words = (len(ff.ids) + 63) / 64
+	entry := ff.newSet()
+	for _, id := range pb.Inputs {
+		entry.set(ff.ids[id])
+	}
+	for _, inc := range pb.Incidents {
+		for _, id := range confirmOut[inc] {
+			entry.set(ff.ids[id])
+		}
+	}
+	// in[j]: fields that may be known when step j starts (union over paths).
+	in := make([]fieldSet, len(pb.Steps))
+	in[g.start] = entry
+	out := func(j int) fieldSet {
+		s := ff.newSet()
+		s.union(in[j])
+		for _, n := range gen[j] {
+			s.set(n)
+		}
+		return s
+	}
+	flow := func(j int) (changed []int) {
+		o := out(j)
+		for _, k := range g.succ[j] {
+			if in[k] == nil {
+				in[k] = ff.newSet()
+				in[k].union(o)
+				changed = append(changed, k)
+			} else if in[k].union(o) {
+				changed = append(changed, k)
+			}
+		}
+		return changed
+	}
+	if g.order != nil {
+		for _, j := range g.order {
+			flow(j)
+		}
+	} else { // cyclic: iterate to a fixed point
+		work := []int{g.start}
+		queued := make([]bool, len(pb.Steps))
+		queued[g.start] = true
+		for len(work) > 0 {
+			j := work[0]
+			work = work[1:]
+			queued[j] = false
+			for _, k := range flow(j) {
+				if !queued[k] {
+					queued[k] = true
+					work = append(work, k)
+				}
+			}
+		}
+	}
+	for j := range pb.Steps {
+		if in[j] == nil || !g.reach[j] {
+			continue
+		}
+		s := &pb.Steps[j]
+		have := ff.newSet()
+		have.union(in[j])
+		if p := v.d.Process(s.Process); p != nil {
+			for _, m := range p.Methods {
+				v.needInputs(&m, have, ff, stepPath(g.i, j).Child("process"), fmt.Sprintf("step %q", s.ID))
+			}
+		}
+		for k, r := range g.resp[j] {
+			rp := stepPath(g.i, j).Child("respond")
+			if s.Respond != r {
+				rp = v.branchRespondPath(g.i, j, r)
+			}
+			rh := ff.newSet()
+			rh.union(have)
+			_ = k
+			v.forResponseMethods(r, func(m *process.Method) {
+				v.needInputs(m, rh, ff, rp, fmt.Sprintf("response %q after step %q", r, s.ID))
+			})
+		}
+	}
+}
+
+func (v *validator) branchRespondPath(i, j int, r ident.ID) *finding.Path {
+	for k, b := range v.d.Playbooks[i].Steps[j].Branches {
+		if b.Respond == r {
+			return stepPath(i, j).Child("branches").Index(k).Child("respond")
+		}
+	}
+	return stepPath(i, j)
+}
+
+// needInputs reports each input of m missing from have, then adds m's
+// outputs to have.
+func (v *validator) needInputs(m *process.Method, have fieldSet, ff *flowFields, p *finding.Path, where string) {
+	for _, id := range m.Inputs {
+		if n, ok := ff.ids[id]; ok && !have.has(n) {
+			v.add(finding.UnavailableInput, p, "method %s in %s needs %q, which neither the playbook inputs nor any earlier step supplies", m.ID, where, id)
+		}
+	}
+	for _, id := range m.Outputs {
+		have.set(ff.ids[id])
+	}
+}
+
+// forResponseMethods calls f for every method of response id, in order.
+func (v *validator) forResponseMethods(id ident.ID, f func(m *process.Method)) {
+	r := v.d.Response(id)
+	if r == nil {
+		return
+	}
+	for _, pid := range r.Processes {
+		if p := v.d.Process(pid); p != nil {
+			for k := range p.Methods {
+				f(&p.Methods[k])
+			}
+		}
+	}
+}
+
+// checkRollbacks reports actions of first responses that cannot be undone.
+func (v *validator) checkRollbacks() {
+	seen := map[ident.Number]bool{}
+	for ri, r := range v.d.Responses {
+		if r.Phase != response.FirstResponse {
+			continue
+		}
+		for _, pid := range r.Processes {
+			pi, ok := v.processes[pid]
+			if !ok {
+				continue
+			}
+			for k, m := range v.d.Processes[pi].Methods {
+				if m.Action == "" || m.Rollback != nil || seen[m.ID] {
+					continue
+				}
+				seen[m.ID] = true
+				v.add(finding.MissingRollback, methodPath(pi, k).Child("action"),
+					"method %s performs %s in first response %q (%s) but has no rollback", m.ID, m.Action, r.ID, responsePath(ri))
+			}
+		}
+	}
+}
+
+// cost is a longest-path length in nanoseconds; noPath marks a step from
+// which no first response can be reached.
+type cost = int64
+
+const noPath cost = math.MinInt64
+
+// checkBudgets compares, for each detection at or above the triage
+// threshold whose severity has a first_response target, the longest path of
+// estimates from detection to a first response with the target.
+func (v *validator) checkBudgets(graphs []*graph) {
+	d := v.d
+	warned := map[ident.Number]bool{}
+	estimate := func(id ident.Number) cost {
+		p := d.Process(id)
+		if p == nil {
+			return 0
+		}
+		var total cost
+		for _, m := range p.Methods {
+			if m.Estimate == 0 && !warned[m.ID] {
+				warned[m.ID] = true
+				r := v.methodRefs[v.methods[m.ID]]
+				v.add(finding.MissingEstimate, methodPath(r.process, r.method), "method %s has no estimate, on a path that a first_response target applies to; it counts as 0", m.ID)
+			}
+			total += cost(m.Estimate)
+		}
+		return total
+	}
+	type longest struct {
+		total cost
+		path  []string
+	}
+	memo := map[int]*[]longest{} // playbook index -> per-step longest path
+	respCost := func(id ident.ID) cost {
+		r := d.Response(id)
+		if r == nil || r.Phase != response.FirstResponse {
+			return noPath
+		}
+		var total cost
+		for _, pid := range r.Processes {
+			total += estimate(pid)
+		}
+		return total
+	}
+	solve := func(g *graph) []longest {
+		if m, ok := memo[g.i]; ok {
+			return *m
+		}
+		best := make([]longest, len(g.pb.Steps))
+		for j := range best {
+			best[j].total = noPath
+		}
+		if g.order != nil {
+			for o := len(g.order) - 1; o >= 0; o-- {
+				j := g.order[o]
+				s := &g.pb.Steps[j]
+				w := estimate(s.Process)
+				b := longest{total: noPath}
+				for _, k := range g.succ[j] {
+					if best[k].total != noPath && best[k].total > b.total {
+						b = longest{best[k].total, best[k].path}
+					}
+				}
+				for _, r := range g.resp[j] {
+					if c := respCost(r); c != noPath && c > b.total {
+						b = longest{c, []string{string(r)}}
+					}
+				}
+				if b.total != noPath {
+					b.total += w
+					b.path = append([]string{string(s.ID)}, b.path...)
+				}
+				best[j] = b
+			}
+		}
+		memo[g.i] = &best
+		return best
+	}
+	for i, det := range d.Criteria.Detections {
+		sev := d.Criteria.Severities.Get(det.Severity)
+		if sev == nil || sev.Targets.FirstResponse == 0 || !d.Criteria.Triaged(det.Severity) {
+			continue
+		}
+		var g *graph
+		for k := range d.Playbooks {
+			if d.Playbooks[k].Handles(det.Incident) {
+				g = graphs[k]
+				break
+			}
+		}
+		if g == nil || g.start < 0 || g.order == nil {
+			continue
+		}
+		best := solve(g)[g.start]
+		if best.total == noPath {
+			continue
+		}
+		total := best.total
+		var parts []string
+		if det.Confirm != nil {
+			c := estimate(det.Confirm.Process)
+			total += c
+			parts = append(parts, fmt.Sprintf("confirmation %s %s", det.Confirm.Process, duration.Duration(c)))
+		}
+		parts = append(parts, strings.Join(best.path, " → "))
+		if target := sev.Targets.FirstResponse; duration.Duration(total) > target {
+			v.add(finding.TargetExceeded, detectionPath(i).Child("severity"),
+				"the longest path from detection %q to a first response takes %s (%s), over the %s first_response target of %s",
+				det.ID, duration.Duration(total), strings.Join(parts, ", then "), target, sev.ID)
+		}
+	}
+}
