@@ -1,0 +1,26 @@
+// Package executor runs alerts through a security-operations design.
+//
+// An alert (field id to value) goes through the design as the secops/v1
+// format describes: the first detection rule whose when holds gives the
+// incident and severity; a confirm process runs first and declares the
+// incident only if its when holds; below the triage threshold nothing more
+// runs; otherwise the playbook handling the incident runs from its start
+// step. Each step runs its process's methods in order, skipping those
+// whose when is false; a method with an action calls an adapter, one
+// without is a Task for a Person. Outputs are checked against the declared
+// field types and merged into the fields that later expressions see.
+// Branches are tried in order; a response waits for its approval before
+// its methods run.
+//
+// Compile turns a design into a Plan once; an Engine runs any number of
+// alerts on one Plan, concurrently. Every run produces a Record, which is
+// JSON-serialisable: a run waiting for a person or an approver stops in
+// status waiting, and Resume continues it later, in another process if
+// need be. Rollback undoes what a response applied, latest first.
+//
+// The engine is robust against its adapters: a panic fails the method,
+// not the process; each call has a time limit (WithTimeout); errors marked
+// adapters.Retryable are retried with exponential backoff (WithRetry);
+// cancelling the context stops the run promptly with status failed and
+// what completed recorded.
+package executor

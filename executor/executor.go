@@ -1,0 +1,235 @@
+package executor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/process"
+)
+
+// Executor runs alerts through a design. Tools embed it: a chat bot, an
+// in-house SOAR, a SIEM webhook receiver.
+//
+// The outcome of a run is in its Record: a run that fails, waits or finds
+// no incident still returns a record and a nil error. The error is for
+// calls that could not start at all.
+type Executor interface {
+	// Run runs alert (field id to value) through the design.
+	Run(ctx context.Context, alert map[string]any) (*Record, error)
+	// Resume continues a waiting run with answer. It updates rec in
+	// place and returns it.
+	Resume(ctx context.Context, rec *Record, answer Answer) (*Record, error)
+	// Rollback undoes the response methods applied by rec, latest first,
+	// and lists the rollback procedures left to a person. It updates rec
+	// in place and returns it.
+	Rollback(ctx context.Context, rec *Record) (*Record, error)
+}
+
+var _ Executor = (*Engine)(nil)
+
+// ErrWaiting is returned by a Person or an Approver that has no answer
+// yet: the run stops in status waiting, and Resume continues it.
+var ErrWaiting = errors.New("waiting for an answer")
+
+// Task is a method done by a person.
+type Task struct {
+	Run    string
+	Stage  Stage
+	Step   ident.ID
+	Method *process.Method
+	// Inputs are the values of the method's inputs known so far.
+	Inputs map[string]any
+}
+
+// Done is a person's answer to a Task.
+type Done struct {
+	// Outputs maps the method's output field ids to their values.
+	Outputs map[string]any
+	// Actor is who did it.
+	Actor string
+}
+
+// Person carries out the methods that have no action. Perform returns
+// ErrWaiting when the answer will come later.
+type Person interface {
+	Perform(ctx context.Context, t Task) (Done, error)
+}
+
+// PersonFunc makes a function a Person.
+type PersonFunc func(ctx context.Context, t Task) (Done, error)
+
+// Perform calls f.
+func (f PersonFunc) Perform(ctx context.Context, t Task) (Done, error) { return f(ctx, t) }
+
+// Approval asks a party to approve a response.
+type Approval struct {
+	Run      string
+	Response ident.ID
+	Party    ident.ID
+	Incident ident.ID
+	Severity ident.ID
+}
+
+// Decision is an approver's answer.
+type Decision struct {
+	Approved bool
+	// Actor is who decided.
+	Actor string
+}
+
+// Approver decides on approvals. Approve returns ErrWaiting when the
+// decision will come later.
+type Approver interface {
+	Approve(ctx context.Context, a Approval) (Decision, error)
+}
+
+// ApproverFunc makes a function an Approver.
+type ApproverFunc func(ctx context.Context, a Approval) (Decision, error)
+
+// Approve calls f.
+func (f ApproverFunc) Approve(ctx context.Context, a Approval) (Decision, error) { return f(ctx, a) }
+
+// AutoApprove returns an Approver that approves everything as actor.
+func AutoApprove(actor string) Approver {
+	return ApproverFunc(func(context.Context, Approval) (Decision, error) {
+		return Decision{Approved: true, Actor: actor}, nil
+	})
+}
+
+// Answer is what Resume continues a waiting run with.
+type Answer struct {
+	// Approve grants the pending approval.
+	Approve bool
+	// Reject declines it; the run fails.
+	Reject bool
+	// Outputs holds, by method id, the outputs of methods done by a
+	// person; the pending method and any later one found here take their
+	// outputs from it.
+	Outputs map[ident.Number]map[string]any
+	// Actor is who answered.
+	Actor string
+}
+
+// Option configures an Engine.
+type Option func(*config) error
+
+type config struct {
+	plan     *Plan
+	registry *adapters.Registry
+	person   Person
+	approver Approver
+	clock    func() time.Time
+	sink     func(Event)
+	timeout  time.Duration
+	attempts int
+	backoff  time.Duration
+	newID    func() string
+}
+
+// WithDesign makes the engine run d, compiling it. d should have been
+// validated; see Compile.
+func WithDesign(d *secops.Design) Option {
+	return func(c *config) error {
+		p, err := Compile(d)
+		c.plan = p
+		return err
+	}
+}
+
+// WithPlan makes the engine run an already compiled design, so that many
+// engines share one compilation.
+func WithPlan(p *Plan) Option {
+	return func(c *config) error { c.plan = p; return nil }
+}
+
+// WithRegistry sets the adapters the actions call.
+func WithRegistry(r *adapters.Registry) Option {
+	return func(c *config) error { c.registry = r; return nil }
+}
+
+// WithPerson sets who carries out the methods without an action. Without
+// one, such a method makes the run wait.
+func WithPerson(p Person) Option {
+	return func(c *config) error { c.person = p; return nil }
+}
+
+// WithApprover sets who approves responses. Without one, an approval
+// makes the run wait.
+func WithApprover(a Approver) Option {
+	return func(c *config) error { c.approver = a; return nil }
+}
+
+// WithClock sets the clock (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error { c.clock = now; return nil }
+}
+
+// WithEvents sets a function called with every event as it happens, e.g.
+// to show progress. It is called from the goroutine running the run.
+func WithEvents(sink func(Event)) Option {
+	return func(c *config) error { c.sink = sink; return nil }
+}
+
+// WithTimeout sets the time limit of each adapter call (default 60s).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("timeout must be positive, not %v", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithRetry sets how often a call that fails with an error marked
+// adapters.Retryable is made in all (default 3), and the wait before the
+// first retry (default 200ms), doubled for each further one.
+func WithRetry(attempts int, backoff time.Duration) Option {
+	return func(c *config) error {
+		if attempts < 1 || backoff < 0 {
+			return fmt.Errorf("retry: want attempts >= 1 and backoff >= 0, got %d, %v", attempts, backoff)
+		}
+		c.attempts, c.backoff = attempts, backoff
+		return nil
+	}
+}
+
+// WithIDs sets the function that names new runs (default: 16 random hex
+// digits).
+func WithIDs(newID func() string) Option {
+	return func(c *config) error { c.newID = newID; return nil }
+}
+
+// Engine is the default, in-process Executor. It is safe for concurrent
+// use: each run has its own state.
+type Engine struct{ c config }
+
+// New returns an engine. WithDesign or WithPlan is required.
+func New(opts ...Option) (*Engine, error) {
+	c := config{clock: time.Now, timeout: 60 * time.Second, attempts: 3, backoff: 200 * time.Millisecond, newID: randomID}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	if c.plan == nil {
+		return nil, errors.New("executor: no design: use WithDesign or WithPlan")
+	}
+	return &Engine{c: c}, nil
+}
+
+// Plan returns the compiled design the engine runs.
+func (e *Engine) Plan() *Plan { return e.c.plan }
+
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,250 @@
+package executor
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/expr"
+	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/playbook"
+	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/response"
+)
+
+// Plan is a design compiled for execution: every expression compiled once,
+// every reference resolved, every field's type at hand. A Plan is
+// immutable and safe for concurrent use; all the runs of an Engine, and
+// all the engines built from it with WithPlan, share it.
+type Plan struct {
+	design     *secops.Design
+	detections []*detectionPlan
+	playbooks  map[ident.ID]*playbookPlan
+	byIncident map[ident.ID]*playbookPlan
+	responses  map[ident.ID]*responsePlan
+	methods    map[ident.Number]*methodPlan
+	fields     map[string]*process.Field
+	adapters   []string
+	order      []*playbookPlan // playbooks in document order
+}
+
+type detectionPlan struct {
+	d       *criteria.Detection
+	when    *expr.Program
+	confirm *expr.Program
+	methods []*methodPlan // the confirm process's methods
+}
+
+type methodPlan struct {
+	m    *process.Method
+	when *expr.Program // nil: always runs
+	// outputs maps each declared output to its field, for type checks.
+	outputs map[string]*process.Field
+}
+
+type playbookPlan struct {
+	pb    *playbook.Playbook
+	start *stepPlan
+	steps map[ident.ID]*stepPlan
+	order []*stepPlan
+}
+
+type stepPlan struct {
+	s        *playbook.Step
+	methods  []*methodPlan
+	way      way
+	branches []branchPlan
+}
+
+type branchPlan struct {
+	when *expr.Program // nil: the default
+	way  way
+}
+
+// way is where a step or branch leads, resolved.
+type way struct {
+	kind    playbook.WayKind
+	next    *stepPlan
+	respond *responsePlan
+	end     string
+}
+
+type responsePlan struct {
+	r       *response.Response
+	methods []*methodPlan // the methods of all its processes, in order
+}
+
+// Compile compiles d for execution. d should have been validated: Compile
+// reports only what makes execution impossible (an expression that does
+// not compile, a reference to nothing), all at once, as a finding.List.
+func Compile(d *secops.Design) (*Plan, error) {
+	if d == nil {
+		return nil, fmt.Errorf("compile: nil design")
+	}
+	var (
+		cache expr.Cache
+		fl    finding.List
+	)
+	p := &Plan{
+		design:     d,
+		playbooks:  map[ident.ID]*playbookPlan{},
+		byIncident: map[ident.ID]*playbookPlan{},
+		responses:  map[ident.ID]*responsePlan{},
+		methods:    map[ident.Number]*methodPlan{},
+		fields:     map[string]*process.Field{},
+	}
+	compile := func(scope expr.Scope, src string, path *finding.Path) *expr.Program {
+		if src == "" {
+			return nil
+		}
+		prg, err := cache.Compile(scope, src)
+		if err != nil {
+			fl = append(fl, finding.New(finding.Expression, path, "%v", err))
+		}
+		return prg
+	}
+	for i := range d.Fields {
+		p.fields[string(d.Fields[i].ID)] = &d.Fields[i]
+	}
+	adapters := map[string]bool{}
+	for i := range d.Processes {
+		pr := &d.Processes[i]
+		for j := range pr.Methods {
+			m := &pr.Methods[j]
+			path := finding.NewPath("processes").Index(i).Child("methods").Index(j)
+			mp := &methodPlan{m: m, when: compile(expr.Fields, m.When, path.Child("when")), outputs: map[string]*process.Field{}}
+			for k, o := range m.Outputs {
+				f := p.fields[string(o)]
+				if f == nil {
+					fl = append(fl, finding.New(finding.UnknownRef, path.Child("outputs").Index(k), "unknown field %q", o))
+				}
+				mp.outputs[string(o)] = f
+			}
+			if m.Action != "" {
+				adapters[m.Action.Adapter()] = true
+			}
+			if m.Rollback != nil && m.Rollback.Action != "" {
+				adapters[m.Rollback.Action.Adapter()] = true
+			}
+			p.methods[m.ID] = mp
+		}
+	}
+	for a := range adapters {
+		p.adapters = append(p.adapters, a)
+	}
+	sort.Strings(p.adapters)
+	methodsOf := func(id ident.Number, path *finding.Path) []*methodPlan {
+		pr := d.Process(id)
+		if pr == nil {
+			fl = append(fl, finding.New(finding.UnknownRef, path, "unknown process %q", id))
+			return nil
+		}
+		ms := make([]*methodPlan, len(pr.Methods))
+		for i := range pr.Methods {
+			ms[i] = p.methods[pr.Methods[i].ID]
+		}
+		return ms
+	}
+	for i := range d.Responses {
+		r := &d.Responses[i]
+		rp := &responsePlan{r: r}
+		for j, id := range r.Processes {
+			rp.methods = append(rp.methods, methodsOf(id, finding.NewPath("responses").Index(i).Child("processes").Index(j))...)
+		}
+		p.responses[r.ID] = rp
+	}
+	for i := range d.Criteria.Detections {
+		det := &d.Criteria.Detections[i]
+		path := finding.NewPath("criteria", "detections").Index(i)
+		dp := &detectionPlan{d: det, when: compile(expr.Alert, det.When, path.Child("when"))}
+		if det.Confirm != nil {
+			dp.confirm = compile(expr.Fields, det.Confirm.When, path.Child("confirm").Child("when"))
+			dp.methods = methodsOf(det.Confirm.Process, path.Child("confirm").Child("process"))
+		}
+		if d.Criteria.Severities.Get(det.Severity) == nil {
+			fl = append(fl, finding.New(finding.UnknownRef, path.Child("severity"), "unknown severity %q", det.Severity))
+		}
+		p.detections = append(p.detections, dp)
+	}
+	for i := range d.Playbooks {
+		pb := &d.Playbooks[i]
+		path := finding.NewPath("playbooks").Index(i)
+		pp := &playbookPlan{pb: pb, steps: map[ident.ID]*stepPlan{}}
+		for j := range pb.Steps {
+			s := &pb.Steps[j]
+			sp := &stepPlan{s: s, methods: methodsOf(s.Process, path.Child("steps").Index(j).Child("process"))}
+			pp.steps[s.ID] = sp
+			pp.order = append(pp.order, sp)
+		}
+		resolve := func(w playbook.Way, path *finding.Path) way {
+			out := way{kind: w.Kind}
+			switch w.Kind {
+			case playbook.Goto:
+				if out.next = pp.steps[ident.ID(w.To)]; out.next == nil {
+					fl = append(fl, finding.New(finding.UnknownRef, path, "unknown step %q", w.To))
+				}
+			case playbook.Respond:
+				if out.respond = p.responses[ident.ID(w.To)]; out.respond == nil {
+					fl = append(fl, finding.New(finding.UnknownRef, path, "unknown response %q", w.To))
+				}
+			case playbook.End:
+				out.end = w.To
+			}
+			return out
+		}
+		for j, sp := range pp.order {
+			spath := path.Child("steps").Index(j)
+			ways := sp.s.Ways()
+			if len(ways) != 1 {
+				fl = append(fl, finding.New(finding.DeadEnd, spath, "step %q needs exactly one way on", sp.s.ID))
+				continue
+			}
+			if ways[0].Kind != playbook.Branches {
+				sp.way = resolve(ways[0], spath)
+				continue
+			}
+			sp.way.kind = playbook.Branches
+			for k := range sp.s.Branches {
+				b := &sp.s.Branches[k]
+				bpath := spath.Child("branches").Index(k)
+				bw := b.Ways()
+				if len(bw) != 1 {
+					fl = append(fl, finding.New(finding.DeadEnd, bpath, "a branch needs exactly one of goto, respond, end"))
+					continue
+				}
+				sp.branches = append(sp.branches, branchPlan{when: compile(expr.Fields, b.When, bpath.Child("when")), way: resolve(bw[0], bpath)})
+			}
+		}
+		if pp.start = pp.steps[pb.Start]; pp.start == nil {
+			fl = append(fl, finding.New(finding.UnknownRef, path.Child("start"), "unknown step %q", pb.Start))
+		}
+		p.playbooks[pb.ID] = pp
+		p.order = append(p.order, pp)
+		for _, inc := range pb.Incidents {
+			if _, dup := p.byIncident[inc]; !dup {
+				p.byIncident[inc] = pp
+			}
+		}
+	}
+	if err := fl.Err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Design returns the design the plan was compiled from.
+func (p *Plan) Design() *secops.Design { return p.design }
+
+// Adapters returns, sorted, the names of the adapters the design's actions
+// and rollback actions call.
+func (p *Plan) Adapters() []string { return p.adapters }
+
+// Method returns the method with the given id, or nil.
+func (p *Plan) Method(id ident.Number) *process.Method {
+	if mp := p.methods[id]; mp != nil {
+		return mp.m
+	}
+	return nil
+}

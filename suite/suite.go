@@ -1,0 +1,244 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/scenario"
+)
+
+// Suite is a scenario file together with its design, loaded, validated
+// and compiled once for all its scenarios.
+type Suite struct {
+	// Path is the scenario file's path; DesignPath the design's.
+	Path       string
+	DesignPath string
+	File       *scenario.File
+	Plan       *executor.Plan
+	// Warnings are the design's warning findings.
+	Warnings finding.List
+}
+
+// Loader loads scenario files, compiling each design once however many
+// files name it. The zero Loader is ready to use and safe for concurrent
+// use.
+type Loader struct {
+	mu    sync.Mutex
+	plans map[string]*loaded
+}
+
+type loaded struct {
+	once     sync.Once
+	plan     *executor.Plan
+	warnings finding.List
+	err      error
+}
+
+// Load loads the scenario file at path with a Loader of its own.
+func Load(path string) (*Suite, error) {
+	var l Loader
+	return l.Load(path)
+}
+
+// Load loads the scenario file at path and its design. A design with
+// error findings is an error holding them (a finding.List, see
+// finding.From); so is a malformed scenario file.
+func (l *Loader) Load(path string) (*Suite, error) {
+	f, err := secops.LoadScenarioFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dp := f.Design
+	if !filepath.IsAbs(dp) {
+		dp = filepath.Join(filepath.Dir(path), dp)
+	}
+	l.mu.Lock()
+	if l.plans == nil {
+		l.plans = map[string]*loaded{}
+	}
+	key, _ := filepath.Abs(dp)
+	ld := l.plans[key]
+	if ld == nil {
+		ld = &loaded{}
+		l.plans[key] = ld
+	}
+	l.mu.Unlock()
+	ld.once.Do(func() { ld.plan, ld.warnings, ld.err = compile(dp) })
+	if ld.err != nil {
+		return nil, ld.err
+	}
+	return &Suite{Path: path, DesignPath: dp, File: f, Plan: ld.plan, Warnings: ld.warnings}, nil
+}
+
+func compile(path string) (*executor.Plan, finding.List, error) {
+	d, err := secops.LoadFile(path)
+	if d == nil {
+		return nil, nil, err
+	}
+	fl := finding.From(err)
+	if err != nil && fl == nil {
+		return nil, nil, err
+	}
+	if fl == nil {
+		fl = finding.From(d.Validate())
+	}
+	if fl.HasErrors() {
+		return nil, nil, fl
+	}
+	p, err := executor.Compile(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, fl, nil
+}
+
+// Result is the outcome of one scenario.
+type Result struct {
+	Scenario *scenario.Scenario
+	// Record is the run's record.
+	Record *executor.Record
+	// Mismatches are the expectations the run did not meet, in the order
+	// of the expect keys; a run that failed or did not finish is one with
+	// the key "run".
+	Mismatches []Mismatch
+}
+
+// Passed reports whether the scenario met every expectation.
+func (r *Result) Passed() bool { return len(r.Mismatches) == 0 }
+
+// Mismatch is an expectation not met.
+type Mismatch struct {
+	// Key is the expect key, e.g. path.
+	Key  string
+	Want string
+	Got  string
+}
+
+// Run runs every scenario of the suite, in order.
+func (s *Suite) Run(ctx context.Context) []Result {
+	out := make([]Result, len(s.File.Scenarios))
+	for i := range s.File.Scenarios {
+		out[i] = s.RunScenario(ctx, &s.File.Scenarios[i])
+	}
+	return out
+}
+
+// RunScenario runs one scenario with simulated adapters: every method,
+// with an action or done by a person, returns the outputs the scenario
+// gives it, and every approval is granted.
+func (s *Suite) RunScenario(ctx context.Context, sc *scenario.Scenario) Result {
+	res := Result{Scenario: sc}
+	rec, err := Simulate(ctx, s.Plan, sc)
+	if err != nil {
+		res.Mismatches = append(res.Mismatches, Mismatch{Key: "run", Want: "completed", Got: err.Error()})
+		return res
+	}
+	res.Record = rec
+	res.Mismatches = Compare(sc.Expect, rec)
+	return res
+}
+
+// Simulate runs the scenario's alert through plan, the methods answering
+// with the scenario's outputs and every approval granted. A method that
+// runs and declares outputs but has none in the scenario fails the run.
+func Simulate(ctx context.Context, plan *executor.Plan, sc *scenario.Scenario) (*executor.Record, error) {
+	outputs := func(id ident.Number) (map[string]any, error) {
+		out, ok := sc.Outputs[id]
+		if !ok {
+			m := plan.Method(id)
+			if m != nil && len(m.Outputs) > 0 {
+				return nil, fmt.Errorf("scenario %s gives no outputs for method %s (%s), which declares outputs %s",
+					sc.ID, id, m.Name, joinIDs(m.Outputs))
+			}
+		}
+		return out, nil
+	}
+	var as []adapters.Adapter
+	for _, name := range plan.Adapters() {
+		as = append(as, adapters.Func(name, func(_ context.Context, req adapters.Request) (adapters.Result, error) {
+			if req.Rollback {
+				return adapters.Result{}, nil
+			}
+			out, err := outputs(ident.Number(req.Method))
+			return adapters.Result{Outputs: out}, err
+		}))
+	}
+	reg, err := adapters.NewRegistry(as...)
+	if err != nil {
+		return nil, err
+	}
+	e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg),
+		executor.WithPerson(executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
+			out, err := outputs(t.Method.ID)
+			return executor.Done{Outputs: out, Actor: "scenario"}, err
+		})),
+		executor.WithApprover(executor.AutoApprove("scenario")),
+		executor.WithRetry(1, 0),
+		executor.WithIDs(func() string { return string(sc.ID) }))
+	if err != nil {
+		return nil, err
+	}
+	rec, err := e.Run(ctx, sc.Alert)
+	if err != nil {
+		return nil, err
+	}
+	switch rec.Status {
+	case executor.Failed:
+		return rec, errors.New(rec.Error)
+	case executor.Waiting:
+		return rec, fmt.Errorf("run is waiting: %v", rec.Pending)
+	}
+	return rec, nil
+}
+
+// Compare returns the expectations of want that rec does not meet.
+func Compare(want scenario.Expect, rec *executor.Record) []Mismatch {
+	var ms []Mismatch
+	one := func(key string, want *string, got ident.ID) {
+		g := string(got)
+		if g == "" {
+			g = scenario.None
+		}
+		if want != nil && *want != g {
+			ms = append(ms, Mismatch{Key: key, Want: *want, Got: g})
+		}
+	}
+	one("detection", want.Detection, rec.Detection)
+	one("incident", want.Incident, rec.Incident)
+	one("severity", want.Severity, rec.Severity)
+	one("playbook", want.Playbook, rec.Playbook)
+	if want.Path != nil && !slices.Equal(want.Path, rec.Path) {
+		ms = append(ms, Mismatch{Key: "path", Want: joinIDs(want.Path), Got: joinIDs(rec.Path)})
+	}
+	if want.Skipped != nil {
+		w, g := slices.Sorted(slices.Values(want.Skipped)), slices.Sorted(slices.Values(rec.Skipped))
+		if !slices.Equal(w, g) {
+			ms = append(ms, Mismatch{Key: "skipped", Want: joinIDs(w), Got: joinIDs(g)})
+		}
+	}
+	one("response", want.Response, rec.Response)
+	if want.WithinTarget != nil && *want.WithinTarget != rec.WithinTarget() {
+		ms = append(ms, Mismatch{Key: "within_target", Want: fmt.Sprint(*want.WithinTarget),
+			Got: fmt.Sprintf("%v (estimate %v, target %v)", rec.WithinTarget(), rec.Estimate, rec.Targets.FirstResponse)})
+	}
+	return ms
+}
+
+func joinIDs[T ~string](ids []T) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
