@@ -632,4 +632,3 @@ func toInt(v any) any {
 	}
 	return v
 }
-

@@ -241,4 +241,3 @@ func joinIDs[T ~string](ids []T) string {
 	}
 	return "[" + strings.Join(s, " ") + "]"
 }
-
