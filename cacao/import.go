@@ -457,8 +457,8 @@ func (im *importer) action(id string, s *Step, cont []string) way {
 
 // method makes the method for action step s.
 func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Number) process.Method {
-	m := process.Method{ID: mid, Name: s.Name, Inputs: im.args(id, s.InArgs), Outputs: im.args(id, s.OutArgs)}
 	im.variables(id, s.StepVariables)
+	m := process.Method{ID: mid, Name: s.Name, Inputs: im.args(id, s.InArgs), Outputs: im.args(id, s.OutArgs)}
 	if e != nil {
 		m.When, m.Note, m.Rollback = e.When, e.Note, e.Rollback
 		if e.Estimate != "" {
