@@ -35,8 +35,9 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 		}
 		m := mp.m
 		if m.Rollback == nil {
-			r.event(Event{Kind: EvRollbackFailed, Method: id, Error: "the method has no rollback"})
-			errs = append(errs, fmt.Errorf("method %s: no rollback", id))
+			// Nothing to undo (validation requires a rollback of every
+			// action in a first response).
+			r.event(Event{Kind: EvRollbackManual, Method: id, Detail: "the method has no rollback"})
 			continue
 		}
 		if m.Rollback.Action == "" {
@@ -60,11 +61,13 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 				err = fmt.Errorf("no adapter %q is configured", act.Adapter())
 			} else {
 				req := adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true}
+				backoff := e.c.backoff
 				for attempt := 1; ; attempt++ {
 					_, err = callOnce(ctx, a, req, e.c.timeout)
-					if err == nil || !adapters.IsRetryable(err) || attempt >= e.c.attempts || ctx.Err() != nil {
+					if err == nil || !adapters.IsRetryable(err) || attempt >= e.c.attempts || !sleep(ctx, backoff) {
 						break
 					}
+					backoff *= 2
 				}
 			}
 		}

@@ -477,12 +477,8 @@ func (r *run) call(ctx context.Context, step ident.ID, mp *methodPlan, inputs ma
 		}
 		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Error: err.Error(),
 			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", attempt, c.attempts, backoff)})
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, backoff) {
 			return nil, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())
-		case <-t.C:
 		}
 		backoff *= 2
 	}
@@ -631,4 +627,16 @@ func toInt(v any) any {
 		return int64(n)
 	}
 	return v
+}
+
+// sleep waits for d, reporting false if ctx was done first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
