@@ -35,7 +35,7 @@ func outcomeOf(r *executor.Record) outcome {
 }
 
 var (
-	taPath      = []ident.ID{"exfil-data", "c2-traffic", "lateral-traffic", "aggregate", "offer-report", "search-others"}
+	taPath       = []ident.ID{"exfil-data", "c2-traffic", "lateral-traffic", "aggregate", "offer-report", "search-others"}
 	taSkipNoFile = []ident.Number{"1.1.1", "1.2.1"}
 )
 
@@ -45,7 +45,7 @@ func TestPaths(t *testing.T) {
 	tests := []struct {
 		name     string
 		scenario ident.ID
-		alert    map[string]any                   // replaces the scenario's alert
+		alert    map[string]any                  // replaces the scenario's alert
 		outputs  map[ident.Number]map[string]any // replace some of the scenario's outputs
 		want     outcome
 	}{
