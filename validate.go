@@ -58,8 +58,9 @@ type validator struct {
 	methodRefs                           []methodRef
 	steps                                []map[ident.ID]int // per playbook
 
-	exprs map[exprKey]exprResult
-	used  struct {
+	exprs      map[exprKey]exprResult
+	exprFailed bool // field references of a failed expression are unknown
+	used       struct {
 		fields    map[ident.ID]bool
 		processes map[ident.Number]bool
 		responses map[ident.ID]bool
@@ -123,6 +124,7 @@ func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Pro
 		v.exprs[k] = r
 	}
 	if r.err != nil {
+		v.exprFailed = true
 		v.add(finding.Expression, p, "%s: %v", describeScope(s), oneLine(r.err.Error()))
 		return nil
 	}
@@ -607,7 +609,7 @@ func (v *validator) checkCoverage() {
 func (v *validator) checkUnused() {
 	d := v.d
 	for i, f := range d.Fields {
-		if f.ID != "" && !v.used.fields[f.ID] {
+		if f.ID != "" && !v.used.fields[f.ID] && !v.exprFailed {
 			v.add(finding.Unused, finding.NewPath("fields").Index(i), "field %q is not used by any alert expression, playbook input, or method", f.ID)
 		}
 	}

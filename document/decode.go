@@ -22,6 +22,7 @@ type decoder struct {
 	src       *Source
 	findings  finding.List
 	anchors   map[string]ast.Node
+	every     map[string]ast.Node // all anchors, built on demand
 	budget    int  // node visits left; aliases cannot expand without bound
 	exhausted bool // the budget ran out
 }
@@ -69,6 +70,9 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 		return
 	case *ast.AliasNode:
 		target, ok := d.anchors[nodeName(t.Value)]
+		if !ok {
+			target, ok = d.allAnchors()[nodeName(t.Value)]
+		}
 		if !ok {
 			d.add(finding.Syntax, p, n, "alias *%s names no anchor defined before it", nodeName(t.Value))
 			return
@@ -146,6 +150,10 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 			d.add(finding.InvalidValue, p, n, "want a list, got %s", describeNode(n))
 			return
 		}
+		if len(seq.Values) == 0 {
+			v.Set(reflect.Zero(v.Type())) // as omitempty writes it back
+			return
+		}
 		s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
 		for i, e := range seq.Values {
 			d.decode(e, s.Index(i), p.Index(i), depth+1)
@@ -160,6 +168,37 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 	default:
 		d.add(finding.InvalidValue, p, n, "cannot decode into %s", v.Type())
 	}
+}
+
+// allAnchors maps every anchor of the document to its node, for aliases
+// of anchors that decoding skipped (under an unknown key, say). It walks
+// the tree once, on first use, without following aliases.
+func (d *decoder) allAnchors() map[string]ast.Node {
+	if d.every != nil {
+		return d.every
+	}
+	d.every = map[string]ast.Node{}
+	file, err := d.src.ast()
+	if err != nil {
+		return d.every
+	}
+	for _, doc := range file.Docs {
+		ast.Walk(anchorVisitor(d.every), doc)
+	}
+	return d.every
+}
+
+type anchorVisitor map[string]ast.Node
+
+func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
+	if a, ok := n.(*ast.AnchorNode); ok {
+		if name := nodeName(a.Name); name != "" {
+			if _, seen := v[name]; !seen {
+				v[name] = a.Value
+			}
+		}
+	}
+	return v
 }
 
 func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {

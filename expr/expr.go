@@ -95,7 +95,12 @@ func Compile(scope Scope, src string) (*Program, error) {
 	env := e[scope]
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {
-		return nil, errors.New(strings.TrimSpace(iss.Err().Error()))
+		var msgs []string
+		for _, e := range iss.Errors() {
+			loc := e.Location
+			msgs = append(msgs, fmt.Sprintf("%d:%d: %s", loc.Line(), loc.Column()+1, e.Message))
+		}
+		return nil, errors.New(strings.Join(msgs, "; "))
 	}
 	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
 		return nil, fmt.Errorf("expression is of type %s, want bool", t)

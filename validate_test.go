@@ -1,0 +1,151 @@
+package secops
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/finding"
+)
+
+// at is a finding reduced to what tests may assert: never the message.
+type at struct {
+	Code finding.Code
+	Path string
+	Line int
+}
+
+func findingsAt(l finding.List) []at {
+	var out []at
+	for _, f := range l {
+		out = append(out, at{f.Code, f.Path, f.Line})
+	}
+	return out
+}
+
+// loadAndValidate returns every finding of Load and Validate for a file.
+func loadAndValidate(t *testing.T, path string) finding.List {
+	t.Helper()
+	d, err := LoadFile(path)
+	if d == nil {
+		l := finding.From(err)
+		if l == nil {
+			t.Fatalf("LoadFile(%s): %v", path, err)
+		}
+		return l
+	}
+	return finding.From(d.Validate())
+}
+
+func TestValidateFindings(t *testing.T) {
+	tests := []struct {
+		file string
+		want []at
+	}{
+		{"syntax", []at{{finding.Syntax, "", 5}}},
+		{"unknown-field", []at{
+			{finding.UnknownField, "processes[0].methods[0].procedur", 41},
+			{finding.Required, "processes[0].methods[0].procedure", 39},
+		}},
+		{"required", []at{{finding.Required, "scope.parties[1].name", 8}}},
+		{"invalid-value", []at{{finding.InvalidValue, "processes[0].methods[0].estimate", 45}}},
+		{"invalid-value-enum", []at{{finding.InvalidValue, "scope.parties[0].sourcing", 7}}},
+		{"invalid-value-id", []at{
+			{finding.InvalidValue, "fields[1].id", 33},
+			{finding.UnknownRef, "processes[0].methods[0].inputs[0]", 42},
+			{finding.UnknownRef, "processes[1].methods[0].inputs[0]", 52},
+			{finding.UnknownRef, "playbooks[0].inputs[0]", 62},
+			{finding.Unused, "fields[1]", 33},
+		}},
+		{"duplicate-id", []at{{finding.DuplicateID, "criteria.severities[1].id", 22}}},
+		{"unknown-ref", []at{
+			{finding.UnknownRef, "playbooks[0].steps[0].process", 67},
+			{finding.Unused, "processes[0]", 36},
+		}},
+		{"expression", []at{{finding.Expression, "playbooks[0].steps[0].branches[0].when", 69}}},
+		{"expression-not-bool", []at{{finding.Expression, "criteria.detections[0].when", 28}}},
+		{"out-of-scope", []at{{finding.OutOfScope, "scope.incidents[0].in_scope", 12}}},
+		{"unassigned-phase", []at{{finding.UnassignedPhase, "scope.responsibilities.analysis", 14}}},
+		{"uncovered-incident", []at{{finding.UncoveredIncident, "scope.incidents[0]", 12}}},
+		{"undetected-incident", []at{{finding.UndetectedIncident, "scope.incidents[1]", 13}}},
+		{"unreachable-step", []at{{finding.UnreachableStep, "playbooks[0].steps[1]", 72}}},
+		{"dead-end", []at{{finding.DeadEnd, "playbooks[0].steps[1]", 74}}},
+		{"cycle", []at{{finding.Cycle, "playbooks[0].steps[1].next", 75}}},
+		{"no-default-branch", []at{{finding.NoDefaultBranch, "playbooks[0].steps[0].branches", 69}}},
+		{"unavailable-input", []at{
+			{finding.UnavailableInput, "playbooks[0].steps[0].process", 67},
+			{finding.UnavailableInput, "playbooks[0].steps[0].branches[0].respond", 70},
+		}},
+		{"missing-rollback", []at{{finding.MissingRollback, "processes[1].methods[0].action", 53}}},
+		{"missing-estimate", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 49}}},
+		{"target-exceeded", []at{{finding.TargetExceeded, "criteria.detections[0].severity", 30}}},
+		{"policy", []at{{finding.Policy, "policies[0].rule", 74}}},
+		{"unused", []at{{finding.Unused, "fields[3]", 35}}},
+	}
+	covered := map[finding.Code]bool{}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			l := loadAndValidate(t, filepath.Join("testdata", "invalid", tt.file+".yaml"))
+			l.Sort()
+			want := append([]at(nil), tt.want...)
+			finding.List(nil).Sort()
+			sortAt(want)
+			if diff := cmp.Diff(want, findingsAt(l)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s\n%v", diff, l)
+			}
+			for _, f := range l {
+				if f.Severity != f.Code.Severity() {
+					t.Errorf("%s has severity %s, want %s", f.Code, f.Severity, f.Code.Severity())
+				}
+				if f.File == "" || f.Line == 0 || f.Column == 0 {
+					t.Errorf("%s at %q has no position: %+v", f.Code, f.Path, f.Position)
+				}
+			}
+		})
+		covered[tt.want[0].Code] = true
+	}
+	for _, c := range finding.Codes {
+		if !covered[c.Code] {
+			t.Errorf("no test document for finding code %s", c.Code)
+		}
+	}
+}
+
+func sortAt(a []at) {
+	l := make(finding.List, len(a))
+	for i, x := range a {
+		l[i] = finding.Finding{Code: x.Code, Path: x.Path, Position: finding.Position{File: "f", Line: x.Line, Column: 1}}
+	}
+	// Same order as List.Sort, which also compares columns; tests give
+	// lines only, so order by line, then path and code.
+	l.Sort()
+	for i, f := range l {
+		a[i] = at{f.Code, f.Path, f.Line}
+	}
+}
+
+// TestValidExamples loads the bundled designs: no finding at all.
+func TestValidExamples(t *testing.T) {
+	files, _ := filepath.Glob("examples/*/design.yaml")
+	files = append(files, "testdata/minimal.yaml")
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			if l := loadAndValidate(t, f); len(l) > 0 {
+				t.Errorf("%s has findings:\n%v", f, l)
+			}
+		})
+	}
+}
+
+// TestReference validates the reference design in ../shared unchanged,
+// when it is there.
+func TestReference(t *testing.T) {
+	const ref = "../shared/reference/targeted-attack/design.yaml"
+	if !fileExists(ref) {
+		t.Skip("../shared is absent")
+	}
+	if l := loadAndValidate(t, ref); len(l) > 0 {
+		t.Errorf("reference design has findings:\n%v", l)
+	}
+}
