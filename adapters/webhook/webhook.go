@@ -1,0 +1,338 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/adapters/internal/wire"
+)
+
+// MaxReply is the largest response body read, in bytes.
+const MaxReply = wire.MaxReply
+
+// Adapter POSTs each call to a URL. It is safe for concurrent use.
+type Adapter struct {
+	name    string
+	url     string
+	headers []header
+	cfg     config
+	client  *http.Client
+}
+
+var _ adapters.Adapter = (*Adapter)(nil)
+
+type header struct {
+	name     string
+	template []part
+}
+
+type config struct {
+	tls     *tls.Config
+	timeout time.Duration
+	headers map[string]string
+	lookup  func(string) (string, bool)
+}
+
+// Option configures an Adapter.
+type Option func(*config)
+
+// WithTLSConfig sets the TLS configuration used for https URLs: a custom
+// CA in RootCAs, a client certificate in Certificates.
+func WithTLSConfig(c *tls.Config) Option { return func(cfg *config) { cfg.tls = c } }
+
+// WithTimeout bounds each call, from connecting to reading the whole
+// reply. A call that runs out of time fails with an error marked
+// adapters.Retryable wrapping context.DeadlineExceeded. Zero means no
+// bound beyond the context's.
+func WithTimeout(d time.Duration) Option { return func(cfg *config) { cfg.timeout = d } }
+
+// WithHeaders adds request headers. A value may name environment
+// variables as ${NAME}, expanded at each call; other text, including a $
+// not followed by {, is sent as written. It may be given more than once.
+func WithHeaders(h map[string]string) Option {
+	return func(cfg *config) {
+		if cfg.headers == nil {
+			cfg.headers = map[string]string{}
+		}
+		maps.Copy(cfg.headers, h)
+	}
+}
+
+// WithLookupEnv sets how ${NAME} in header values is expanded; the
+// default is os.LookupEnv.
+func WithLookupEnv(lookup func(name string) (string, bool)) Option {
+	return func(cfg *config) { cfg.lookup = lookup }
+}
+
+// New returns an adapter called name that POSTs to rawURL, an http or
+// https URL. A malformed URL or header value is an error.
+func New(name, rawURL string, opts ...Option) (*Adapter, error) {
+	if name == "" {
+		return nil, errors.New("webhook adapter: empty name")
+	}
+	if err := CheckURL(rawURL); err != nil {
+		return nil, fmt.Errorf("webhook adapter %q: %w", name, err)
+	}
+	a := &Adapter{name: name, url: rawURL}
+	for _, o := range opts {
+		o(&a.cfg)
+	}
+	if a.cfg.lookup == nil {
+		a.cfg.lookup = os.LookupEnv
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.cfg.headers)) {
+		t, err := parseTemplate(a.cfg.headers[k])
+		if err != nil {
+			return nil, fmt.Errorf("webhook adapter %q: header %s: %w", name, k, err)
+		}
+		a.headers = append(a.headers, header{name: http.CanonicalHeaderKey(k), template: t})
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if a.cfg.tls != nil {
+		tr.TLSClientConfig = a.cfg.tls.Clone()
+	}
+	a.client = &http.Client{
+		Transport: tr,
+		// A redirect could carry the headers, secrets included,
+		// elsewhere: it is an error instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return a, nil
+}
+
+// CheckURL reports whether rawURL is one a webhook adapter can call: an
+// absolute http or https URL with a host.
+func CheckURL(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("malformed URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URL %q: want an http or https URL", rawURL)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("URL %q has no host", rawURL)
+	}
+	return nil
+}
+
+// CheckHeader reports whether a header value is well formed: every ${
+// is closed and names a variable.
+func CheckHeader(value string) error {
+	_, err := parseTemplate(value)
+	return err
+}
+
+// Name returns the adapter's name.
+func (a *Adapter) Name() string { return a.name }
+
+// UnsetVariableError is the error for a header naming an environment
+// variable that is unset or empty.
+type UnsetVariableError struct {
+	// Name is the variable's name.
+	Name string
+}
+
+func (e *UnsetVariableError) Error() string {
+	return fmt.Sprintf("environment variable %s, named in a header, is not set", e.Name)
+}
+
+// StatusError is the error for an HTTP reply whose status is not 2xx.
+type StatusError struct {
+	// StatusCode is the HTTP status code.
+	StatusCode int
+	// Message is the reply's error message, or the start of its body.
+	Message string
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Call POSTs req and returns the reply.
+func (a *Adapter) Call(ctx context.Context, req adapters.Request) (adapters.Result, error) {
+	res, err := a.call(ctx, req)
+	if err != nil {
+		return adapters.Result{}, adapters.NewCallError(a.name, req, err)
+	}
+	return res, nil
+}
+
+func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.Result, error) {
+	body, err := wire.Encode(req)
+	if err != nil {
+		return adapters.Result{}, fmt.Errorf("encoding the request: %w", err)
+	}
+	ctx := parent
+	if a.cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.cfg.timeout)
+		defer cancel()
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url, bytes.NewReader(body))
+	if err != nil {
+		return adapters.Result{}, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Accept", "application/json")
+	hr.Header.Set("User-Agent", "secops")
+	for _, h := range a.headers {
+		v, err := expand(h.template, a.cfg.lookup)
+		if err != nil {
+			return adapters.Result{}, err
+		}
+		hr.Header.Set(h.name, v)
+	}
+	resp, err := a.client.Do(hr)
+	if err != nil {
+		return adapters.Result{}, a.transportError(parent, ctx, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxReply+1))
+	if err != nil {
+		return adapters.Result{}, a.transportError(parent, ctx, fmt.Errorf("reading the reply: %w", err))
+	}
+	if len(data) > MaxReply {
+		return adapters.Result{}, wire.ErrTooLarge
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return wire.Decode(data)
+	}
+	se := &StatusError{StatusCode: resp.StatusCode, Message: replyMessage(data)}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			return adapters.Result{}, adapters.RetryAfter(se, d)
+		}
+		return adapters.Result{}, adapters.Retryable(se)
+	}
+	return adapters.Result{}, se
+}
+
+// transportError classifies an error of the HTTP exchange: the caller's
+// context being done is not retryable (the caller has given up), the
+// adapter's own timeout, network timeouts and refused connections are.
+func (a *Adapter) transportError(parent, ctx context.Context, err error) error {
+	switch {
+	case parent.Err() != nil:
+		return fmt.Errorf("stopped: %w", context.Cause(parent))
+	case ctx.Err() != nil:
+		return adapters.Retryable(fmt.Errorf("timed out after %s: %w", a.cfg.timeout, context.DeadlineExceeded))
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return adapters.Retryable(err)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return adapters.Retryable(err)
+	}
+	return err
+}
+
+// replyMessage returns the error of an error reply, or the start of any
+// other body.
+func replyMessage(data []byte) string {
+	if _, err := wire.Decode(data); err != nil {
+		var re *wire.RemoteError
+		if errors.As(err, &re) {
+			return re.Message
+		}
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// part is literal text, or a variable when isVar is set.
+type part struct {
+	text  string
+	isVar bool
+}
+
+func parseTemplate(s string) ([]part, error) {
+	var parts []part
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			if s != "" {
+				parts = append(parts, part{text: s})
+			}
+			return parts, nil
+		}
+		if i > 0 {
+			parts = append(parts, part{text: s[:i]})
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return nil, fmt.Errorf("unclosed ${ in %q", s)
+		}
+		name := s[i+2 : i+j]
+		if !validName(name) {
+			return nil, fmt.Errorf("${%s}: want a variable name of letters, digits and _", name)
+		}
+		parts = append(parts, part{text: name, isVar: true})
+		s = s[i+j+1:]
+	}
+}
+
+func validName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func expand(t []part, lookup func(string) (string, bool)) (string, error) {
+	var b strings.Builder
+	for _, p := range t {
+		if !p.isVar {
+			b.WriteString(p.text)
+			continue
+		}
+		v, ok := lookup(p.text)
+		if !ok || v == "" {
+			return "", &UnsetVariableError{Name: p.text}
+		}
+		b.WriteString(v)
+	}
+	return b.String(), nil
+}
