@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/process"
@@ -178,13 +179,14 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playb
 	for _, i := range p.Inputs {
 		inputs = append(inputs, string(i))
 	}
+	fields := usedFields(d, p)
 	x.pb.PlaybookExtensions = map[string]json.RawMessage{ExtensionID: rawJSON(PlaybookExtension{
 		Design: name, Title: d.Metadata.Title, Language: d.Metadata.Language, Version: d.Metadata.Version,
-		Playbook: string(p.ID), Description: p.Description, Incidents: incidents, Inputs: inputs, Fields: d.Fields,
+		Playbook: string(p.ID), Description: p.Description, Incidents: incidents, Inputs: inputs, Fields: fields,
 	})}
-	if len(d.Fields) > 0 {
+	if len(fields) > 0 {
 		x.pb.PlaybookVariables = map[string]Variable{}
-		for _, f := range d.Fields {
+		for _, f := range fields {
 			v := VariableName(f.ID)
 			if _, dup := x.pb.PlaybookVariables[v]; dup {
 				x.fail("field %s: variable name %s is taken by another field", f.ID, v)
@@ -219,6 +221,58 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playb
 		return nil, err
 	}
 	return x.pb, nil
+}
+
+// usedFields returns the fields of d that playbook p uses: its inputs,
+// the inputs and outputs of the methods it runs, and the fields its
+// conditions read, in the order of d.Fields.
+func usedFields(d *secops.Design, p *playbook.Playbook) []process.Field {
+	used := map[ident.ID]bool{}
+	for _, i := range p.Inputs {
+		used[i] = true
+	}
+	cond := func(src string) {
+		if src == "" {
+			return
+		}
+		if prg, err := expr.Compile(expr.Fields, src); err == nil {
+			for _, r := range prg.Refs() {
+				used[ident.ID(r)] = true
+			}
+		}
+	}
+	proc := func(id ident.Number) {
+		if pr := d.Process(id); pr != nil {
+			for _, m := range pr.Methods {
+				for _, f := range append(append([]ident.ID{}, m.Inputs...), m.Outputs...) {
+					used[f] = true
+				}
+				cond(m.When)
+			}
+		}
+	}
+	resp := func(id ident.ID) {
+		if r := d.Response(id); r != nil {
+			for _, pid := range r.Processes {
+				proc(pid)
+			}
+		}
+	}
+	for _, s := range p.Steps {
+		proc(s.Process)
+		resp(s.Respond)
+		for _, b := range s.Branches {
+			cond(b.When)
+			resp(b.Respond)
+		}
+	}
+	var l []process.Field
+	for _, f := range d.Fields {
+		if used[f.ID] {
+			l = append(l, f)
+		}
+	}
+	return l
 }
 
 func identity(name string) string { return "identity--" + uuid5(Namespace, "identity:"+name) }

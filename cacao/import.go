@@ -249,6 +249,17 @@ func (im *importer) translateStep(id string, cont []string) way {
 	case StepAction, StepPlaybookAction:
 		return im.action(id, s, cont)
 	case StepIfCondition:
+		var r reserved
+		var f ident.ID
+		cel := false
+		if e := stepExt(s); e != nil && e.ExpressionLanguage == ExpressionLanguage {
+			_, err := expr.Compile(expr.Fields, s.Condition)
+			cel = err == nil
+		}
+		if !cel {
+			r = im.reserve(s)
+			f = im.decisionField(id, process.Bool)
+		}
 		cont2 := prepend(s.OnCompletion, cont)
 		onTrue := im.translate(s.OnTrue, cont2)
 		var onFalse way
@@ -257,25 +268,24 @@ func (im *importer) translateStep(id string, cont []string) way {
 		} else {
 			onFalse = im.goOn(cont2, "condition false")
 		}
-		if e := stepExt(s); e != nil && e.ExpressionLanguage == ExpressionLanguage {
-			if _, err := expr.Compile(expr.Fields, s.Condition); err == nil {
-				first := im.branch(s.Condition, onTrue, id)
-				return way{kind: playbook.Branches, branches: append([]playbook.Branch{first}, im.rest(onFalse, id)...)}
-			}
+		if cel {
+			first := im.branch(s.Condition, onTrue, id)
+			return way{kind: playbook.Branches, branches: append([]playbook.Branch{first}, im.rest(onFalse, id)...)}
 		}
-		f := im.decisionField(id, process.Bool)
 		im.rep.note(id, "condition %q is not CEL: it became a manual decision recorded in field %s", s.Condition, f)
-		return im.decision(id, s, "Decide whether this holds: "+s.Condition, f, []playbook.Branch{
+		return im.decision(r, s, "Decide whether this holds: "+s.Condition, f, []playbook.Branch{
 			im.branch("fields."+string(f), onTrue, id), im.branch("", onFalse, id)})
 	case StepWhileCondition:
+		r := im.reserve(s)
+		f := im.decisionField(id, process.Bool)
 		cont2 := prepend(s.OnCompletion, cont)
 		body := im.translate(s.OnTrue, cont2)
 		after := im.goOn(cont2, "loop done")
-		f := im.decisionField(id, process.Bool)
 		im.rep.note(id, "while-condition %q: its body runs at most once, on a manual decision recorded in field %s", s.Condition, f)
-		return im.decision(id, s, "Decide whether this holds (the steps that follow run once if so): "+s.Condition, f,
+		return im.decision(r, s, "Decide whether this holds (the steps that follow run once if so): "+s.Condition, f,
 			[]playbook.Branch{im.branch("fields."+string(f), body, id), im.branch("", after, id)})
 	case StepSwitchCondition:
+		r := im.reserve(s)
 		cont2 := prepend(s.OnCompletion, cont)
 		v := strings.TrimSuffix(s.Switch, ":value")
 		f, ok := im.fieldByVar[v]
@@ -299,7 +309,7 @@ func (im *importer) translateStep(id string, cont []string) way {
 		}
 		bs = append(bs, im.branch("", def, id))
 		im.rep.note(id, "switch-condition on %s: a person records the value in field %s; the cases became branches in key order", s.Switch, f)
-		return im.decision(id, s, "Determine the value of "+s.Switch+" and record it.", f, bs)
+		return im.decision(r, s, "Determine the value of "+s.Switch+" and record it.", f, bs)
 	case StepParallel:
 		if len(s.NextSteps) == 0 {
 			return im.goOn(prepend(next(s), cont), "end")
@@ -371,22 +381,34 @@ func (im *importer) setWay(st *playbook.Step, w way, at string) {
 	}
 }
 
-// decision makes a step whose one manual method records a decision in
-// field f, with branches bs.
-func (im *importer) decision(id string, s *Step, procedure string, f ident.ID, bs []playbook.Branch) way {
+// reserved is a decision step made before the steps it leads to, so
+// that steps and processes are numbered in the order of the flow.
+type reserved struct {
+	index int
+	pid   ident.Number
+}
+
+// reserve makes the step and process of a decision at s.
+func (im *importer) reserve(s *Step) reserved {
 	name := s.Name
 	if name == "" {
 		name = "Decision"
 	}
 	pid := im.newProcess(name, nil)
-	proc := im.d.Process(pid)
+	im.p.Steps = append(im.p.Steps, playbook.Step{ID: im.stepID(name), Name: name, Process: pid})
+	return reserved{len(im.p.Steps) - 1, pid}
+}
+
+// decision completes the reserved step r: its one manual method records
+// a decision in field f, and it has branches bs.
+func (im *importer) decision(r reserved, s *Step, procedure string, f ident.ID, bs []playbook.Branch) way {
+	st := &im.p.Steps[r.index]
 	if s.Description != "" {
 		procedure += "\n\n" + s.Description
 	}
-	proc.Methods = []process.Method{{ID: pid + ".1", Name: name, Procedure: procedure, Outputs: []ident.ID{f}}}
-	sid := im.stepID(name)
-	im.p.Steps = append(im.p.Steps, playbook.Step{ID: sid, Name: name, Process: pid, Branches: bs})
-	return way{kind: playbook.Goto, to: string(sid)}
+	im.d.Process(r.pid).Methods = []process.Method{{ID: r.pid + ".1", Name: st.Name, Procedure: procedure, Outputs: []ident.ID{f}}}
+	st.Branches = bs
+	return way{kind: playbook.Goto, to: string(st.ID)}
 }
 
 func (im *importer) decisionField(id string, t process.Type) ident.ID {
