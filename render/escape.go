@@ -29,12 +29,12 @@ func text(s string) string {
 }
 
 // paragraph escapes s as a Markdown paragraph, keeping its line breaks as
-// hard breaks; lines that would start a list, a break or a setext heading
-// are escaped too.
+// hard breaks; pipes (which could make two lines a table) and lines that
+// would start a list, a break or a setext heading are escaped too.
 func paragraph(s string) string {
 	var lines []string
 	for l := range strings.SplitSeq(strings.TrimSpace(s), "\n") {
-		l = text(l)
+		l = strings.ReplaceAll(text(l), "|", `\|`)
 		if l == "" {
 			continue
 		}

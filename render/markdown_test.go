@@ -1,0 +1,304 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/playbook"
+)
+
+const referencePath = "../examples/targeted-attack/design.yaml"
+
+func markdownOf(t *testing.T, d *secops.Design) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Markdown(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// splitRow splits a GitHub table row into cells the way GitHub does: a
+// backslash-escaped pipe belongs to the cell (and loses its backslash),
+// any other pipe separates cells.
+func splitRow(row string) []string {
+	row = strings.TrimSpace(row)
+	row = strings.TrimSuffix(strings.TrimPrefix(row, "|"), "|")
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(row); i++ {
+		switch {
+		case row[i] == '\\' && i+1 < len(row):
+			if row[i+1] != '|' {
+				cur.WriteByte('\\')
+			}
+			cur.WriteByte(row[i+1])
+			i++
+		case row[i] == '|':
+			cells = append(cells, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(row[i])
+		}
+	}
+	return append(cells, strings.TrimSpace(cur.String()))
+}
+
+// tables returns the tables of a Markdown document, each as its rows of
+// cells, header first, delimiter row left out.
+func tables(t *testing.T, md string) [][][]string {
+	t.Helper()
+	var all [][][]string
+	var cur [][]string
+	lines := strings.Split(md, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "|") {
+			if cur != nil {
+				all, cur = append(all, cur), nil
+			}
+			continue
+		}
+		if cur == nil && (i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "| ---")) {
+			t.Errorf("line %d: table row with no delimiter row after the header: %s", i+1, l)
+		}
+		if !strings.HasPrefix(l, "| ---") {
+			cur = append(cur, splitRow(l))
+		}
+	}
+	return all
+}
+
+// TestMarkdownTables checks that every row of every table has as many
+// cells as its header, so no pipe or line break in the design's text
+// breaks a table on GitHub.
+func TestMarkdownTables(t *testing.T) {
+	for _, ds := range designs {
+		t.Run(ds.name, func(t *testing.T) {
+			md := markdownOf(t, load(t, ds.path, ds.optional))
+			tbs := tables(t, md)
+			if len(tbs) < 5 {
+				t.Errorf("%d tables, want at least 5", len(tbs))
+			}
+			for _, tb := range tbs {
+				for _, row := range tb[1:] {
+					if len(row) != len(tb[0]) {
+						t.Errorf("row has %d cells, header %d:\nheader %q\nrow    %q", len(row), len(tb[0]), tb[0], row)
+					}
+				}
+			}
+			if n := strings.Count(md, "```"); n%2 != 0 {
+				t.Errorf("%d code fences: one is not closed", n)
+			}
+		})
+	}
+}
+
+// section returns the part of md under the second-level heading whose
+// title is title, up to the next second-level heading.
+func section(t *testing.T, md, title string) string {
+	t.Helper()
+	for _, part := range strings.Split(md, "\n## ")[1:] {
+		head, body, _ := strings.Cut(part, "\n")
+		if _, name, _ := strings.Cut(head, ". "); name == title {
+			return body
+		}
+	}
+	t.Fatalf("no section %q", title)
+	return ""
+}
+
+// TestAcceptanceProcessTable: a person who never saw the YAML finds every
+// method of the reference design, with its procedure, inputs and outputs
+// (field names and ids), in the process table of the runbook.
+func TestAcceptanceProcessTable(t *testing.T) {
+	d := load(t, referencePath, false)
+	w := wordsFor(d.Metadata.Language)
+	tbs := tables(t, section(t, markdownOf(t, d), w.processTable))
+	if len(tbs) != 1 {
+		t.Fatalf("%d tables in the process table section, want 1", len(tbs))
+	}
+	want := []string{"#1 " + w.process, "#2 " + w.method, w.procedure, w.inputs, w.outputs}
+	if diff := cmp.Diff(want, tbs[0][0][:len(want)]); diff != "" {
+		t.Errorf("process table header (-want +got)\n%s", diff)
+	}
+	rows := map[string][]string{} // method cell -> row
+	for _, r := range tbs[0][1:] {
+		rows[r[1]] = r
+	}
+	fieldRef := func(id string) string {
+		f := d.Field(ident.ID(id))
+		if f == nil {
+			t.Fatalf("reference design has no field %s", id)
+		}
+		return fmt.Sprintf("%s (`%s`)", text(f.Name), id)
+	}
+	methods := 0
+	for _, p := range d.Processes {
+		for i, me := range p.Methods {
+			methods++
+			row, ok := rows[string(me.ID)+" "+text(me.Name)]
+			if !ok {
+				t.Errorf("method %s %s is not in the process table", me.ID, me.Name)
+				continue
+			}
+			if i == 0 && !strings.Contains(row[0], string(p.ID)) {
+				t.Errorf("method %s: process cell %q does not name process %s", me.ID, row[0], p.ID)
+			}
+			if !strings.Contains(row[2], text(me.Procedure)) {
+				t.Errorf("method %s: procedure cell %q lacks %q", me.ID, row[2], me.Procedure)
+			}
+			for _, in := range me.Inputs {
+				if !strings.Contains(row[3], fieldRef(string(in))) {
+					t.Errorf("method %s: inputs cell %q lacks %s", me.ID, row[3], fieldRef(string(in)))
+				}
+			}
+			for _, out := range me.Outputs {
+				if !strings.Contains(row[4], fieldRef(string(out))) {
+					t.Errorf("method %s: outputs cell %q lacks %s", me.ID, row[4], fieldRef(string(out)))
+				}
+			}
+		}
+	}
+	if got := len(tbs[0]) - 1; got != methods {
+		t.Errorf("process table has %d rows, want one per method (%d)", got, methods)
+	}
+}
+
+// TestAcceptanceFlowcharts: every way on of every step of the reference
+// design (next, and each branch with its condition or "otherwise") is an
+// edge of the Mermaid flowchart, the same flowchart is in the runbook, and
+// the DOT graph has the edge too.
+func TestAcceptanceFlowcharts(t *testing.T) {
+	d := load(t, referencePath, false)
+	w := wordsFor(d.Metadata.Language)
+	md := markdownOf(t, d)
+	for i := range d.Playbooks {
+		p := &d.Playbooks[i]
+		t.Run(string(p.ID), func(t *testing.T) {
+			var mm, dot bytes.Buffer
+			if err := Mermaid(&mm, d, p); err != nil {
+				t.Fatal(err)
+			}
+			if err := DOT(&dot, d, p); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(md, "```mermaid\n"+mm.String()+"```\n") {
+				t.Error("the runbook does not embed the playbook's flowchart")
+			}
+			g, errs := checkMermaid(mm.String())
+			for _, err := range errs {
+				t.Error(err)
+			}
+			byLabel := map[string]string{} // decoded label -> node id
+			for id, l := range g.nodes {
+				byLabel[l] = id
+			}
+			stepNode := func(id string) string {
+				s := p.Step(ident.ID(id))
+				label := s.Name + "\n" + string(s.Process) + " " + d.Process(s.Process).Name
+				n, ok := byLabel[label]
+				if !ok {
+					t.Fatalf("no node for step %s (label %q)", id, label)
+				}
+				return n
+			}
+			target := func(way playbook.Way) (mermaidNode, dotNode string) {
+				switch way.Kind {
+				case playbook.Goto:
+					return stepNode(way.To), "step:" + way.To
+				case playbook.Respond:
+					r := d.Response(ident.ID(way.To))
+					n, ok := byLabel[or(w.responsePhases, r.Phase)+" "+way.To+"\n"+r.Name]
+					if !ok {
+						t.Fatalf("no node for response %s", way.To)
+					}
+					return n, "respond:" + way.To
+				default:
+					t.Fatalf("unexpected way %v in the reference", way)
+					return "", ""
+				}
+			}
+			has := func(e flowEdge) bool {
+				for _, got := range g.edges {
+					if got == e {
+						return true
+					}
+				}
+				return false
+			}
+			edges := 0
+			for _, s := range p.Steps {
+				from := stepNode(string(s.ID))
+				type way struct {
+					playbook.Way
+					label string
+				}
+				var ways []way
+				for _, wy := range s.Ways() {
+					if wy.Kind != playbook.Branches {
+						ways = append(ways, way{wy, ""})
+					}
+				}
+				for _, b := range s.Branches {
+					label := b.When
+					if label == "" {
+						label = w.otherwise
+					}
+					ways = append(ways, way{b.Way(), label})
+				}
+				for _, wy := range ways {
+					edges++
+					to, dotTo := target(wy.Way)
+					if e := (flowEdge{from, to, wy.label}); !has(e) {
+						t.Errorf("step %s: no Mermaid edge %+v", s.ID, e)
+					}
+					dotEdge := fmt.Sprintf("%s -> %s", dotQuote("step:"+string(s.ID)), dotQuote(dotTo))
+					if wy.label != "" {
+						dotEdge += " [label=" + dotQuote(wy.label) + "]"
+					}
+					if !strings.Contains(dot.String(), dotEdge+";\n") {
+						t.Errorf("step %s: no DOT edge %s", s.ID, dotEdge)
+					}
+				}
+			}
+			if got := len(g.edges) - 1; got != edges { // -1: the edge from the start node
+				t.Errorf("%d edges besides the start, want %d", got, edges)
+			}
+		})
+	}
+}
+
+// TestMarkdownGroupsByTarget: each playbook's steps are grouped under the
+// target headings, numbered in one sequence.
+func TestMarkdownGroupsByTarget(t *testing.T) {
+	d := load(t, referencePath, false)
+	md := markdownOf(t, d)
+	p := d.Playbook("targeted-attack-triage")
+	body := md[strings.Index(md, "("+code(string(p.ID))+")"):]
+	body = body[:strings.Index(body, "```mermaid")]
+	host, fleet := strings.Index(body, "#### 該当端末内\n"), strings.Index(body, "#### 該当端末外\n")
+	if host < 0 || fleet < host {
+		t.Fatalf("want 該当端末内 then 該当端末外 headings in\n%s", body)
+	}
+	for _, s := range p.Steps {
+		at := strings.Index(body, "**"+text(s.Name)+"** ("+code(string(s.ID))+")")
+		if at < 0 {
+			t.Errorf("step %s is not listed", s.ID)
+			continue
+		}
+		if inFleet := at > fleet; inFleet != (s.Target == playbook.Fleet) {
+			t.Errorf("step %s (target %s) is under the wrong heading", s.ID, s.Target)
+		}
+	}
+	for n := 1; n <= len(p.Steps); n++ {
+		if !strings.Contains(body, fmt.Sprintf("\n%d. **", n)) {
+			t.Errorf("no step numbered %d", n)
+		}
+	}
+}
