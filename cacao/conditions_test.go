@@ -1,6 +1,7 @@
 package cacao
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -42,6 +43,21 @@ func TestImportConditions(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"ip"}, idStrings(d.Playbooks[0].Inputs)); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
+	}
+	files, err := Export(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := files[0].Playbook.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := Import(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, again.Playbooks[0].Steps); diff != "" {
+		t.Errorf("import → export → import: steps (-want +got):\n%s", diff)
 	}
 	tests := []struct{ name, step, text string }{
 		{"value kept", "", "__ip__"},

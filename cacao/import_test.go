@@ -79,6 +79,31 @@ func TestImportExamples(t *testing.T) {
 			if methods != actions {
 				t.Errorf("%d methods for %d action steps", methods, actions)
 			}
+			// The imported design exports to a valid playbook that
+			// imports back to the same steps and processes.
+			files, err := Export(d, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := playbookSchema(t); s != nil {
+				if err := validateSchema(t, s, files[0].Playbook); err != nil {
+					t.Errorf("schema: %v", err)
+				}
+			}
+			var buf bytes.Buffer
+			if err := files[0].Playbook.Encode(&buf); err != nil {
+				t.Fatal(err)
+			}
+			again, _, err := Import(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(d.Playbooks[0].Steps, again.Playbooks[0].Steps); diff != "" {
+				t.Errorf("import → export → import: steps (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(d.Processes, again.Processes); diff != "" {
+				t.Errorf("import → export → import: processes (-want +got):\n%s", diff)
+			}
 		})
 	}
 }
