@@ -296,6 +296,8 @@ func TestUnreliableAdapters(t *testing.T) {
 			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): adapter edr panicked: nil map in edr client", wantRan: 2},
 		{name: "hanging, ignoring its context", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) { <-release; return adapters.Result{}, nil },
 			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2},
+		{name: "hanging, honouring its context", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) { <-ctx.Done(); return adapters.Result{}, ctx.Err() },
+			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2},
 		{name: "lying about a type", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) {
 			return adapters.Result{Outputs: map[string]any{"dst_ip": "not-an-ip", "service": "https", "port": 443}}, nil
 		}, status: executor.Failed, errHas: `method 1.1.2 (edr.connections_by_file): output dst_ip (ip): "not-an-ip" is not an IP address`, wantRan: 2},
@@ -321,7 +323,7 @@ func TestUnreliableAdapters(t *testing.T) {
 			f := &fakes{outputs: s.Outputs, override: map[ident.Number]func(context.Context) (adapters.Result, error){tt.method: tt.answer}}
 			e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(f.registry(t)),
 				executor.WithPerson(f.person()), executor.WithApprover(executor.AutoApprove("csirt-lead")),
-				executor.WithTimeout(50*time.Millisecond), executor.WithRetry(3, time.Millisecond))
+				executor.WithTimeout(50*time.Millisecond), executor.WithRetry(3, time.Millisecond), executor.WithIsolation())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -348,31 +350,55 @@ func TestUnreliableAdapters(t *testing.T) {
 func TestCancel(t *testing.T) {
 	plan := loadPlan(t)
 	s := loadScenarios(t)["c2-single-host-ongoing"]
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan struct{})
-	block := make(chan struct{})
-	defer close(block)
-	f := &fakes{outputs: s.Outputs, override: map[ident.Number]func(context.Context) (adapters.Result, error){
-		// An adapter that ignores cancellation: the run must not wait for it.
-		"1.2.2": func(context.Context) (adapters.Result, error) { close(started); <-block; return adapters.Result{}, nil },
-	}}
-	e, _ := executor.New(executor.WithPlan(plan), executor.WithRegistry(f.registry(t)),
-		executor.WithPerson(f.person()), executor.WithApprover(executor.AutoApprove("csirt-lead")))
-	go func() { <-started; cancel() }()
-	begin := time.Now()
-	rec, err := e.Run(ctx, s.Alert)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		honours bool // the adapter returns when its context is done
+		opts    []executor.Option
+	}{
+		{name: "adapter honouring its context", honours: true},
+		{name: "adapter ignoring its context, isolated", opts: []executor.Option{executor.WithIsolation()}},
 	}
-	if d := time.Since(begin); d > 5*time.Second {
-		t.Errorf("cancelled run took %v", d)
-	}
-	if rec.Status != executor.Failed || !strings.Contains(rec.Error, "cancelled") {
-		t.Errorf("status %s, error %q; want failed, cancelled", rec.Status, rec.Error)
-	}
-	want := []ident.Number{"0.1.1", "1.1.1", "1.1.2", "1.1.3", "1.2.1"}
-	if diff := cmp.Diff(want, rec.Ran); diff != "" {
-		t.Errorf("ran (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started := make(chan struct{})
+			block := make(chan struct{})
+			defer close(block)
+			f := &fakes{outputs: s.Outputs, override: map[ident.Number]func(context.Context) (adapters.Result, error){
+				"1.2.2": func(ctx context.Context) (adapters.Result, error) {
+					close(started)
+					if tt.honours {
+						<-ctx.Done()
+						return adapters.Result{}, ctx.Err()
+					}
+					<-block
+					return adapters.Result{}, nil
+				},
+			}}
+			opts := append([]executor.Option{executor.WithPlan(plan), executor.WithRegistry(f.registry(t)),
+				executor.WithPerson(f.person()), executor.WithApprover(executor.AutoApprove("csirt-lead"))}, tt.opts...)
+			e, err := executor.New(opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() { <-started; cancel() }()
+			begin := time.Now()
+			rec, err := e.Run(ctx, s.Alert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(begin); d > 5*time.Second {
+				t.Errorf("cancelled run took %v", d)
+			}
+			if rec.Status != executor.Failed || !strings.Contains(rec.Error, "cancelled") {
+				t.Errorf("status %s, error %q; want failed, cancelled", rec.Status, rec.Error)
+			}
+			want := []ident.Number{"0.1.1", "1.1.1", "1.1.2", "1.1.3", "1.2.1"}
+			if diff := cmp.Diff(want, rec.Ran); diff != "" {
+				t.Errorf("ran (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

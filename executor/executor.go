@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/secopsdesign/secops"
@@ -131,6 +132,7 @@ type config struct {
 	attempts int
 	backoff  time.Duration
 	newID    func() string
+	isolate  bool
 }
 
 // WithDesign makes the engine run d, compiling it. d should have been
@@ -201,6 +203,17 @@ func WithRetry(attempts int, backoff time.Duration) Option {
 	}
 }
 
+// WithIsolation runs each adapter call in a goroutine of its own, so that
+// an adapter that ignores its context's deadline or cancellation cannot
+// hold up a run: the run goes on (or stops) when the context is done, and
+// the call is abandoned. It costs a goroutine per call; without it, calls
+// are made in the run's goroutine and rely on the adapter honouring its
+// context, as the adapters.Adapter contract requires. Panics are turned
+// into errors either way.
+func WithIsolation() Option {
+	return func(c *config) error { c.isolate = true; return nil }
+}
+
 // WithIDs sets the function that names new runs (default: 16 random hex
 // digits).
 func WithIDs(newID func() string) Option {
@@ -209,7 +222,10 @@ func WithIDs(newID func() string) Option {
 
 // Engine is the default, in-process Executor. It is safe for concurrent
 // use: each run has its own state.
-type Engine struct{ c config }
+type Engine struct {
+	c        config
+	eventCap atomic.Int64 // the initial capacity of a record's events
+}
 
 // New returns an engine. WithDesign or WithPlan is required.
 func New(opts ...Option) (*Engine, error) {
@@ -222,7 +238,9 @@ func New(opts ...Option) (*Engine, error) {
 	if c.plan == nil {
 		return nil, errors.New("executor: no design: use WithDesign or WithPlan")
 	}
-	return &Engine{c: c}, nil
+	e := &Engine{c: c}
+	e.eventCap.Store(16)
+	return e, nil
 }
 
 // Plan returns the compiled design the engine runs.

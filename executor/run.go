@@ -51,7 +51,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		Fields:     make(map[string]any, len(alert)+len(p.fields)),
 		Started:    now,
 		Updated:    now,
-		Events:     make([]Event, 0, 32),
+		Events:     make([]Event, 0, e.eventCap.Load()),
 	}
 	r := &run{e: e, rec: rec}
 	r.event(Event{Kind: EvStarted})
@@ -468,7 +468,7 @@ func (r *run) call(ctx context.Context, step ident.ID, mp *methodPlan, inputs ma
 	req := adapters.Request{Operation: mp.m.Action.Operation(), Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID}
 	backoff := c.backoff
 	for attempt := 1; ; attempt++ {
-		res, err := callOnce(ctx, a, req, c.timeout)
+		res, err := callOnce(ctx, c, a, req)
 		if err == nil {
 			return res.Outputs, nil
 		}
@@ -484,33 +484,44 @@ func (r *run) call(ctx context.Context, step ident.ID, mp *methodPlan, inputs ma
 	}
 }
 
-// callOnce makes one call in its own goroutine, so that neither a panic
-// nor an adapter that ignores its context can hold up the run.
-func callOnce(ctx context.Context, a adapters.Adapter, req adapters.Request, timeout time.Duration) (adapters.Result, error) {
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+// callOnce makes one call with the engine's time limit, turning a panic
+// into an error. With isolation it runs the call in a goroutine of its
+// own, so that not even an adapter that ignores its context can hold up
+// the run.
+func callOnce(ctx context.Context, c *config, a adapters.Adapter, req adapters.Request) (adapters.Result, error) {
+	cctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	ch := make(chan callResult, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				ch <- callResult{err: fmt.Errorf("adapter %s panicked: %v\n%s", a.Name(), v, firstFrames(debug.Stack()))}
-			}
-		}()
-		res, err := a.Call(cctx, req)
-		ch <- callResult{res, err}
-	}()
-	select {
-	case cr := <-ch:
-		if cr.err != nil && cctx.Err() != nil && ctx.Err() == nil && errors.Is(cr.err, context.DeadlineExceeded) {
-			return cr.res, fmt.Errorf("adapter %s: %s timed out after %v", a.Name(), req.Operation, timeout)
+	var cr callResult
+	if c.isolate {
+		ch := make(chan callResult, 1)
+		go func() { ch <- protectedCall(cctx, a, req) }()
+		select {
+		case cr = <-ch:
+		case <-cctx.Done():
+			cr.err = cctx.Err()
 		}
-		return cr.res, cr.err
-	case <-cctx.Done():
+	} else {
+		cr = protectedCall(cctx, a, req)
+	}
+	if cr.err != nil && cctx.Err() != nil {
 		if err := ctx.Err(); err != nil {
 			return adapters.Result{}, fmt.Errorf("adapter %s: %s: cancelled: %w", a.Name(), req.Operation, err)
 		}
-		return adapters.Result{}, fmt.Errorf("adapter %s: %s timed out after %v", a.Name(), req.Operation, timeout)
+		if errors.Is(cr.err, context.DeadlineExceeded) {
+			return adapters.Result{}, fmt.Errorf("adapter %s: %s timed out after %v", a.Name(), req.Operation, c.timeout)
+		}
 	}
+	return cr.res, cr.err
+}
+
+func protectedCall(ctx context.Context, a adapters.Adapter, req adapters.Request) (cr callResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			cr = callResult{err: fmt.Errorf("adapter %s panicked: %v\n%s", a.Name(), v, firstFrames(debug.Stack()))}
+		}
+	}()
+	res, err := a.Call(ctx, req)
+	return callResult{res, err}
 }
 
 // firstFrames keeps the panic's own frames, dropping the runtime's.
@@ -568,6 +579,10 @@ func (r *run) fail(msg string) {
 
 func (r *run) finish() {
 	rec := r.rec
+	if n := int64(len(rec.Events)) + 2; n > r.e.eventCap.Load() && n <= 256 {
+		// Later runs start with room for as many events as this one had.
+		r.e.eventCap.Store(n)
+	}
 	if rec.Status == Completed {
 		r.event(Event{Kind: EvCompleted})
 	}

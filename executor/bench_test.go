@@ -1,0 +1,214 @@
+package executor_test
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/expr"
+	"github.com/secopsdesign/secops/ident"
+)
+
+// benchScenario is the path the benchmarks run: the targeted-attack
+// playbook from detection through confirmation, eight steps' worth of
+// investigation, two branches, and first response fr-1.
+const benchScenario = "c2-single-host-ongoing"
+
+// noop answers every call with the scenario's outputs and does nothing.
+func noop(outputs map[ident.Number]map[string]any) func(context.Context, adapters.Request) (adapters.Result, error) {
+	return func(_ context.Context, req adapters.Request) (adapters.Result, error) {
+		return adapters.Result{Outputs: outputs[ident.Number(req.Method)]}, nil
+	}
+}
+
+func benchEngine(b *testing.B) (*executor.Engine, map[string]any) {
+	plan := loadPlan(b)
+	s := loadScenarios(b)[benchScenario]
+	f := noop(s.Outputs)
+	reg, err := adapters.NewRegistry(adapters.Func("edr", f), adapters.Func("threatintel", f), adapters.Func("firewall", f))
+	if err != nil {
+		b.Fatal(err)
+	}
+	person := executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
+		return executor.Done{Outputs: s.Outputs[t.Method.ID]}, nil
+	})
+	e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithPerson(person),
+		executor.WithApprover(executor.AutoApprove("csirt")), executor.WithIDs(func() string { return "bench" }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, s.Alert
+}
+
+func BenchmarkEngine(b *testing.B) {
+	e, alert := benchEngine(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec, _ := e.Run(ctx, alert)
+		if rec.Status != executor.Completed || rec.Response != "fr-1" {
+			b.Fatalf("status %s, response %s: %s", rec.Status, rec.Response, rec.Error)
+		}
+	}
+}
+
+// BenchmarkHandWritten is the baseline for BenchmarkEngine: the same
+// adapter calls with the same inputs, and the same precompiled CEL
+// programs, in straight-line Go with no records, checks or events.
+func BenchmarkHandWritten(b *testing.B) {
+	s := loadScenarios(b)[benchScenario]
+	f := noop(s.Outputs)
+	edr, ti, fw := adapters.Func("edr", f), adapters.Func("threatintel", f), adapters.Func("firewall", f)
+	compile := func(scope expr.Scope, src string) *expr.Program {
+		p, err := expr.Compile(scope, src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	detections := []*expr.Program{
+		compile(expr.Alert, `alert.category == "rat"`),
+		compile(expr.Alert, `alert.category == "ransomware"`),
+		compile(expr.Alert, `alert.category == "c2" && alert.signature.startsWith("TI:")`),
+	}
+	confirm := compile(expr.Fields, "fields.confirmed")
+	hasFile := compile(expr.Fields, "has(fields.file_name)")
+	others := compile(expr.Fields, "size(fields.other_hosts) > 0")
+	ongoing := compile(expr.Fields, "fields.attack_ongoing")
+	ctx := context.Background()
+	alert := s.Alert
+
+	b.ReportAllocs()
+	for b.Loop() {
+		fields := make(map[string]any, len(alert))
+		for k, v := range alert {
+			fields[k] = v
+		}
+		vars := &expr.Vars{Alert: alert, Fields: fields, Severity: "high"}
+		eval := func(p *expr.Program) bool {
+			ok, err := p.Eval(ctx, vars)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return ok
+		}
+		call := func(a adapters.Adapter, op, method string, inputs ...string) {
+			in := make(map[string]any, len(inputs))
+			for _, k := range inputs {
+				if v, ok := fields[k]; ok {
+					in[k] = v
+				}
+			}
+			res, err := a.Call(ctx, adapters.Request{Operation: op, Inputs: in, Method: method, Run: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for k, v := range res.Outputs {
+				fields[k] = v
+			}
+		}
+		manual := func(method ident.Number) {
+			for k, v := range s.Outputs[method] {
+				fields[k] = v
+			}
+		}
+		for _, d := range detections[:2] {
+			if eval(d) {
+				b.Fatal("wrong detection")
+			}
+		}
+		if !eval(detections[2]) {
+			b.Fatal("no detection")
+		}
+		manual("0.1.1")
+		if !eval(confirm) {
+			b.Fatal("not confirmed")
+		}
+		if eval(hasFile) {
+			call(edr, "file_hash", "1.1.1", "host", "file_name")
+		}
+		call(edr, "connections_by_file", "1.1.2", "host", "file_hash")
+		call(edr, "process_by_ip", "1.1.3", "host", "dst_ip")
+		if eval(hasFile) {
+			call(edr, "file_hash", "1.2.1", "host", "file_name")
+		}
+		call(edr, "connections_by_ip", "1.2.2", "host", "dst_ip")
+		call(edr, "process_by_ip", "1.2.3", "host", "dst_ip")
+		call(ti, "lookup_ip", "1.2.4", "dst_ip")
+		call(edr, "internal_connections", "1.3.1", "host", "time")
+		manual("1.4.1")
+		manual("1.27.1")
+		call(edr, "historical_search", "1.5.1", "iocs")
+		if eval(others) {
+			b.Fatal("wrong branch")
+		}
+		call(edr, "connections_by_ip", "1.6.1", "host", "dst_ip")
+		if !eval(ongoing) {
+			b.Fatal("wrong branch")
+		}
+		call(fw, "block_ip", "2.1.1", "dst_ip")
+		call(edr, "isolate_host", "2.2.1", "host")
+	}
+}
+
+// BenchmarkConcurrentRuns starts 10,000 runs at once on one engine and
+// reports runs per second and the peak heap while they run.
+func BenchmarkConcurrentRuns(b *testing.B) {
+	const runs = 10000
+	e, alert := benchEngine(b)
+	ctx := context.Background()
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	b.ReportAllocs()
+	start := time.Now()
+	var failed atomic.Int64
+	for b.Loop() {
+		var wg sync.WaitGroup
+		release := make(chan struct{})
+		for range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-release
+				rec, _ := e.Run(ctx, alert)
+				if rec.Status != executor.Completed {
+					failed.Add(1)
+				}
+			}()
+		}
+		close(release)
+		wg.Wait()
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	<-sampled
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d runs failed", n)
+	}
+	b.ReportMetric(float64(runs*b.N)/elapsed.Seconds(), "runs/s")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+}
