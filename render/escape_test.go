@@ -37,6 +37,7 @@ func TestEscapes(t *testing.T) {
 		{"mermaid entity stays text", mermaidText, "#quot;", "#35;quot;"},
 		{"mermaid brackets and japanese", mermaidText, "[該当端末] (a) {b}", "[該当端末] (a) {b}"},
 		{"mermaid newline", mermaidText, "a\nb", "a b"},
+		{"mermaid colon", mermaidText, "style:C&C", "style#58;C#amp;C"},
 		{"dot quote", dotEscape, `say "hi"`, `say \"hi\"`},
 		{"dot backslash", dotEscape, `a\nb\`, `a\\nb\\`},
 		{"dot newline", dotEscape, "a\nb", `a\nb`},
@@ -102,6 +103,7 @@ func TestCheckers(t *testing.T) {
 		{"unsafe id", "flowchart TD\n    a-b[\"x\"]\n"},
 		{"unclosed subgraph", "flowchart TD\n    subgraph p[\"x\"]\n"},
 		{"unquoted edge label", "flowchart TD\n    a[\"x\"]\n    a -->|y| a\n"},
+		{"entity pre-pass", "flowchart TD\n    s_style[\"a:b#amp;c\"]\n"},
 	}
 	for _, tt := range mermaid {
 		if _, errs := checkMermaid(tt.src); len(errs) == 0 {

@@ -19,7 +19,7 @@ import (
 // design's language.
 //
 // Every label is quoted, with the characters that Mermaid would read as
-// syntax written as entity codes (#quot;, #amp;, #lt;, #gt;, #35; …), and
+// syntax written as entity codes (#quot;, #amp;, #lt;, #gt;, #58; …), and
 // node ids are made of ASCII letters, digits and underscores only.
 func Mermaid(w io.Writer, d *secops.Design, p *playbook.Playbook) error {
 	if d == nil {
@@ -131,8 +131,10 @@ func sanitize(s string) string {
 
 // mermaidEntities are the characters written as entity codes inside a
 // quoted Mermaid label: the quote itself, the entity introducer, the HTML
-// specials, the edge-label delimiter and the backtick that would start a
-// Markdown string.
+// specials, the edge-label delimiter, the backtick that would start a
+// Markdown string, and the colon, because Mermaid's entity pre-pass
+// rewrites any line matching /style.*:\S*#.*;/ (a step named
+// "lifestyle:C&C" would lose its "&").
 var mermaidEntities = strings.NewReplacer(
 	`"`, "#quot;",
 	"#", "#35;",
@@ -141,6 +143,7 @@ var mermaidEntities = strings.NewReplacer(
 	">", "#gt;",
 	"|", "#124;",
 	"`", "#96;",
+	":", "#58;",
 )
 
 // mermaidText escapes s for the inside of a quoted Mermaid label, on one

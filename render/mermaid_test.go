@@ -29,12 +29,15 @@ var (
 	mmNodeRE   = regexp.MustCompile(`^` + mmID + `(\(\(` + mmLabel + `\)\)|\(\[` + mmLabel + `\]\)|\{\{` + mmLabel + `\}\}|\[` + mmLabel + `\]|>` + mmLabel + `\])$`)
 	mmEdgeRE   = regexp.MustCompile(`^` + mmID + ` -->(?:\|` + mmLabel + `\|)? ` + mmID + `$`)
 	mmSubRE    = regexp.MustCompile(`^subgraph ` + mmID + `\[` + mmLabel + `\]$`)
-	mmEntityRE = regexp.MustCompile(`#(quot|amp|lt|gt|35|124|96);`)
-	mmReserved = map[string]bool{
+	mmEntityRE = regexp.MustCompile(`#(quot|amp|lt|gt|35|124|96|58);`)
+	// mmPrepassRE is what Mermaid's entity pre-pass rewrites, breaking
+	// entities on the line.
+	mmPrepassRE = regexp.MustCompile(`(style|classDef).*:\S*#.*;`)
+	mmReserved  = map[string]bool{
 		"end": true, "subgraph": true, "graph": true, "flowchart": true, "style": true, "class": true,
 		"classdef": true, "click": true, "linkstyle": true, "direction": true, "call": true, "href": true,
 	}
-	mmDecode = strings.NewReplacer("#quot;", `"`, "#amp;", "&", "#lt;", "<", "#gt;", ">", "#35;", "#", "#124;", "|", "#96;", "`", "<br/>", "\n")
+	mmDecode = strings.NewReplacer("#quot;", `"`, "#amp;", "&", "#lt;", "<", "#gt;", ">", "#35;", "#", "#124;", "|", "#96;", "`", "#58;", ":", "<br/>", "\n")
 )
 
 // checkMermaid parses the flowchart syntax that Mermaid writes, and
@@ -50,7 +53,7 @@ func checkMermaid(src string) (*flowchart, []error) {
 	subgraphs := map[string]bool{}
 	label := func(n int, raw string) string {
 		rest := mmEntityRE.ReplaceAllString(strings.ReplaceAll(raw, "<br/>", ""), "")
-		if i := strings.IndexAny(rest, "\"#&<>|`\n"); i >= 0 {
+		if i := strings.IndexAny(rest, "\"#&<>|`:\n"); i >= 0 {
 			fail(n, "label %q has an unescaped %q", raw, rest[i])
 		}
 		return mmDecode.Replace(raw)
@@ -68,6 +71,9 @@ func checkMermaid(src string) (*flowchart, []error) {
 	for i, l := range lines[1:] {
 		n := i + 2
 		l = strings.TrimSpace(l)
+		if mmPrepassRE.MatchString(l) {
+			fail(n, "Mermaid's entity pre-pass would rewrite %q", l)
+		}
 		switch {
 		case l == "end":
 			if depth--; depth < 0 {
@@ -185,7 +191,7 @@ func TestMermaidSyntax(t *testing.T) {
 func TestMermaidHostile(t *testing.T) {
 	nasty := []string{
 		`"`, `#quot;`, `#`, `&`, `&amp;`, `<b>`, `</script>`, `]`, `[`, `)`, `((`, `{{`, `}`, `|`, "`md`",
-		"end", "subgraph", "line\nbreak", `\`, `%%`, `;`, "o", "x", "C&C/マルウェア", "-->", "---o", "A-->B",
+		"end", "subgraph", "line\nbreak", "lifestyle:C&C", "classDef:#x;", `\`, `%%`, `;`, "o", "x", "C&C/マルウェア", "-->", "---o", "A-->B",
 	}
 	for _, s := range nasty {
 		t.Run(s, func(t *testing.T) {
