@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/secopsdesign/secops"
-	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/adapters/simulate"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
@@ -151,6 +151,7 @@ func (s *Suite) RunScenario(ctx context.Context, sc *scenario.Scenario) Result {
 // Simulate runs the scenario's alert through plan, the methods answering
 // with the scenario's outputs and every approval granted. A method that
 // runs and declares outputs but has none in the scenario fails the run.
+// Actions are answered by the adapters of package adapters/simulate.
 func Simulate(ctx context.Context, plan *executor.Plan, sc *scenario.Scenario) (*executor.Record, error) {
 	outputs := func(id ident.Number) (map[string]any, error) {
 		out, ok := sc.Outputs[id]
@@ -163,17 +164,11 @@ func Simulate(ctx context.Context, plan *executor.Plan, sc *scenario.Scenario) (
 		}
 		return out, nil
 	}
-	var as []adapters.Adapter
-	for _, name := range plan.Adapters() {
-		as = append(as, adapters.Func(name, func(_ context.Context, req adapters.Request) (adapters.Result, error) {
-			if req.Rollback {
-				return adapters.Result{}, nil
-			}
-			out, err := outputs(ident.Number(req.Method))
-			return adapters.Result{Outputs: out}, err
-		}))
+	byID := make(map[string]map[string]any, len(sc.Outputs))
+	for id, out := range sc.Outputs {
+		byID[string(id)] = out
 	}
-	reg, err := adapters.NewRegistry(as...)
+	reg, err := simulate.Registry(plan.Design(), byID)
 	if err != nil {
 		return nil, err
 	}
