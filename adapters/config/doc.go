@@ -1,0 +1,22 @@
+// Package config reads the adapter configuration file, format
+// secops-adapters/v1, which says how each adapter a design names is
+// reached, and builds the adapters it describes.
+//
+//	format: secops-adapters/v1
+//	adapters:
+//	  - name: edr
+//	    kind: command
+//	    command: [python3, integrations/edr.py]
+//	    timeout: 30s
+//	  - name: firewall
+//	    kind: webhook
+//	    url: https://fw.example.internal/secops
+//	    headers: {Authorization: "Bearer ${FW_TOKEN}"}
+//
+// Load reports problems as findings with positions, in the same form as
+// the design's. Relative paths in the file (a command containing a slash,
+// dir, and the TLS files) are relative to the file's directory, and a
+// command runs there unless dir says otherwise. File.Check compares the
+// file with a design: actions no adapter serves, and adapters no action
+// uses. File.Registry builds the adapters.
+package config
