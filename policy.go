@@ -2,7 +2,7 @@ package secops
 
 import (
 	"context"
-	"encoding/json"
+	"reflect"
 
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/finding"
@@ -45,12 +45,8 @@ func (v *validator) checkPolicies() {
 
 // AsMap returns the design as a JSON object with the keys as written in
 // the format, as policy rules see it.
+// It equals what decoding the design's JSON into a map would give.
 func (d *Design) AsMap() (map[string]any, error) {
-	b, err := json.Marshal(d)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	err = json.Unmarshal(b, &m)
-	return m, err
+	m, _ := jsonValue(reflect.ValueOf(d).Elem()).(map[string]any)
+	return m, nil
 }

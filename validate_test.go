@@ -1,6 +1,7 @@
 package secops
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -147,5 +148,31 @@ func TestReference(t *testing.T) {
 	}
 	if l := loadAndValidate(t, ref); len(l) > 0 {
 		t.Errorf("reference design has findings:\n%v", l)
+	}
+}
+
+// TestAsMap checks that AsMap gives what a JSON round trip gives.
+func TestAsMap(t *testing.T) {
+	files, _ := filepath.Glob("examples/*/design.yaml")
+	for _, f := range files {
+		d, err := LoadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want map[string]any
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.AsMap()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: AsMap (-json +got):\n%s", f, diff)
+		}
 	}
 }

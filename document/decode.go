@@ -23,8 +23,8 @@ type decoder struct {
 	findings  finding.List
 	anchors   map[string]ast.Node
 	every     map[string]ast.Node // all anchors, built on demand
-	budget    int  // node visits left; aliases cannot expand without bound
-	exhausted bool // the budget ran out
+	budget    int                 // node visits left; aliases cannot expand without bound
+	exhausted bool                // the budget ran out
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()

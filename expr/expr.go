@@ -63,8 +63,15 @@ var envs = sync.OnceValues(func() ([3]*cel.Env, error) {
 type Program struct {
 	scope  Scope
 	source string
-	prg    cel.Program
 	refs   []string
+
+	// The evaluable program is planned on first use: validation only
+	// needs the type-checked AST.
+	env  *cel.Env
+	ast  *cel.Ast
+	once sync.Once
+	prg  cel.Program
+	err  error
 }
 
 // Source returns the expression's text.
@@ -105,11 +112,7 @@ func Compile(scope Scope, src string) (*Program, error) {
 	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
 		return nil, fmt.Errorf("expression is of type %s, want bool", t)
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(64))
-	if err != nil {
-		return nil, err
-	}
-	return &Program{scope: scope, source: src, prg: prg, refs: refs(ast.NativeRep(), scope.String())}, nil
+	return &Program{scope: scope, source: src, env: env, ast: ast, refs: refs(ast.NativeRep(), scope.String())}, nil
 }
 
 // refs collects the keys read from the variable named root.
@@ -180,6 +183,12 @@ func (a activation) Parent() interpreter.Activation { return nil }
 // Eval evaluates the expression. A missing map key is an error (guard it
 // with has()); so is a result that is not a bool.
 func (p *Program) Eval(ctx context.Context, v *Vars) (bool, error) {
+	p.once.Do(func() {
+		p.prg, p.err = p.env.Program(p.ast, cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(64))
+	})
+	if p.err != nil {
+		return false, fmt.Errorf("%s: %w", p.source, p.err)
+	}
 	out, _, err := p.prg.ContextEval(ctx, activation{v})
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", p.source, err)

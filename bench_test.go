@@ -1,0 +1,98 @@
+package secops_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/internal/synth"
+)
+
+var benchSizes = []int{10, 100, 1000}
+
+// benchDocs returns the synthetic design with n playbooks as JSON and YAML.
+func benchDocs(b *testing.B, n int) (jsonDoc, yamlDoc []byte) {
+	b.Helper()
+	d := synth.Design(n)
+	var j, y bytes.Buffer
+	if err := d.WriteJSON(&j); err != nil {
+		b.Fatal(err)
+	}
+	if err := d.WriteYAML(&y); err != nil {
+		b.Fatal(err)
+	}
+	return j.Bytes(), y.Bytes()
+}
+
+func perPlaybook(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/playbook")
+}
+
+// BenchmarkDecodeJSON is the baseline of BenchmarkLoadValidate/json:
+// encoding/json into the same types, nothing else.
+func BenchmarkDecodeJSON(b *testing.B) {
+	for _, n := range benchSizes {
+		doc, _ := benchDocs(b, n)
+		b.Run(fmt.Sprintf("playbooks=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var d secops.Design
+				if err := json.Unmarshal(doc, &d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perPlaybook(b, n)
+		})
+	}
+}
+
+// BenchmarkDecodeYAML is the baseline of BenchmarkLoadValidate/yaml:
+// goccy/go-yaml into the same types, nothing else.
+func BenchmarkDecodeYAML(b *testing.B) {
+	for _, n := range benchSizes {
+		_, doc := benchDocs(b, n)
+		b.Run(fmt.Sprintf("playbooks=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var d secops.Design
+				if err := yaml.Unmarshal(doc, &d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perPlaybook(b, n)
+		})
+	}
+}
+
+// BenchmarkLoadValidate loads and validates the synthetic designs, from
+// JSON and from YAML.
+func BenchmarkLoadValidate(b *testing.B) {
+	for _, n := range benchSizes {
+		j, y := benchDocs(b, n)
+		for _, c := range []struct {
+			format string
+			doc    []byte
+		}{{"json", j}, {"yaml", y}} {
+			b.Run(fmt.Sprintf("%s/playbooks=%d", c.format, n), func(b *testing.B) {
+				b.SetBytes(int64(len(c.doc)))
+				b.ReportAllocs()
+				for b.Loop() {
+					d, err := secops.Load(bytes.NewReader(c.doc), "synth."+c.format)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := d.Validate(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				perPlaybook(b, n)
+			})
+		}
+	}
+}
