@@ -123,3 +123,11 @@ func (d *Design) PlaybookFor(incident ident.ID) *playbook.Playbook {
 func (d *Design) Source() string {
 	return d.src.Name()
 }
+
+// Position returns where the value at path (as finding.Path prints it,
+// e.g. "processes[3].methods[1].action") is in the file the design was
+// loaded from, or where the deepest part of path that exists is; the zero
+// Position when the design was not loaded from a source.
+func (d *Design) Position(path string) finding.Position {
+	return d.src.Position(path, false)
+}

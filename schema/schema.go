@@ -12,6 +12,9 @@ var design []byte
 //go:embed scenarios.schema.json
 var scenarios []byte
 
+//go:embed adapters.schema.json
+var adapters []byte
+
 // Kind names one of the file formats.
 type Kind string
 
@@ -21,10 +24,12 @@ const (
 	Design Kind = "design"
 	// Scenarios is the secops-scenarios/v1 scenario file.
 	Scenarios Kind = "scenarios"
+	// Adapters is the secops-adapters/v1 adapter configuration file.
+	Adapters Kind = "adapters"
 )
 
 // Kinds lists the formats that have a schema.
-var Kinds = []Kind{Design, Scenarios}
+var Kinds = []Kind{Design, Scenarios, Adapters}
 
 // Get returns the JSON Schema (draft 2020-12) of format k.
 func Get(k Kind) ([]byte, error) {
@@ -33,6 +38,8 @@ func Get(k Kind) ([]byte, error) {
 		return slices.Clone(design), nil
 	case Scenarios:
 		return slices.Clone(scenarios), nil
+	case Adapters:
+		return slices.Clone(adapters), nil
 	}
 	return nil, fmt.Errorf("no schema for %q", k)
 }

@@ -13,6 +13,7 @@ import (
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/internal/schemagen"
 	"github.com/secopsdesign/secops/scenario"
 	"github.com/secopsdesign/secops/schema"
@@ -23,6 +24,7 @@ var update = flag.Bool("update", false, "rewrite the committed schemas")
 var targets = map[schema.Kind]schemagen.Target{
 	schema.Design:    {File: "design.schema.json", Title: "secops design (secops/v1)", Type: &secops.Design{}},
 	schema.Scenarios: {File: "scenarios.schema.json", Title: "secops scenarios (secops-scenarios/v1)", Type: &scenario.File{}},
+	schema.Adapters:  {File: "adapters.schema.json", Title: "secops adapters (secops-adapters/v1)", Type: &config.File{}},
 }
 
 // TestSchemasUpToDate regenerates each schema from the Go types and
@@ -90,6 +92,7 @@ func TestExamplesMatchSchema(t *testing.T) {
 	for k, pattern := range map[schema.Kind][]string{
 		schema.Design:    {"../examples/*/design.yaml", "../testdata/minimal.yaml", "../../shared/reference/targeted-attack/design.yaml"},
 		schema.Scenarios: {"../examples/*/scenarios.yaml", "../../shared/reference/targeted-attack/scenarios.yaml"},
+		schema.Adapters:  {"../examples/*/adapters.yaml", "../adapters/config/testdata/adapters.yaml"},
 	} {
 		s := compile(t, k)
 		for _, p := range pattern {

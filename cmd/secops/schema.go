@@ -9,20 +9,26 @@ import (
 func init() { commands = append(commands, newSchema) }
 
 func newSchema() *cobra.Command {
-	var scenarios bool
+	var scenarios, adapters bool
 	cmd := &cobra.Command{
-		Use:   "schema [--scenarios]",
-		Short: "Print the JSON Schema of designs or scenario files",
+		Use:   "schema [--scenarios | --adapters]",
+		Short: "Print the JSON Schema of designs, scenario files or adapter files",
 		Long: `Schema prints a JSON Schema (draft 2020-12) for editors and tools: of the
-design format by default, of scenario files with --scenarios.
+design format by default, of scenario files with --scenarios, of adapter
+configuration files with --adapters.
 
 For VS Code with the YAML extension, start a design with
   # yaml-language-server: $schema=<path or URL of design.schema.json>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k := schema.Design
-			if scenarios {
+			switch {
+			case scenarios && adapters:
+				return usageError("give --scenarios or --adapters, not both")
+			case scenarios:
 				k = schema.Scenarios
+			case adapters:
+				k = schema.Adapters
 			}
 			b, err := schema.Get(k)
 			if err != nil {
@@ -33,5 +39,6 @@ For VS Code with the YAML extension, start a design with
 		},
 	}
 	cmd.Flags().BoolVar(&scenarios, "scenarios", false, "print the scenario-file schema")
+	cmd.Flags().BoolVar(&adapters, "adapters", false, "print the adapter-configuration schema")
 	return cmd
 }
