@@ -1,0 +1,18 @@
+// Command alert-receiver embeds the executor the way an in-house tool
+// would: an HTTP service that runs each alert it receives through a
+// design and keeps the run records.
+//
+//	alert-receiver -design design.yaml -adapters adapters.yaml -addr :8080
+//
+// Endpoints:
+//
+//	POST /alerts                 an alert (JSON object of field id to value): runs it, 201 and the record
+//	GET  /runs                   every record
+//	GET  /runs/{id}              one record
+//	POST /runs/{id}/approve      grants the approval a waiting run needs, and resumes it
+//	POST /runs/{id}/outputs      the outputs of manual tasks ({"1.4.1": {"iocs": [...]}}), and resumes
+//
+// Records are kept behind the Store interface; this program keeps them in
+// memory, where a real tool would use its database, so that a waiting run
+// survives a restart.
+package main

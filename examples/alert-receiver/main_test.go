@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/scenario"
+)
+
+// testServer serves the reference design with adapters answering from
+// the outputs of the reference scenario named id, which it returns.
+func testServer(t testing.TB, id ident.ID) (*httptest.Server, *scenario.Scenario) {
+	d, err := secops.LoadFile("../targeted-attack/design.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := secops.LoadScenarioFile("../targeted-attack/scenarios.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc *scenario.Scenario
+	for i := range f.Scenarios {
+		if f.Scenarios[i].ID == id {
+			sc = &f.Scenarios[i]
+		}
+	}
+	answer := func(_ context.Context, req adapters.Request) (adapters.Result, error) {
+		if req.Rollback {
+			return adapters.Result{}, nil
+		}
+		return adapters.Result{Outputs: sc.Outputs[ident.Number(req.Method)]}, nil
+	}
+	reg, _ := adapters.NewRegistry(adapters.Func("edr", answer), adapters.Func("threatintel", answer), adapters.Func("firewall", answer))
+	exec, err := executor.New(executor.WithDesign(d), executor.WithRegistry(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newServer(exec, newMemStore()))
+	t.Cleanup(srv.Close)
+	return srv, sc
+}
+
+func do(t *testing.T, method, url string, body any, want int) *executor.Record {
+	t.Helper()
+	var r *strings.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = strings.NewReader(string(b))
+	} else {
+		r = strings.NewReader("")
+	}
+	req, _ := http.NewRequest(method, url, r)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d", method, url, res.StatusCode, want)
+	}
+	if want >= 300 {
+		return nil
+	}
+	var rec executor.Record
+	if err := json.NewDecoder(res.Body).Decode(&rec); err != nil {
+		t.Fatal(err)
+	}
+	return &rec
+}
+
+func TestApproveWaitingRun(t *testing.T) {
+	srv, sc := testServer(t, "worm-lateral")
+	rec := do(t, "POST", srv.URL+"/alerts", sc.Alert, http.StatusCreated)
+	if rec.Status != executor.Waiting || rec.Pending.Party != "csirt" {
+		t.Fatalf("status %s, pending %+v; want waiting for csirt", rec.Status, rec.Pending)
+	}
+	do(t, "GET", srv.URL+"/runs/nope", nil, http.StatusNotFound)
+	rec = do(t, "POST", srv.URL+"/runs/"+rec.ID+"/approve", nil, http.StatusOK)
+	if diff := cmp.Diff([]ident.Number{"2.3.1", "2.2.1"}, rec.Applied); rec.Status != executor.Completed || diff != "" {
+		t.Errorf("after approval: status %s, applied (-want +got):\n%s", rec.Status, diff)
+	}
+	got := do(t, "GET", srv.URL+"/runs/"+rec.ID, nil, http.StatusOK)
+	if got.Status != executor.Completed || got.Response != "fr-2" {
+		t.Errorf("stored record: status %s, response %s", got.Status, got.Response)
+	}
+	do(t, "POST", srv.URL+"/runs/"+rec.ID+"/approve", nil, http.StatusConflict)
+}
+
+func TestManualTaskOutputs(t *testing.T) {
+	srv, sc := testServer(t, "c2-not-confirmed")
+	rec := do(t, "POST", srv.URL+"/alerts", sc.Alert, http.StatusCreated)
+	if rec.Status != executor.Waiting || rec.Pending.Method != "0.1.1" {
+		t.Fatalf("status %s, pending %+v; want waiting for method 0.1.1", rec.Status, rec.Pending)
+	}
+	rec = do(t, "POST", srv.URL+"/runs/"+rec.ID+"/outputs", map[string]any{"0.1.1": map[string]any{"confirmed": false}}, http.StatusOK)
+	if rec.Status != executor.NoIncident {
+		t.Errorf("status %s, want no-incident", rec.Status)
+	}
+	res, err := http.Get(srv.URL + "/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var all []executor.Record
+	if err := json.NewDecoder(res.Body).Decode(&all); err != nil || len(all) != 1 {
+		t.Errorf("GET /runs: %d records, err %v", len(all), err)
+	}
+	do(t, "POST", srv.URL+"/alerts", "not an object", http.StatusBadRequest)
+}
