@@ -249,7 +249,7 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 		return err
 	}
 	e, err := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(),
-		executor.WithEvents(progress(rio.stderr)))
+		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr)))
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -274,7 +274,9 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 // engineIO gives the engine its progress output, its person (a prompt in
 // a terminal) and, with approve, an approver.
 func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
-	opts := []executor.Option{executor.WithEvents(progress(rio.stderr)), executor.WithIsolation()}
+	// Retries are the adapter configuration's (its retries key, through
+	// adapters.Retry); the engine does not retry on top of them.
+	opts := []executor.Option{executor.WithEvents(progress(rio.stderr)), executor.WithIsolation(), executor.WithRetry(1, 0)}
 	if approve {
 		opts = append(opts, executor.WithApprover(executor.AutoApprove(actor())))
 	}

@@ -226,7 +226,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	exec, err := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation())
+	exec, err := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(), executor.WithRetry(1, 0))
 	if err != nil {
 		log.Fatal(err)
 	}
