@@ -67,7 +67,7 @@ func TestValidateFindings(t *testing.T) {
 		{"expression", []at{{finding.Expression, "playbooks[0].steps[0].branches[0].when", 69}}},
 		{"expression-not-bool", []at{{finding.Expression, "criteria.detections[0].when", 28}}},
 		{"out-of-scope", []at{{finding.OutOfScope, "scope.incidents[0].in_scope", 12}}},
-		{"unassigned-phase", []at{{finding.UnassignedPhase, "scope.responsibilities.analysis", 14}}},
+		{"unassigned-phase", []at{{finding.UnassignedPhase, "scope.responsibilities.analysis", 13}}},
 		{"uncovered-incident", []at{{finding.UncoveredIncident, "scope.incidents[0]", 12}}},
 		{"undetected-incident", []at{{finding.UndetectedIncident, "scope.incidents[1]", 13}}},
 		{"unreachable-step", []at{{finding.UnreachableStep, "playbooks[0].steps[1]", 72}}},

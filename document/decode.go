@@ -150,10 +150,6 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 			d.add(finding.InvalidValue, p, n, "want a list, got %s", describeNode(n))
 			return
 		}
-		if len(seq.Values) == 0 {
-			v.Set(reflect.Zero(v.Type())) // as omitempty writes it back
-			return
-		}
 		s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
 		for i, e := range seq.Values {
 			d.decode(e, s.Index(i), p.Index(i), depth+1)

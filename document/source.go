@@ -265,7 +265,7 @@ func (s *Source) Position(path string, key bool) finding.Position {
 	if err != nil || len(file.Docs) == 0 || file.Docs[0].Body == nil {
 		return pos
 	}
-	n := lookup(file.Docs[0].Body, finding.ParsePath(path), key)
+	n := head(lookup(file.Docs[0].Body, finding.ParsePath(path), key))
 	if n != nil {
 		if tk := n.GetToken(); tk != nil {
 			pos.Line, pos.Column = tk.Position.Line, tk.Position.Column
@@ -274,41 +274,61 @@ func (s *Source) Position(path string, key bool) finding.Position {
 	return pos
 }
 
-// lookup walks segs down from n and returns the node found, or the
-// deepest one on the way. With key set, a final mapping key gives the
-// key's node rather than its value's.
+// lookup walks segs down from n and returns the node found. When a part
+// of the path is missing it returns the node that would hold it: the key
+// of the mapping, or the list entry, it would be in. With key set, a final
+// mapping key gives the key's node rather than its value's.
 func lookup(n ast.Node, segs []finding.Segment, key bool) ast.Node {
 	anchors := 0
+	var owner ast.Node // the key or entry through which n was reached
+	missing := func() ast.Node {
+		if owner != nil {
+			return owner
+		}
+		return n
+	}
 	for i, seg := range segs {
 		n = deref(n, &anchors)
+		var values []*ast.MappingValueNode
 		switch m := n.(type) {
 		case *ast.MappingNode:
-			mv := findKey(m.Values, seg.Key)
-			if mv == nil {
-				return n
-			}
-			if key && i == len(segs)-1 {
-				return mv.Key
-			}
-			n = mv.Value
+			values = m.Values
 		case *ast.MappingValueNode:
-			if seg.Key == "" || keyString(m.Key) != seg.Key {
-				return n
-			}
-			if key && i == len(segs)-1 {
-				return m.Key
-			}
-			n = m.Value
+			values = []*ast.MappingValueNode{m}
 		case *ast.SequenceNode:
 			if seg.Key != "" || seg.Index >= len(m.Values) {
-				return n
+				return missing()
 			}
 			n = m.Values[seg.Index]
+			owner = n
+			continue
 		default:
-			return n
+			return missing()
 		}
+		mv := findKey(values, seg.Key)
+		if mv == nil {
+			return missing()
+		}
+		if key && i == len(segs)-1 {
+			return mv.Key
+		}
+		n, owner = mv.Value, mv.Key
 	}
 	return deref(n, &anchors)
+}
+
+// head returns the node whose position stands for n: the first key of a
+// block mapping rather than its first ':'.
+func head(n ast.Node) ast.Node {
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		if !m.IsFlowStyle && len(m.Values) > 0 {
+			return m.Values[0].Key
+		}
+	case *ast.MappingValueNode:
+		return m.Key
+	}
+	return n
 }
 
 func findKey(values []*ast.MappingValueNode, k string) *ast.MappingValueNode {

@@ -1,10 +1,7 @@
 package config
 
 import (
-	"os"
-
 	"github.com/secopsdesign/secops"
-	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 )
@@ -14,14 +11,13 @@ import (
 // the action's path in the design (processes[3].methods[1].action); every
 // entry no action uses is a finding.Unused warning at its name in f.
 //
-// Findings in the design carry the design's file name and, when that file
-// can still be read, their line and column.
+// Findings in the design carry their position in the design's file when
+// the design was loaded from one.
 func (f *File) Check(d *secops.Design) finding.List {
 	var l finding.List
 	if d == nil {
 		return nil
 	}
-	src := designSource(d)
 	used := map[string]bool{}
 	ref := func(adapter string, p *finding.Path, method ident.Number, action string) {
 		if adapter == "" {
@@ -35,10 +31,7 @@ func (f *File) Check(d *secops.Design) finding.List {
 		if s := finding.Suggest(adapter, f.names()); s != "" {
 			fd.Message += "; did you mean " + `"` + s + `"?`
 		}
-		fd.Position = finding.Position{File: d.Source()}
-		if src != nil {
-			fd.Position = src.Position(fd.Path, false)
-		}
+		fd.Position = d.Position(fd.Path)
 		l = append(l, fd)
 	}
 	for i, p := range d.Processes {
@@ -66,26 +59,4 @@ func (f *File) names() []string {
 		s = append(s, string(e.Name))
 	}
 	return s
-}
-
-// designSource reads d's file again to find positions in it: a Design
-// does not expose the source it was decoded from. It returns nil when
-// the file cannot be read.
-//
-// TODO: use the design's own position lookup once package secops has one.
-func designSource(d *secops.Design) *document.Source {
-	name := d.Source()
-	if name == "" {
-		return nil
-	}
-	data, err := os.ReadFile(name)
-	if err != nil || len(data) > document.MaxSize {
-		return nil
-	}
-	var v any
-	src, _, fatal := document.Decode(data, name, &v, "design")
-	if fatal {
-		return nil
-	}
-	return src
 }

@@ -136,13 +136,13 @@ func Load(r io.Reader, name string) (*File, error) {
 		return nil, findings
 	}
 	f.src, f.dir = src, filepath.Dir(name)
-	findings = append(findings, f.validate(data)...)
+	findings = append(findings, f.validate()...)
 	findings.Sort()
 	return f, findings.Err()
 }
 
 // validate checks what decoding cannot.
-func (f *File) validate(data []byte) finding.List {
+func (f *File) validate() finding.List {
 	var l finding.List
 	add := func(code finding.Code, p *finding.Path, key bool, format string, args ...any) {
 		fd := finding.New(code, p, format, args...)
@@ -155,7 +155,7 @@ func (f *File) validate(data []byte) finding.List {
 	case f.Format != Format:
 		add(finding.InvalidValue, finding.NewPath("format"), false, "format %q: want %s", f.Format, Format)
 	}
-	if f.Adapters == nil && !hasKey(data, f.src.Name(), "adapters") {
+	if f.Adapters == nil { // absent: an empty list decodes as an empty slice
 		add(finding.Required, finding.NewPath("adapters"), false, "adapters is required")
 	}
 	seen := map[ident.ID]int{}
@@ -225,17 +225,6 @@ func (f *File) validate(data []byte) finding.List {
 		}
 	}
 	return l
-}
-
-// hasKey reports whether the document in data has the top-level key,
-// which a nil slice does not tell: an empty list decodes to nil.
-func hasKey(data []byte, name, key string) bool {
-	var m map[string]any
-	if _, _, fatal := document.Decode(data, name, &m, "adapter configuration"); fatal {
-		return false
-	}
-	_, ok := m[key]
-	return ok
 }
 
 func kindStrings() []string {

@@ -59,9 +59,9 @@ adapters:
 `, nil},
 		{"empty list", "format: secops-adapters/v1\nadapters: []\n", nil},
 		{"missing format and adapters", "x: 1\n", []where{
-			{finding.UnknownField, "x", 1},
 			{finding.Required, "adapters", 1},
 			{finding.Required, "format", 1},
+			{finding.UnknownField, "x", 1},
 		}},
 		{"wrong format", "format: secops/v1\nadapters: []\n", []where{{finding.InvalidValue, "format", 1}}},
 		{"unknown kind", `format: secops-adapters/v1

@@ -23,7 +23,7 @@ adapters:
 	}
 	// Output:
 	// adapters.yaml:4:11 invalid-value adapters[0].kind
-	// adapters.yaml:6:9 required adapters[1].url
+	// adapters.yaml:6:5 required adapters[1].url
 }
 
 func ExampleFile_Registry() {
