@@ -26,7 +26,8 @@ scenario gives it and every approval is granted. It prints one line per
 scenario, ok or FAIL with its id, and under a failure the expected and
 actual values; then a summary line "N passed, M failed".
 
-With --cover it prints, per playbook, the steps, branches and responses
+With --cover it prints, per playbook of each design (adding up the
+scenario files that test the same design), the steps, branches and responses
 the scenarios exercised, and what they missed.
 
 Exit status: 0 all passed, 1 a scenario failed or a design has errors,
@@ -45,6 +46,10 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 		ctx = context.Background()
 	}
 	var loader suite.Loader
+	// Coverage is per design: scenario files that test the same design add
+	// up, so a design's scenarios may be split over several files.
+	var plans []*executor.Plan
+	covered := map[*executor.Plan][]*executor.Record{}
 	passed, failed := 0, 0
 	broken := false
 	for _, path := range paths {
@@ -64,9 +69,12 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 			broken = true
 			continue
 		}
-		var records []*executor.Record
+		if _, seen := covered[s.Plan]; !seen {
+			plans = append(plans, s.Plan)
+			covered[s.Plan] = nil
+		}
 		for _, r := range s.Run(ctx) {
-			records = append(records, r.Record)
+			covered[s.Plan] = append(covered[s.Plan], r.Record)
 			if r.Passed() {
 				passed++
 				fmt.Fprintf(w, "ok   %s\n", r.Scenario.ID)
@@ -82,8 +90,13 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 				fmt.Fprintf(w, "    %s:\n        want %s\n        got  %s\n", m.Key, m.Want, m.Got)
 			}
 		}
-		if cover {
-			if err := suite.WriteCoverage(w, suite.Cover(s.Plan, records)); err != nil {
+	}
+	if cover {
+		for _, plan := range plans {
+			if len(plans) > 1 {
+				fmt.Fprintf(w, "design %s:\n", plan.Design().Source())
+			}
+			if err := suite.WriteCoverage(w, suite.Cover(plan, covered[plan])); err != nil {
 				return usageError("%v", err)
 			}
 		}

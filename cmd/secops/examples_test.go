@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBundledScenarios runs every bundled scenario file: all pass, and
+// together they exercise every step, branch and response of each design.
+func TestBundledScenarios(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*/*scenarios.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("scenario files: %v %v", files, err)
+	}
+	var out bytes.Buffer
+	if err := testFiles(context.Background(), &out, files, true); err != nil {
+		t.Fatalf("secops test: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if strings.Contains(text, "FAIL") || strings.Contains(text, "missed:") {
+		t.Errorf("failures or missed branches:\n%s", text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "coverage:") && strings.Count(line, "(100.0%)") != 3 {
+			t.Errorf("not fully covered: %s", line)
+		}
+	}
+}
+
+// TestValidateBundled validates every bundled design with --strict.
+func TestValidateBundled(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*/design.yaml")
+	var out bytes.Buffer
+	if err := validateFiles(&out, files, "text", true); err != nil {
+		t.Errorf("validate --strict: %v\n%s", err, out.String())
+	}
+}
+
+// TestValidateExitCodes checks the exit status of secops validate.
+func TestValidateExitCodes(t *testing.T) {
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"validate", "../../examples/targeted-attack/design.yaml"}, 0},
+		{[]string{"validate", "--strict", "../../testdata/invalid/unused.yaml"}, 1},
+		{[]string{"validate", "../../testdata/invalid/unused.yaml"}, 0},
+		{[]string{"validate", "../../testdata/invalid/cycle.yaml"}, 1},
+		{[]string{"validate", "--format", "json", "../../testdata/invalid/syntax.yaml"}, 1},
+		{[]string{"validate", "no-such-file.yaml"}, 2},
+		{[]string{"validate", "--format", "xml", "../../testdata/minimal.yaml"}, 2},
+		{[]string{"validate"}, 2},
+		{[]string{"schema", "--scenarios", "--adapters"}, 2},
+	}
+	for _, tt := range tests {
+		if got := run(tt.args); got != tt.want {
+			t.Errorf("secops %s: exit %d, want %d", strings.Join(tt.args, " "), got, tt.want)
+		}
+	}
+}
