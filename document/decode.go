@@ -40,7 +40,7 @@ func (d *decoder) add(code finding.Code, p *finding.Path, n ast.Node, format str
 	f := finding.New(code, p, format, args...)
 	f.File = d.src.name
 	if n != nil {
-		if tk := n.GetToken(); tk != nil {
+		if tk := head(n).GetToken(); tk != nil {
 			f.Line, f.Column = tk.Position.Line, tk.Position.Column
 		}
 	}

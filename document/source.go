@@ -71,7 +71,7 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		body = file.Docs[0].Body
 	}
 	if len(file.Docs) > 1 {
-		dec.add(finding.Syntax, nil, file.Docs[1], "the file holds %d documents; a %s is one document", len(file.Docs), what)
+		dec.add(finding.Syntax, nil, file.Docs[1].Body, "the file holds %d documents; a %s is one document", len(file.Docs), what)
 	}
 	if body == nil {
 		return finding.List{{Severity: finding.Error, Code: finding.Syntax, Message: "empty document", Position: finding.Position{File: name, Line: 1, Column: 1}}}, true
@@ -120,22 +120,35 @@ func lineCol(data []byte, off int) (int, int) {
 }
 
 // nesting estimates the deepest nesting of data, YAML or JSON, without
-// parsing it: flow brackets outside strings and comments, plus the block
-// indentation levels and the "- " entries that open a line. It returns the
-// depth and the offset where it was first exceeded. The estimate is never
-// much below the real depth, and for ordinary documents not far above it.
+// parsing it: flow brackets outside quotes and comments, plus the block
+// indentation levels and the "- " entries that open a line; the text of
+// block scalars (| and >) is skipped. It returns the depth and the offset
+// where it was first exceeded. The estimate is never much below the real
+// depth, and for ordinary documents not far above it. Quotes end at the end
+// of a line, so that an unclosed quote cannot hide brackets after it.
 func nesting(data []byte) (max, at int) {
 	var indents []int // open block indentation columns
 	flow := 0
-	quote := byte(0)
+	block := -1 // indentation of the line that opened a block scalar
 	for i := 0; i < len(data); {
-		// Start of a line.
+		lineStart := i
 		col := 0
 		for i < len(data) && data[i] == ' ' {
 			i++
 			col++
 		}
-		if flow == 0 && quote == 0 && i < len(data) && data[i] != '\n' && data[i] != '#' && data[i] != '\r' {
+		if block >= 0 {
+			if i < len(data) && (data[i] == '\n' || data[i] == '\r' || col > block) {
+				for i < len(data) && data[i] != '\n' {
+					i++
+				}
+				i++
+				continue
+			}
+			block = -1
+		}
+		indent := col
+		if flow == 0 && i < len(data) && data[i] != '\n' && data[i] != '#' && data[i] != '\r' {
 			for len(indents) > 0 && indents[len(indents)-1] > col {
 				indents = indents[:len(indents)-1]
 			}
@@ -153,6 +166,9 @@ func nesting(data []byte) (max, at int) {
 				indents = append(indents, col)
 			}
 		}
+		quote := byte(0)
+		last := byte(0) // the last byte of the line outside comments
+		lastAt := 0
 		for ; i < len(data) && data[i] != '\n'; i++ {
 			c := data[i]
 			switch {
@@ -163,20 +179,24 @@ func nesting(data []byte) (max, at int) {
 					quote = 0
 				}
 			case c == '"' || c == '\'':
-				if i == 0 || !isWordByte(data[i-1]) {
+				if i == lineStart || !isWordByte(data[i-1]) {
 					quote = c
 				}
-			case c == '#' && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t'):
+			case c == '#' && (i == lineStart || data[i-1] == ' ' || data[i-1] == '\t'):
 				for i < len(data) && data[i] != '\n' {
 					i++
 				}
 				i--
+				continue
 			case c == '[' || c == '{':
 				flow++
 			case c == ']' || c == '}':
 				if flow > 0 {
 					flow--
 				}
+			}
+			if c != ' ' && c != '\t' && c != '\r' {
+				last, lastAt = c, i
 			}
 			if d := len(indents) + flow; d > max {
 				max = d
@@ -185,9 +205,29 @@ func nesting(data []byte) (max, at int) {
 				}
 			}
 		}
+		if flow == 0 && blockIndicator(data[lineStart:], lastAt-lineStart, last) {
+			block = indent
+		}
 		i++
 	}
 	return max, 0
+}
+
+// blockIndicator reports whether the line ends with a block scalar
+// header: | or > after a space, with optional chomping and indentation
+// indicators, as in "key: |" or "- >-2".
+func blockIndicator(line []byte, end int, last byte) bool {
+	if last == 0 {
+		return false
+	}
+	j := end
+	for j >= 0 && (line[j] == '-' || line[j] == '+' || line[j] >= '0' && line[j] <= '9') {
+		j--
+	}
+	if j < 0 || line[j] != '|' && line[j] != '>' {
+		return false
+	}
+	return j == 0 || line[j-1] == ' '
 }
 
 func isWordByte(c byte) bool {

@@ -70,9 +70,12 @@ func (c Code) Severity() Severity {
 // Position is a place in a source file. Line and Column count from 1; a
 // zero Line means the position is unknown.
 type Position struct {
-	File   string `json:"file,omitempty"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
+	// File is the file name given to the loader.
+	File string `json:"file,omitempty"`
+	// Line counts lines from 1.
+	Line int `json:"line,omitempty"`
+	// Column counts characters (runes) from 1.
+	Column int `json:"column,omitempty"`
 }
 
 // String prints "file:line:col", leaving out what is unknown.
@@ -88,10 +91,16 @@ func (p Position) String() string {
 
 // Finding is one problem found in a document.
 type Finding struct {
+	// Severity is Error or Warning.
 	Severity Severity `json:"severity"`
-	Code     Code     `json:"code"`
-	Path     string   `json:"path"`
-	Message  string   `json:"message"`
+	// Code classifies the finding.
+	Code Code `json:"code"`
+	// Path locates the value in the document, as Path.String prints it;
+	// empty for findings about the whole file.
+	Path string `json:"path"`
+	// Message says what is wrong, for people.
+	Message string `json:"message"`
+	// Position is where the value is in the source file, when known.
 	Position
 }
 

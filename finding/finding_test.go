@@ -17,15 +17,18 @@ func TestPathRoundTrip(t *testing.T) {
 		{NewPath("scope", "responsibilities", "triage"), "scope.responsibilities.triage"},
 		{NewPath("playbooks").Index(2).Child("steps").Index(3).Child("process"), "playbooks[2].steps[3].process"},
 		{NewPath("a").Index(0).Index(1), "a[0][1]"},
-		{nil, ""},
+		{NewPath("processes").Index(0).Child("rollback", "action"), "processes[0].rollback.action"},
 	}
 	for _, tt := range tests {
 		if got := tt.path.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
-		if diff := cmp.Diff(tt.path.Segments(), ParsePath(tt.want), cmp.Comparer(func(a, b []Segment) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal([]Segment(a), []Segment(b)) })); diff != "" && tt.path != nil {
-			t.Errorf("ParsePath(%q) (-want +got):\n%s", tt.want, diff)
+		if diff := cmp.Diff(tt.path.Segments(), ParsePath(tt.want)); diff != "" {
+			t.Errorf("ParsePath(%q) (-Segments +ParsePath):\n%s", tt.want, diff)
 		}
+	}
+	if got := (*Path)(nil).String(); got != "" {
+		t.Errorf("nil path prints %q", got)
 	}
 }
 

@@ -31,7 +31,9 @@ func (p *Path) Index(i int) *Path { return &Path{parent: p, index: i} }
 
 // Segment is one step of a Path: a Key, or an Index when Key is empty.
 type Segment struct {
-	Key   string
+	// Key is the mapping key, or "" for a list index.
+	Key string
+	// Index is the list index, or -1 for a key.
 	Index int
 }
 

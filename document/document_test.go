@@ -1,0 +1,168 @@
+package document
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/duration"
+	"github.com/secopsdesign/secops/finding"
+)
+
+type item struct {
+	ID    string            `json:"id"`
+	On    bool              `json:"on,omitempty"`
+	Count int               `json:"count,omitempty"`
+	Wait  duration.Duration `json:"wait,omitempty"`
+	Ptr   *bool             `json:"ptr,omitempty"`
+	Tags  []string          `json:"tags,omitempty"`
+	Extra map[string]any    `json:"extra,omitempty"`
+}
+
+type doc struct {
+	Name  string `json:"name"`
+	Items []item `json:"items"`
+}
+
+type at struct {
+	Code finding.Code
+	Path string
+	Line int
+	Col  int
+}
+
+func ats(l finding.List) []at {
+	var out []at
+	for _, f := range l {
+		out = append(out, at{f.Code, f.Path, f.Line, f.Column})
+	}
+	return out
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []at
+	}{
+		{"valid", "name: x\nitems:\n  - {id: a, on: true, count: 3, wait: 2h, ptr: false, tags: [p, q], extra: {k: [1, x]}}\n", nil},
+		{"valid json", `{"name": "x", "items": [{"id": "a", "wait": "1d"}]}`, nil},
+		{"unknown keys, all of them", "name: x\nnmae: y\nitems:\n  - id: a\n    tgas: [p]\n", []at{
+			{finding.UnknownField, "nmae", 2, 1},
+			{finding.UnknownField, "items[0].tgas", 5, 5},
+		}},
+		{"wrong types", "name: [x]\nitems:\n  - id: 7\n    on: yes please\n    count: many\n    tags: p\n", []at{
+			{finding.InvalidValue, "name", 1, 7},
+			{finding.InvalidValue, "items[0].id", 3, 9},
+			{finding.InvalidValue, "items[0].on", 4, 9},
+			{finding.InvalidValue, "items[0].count", 5, 12},
+			{finding.InvalidValue, "items[0].tags", 6, 11},
+		}},
+		{"bad duration", "items:\n  - {id: a, wait: soon}\n", []at{{finding.InvalidValue, "items[0].wait", 2, 19}}},
+		{"json slow path", `{"name": "x", "items": [{"id": "a", "colour": "red"}]}`, []at{{finding.UnknownField, "items[0].colour", 1, 37}}},
+		{"anchors", "items:\n  - &a {id: a}\n  - *a\n", nil},
+		{"unknown alias", "items:\n  - *nope\n", []at{{finding.Syntax, "items[0]", 2, 5}}},
+		{"two documents", "name: a\n---\nname: b\n", []at{{finding.Syntax, "", 3, 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v doc
+			_, l, fatal := Decode([]byte(tt.in), "d.yaml", &v, "test document")
+			if fatal {
+				t.Fatalf("fatal: %v", l)
+			}
+			if diff := cmp.Diff(tt.want, ats(l)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s\n%v", diff, l)
+			}
+		})
+	}
+}
+
+func TestDecodeValues(t *testing.T) {
+	var v doc
+	_, l, _ := Decode([]byte("name: x\nitems:\n  - {id: a, on: true, count: 3, wait: 90m, ptr: false, tags: [], extra: {n: 1, f: 1.5, s: s, l: [true]}}\n"), "d.yaml", &v, "test")
+	if l != nil {
+		t.Fatal(l)
+	}
+	f := false
+	want := doc{Name: "x", Items: []item{{ID: "a", On: true, Count: 3, Wait: duration.Duration(90 * 60e9), Ptr: &f, Tags: []string{},
+		Extra: map[string]any{"n": int64(1), "f": 1.5, "s": "s", "l": []any{true}}}}}
+	if diff := cmp.Diff(want, v); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestFatal(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		line int
+	}{
+		{"syntax", "name: [x\n", 1},
+		{"empty", "", 1},
+		{"comments only", "# nothing\n", 1},
+		{"not utf-8", "name: ok\nitems: \xc3\x28\n", 2},
+		{"too deep", "name: " + strings.Repeat("{a: ", 70) + "b" + strings.Repeat("}", 70), 1},
+		{"too large", strings.Repeat("#\n", MaxSize/2+1), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v doc
+			_, l, fatal := Decode([]byte(tt.in), "d.yaml", &v, "test")
+			if !fatal || len(l) != 1 || l[0].Code != finding.Syntax || l[0].Line != tt.line {
+				t.Errorf("Decode = fatal %v, %v; want one syntax finding at line %d", fatal, l, tt.line)
+			}
+		})
+	}
+}
+
+func TestNesting(t *testing.T) {
+	tests := []struct {
+		in       string
+		min, max int
+	}{
+		{"a: 1\nb: 2\n", 1, 1},
+		{"a:\n  b:\n    c: 1\n", 3, 3},
+		{"a:\n  - b: 1\n    c:\n      - x\n", 3, 5},
+		{"a: [1, [2, [3]]]\n", 3, 4},
+		{"a: \"[[[[[\"\nb: '{{{{'\n# [[[[[\n", 1, 1},
+		{"- - - - x\n", 4, 5},
+		{"text: |\n  [[[[\n  {{{{\n", 1, 2},
+		{"- a: >-\n    [[[[\n\n    [[[[\n- b: [1]\n", 2, 3},
+		{"a: it's [[[[\nb: c\n", 5, 5},
+		{"a: 'open\n" + strings.Repeat("[", 100), 65, 101},
+	}
+	for _, tt := range tests {
+		if got, _ := nesting([]byte(tt.in)); got < tt.min || got > tt.max {
+			t.Errorf("nesting(%q) = %d, want %d..%d", tt.in, got, tt.min, tt.max)
+		}
+	}
+}
+
+func TestPosition(t *testing.T) {
+	src, _, _ := Decode([]byte("name: x\nitems:\n  - id: a\n    tags: [p, q]\n  - id: b\n"), "d.yaml", &doc{}, "test")
+	tests := []struct {
+		path      string
+		key       bool
+		line, col int
+	}{
+		{"name", false, 1, 7},
+		{"name", true, 1, 1},
+		{"items[0].tags[1]", false, 4, 15},
+		{"items[1]", false, 5, 5},
+		{"items[1].tags", false, 5, 5},      // missing: the entry that would hold it
+		{"items[7]", false, 2, 1},           // missing: the key of the list
+		{"format", false, 1, 1},             // missing at the top: the document
+		{"items[0].id.deeper", false, 3, 5}, // past a scalar: the scalar's key
+	}
+	for _, tt := range tests {
+		got := src.Position(tt.path, tt.key)
+		if got.Line != tt.line || got.Column != tt.col || got.File != "d.yaml" {
+			t.Errorf("Position(%q, %v) = %v, want d.yaml:%d:%d", tt.path, tt.key, got, tt.line, tt.col)
+		}
+	}
+	if got := (*Source)(nil).Position("x", false); got != (finding.Position{}) {
+		t.Errorf("nil source gives %v", got)
+	}
+}
