@@ -1,7 +1,3 @@
-// Command secops checks, tests, runs and renders security-operations
-// designs written in the secops/v1 format.
-//
-// Run "secops --help" for the commands.
 package main
 
 import (
