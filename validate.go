@@ -232,6 +232,12 @@ func (v *validator) required(p *finding.Path, empty bool) bool {
 	return !empty
 }
 
+// entry checks the id and the name that every named entry has.
+func (v *validator) entry(p *finding.Path, id ident.ID, name string) {
+	v.id(p.Child("id"), id)
+	v.required(p.Child("name"), name == "")
+}
+
 func (v *validator) id(p *finding.Path, id ident.ID) {
 	if v.required(p, id == "") && !id.Valid() {
 		v.add(finding.InvalidValue, p, "%q is not a valid id: want lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", id)
@@ -320,25 +326,21 @@ func (v *validator) checkScope() {
 	v.required(base.Child("parties"), len(sc.Parties) == 0)
 	for i, p := range sc.Parties {
 		pp := base.Child("parties").Index(i)
-		v.id(pp.Child("id"), p.ID)
-		v.required(pp.Child("name"), p.Name == "")
+		v.entry(pp, p.ID, p.Name)
 		enum(v, pp.Child("sourcing"), p.Sourcing, p.Sourcing.Valid(), scope.Sourcings)
 	}
 	for i, dm := range sc.Domains {
 		pp := base.Child("domains").Index(i)
-		v.id(pp.Child("id"), dm.ID)
-		v.required(pp.Child("name"), dm.Name == "")
+		v.entry(pp, dm.ID, dm.Name)
 	}
 	for i, s := range sc.Systems {
 		pp := base.Child("systems").Index(i)
-		v.id(pp.Child("id"), s.ID)
-		v.required(pp.Child("name"), s.Name == "")
+		v.entry(pp, s.ID, s.Name)
 		enum(v, pp.Child("class"), s.Class, s.Class.Valid(), scope.Classes)
 	}
 	for i, inc := range sc.Incidents {
 		pp := base.Child("incidents").Index(i)
-		v.id(pp.Child("id"), inc.ID)
-		v.required(pp.Child("name"), inc.Name == "")
+		v.entry(pp, inc.ID, inc.Name)
 		if v.ref(pp.Child("domain"), "domain", inc.Domain, v.domains) && inc.Covered() && !sc.Domains[v.domains[inc.Domain]].Covered() {
 			v.add(finding.OutOfScope, pp.Child("in_scope"), "incident %q is in scope but its domain %q is not", inc.ID, inc.Domain)
 		}
@@ -386,8 +388,7 @@ func (v *validator) checkCriteria() {
 	v.required(base.Child("severities"), len(cr.Severities) == 0)
 	for i, s := range cr.Severities {
 		pp := base.Child("severities").Index(i)
-		v.id(pp.Child("id"), s.ID)
-		v.required(pp.Child("name"), s.Name == "")
+		v.entry(pp, s.ID, s.Name)
 		for k, a := range s.Actions {
 			enum(v, pp.Child("actions").Index(k), a, a.Valid(), criteria.Actions)
 		}
@@ -400,8 +401,7 @@ func (v *validator) checkCriteria() {
 	}
 	for i, det := range cr.Detections {
 		pp := detectionPath(i)
-		v.id(pp.Child("id"), det.ID)
-		v.required(pp.Child("name"), det.Name == "")
+		v.entry(pp, det.ID, det.Name)
 		if v.required(pp.Child("source"), det.Source == "") {
 			v.ref(pp.Child("source"), "party", det.Source, v.parties)
 		}
@@ -431,8 +431,7 @@ func (v *validator) checkCriteria() {
 func (v *validator) checkFields() {
 	for i, f := range v.d.Fields {
 		pp := finding.NewPath("fields").Index(i)
-		v.id(pp.Child("id"), f.ID)
-		v.required(pp.Child("name"), f.Name == "")
+		v.entry(pp, f.ID, f.Name)
 		if v.required(pp.Child("type"), f.Type == "") {
 			enum(v, pp.Child("type"), f.Type, f.Type.Valid(), process.Types)
 		}
@@ -482,8 +481,7 @@ func (v *validator) action(p *finding.Path, a process.Action) {
 func (v *validator) checkResponses() {
 	for i, r := range v.d.Responses {
 		pp := responsePath(i)
-		v.id(pp.Child("id"), r.ID)
-		v.required(pp.Child("name"), r.Name == "")
+		v.entry(pp, r.ID, r.Name)
 		if v.required(pp.Child("phase"), r.Phase == "") {
 			enum(v, pp.Child("phase"), r.Phase, r.Phase.Valid(), response.Phases)
 		}
@@ -501,8 +499,7 @@ func (v *validator) checkPlaybooks() {
 	for i := range v.d.Playbooks {
 		pb := &v.d.Playbooks[i]
 		pp := playbookPath(i)
-		v.id(pp.Child("id"), pb.ID)
-		v.required(pp.Child("name"), pb.Name == "")
+		v.entry(pp, pb.ID, pb.Name)
 		for k, inc := range pb.Incidents {
 			if v.ref(pp.Child("incidents").Index(k), "incident", inc, v.incidents) {
 				if _, covered := v.incidentCovered(inc); !covered {
@@ -526,8 +523,7 @@ func (v *validator) checkPlaybooks() {
 func (v *validator) checkStep(i, j int) {
 	s := &v.d.Playbooks[i].Steps[j]
 	sp := stepPath(i, j)
-	v.id(sp.Child("id"), s.ID)
-	v.required(sp.Child("name"), s.Name == "")
+	v.entry(sp, s.ID, s.Name)
 	enum(v, sp.Child("target"), s.Target, s.Target.Valid(), playbook.Targets)
 	if v.number(sp.Child("process"), s.Process, "process") {
 		v.processRef(sp.Child("process"), s.Process)
