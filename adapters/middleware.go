@@ -14,12 +14,23 @@ import (
 
 // DryRunCall is one call DryRun recorded instead of making it.
 type DryRunCall struct {
-	Adapter   string         `json:"adapter"`
-	Operation string         `json:"operation"`
-	Method    string         `json:"method,omitempty"`
-	Run       string         `json:"run,omitempty"`
-	Rollback  bool           `json:"rollback,omitempty"`
-	Inputs    map[string]any `json:"inputs,omitempty"`
+	// Adapter is the name of the adapter that would have been called,
+	// e.g. edr for edr.isolate_host.
+	Adapter string `json:"adapter"`
+	// Operation is the operation that would have been called, e.g.
+	// isolate_host; see Request.Operation.
+	Operation string `json:"operation"`
+	// Method is the id of the method being run, e.g. "2.2.1"; empty if
+	// the request had none.
+	Method string `json:"method,omitempty"`
+	// Run is the id of the run the call belongs to; empty if the request
+	// had none.
+	Run string `json:"run,omitempty"`
+	// Rollback is set when the call would have undone an earlier action.
+	Rollback bool `json:"rollback,omitempty"`
+	// Inputs is a copy of the request's inputs, field id to value; nil if
+	// it had none.
+	Inputs map[string]any `json:"inputs,omitempty"`
 }
 
 // DryRunLog collects the calls DryRun would have made. The zero value is
@@ -61,14 +72,27 @@ func DryRun(rec *DryRunLog) Middleware {
 // AuditEntry is the record of one adapter call.
 type AuditEntry struct {
 	// Time is when the call started.
-	Time      time.Time      `json:"time"`
-	Adapter   string         `json:"adapter"`
-	Operation string         `json:"operation"`
-	Method    string         `json:"method,omitempty"`
-	Run       string         `json:"run,omitempty"`
-	Rollback  bool           `json:"rollback,omitempty"`
-	Inputs    map[string]any `json:"inputs,omitempty"`
-	Outputs   map[string]any `json:"outputs,omitempty"`
+	Time time.Time `json:"time"`
+	// Adapter is the name of the adapter called, e.g. edr for
+	// edr.isolate_host.
+	Adapter string `json:"adapter"`
+	// Operation is the operation called, e.g. isolate_host; see
+	// Request.Operation.
+	Operation string `json:"operation"`
+	// Method is the id of the method being run, e.g. "2.2.1"; empty if
+	// the request had none.
+	Method string `json:"method,omitempty"`
+	// Run is the id of the run the call belongs to; empty if the request
+	// had none.
+	Run string `json:"run,omitempty"`
+	// Rollback is set when the call undid an earlier action.
+	Rollback bool `json:"rollback,omitempty"`
+	// Inputs is a copy of the request's inputs, field id to value; nil if
+	// it had none.
+	Inputs map[string]any `json:"inputs,omitempty"`
+	// Outputs is a copy of the result's outputs, field id to value; nil
+	// if there were none.
+	Outputs map[string]any `json:"outputs,omitempty"`
 	// Error is the call's error message, empty when it succeeded.
 	Error string `json:"error,omitempty"`
 	// Retryable reports that the error was marked Retryable.

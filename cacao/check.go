@@ -28,12 +28,21 @@ const (
 // property at fault ("on_true", "cases.default", ...), empty when the
 // problem is the step itself.
 type CheckError struct {
-	Kind     Kind
-	Step     string
+	// Kind is the check that failed.
+	Kind Kind
+	// Step is the id of the workflow step at fault; empty when the
+	// problem is with workflow_start or workflow_exception.
+	Step string
+	// Property is the workflow property at fault, e.g. "on_true" or
+	// "cases.default"; empty when the problem is the step itself.
 	Property string
-	Target   string
+	// Target is the step id that Property names, for UnknownStep and
+	// BadStart; empty for the other kinds.
+	Target string
 }
 
+// Error returns a one-line description of the problem, naming the step,
+// property and target involved.
 func (e *CheckError) Error() string {
 	switch e.Kind {
 	case UnknownStep:

@@ -42,7 +42,9 @@ type Options struct {
 // File is one exported playbook with the id of the design playbook it
 // comes from; write it to <ID>.json.
 type File struct {
-	ID       ident.ID
+	// ID is the id of the design playbook.
+	ID ident.ID
+	// Playbook is the CACAO playbook exported from it.
 	Playbook *Playbook
 }
 

@@ -25,38 +25,65 @@ const extensionSchema = "https://github.com/secopsdesign/secops/blob/main/cacao/
 // the step comes from in the design, so that Import can rebuild the
 // design's steps, processes and responses exactly.
 type StepExtension struct {
-	// ExpressionLanguage is "cel" on if-condition steps.
+	// ExpressionLanguage is the expression_language property: "cel" on
+	// if-condition steps, empty on the others.
 	ExpressionLanguage string `json:"expression_language,omitempty"`
-	// Step and StepName are the id and name of the design step.
-	Step     string `json:"step,omitempty"`
+	// Step is the step property, the id of the design step the CACAO
+	// step comes from.
+	Step string `json:"step,omitempty"`
+	// StepName is the step_name property, the design step's name; empty
+	// on end steps and response steps.
 	StepName string `json:"step_name,omitempty"`
-	// Target is the design step's target, host or fleet.
+	// Target is the target property, the design step's target, "host"
+	// or "fleet"; empty when the step sets none, and on end steps.
 	Target string `json:"target,omitempty"`
-	// Branch is the index of the design branch an if-condition tests.
+	// Branch is the branch property, the index of the design branch an
+	// if-condition tests; nil on other steps.
 	Branch *int `json:"branch,omitempty"`
-	// Process and ProcessName identify the process an action belongs to.
-	Process            string `json:"process,omitempty"`
-	ProcessName        string `json:"process_name,omitempty"`
+	// Process is the process property, the id of the design process an
+	// action belongs to; empty on other steps.
+	Process string `json:"process,omitempty"`
+	// ProcessName is the process_name property, the name of that
+	// process.
+	ProcessName string `json:"process_name,omitempty"`
+	// ProcessDescription is the process_description property, the
+	// description of that process; empty if it has none.
 	ProcessDescription string `json:"process_description,omitempty"`
-	// Method is the method id of an action; empty for the one action that
-	// stands for a process with no methods.
-	Method   string            `json:"method,omitempty"`
-	When     string            `json:"when,omitempty"`
-	Note     string            `json:"note,omitempty"`
-	Estimate string            `json:"estimate,omitempty"`
+	// Method is the method property, the method id of an action; empty
+	// for the one action that stands for a process with no methods.
+	Method string `json:"method,omitempty"`
+	// When is the when property, the method's CEL condition, false when
+	// the method is skipped; empty if the method always runs.
+	When string `json:"when,omitempty"`
+	// Note is the note property, the method's note qualifying its
+	// procedure; empty if it has none.
+	Note string `json:"note,omitempty"`
+	// Estimate is the estimate property, how long the method takes in
+	// duration.Duration notation, e.g. "10m"; empty if not estimated.
+	Estimate string `json:"estimate,omitempty"`
+	// Rollback is the rollback property, how to undo the method; nil if
+	// the method has no rollback.
 	Rollback *process.Rollback `json:"rollback,omitempty"`
-	// Response and the following describe the response an action or
-	// end step belongs to.
-	Response            string `json:"response,omitempty"`
-	ResponseName        string `json:"response_name,omitempty"`
-	ResponsePhase       string `json:"response_phase,omitempty"`
+	// Response is the response property, the id of the design response
+	// an action or end step belongs to; empty outside responses.
+	Response string `json:"response,omitempty"`
+	// ResponseName is the response_name property, the name of that
+	// response.
+	ResponseName string `json:"response_name,omitempty"`
+	// ResponsePhase is the response_phase property, the response's
+	// phase: "first_response" or "response".
+	ResponsePhase string `json:"response_phase,omitempty"`
+	// ResponseDescription is the response_description property, the
+	// response's description; empty if it has none.
 	ResponseDescription string `json:"response_description,omitempty"`
-	// Approval is the party id whose approval the action asks for, and
-	// ApprovalName its name.
-	Approval     string `json:"approval,omitempty"`
+	// Approval is the approval property, the id of the party whose
+	// approval the action asks for; empty on other steps.
+	Approval string `json:"approval,omitempty"`
+	// ApprovalName is the approval_name property, that party's name;
+	// empty if the design does not define the party.
 	ApprovalName string `json:"approval_name,omitempty"`
-	// End is the reason of an end step that ends a design playbook with
-	// no response.
+	// End is the end property, the reason of an end step that ends a
+	// design playbook with no response; empty if there is none.
 	End string `json:"end,omitempty"`
 }
 
@@ -64,15 +91,32 @@ type StepExtension struct {
 // playbook: the design it comes from and the fields, whose types CACAO
 // variables cannot all carry.
 type PlaybookExtension struct {
-	Design      string          `json:"design"`
-	Title       string          `json:"title,omitempty"`
-	Language    string          `json:"language,omitempty"`
-	Version     string          `json:"version,omitempty"`
-	Playbook    string          `json:"playbook"`
-	Description string          `json:"description,omitempty"`
-	Incidents   []string        `json:"incidents,omitempty"`
-	Inputs      []string        `json:"inputs,omitempty"`
-	Fields      []process.Field `json:"fields,omitempty"`
+	// Design is the design property, the name of the design.
+	Design string `json:"design"`
+	// Title is the title property, the design's display title; empty if
+	// it has none.
+	Title string `json:"title,omitempty"`
+	// Language is the language property, the BCP 47 tag of the design's
+	// language; empty if not given.
+	Language string `json:"language,omitempty"`
+	// Version is the version property, the design's own version; empty
+	// if not given.
+	Version string `json:"version,omitempty"`
+	// Playbook is the playbook property, the id of the design playbook.
+	Playbook string `json:"playbook"`
+	// Description is the description property, the design playbook's
+	// description; empty if it has none.
+	Description string `json:"description,omitempty"`
+	// Incidents is the incidents property, the ids of the incidents the
+	// playbook handles.
+	Incidents []string `json:"incidents,omitempty"`
+	// Inputs is the inputs property, the ids of the fields an alert
+	// supplies.
+	Inputs []string `json:"inputs,omitempty"`
+	// Fields is the fields property, the design fields the playbook uses
+	// (its inputs, its methods' inputs and outputs, and the fields its
+	// conditions read), in design order.
+	Fields []process.Field `json:"fields,omitempty"`
 }
 
 func rawJSON(v any) json.RawMessage {

@@ -25,10 +25,14 @@ import (
 // Note is one thing Import could not carry over as it was. Step is the
 // CACAO step id it concerns, empty for the playbook.
 type Note struct {
-	Step    string
+	// Step is the id of the CACAO step the note concerns; empty when it
+	// concerns the playbook.
+	Step string
+	// Message says what was dropped or changed.
 	Message string
 }
 
+// String returns the message, prefixed with "<step>: " when Step is set.
 func (n Note) String() string {
 	if n.Step == "" {
 		return n.Message

@@ -9,23 +9,59 @@ const SpecVersion = "cacao-2.0"
 // reads or writes. Maps are written with sorted keys, so the JSON encoding
 // of a Playbook is deterministic.
 type Playbook struct {
-	Type                 string                         `json:"type"`
-	SpecVersion          string                         `json:"spec_version"`
-	ID                   string                         `json:"id"`
-	Name                 string                         `json:"name"`
-	Description          string                         `json:"description,omitempty"`
-	PlaybookTypes        []string                       `json:"playbook_types,omitempty"`
-	CreatedBy            string                         `json:"created_by"`
-	Created              string                         `json:"created"`
-	Modified             string                         `json:"modified"`
-	Labels               []string                       `json:"labels,omitempty"`
-	PlaybookVariables    map[string]Variable            `json:"playbook_variables,omitempty"`
-	WorkflowStart        string                         `json:"workflow_start"`
-	WorkflowException    string                         `json:"workflow_exception,omitempty"`
-	Workflow             map[string]*Step               `json:"workflow"`
-	PlaybookExtensions   map[string]json.RawMessage     `json:"playbook_extensions,omitempty"`
-	AgentDefinitions     map[string]AgentTarget         `json:"agent_definitions,omitempty"`
-	TargetDefinitions    map[string]AgentTarget         `json:"target_definitions,omitempty"`
+	// Type is the type property; it is always "playbook".
+	Type string `json:"type"`
+	// SpecVersion is the spec_version property, "cacao-2.0" (see the
+	// SpecVersion constant).
+	SpecVersion string `json:"spec_version"`
+	// ID is the id property, "playbook--" followed by a UUID; all
+	// versions of a playbook share it.
+	ID string `json:"id"`
+	// Name is the name property, the playbook's display name.
+	Name string `json:"name"`
+	// Description is the description property, what the playbook does;
+	// empty if it has none.
+	Description string `json:"description,omitempty"`
+	// PlaybookTypes is the playbook_types property, values from CACAO's
+	// playbook-type-ov vocabulary such as "investigation"; nil if not set.
+	PlaybookTypes []string `json:"playbook_types,omitempty"`
+	// CreatedBy is the created_by property, the id ("identity--<uuid>")
+	// of the STIX identity that created the playbook.
+	CreatedBy string `json:"created_by"`
+	// Created is the created property, the time the playbook was first
+	// created, in TimeFormat.
+	Created string `json:"created"`
+	// Modified is the modified property, the time this version was last
+	// changed, in TimeFormat.
+	Modified string `json:"modified"`
+	// Labels is the labels property, free-form tags; nil if there are
+	// none.
+	Labels []string `json:"labels,omitempty"`
+	// PlaybookVariables is the playbook_variables property, the global
+	// variables keyed by name (__like_this__); nil if there are none.
+	PlaybookVariables map[string]Variable `json:"playbook_variables,omitempty"`
+	// WorkflowStart is the workflow_start property, the id of the start
+	// step in Workflow.
+	WorkflowStart string `json:"workflow_start"`
+	// WorkflowException is the workflow_exception property, the id of the
+	// step run when execution fails; empty if there is none.
+	WorkflowException string `json:"workflow_exception,omitempty"`
+	// Workflow is the workflow property, every step of the playbook keyed
+	// by its id ("<type>--<uuid>").
+	Workflow map[string]*Step `json:"workflow"`
+	// PlaybookExtensions is the playbook_extensions property, the raw
+	// JSON content of each playbook extension keyed by its extension
+	// definition id; nil if there are none.
+	PlaybookExtensions map[string]json.RawMessage `json:"playbook_extensions,omitempty"`
+	// AgentDefinitions is the agent_definitions property, the agents that
+	// steps name in Step.Agent, keyed by id; nil if there are none.
+	AgentDefinitions map[string]AgentTarget `json:"agent_definitions,omitempty"`
+	// TargetDefinitions is the target_definitions property, the targets
+	// that steps name in Step.Targets, keyed by id; nil if there are none.
+	TargetDefinitions map[string]AgentTarget `json:"target_definitions,omitempty"`
+	// ExtensionDefinitions is the extension_definitions property, the
+	// extensions used in the playbook keyed by their
+	// "extension-definition--<uuid>" id; nil if there are none.
 	ExtensionDefinitions map[string]ExtensionDefinition `json:"extension_definitions,omitempty"`
 }
 
@@ -44,73 +80,155 @@ const (
 // Step is a CACAO workflow step of any type; the properties that a type
 // does not have are left empty.
 type Step struct {
-	Type           string                     `json:"type"`
-	Name           string                     `json:"name,omitempty"`
-	Description    string                     `json:"description,omitempty"`
-	StepVariables  map[string]Variable        `json:"step_variables,omitempty"`
-	OnCompletion   string                     `json:"on_completion,omitempty"`
-	OnSuccess      string                     `json:"on_success,omitempty"`
-	OnFailure      string                     `json:"on_failure,omitempty"`
+	// Type is the type property, one of the Step* constants.
+	Type string `json:"type"`
+	// Name is the name property, the step's display name; empty if it
+	// has none.
+	Name string `json:"name,omitempty"`
+	// Description is the description property, what the step does;
+	// empty if it has none.
+	Description string `json:"description,omitempty"`
+	// StepVariables is the step_variables property, the step's local
+	// variables keyed by name; nil if there are none.
+	StepVariables map[string]Variable `json:"step_variables,omitempty"`
+	// OnCompletion is the on_completion property, the id of the step
+	// that follows whatever the outcome; empty if OnSuccess or OnFailure
+	// is used instead, or for end steps.
+	OnCompletion string `json:"on_completion,omitempty"`
+	// OnSuccess is the on_success property, the id of the step that
+	// follows when this one succeeds; empty if not set.
+	OnSuccess string `json:"on_success,omitempty"`
+	// OnFailure is the on_failure property, the id of the step that
+	// follows when this one fails; empty if not set.
+	OnFailure string `json:"on_failure,omitempty"`
+	// StepExtensions is the step_extensions property, the raw JSON
+	// content of each step extension keyed by its extension definition
+	// id; nil if there are none.
 	StepExtensions map[string]json.RawMessage `json:"step_extensions,omitempty"`
 
-	// action
-	Commands []Command `json:"commands,omitempty"`
-	Agent    string    `json:"agent,omitempty"`
-	Targets  []string  `json:"targets,omitempty"`
-	InArgs   []string  `json:"in_args,omitempty"`
-	OutArgs  []string  `json:"out_args,omitempty"`
+	// The properties of action steps.
 
-	// playbook-action
+	// Commands is the commands property, the commands the step runs, in
+	// order.
+	Commands []Command `json:"commands,omitempty"`
+	// Agent is the agent property, the id of the entry of
+	// Playbook.AgentDefinitions that runs the commands; empty if not set.
+	Agent string `json:"agent,omitempty"`
+	// Targets is the targets property, ids of entries of
+	// Playbook.TargetDefinitions the commands act on; nil if not set.
+	Targets []string `json:"targets,omitempty"`
+	// InArgs is the in_args property, the names of the variables passed
+	// to the agent and targets; nil if there are none.
+	InArgs []string `json:"in_args,omitempty"`
+	// OutArgs is the out_args property, the names of the variables the
+	// agent sets from the commands' results; nil if there are none.
+	OutArgs []string `json:"out_args,omitempty"`
+
+	// The properties of playbook-action steps.
+
+	// PlaybookID is the playbook_id property, the id of the playbook the
+	// step runs.
 	PlaybookID string `json:"playbook_id,omitempty"`
 
-	// if-condition, while-condition
+	// The properties of if-condition and while-condition steps.
+
+	// Condition is the condition property, a boolean expression: a STIX
+	// pattern in CACAO, a CEL expression in the steps Export writes (see
+	// ExpressionLanguage).
 	Condition string `json:"condition,omitempty"`
-	OnTrue    string `json:"on_true,omitempty"`
-	OnFalse   string `json:"on_false,omitempty"`
+	// OnTrue is the on_true property, the id of the step run when
+	// Condition is true (each time it is, for while-condition steps).
+	OnTrue string `json:"on_true,omitempty"`
+	// OnFalse is the on_false property of if-condition steps, the id of
+	// the step run when Condition is false; empty if not set.
+	OnFalse string `json:"on_false,omitempty"`
 
-	// switch-condition
-	Switch string            `json:"switch,omitempty"`
-	Cases  map[string]string `json:"cases,omitempty"`
+	// The properties of switch-condition steps.
 
-	// parallel
+	// Switch is the switch property, the variable whose value selects an
+	// entry of Cases.
+	Switch string `json:"switch,omitempty"`
+	// Cases is the cases property, which maps each case value (or
+	// "default") to the id of the step run when Switch matches it.
+	Cases map[string]string `json:"cases,omitempty"`
+
+	// The properties of parallel steps.
+
+	// NextSteps is the next_steps property, the ids of the steps run in
+	// parallel.
 	NextSteps []string `json:"next_steps,omitempty"`
 }
 
 // Command is one command of an action step.
 type Command struct {
-	Type        string `json:"type"`
+	// Type is the type property, from CACAO's command-type-ov vocabulary
+	// (e.g. "manual") or AdapterCommand.
+	Type string `json:"type"`
+	// Description is the description property; empty if there is none.
 	Description string `json:"description,omitempty"`
-	Command     string `json:"command,omitempty"`
-	CommandB64  string `json:"command_b64,omitempty"`
-	Content     string `json:"content,omitempty"`
+	// Command is the command property, the command as plain text: a
+	// procedure for manual commands, "<adapter>.<operation>" for
+	// AdapterCommand; empty when CommandB64 carries it.
+	Command string `json:"command,omitempty"`
+	// CommandB64 is the command_b64 property, the command base64-encoded
+	// (standard encoding) when it cannot be plain text; empty if not used.
+	CommandB64 string `json:"command_b64,omitempty"`
+	// Content is the content property, the payload of an http-api
+	// command; empty if there is none.
+	Content string `json:"content,omitempty"`
 }
 
 // Variable is a CACAO variable; its key in the dictionary that holds it
 // is its name, __like_this__.
 type Variable struct {
-	Type        string  `json:"type"`
-	Description string  `json:"description,omitempty"`
-	Value       *string `json:"value,omitempty"`
-	Constant    bool    `json:"constant,omitempty"`
-	External    bool    `json:"external,omitempty"`
+	// Type is the type property, from CACAO's variable-type-ov
+	// vocabulary, e.g. "string" or "ipv4-addr".
+	Type string `json:"type"`
+	// Description is the description property; empty if there is none.
+	Description string `json:"description,omitempty"`
+	// Value is the value property, the variable's initial value; nil
+	// when it is absent, which differs from the empty string.
+	Value *string `json:"value,omitempty"`
+	// Constant is the constant property, set when the variable cannot be
+	// changed.
+	Constant bool `json:"constant,omitempty"`
+	// External is the external property, set when a playbook variable's
+	// initial value is passed in by the caller.
+	External bool `json:"external,omitempty"`
 }
 
 // AgentTarget is an agent or a target definition.
 type AgentTarget struct {
-	Type        string   `json:"type"`
-	Name        string   `json:"name"`
-	Description string   `json:"description,omitempty"`
-	Category    []string `json:"category,omitempty"`
+	// Type is the type property, from CACAO's agent-target-type-ov
+	// vocabulary, e.g. "individual" or "security-category".
+	Type string `json:"type"`
+	// Name is the name property, the display name.
+	Name string `json:"name"`
+	// Description is the description property; empty if there is none.
+	Description string `json:"description,omitempty"`
+	// Category is the category property of security-category and other
+	// agent-target types, values from security-category-type-ov such as
+	// "orchestrator"; nil for types without it.
+	Category []string `json:"category,omitempty"`
 }
 
 // ExtensionDefinition declares an extension used in the playbook.
 type ExtensionDefinition struct {
-	Type        string `json:"type"`
-	Name        string `json:"name"`
+	// Type is the type property; it is always "extension-definition".
+	Type string `json:"type"`
+	// Name is the name property, the extension's display name.
+	Name string `json:"name"`
+	// Description is the description property; empty if there is none.
 	Description string `json:"description,omitempty"`
-	CreatedBy   string `json:"created_by"`
-	Schema      string `json:"schema"`
-	Version     string `json:"version"`
+	// CreatedBy is the created_by property, the id ("identity--<uuid>")
+	// of the STIX identity that created the extension.
+	CreatedBy string `json:"created_by"`
+	// Schema is the schema property, the normative definition of the
+	// extension: a URL or a text.
+	Schema string `json:"schema"`
+	// Version is the version property, the extension's version, e.g.
+	// "1.0.0".
+	Version string `json:"version"`
 }
 
 // Decode reads one CACAO playbook in JSON.

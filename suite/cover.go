@@ -10,7 +10,12 @@ import (
 )
 
 // Count is how many of Total things were exercised.
-type Count struct{ Hit, Total int }
+type Count struct {
+	// Hit is how many of them the scenarios exercised.
+	Hit int
+	// Total is how many there are.
+	Total int
+}
 
 // Percent is Hit as a percentage of Total (100 when Total is 0).
 func (c Count) Percent() float64 {
@@ -20,14 +25,21 @@ func (c Count) Percent() float64 {
 	return 100 * float64(c.Hit) / float64(c.Total)
 }
 
+// String returns c as "hit/total (percent%)", e.g. "4/6 (66.7%)".
 func (c Count) String() string { return fmt.Sprintf("%d/%d (%.1f%%)", c.Hit, c.Total, c.Percent()) }
 
 // PlaybookCoverage says which steps, branches and responses of a playbook
 // the scenarios exercised.
 type PlaybookCoverage struct {
-	Playbook  ident.ID
-	Steps     Count
-	Branches  Count
+	// Playbook is the id of the design playbook.
+	Playbook ident.ID
+	// Steps counts the playbook's steps that some run went through.
+	Steps Count
+	// Branches counts the branches of its steps, default branches
+	// included, that some run took.
+	Branches Count
+	// Responses counts the distinct responses its steps and branches
+	// respond with that some run ended in.
 	Responses Count
 	// Missed names what no scenario exercised: "step x",
 	// "branch x.branches[1] (when): respond fr-4", "response fr-4".

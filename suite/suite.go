@@ -20,11 +20,16 @@ import (
 // Suite is a scenario file together with its design, loaded, validated
 // and compiled once for all its scenarios.
 type Suite struct {
-	// Path is the scenario file's path; DesignPath the design's.
-	Path       string
+	// Path is the scenario file's path, as given to Load.
+	Path string
+	// DesignPath is the path of the design the scenario file names,
+	// joined to the scenario file's directory when it is relative.
 	DesignPath string
-	File       *scenario.File
-	Plan       *executor.Plan
+	// File is the parsed scenario file.
+	File *scenario.File
+	// Plan is the compiled design, shared by every Suite a Loader loads
+	// for the same design.
+	Plan *executor.Plan
 	// Warnings are the design's warning findings.
 	Warnings finding.List
 }
@@ -104,6 +109,7 @@ func compile(path string) (*executor.Plan, finding.List, error) {
 
 // Result is the outcome of one scenario.
 type Result struct {
+	// Scenario is the scenario that was run.
 	Scenario *scenario.Scenario
 	// Record is the run's record.
 	Record *executor.Record
@@ -119,9 +125,13 @@ func (r *Result) Passed() bool { return len(r.Mismatches) == 0 }
 // Mismatch is an expectation not met.
 type Mismatch struct {
 	// Key is the expect key, e.g. path.
-	Key  string
+	Key string
+	// Want is the expected value as the scenario gives it, a list
+	// written as "[a b c]"; for the key "run" it is "completed".
 	Want string
-	Got  string
+	// Got is the value the run produced, written like Want; for the key
+	// "run" it is the run's error message.
+	Got string
 }
 
 // Run runs every scenario of the suite, in order.

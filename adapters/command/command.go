@@ -101,6 +101,8 @@ type Error struct {
 	Err error
 }
 
+// Error returns the reason, followed by what the process wrote on
+// standard error, if anything.
 func (e *Error) Error() string {
 	s := e.Err.Error()
 	if e.Stderr != "" {

@@ -147,6 +147,7 @@ type UnsetVariableError struct {
 	Name string
 }
 
+// Error returns a message naming the unset variable.
 func (e *UnsetVariableError) Error() string {
 	return fmt.Sprintf("environment variable %s, named in a header, is not set", e.Name)
 }
@@ -159,6 +160,8 @@ type StatusError struct {
 	Message string
 }
 
+// Error returns the status code and text, followed by the reply's
+// message if there is one.
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Message != "" {

@@ -37,6 +37,7 @@ type RemoteError struct {
 	Message string
 }
 
+// Error returns the message of the reply.
 func (e *RemoteError) Error() string { return e.Message }
 
 // Decode reads a reply. An error reply gives a *RemoteError, marked
