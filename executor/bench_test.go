@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/process"
 )
 
 // benchScenario is the path the benchmarks run: the targeted-attack
@@ -58,12 +60,20 @@ func BenchmarkEngine(b *testing.B) {
 }
 
 // BenchmarkHandWritten is the baseline for BenchmarkEngine: the same
-// adapter calls with the same inputs, and the same precompiled CEL
-// programs, in straight-line Go with no records, checks or events.
+// adapter and person calls with the same inputs, the same precompiled CEL
+// programs, and the same checks the engine owes by contract (alert values
+// and outputs checked against their fields' types, outputs checked against
+// the method's declared outputs, integers given one type so that a record
+// survives JSON), in straight-line Go with no records, events, per-call
+// timeouts or panic recovery.
 func BenchmarkHandWritten(b *testing.B) {
 	s := loadScenarios(b)[benchScenario]
+	plan := loadPlan(b)
 	f := noop(s.Outputs)
 	edr, ti, fw := adapters.Func("edr", f), adapters.Func("threatintel", f), adapters.Func("firewall", f)
+	person := executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
+		return executor.Done{Outputs: s.Outputs[t.Method.ID]}, nil
+	})
 	compile := func(scope expr.Scope, src string) *expr.Program {
 		p, err := expr.Compile(scope, src)
 		if err != nil {
@@ -80,14 +90,32 @@ func BenchmarkHandWritten(b *testing.B) {
 	hasFile := compile(expr.Fields, "has(fields.file_name)")
 	others := compile(expr.Fields, "size(fields.other_hosts) > 0")
 	ongoing := compile(expr.Fields, "fields.attack_ongoing")
+	types := map[string]process.Field{}
+	for _, fd := range plan.Design().Fields {
+		types[string(fd.ID)] = fd
+	}
 	ctx := context.Background()
 	alert := s.Alert
 
 	b.ReportAllocs()
 	for b.Loop() {
-		fields := make(map[string]any, len(alert))
+		fields := make(map[string]any, len(types))
+		// check type-checks v as field k and gives integers one type.
+		check := func(k string, v any) any {
+			fd, ok := types[k]
+			if !ok {
+				return v
+			}
+			if err := fd.Check(v); err != nil {
+				b.Fatal(err)
+			}
+			if n, ok := v.(int); ok && (fd.Type == process.Int || fd.Type == process.Port) {
+				return int64(n)
+			}
+			return v
+		}
 		for k, v := range alert {
-			fields[k] = v
+			fields[k] = check(k, v)
 		}
 		vars := &expr.Vars{Alert: alert, Fields: fields, Severity: "high"}
 		eval := func(p *expr.Program) bool {
@@ -97,25 +125,36 @@ func BenchmarkHandWritten(b *testing.B) {
 			}
 			return ok
 		}
-		call := func(a adapters.Adapter, op, method string, inputs ...string) {
-			in := make(map[string]any, len(inputs))
-			for _, k := range inputs {
+		inputs := func(names []string) map[string]any {
+			in := make(map[string]any, len(names))
+			for _, k := range names {
 				if v, ok := fields[k]; ok {
 					in[k] = v
 				}
 			}
-			res, err := a.Call(ctx, adapters.Request{Operation: op, Inputs: in, Method: method, Run: "bench"})
+			return in
+		}
+		merge := func(outputs map[string]any, declared []string) {
+			for k, v := range outputs {
+				if !slices.Contains(declared, k) {
+					b.Fatalf("undeclared output %s", k)
+				}
+				fields[k] = check(k, v)
+			}
+		}
+		call := func(a adapters.Adapter, op, method string, in, out []string) {
+			res, err := a.Call(ctx, adapters.Request{Operation: op, Inputs: inputs(in), Method: method, Run: "bench"})
 			if err != nil {
 				b.Fatal(err)
 			}
-			for k, v := range res.Outputs {
-				fields[k] = v
-			}
+			merge(res.Outputs, out)
 		}
-		manual := func(method ident.Number) {
-			for k, v := range s.Outputs[method] {
-				fields[k] = v
+		manual := func(method ident.Number, in, out []string) {
+			d, err := person.Perform(ctx, executor.Task{Run: "bench", Method: plan.Method(method), Inputs: inputs(in)})
+			if err != nil {
+				b.Fatal(err)
 			}
+			merge(d.Outputs, out)
 		}
 		for _, d := range detections[:2] {
 			if eval(d) {
@@ -125,34 +164,34 @@ func BenchmarkHandWritten(b *testing.B) {
 		if !eval(detections[2]) {
 			b.Fatal("no detection")
 		}
-		manual("0.1.1")
+		manual("0.1.1", []string{"host", "dst_ip"}, []string{"confirmed"})
 		if !eval(confirm) {
 			b.Fatal("not confirmed")
 		}
 		if eval(hasFile) {
-			call(edr, "file_hash", "1.1.1", "host", "file_name")
+			call(edr, "file_hash", "1.1.1", []string{"host", "file_name"}, []string{"file_name", "file_hash"})
 		}
-		call(edr, "connections_by_file", "1.1.2", "host", "file_hash")
-		call(edr, "process_by_ip", "1.1.3", "host", "dst_ip")
+		call(edr, "connections_by_file", "1.1.2", []string{"host", "file_hash"}, []string{"dst_ip", "service", "port"})
+		call(edr, "process_by_ip", "1.1.3", []string{"host", "dst_ip"}, []string{"process_name"})
 		if eval(hasFile) {
-			call(edr, "file_hash", "1.2.1", "host", "file_name")
+			call(edr, "file_hash", "1.2.1", []string{"host", "file_name"}, []string{"file_name", "file_hash"})
 		}
-		call(edr, "connections_by_ip", "1.2.2", "host", "dst_ip")
-		call(edr, "process_by_ip", "1.2.3", "host", "dst_ip")
-		call(ti, "lookup_ip", "1.2.4", "dst_ip")
-		call(edr, "internal_connections", "1.3.1", "host", "time")
-		manual("1.4.1")
-		manual("1.27.1")
-		call(edr, "historical_search", "1.5.1", "iocs")
+		call(edr, "connections_by_ip", "1.2.2", []string{"host", "dst_ip"}, []string{"service", "port"})
+		call(edr, "process_by_ip", "1.2.3", []string{"host", "dst_ip"}, []string{"process_name"})
+		call(ti, "lookup_ip", "1.2.4", []string{"dst_ip"}, []string{"c2_domain", "c2_location", "c2_registrant"})
+		call(edr, "internal_connections", "1.3.1", []string{"host", "time"}, []string{"lateral_ips"})
+		manual("1.4.1", []string{"file_hash", "dst_ip", "process_name"}, []string{"iocs"})
+		manual("1.27.1", []string{"iocs"}, []string{"report_decision"})
+		call(edr, "historical_search", "1.5.1", []string{"iocs"}, []string{"other_hosts"})
 		if eval(others) {
 			b.Fatal("wrong branch")
 		}
-		call(edr, "connections_by_ip", "1.6.1", "host", "dst_ip")
+		call(edr, "connections_by_ip", "1.6.1", []string{"host", "dst_ip"}, []string{"attack_ongoing"})
 		if !eval(ongoing) {
 			b.Fatal("wrong branch")
 		}
-		call(fw, "block_ip", "2.1.1", "dst_ip")
-		call(edr, "isolate_host", "2.2.1", "host")
+		call(fw, "block_ip", "2.1.1", []string{"dst_ip"}, nil)
+		call(edr, "isolate_host", "2.2.1", []string{"host"}, nil)
 	}
 }
 

@@ -291,6 +291,7 @@ func TestUnreliableAdapters(t *testing.T) {
 		errHas    string
 		wantRan   int // methods completed
 		wantApply []ident.Number
+		shared    bool // calls made in the run's goroutine (no WithIsolation)
 	}{
 		{name: "panicking", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) { panic("nil map in edr client") },
 			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): adapter edr panicked: nil map in edr client", wantRan: 2},
@@ -298,6 +299,14 @@ func TestUnreliableAdapters(t *testing.T) {
 			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2},
 		{name: "hanging, honouring its context", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) { <-ctx.Done(); return adapters.Result{}, ctx.Err() },
 			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2},
+		{name: "hanging, honouring its context, not isolated", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) { <-ctx.Done(); return adapters.Result{}, ctx.Err() },
+			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2, shared: true},
+		{name: "slow, polling Err, not isolated", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) {
+			for ctx.Err() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			return adapters.Result{}, ctx.Err()
+		}, status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2, shared: true},
 		{name: "lying about a type", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) {
 			return adapters.Result{Outputs: map[string]any{"dst_ip": "not-an-ip", "service": "https", "port": 443}}, nil
 		}, status: executor.Failed, errHas: `method 1.1.2 (edr.connections_by_file): output dst_ip (ip): "not-an-ip" is not an IP address`, wantRan: 2},
@@ -321,9 +330,13 @@ func TestUnreliableAdapters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakes{outputs: s.Outputs, override: map[ident.Number]func(context.Context) (adapters.Result, error){tt.method: tt.answer}}
-			e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(f.registry(t)),
+			opts := []executor.Option{executor.WithPlan(plan), executor.WithRegistry(f.registry(t)),
 				executor.WithPerson(f.person()), executor.WithApprover(executor.AutoApprove("csirt-lead")),
-				executor.WithTimeout(50*time.Millisecond), executor.WithRetry(3, time.Millisecond), executor.WithIsolation())
+				executor.WithTimeout(50 * time.Millisecond), executor.WithRetry(3, time.Millisecond)}
+			if !tt.shared {
+				opts = append(opts, executor.WithIsolation())
+			}
+			e, err := executor.New(opts...)
 			if err != nil {
 				t.Fatal(err)
 			}

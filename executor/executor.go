@@ -223,8 +223,11 @@ func WithIDs(newID func() string) Option {
 // Engine is the default, in-process Executor. It is safe for concurrent
 // use: each run has its own state.
 type Engine struct {
-	c        config
-	eventCap atomic.Int64 // the initial capacity of a record's events
+	c    config
+	base time.Time // when the engine was made, for per-call deadlines
+	// The initial capacities of a record's lists, learnt from earlier
+	// runs so that a run allocates each once.
+	eventCap, pathCap, branchCap, ranCap, skipCap, appliedCap atomic.Int32
 }
 
 // New returns an engine. WithDesign or WithPlan is required.
@@ -238,7 +241,7 @@ func New(opts ...Option) (*Engine, error) {
 	if c.plan == nil {
 		return nil, errors.New("executor: no design: use WithDesign or WithPlan")
 	}
-	e := &Engine{c: c}
+	e := &Engine{c: c, base: time.Now()}
 	e.eventCap.Store(16)
 	return e, nil
 }

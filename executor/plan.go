@@ -35,13 +35,34 @@ type detectionPlan struct {
 	when    *expr.Program
 	confirm *expr.Program
 	methods []*methodPlan // the confirm process's methods
+	detail  string        // of the detected event
 }
 
 type methodPlan struct {
 	m    *process.Method
 	when *expr.Program // nil: always runs
-	// outputs maps each declared output to its field, for type checks.
-	outputs map[string]*process.Field
+	// outputs lists each declared output with its field (nil when
+	// unknown), for type checks. A method has a few outputs: a list is
+	// quicker to search than a map.
+	outputs []output
+	// adapter and operation split the action.
+	adapter, operation string
+}
+
+type output struct {
+	id string
+	f  *process.Field
+}
+
+// output returns the field of the declared output id, and whether id is
+// declared.
+func (mp *methodPlan) output(id string) (*process.Field, bool) {
+	for _, o := range mp.outputs {
+		if o.id == id {
+			return o.f, true
+		}
+	}
+	return nil, false
 }
 
 type playbookPlan struct {
@@ -61,6 +82,7 @@ type stepPlan struct {
 type branchPlan struct {
 	when *expr.Program // nil: the default
 	way  way
+	desc string // of the branch event
 }
 
 // way is where a step or branch leads, resolved.
@@ -72,8 +94,9 @@ type way struct {
 }
 
 type responsePlan struct {
-	r       *response.Response
-	methods []*methodPlan // the methods of all its processes, in order
+	r        *response.Response
+	methods  []*methodPlan // the methods of all its processes, in order
+	approved string        // the detail of its approval event
 }
 
 // Compile compiles d for execution. d should have been validated: Compile
@@ -114,16 +137,19 @@ func Compile(d *secops.Design) (*Plan, error) {
 		for j := range pr.Methods {
 			m := &pr.Methods[j]
 			path := finding.NewPath("processes").Index(i).Child("methods").Index(j)
-			mp := &methodPlan{m: m, when: compile(expr.Fields, m.When, path.Child("when")), outputs: map[string]*process.Field{}}
+			mp := &methodPlan{m: m, when: compile(expr.Fields, m.When, path.Child("when"))}
 			for k, o := range m.Outputs {
 				f := p.fields[string(o)]
 				if f == nil {
 					fl = append(fl, finding.New(finding.UnknownRef, path.Child("outputs").Index(k), "unknown field %q", o))
 				}
-				mp.outputs[string(o)] = f
+				if _, dup := mp.output(string(o)); !dup {
+					mp.outputs = append(mp.outputs, output{string(o), f})
+				}
 			}
 			if m.Action != "" {
-				adapters[m.Action.Adapter()] = true
+				mp.adapter, mp.operation = m.Action.Adapter(), m.Action.Operation()
+				adapters[mp.adapter] = true
 			}
 			if m.Rollback != nil && m.Rollback.Action != "" {
 				adapters[m.Rollback.Action.Adapter()] = true
@@ -149,7 +175,7 @@ func Compile(d *secops.Design) (*Plan, error) {
 	}
 	for i := range d.Responses {
 		r := &d.Responses[i]
-		rp := &responsePlan{r: r}
+		rp := &responsePlan{r: r, approved: "approved for " + string(r.Approval)}
 		for j, id := range r.Processes {
 			rp.methods = append(rp.methods, methodsOf(id, finding.NewPath("responses").Index(i).Child("processes").Index(j))...)
 		}
@@ -158,7 +184,8 @@ func Compile(d *secops.Design) (*Plan, error) {
 	for i := range d.Criteria.Detections {
 		det := &d.Criteria.Detections[i]
 		path := finding.NewPath("criteria", "detections").Index(i)
-		dp := &detectionPlan{d: det, when: compile(expr.Alert, det.When, path.Child("when"))}
+		dp := &detectionPlan{d: det, when: compile(expr.Alert, det.When, path.Child("when")),
+			detail: fmt.Sprintf("%s: incident %s, severity %s", det.ID, det.Incident, det.Severity)}
 		if det.Confirm != nil {
 			dp.confirm = compile(expr.Fields, det.Confirm.When, path.Child("confirm").Child("when"))
 			dp.methods = methodsOf(det.Confirm.Process, path.Child("confirm").Child("process"))
@@ -230,6 +257,13 @@ func Compile(d *secops.Design) (*Plan, error) {
 	}
 	if err := fl.Err(); err != nil {
 		return nil, err
+	}
+	for _, pp := range p.order {
+		for _, sp := range pp.order {
+			for i := range sp.branches {
+				sp.branches[i].desc = describeBranch(i, sp.branches[i])
+			}
+		}
 	}
 	return p, nil
 }

@@ -63,7 +63,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 				req := adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true}
 				backoff := e.c.backoff
 				for attempt := 1; ; attempt++ {
-					_, err = callOnce(ctx, &e.c, a, req)
+					_, err = e.callOnce(ctx, a, req)
 					if err == nil || !adapters.IsRetryable(err) || attempt >= e.c.attempts || !sleep(ctx, backoff) {
 						break
 					}

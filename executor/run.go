@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/secopsdesign/secops/adapters"
@@ -43,7 +44,13 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	}
 	p := e.c.plan
 	now := e.c.clock()
-	rec := &Record{
+	// The record and the run's state in one allocation.
+	both := &struct {
+		run
+		rec Record
+	}{}
+	rec := &both.rec
+	*rec = Record{
 		ID:         e.c.newID(),
 		Design:     p.design.Source(),
 		DesignName: p.design.Metadata.Name,
@@ -53,7 +60,8 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		Updated:    now,
 		Events:     make([]Event, 0, e.eventCap.Load()),
 	}
-	r := &run{e: e, rec: rec}
+	r := &both.run
+	r.e, r.rec = e, rec
 	r.event(Event{Kind: EvStarted})
 	for k, v := range alert {
 		if f := p.fields[k]; f != nil {
@@ -76,7 +84,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 			continue
 		}
 		rec.Detection = dp.d.ID
-		r.event(Event{Kind: EvDetected, Detail: fmt.Sprintf("%s: incident %s, severity %s", dp.d.ID, dp.d.Incident, dp.d.Severity)})
+		r.event(Event{Kind: EvDetected, Detail: dp.detail})
 		if dp.confirm != nil {
 			r.advance(ctx, position{stage: ConfirmStage, det: dp})
 		} else {
@@ -208,7 +216,7 @@ func (r *run) advance(ctx context.Context, pos position) {
 		case StepStage:
 			sp := pos.step
 			if !pos.entered {
-				rec.Path = append(rec.Path, sp.s.ID)
+				rec.Path = append(withCap(rec.Path, &r.e.pathCap), sp.s.ID)
 				r.event(Event{Kind: EvStep, Step: sp.s.ID, Detail: sp.s.Name})
 				pos.entered = true
 			}
@@ -236,8 +244,8 @@ func (r *run) advance(ctx context.Context, pos position) {
 					r.fail(fmt.Sprintf("step %s: no branch holds", sp.s.ID))
 					return
 				}
-				rec.Branches = append(rec.Branches, Branch{Step: sp.s.ID, Index: taken})
-				r.event(Event{Kind: EvBranch, Step: sp.s.ID, Detail: describeBranch(taken, sp.branches[taken])})
+				rec.Branches = append(withCap(rec.Branches, &r.e.branchCap), Branch{Step: sp.s.ID, Index: taken})
+				r.event(Event{Kind: EvBranch, Step: sp.s.ID, Detail: sp.branches[taken].desc})
 			}
 			switch w.kind {
 			case playbook.Goto:
@@ -271,7 +279,7 @@ func (r *run) advance(ctx context.Context, pos position) {
 				target = rec.Targets.FirstResponse
 			}
 			elapsed := now.Sub(rec.Started)
-			r.event(Event{Kind: EvResponseComplete, Response: rp.r.ID, Detail: "applied " + joinNumbers(rec.Applied)})
+			r.event(Event{Kind: EvResponseComplete, Response: rp.r.ID, Detail: joinNumbers("applied ", rec.Applied)})
 			if target > 0 && elapsed > target.Std() {
 				rec.Breached = true
 				r.event(Event{Kind: EvBreach, Response: rp.r.ID,
@@ -319,7 +327,7 @@ func (r *run) approve(ctx context.Context, rp *responsePlan) bool {
 		return false
 	}
 	rec.Approved = string(party)
-	r.event(Event{Kind: EvApproval, Response: rp.r.ID, Actor: actor, Detail: "approved for " + string(party)})
+	r.event(Event{Kind: EvApproval, Response: rp.r.ID, Actor: actor, Detail: rp.approved})
 	return true
 }
 
@@ -344,7 +352,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				return false
 			}
 			if !ok {
-				rec.Skipped = append(rec.Skipped, m.ID)
+				rec.Skipped = append(withCap(rec.Skipped, &r.e.skipCap), m.ID)
 				r.event(Event{Kind: EvSkipped, Step: step, Method: m.ID, Detail: m.When})
 				continue
 			}
@@ -370,7 +378,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			}
 			outputs, actor = d.Outputs, d.Actor
 		} else {
-			actor = m.Action.Adapter()
+			actor = mp.adapter
 			outputs, err = r.call(ctx, step, mp, inputs)
 		}
 		if err == nil {
@@ -386,10 +394,10 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			r.failIn(pos, msg)
 			return false
 		}
-		rec.Ran = append(rec.Ran, m.ID)
+		rec.Ran = append(withCap(rec.Ran, &r.e.ranCap), m.ID)
 		rec.Estimate += m.Estimate
 		if pos.stage == ResponseStage {
-			rec.Applied = append(rec.Applied, m.ID)
+			rec.Applied = append(withCap(rec.Applied, &r.e.appliedCap), m.ID)
 		}
 		r.event(Event{Kind: EvMethod, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs, Actor: actor})
 	}
@@ -425,7 +433,7 @@ func (r *run) perform(ctx context.Context, pos *position, step ident.ID, m *proc
 // field types and adds them to the run's fields.
 func (r *run) merge(mp *methodPlan, outputs map[string]any) error {
 	for k, v := range outputs {
-		f, declared := mp.outputs[k]
+		f, declared := mp.output(k)
 		if !declared {
 			return fmt.Errorf("output %q is not one of the method's outputs %v", k, mp.m.Outputs)
 		}
@@ -437,7 +445,7 @@ func (r *run) merge(mp *methodPlan, outputs map[string]any) error {
 		}
 	}
 	for k, v := range outputs {
-		if f := mp.outputs[k]; f != nil {
+		if f, _ := mp.output(k); f != nil {
 			v = normalize(f, v)
 		}
 		r.rec.Fields[k] = v
@@ -460,15 +468,14 @@ type callResult struct {
 // call calls mp's action with retries of retryable errors.
 func (r *run) call(ctx context.Context, step ident.ID, mp *methodPlan, inputs map[string]any) (map[string]any, error) {
 	c := &r.e.c
-	name := mp.m.Action.Adapter()
-	a, ok := c.registry.Lookup(name)
+	a, ok := c.registry.Lookup(mp.adapter)
 	if !ok {
-		return nil, fmt.Errorf("no adapter %q is configured", name)
+		return nil, fmt.Errorf("no adapter %q is configured", mp.adapter)
 	}
-	req := adapters.Request{Operation: mp.m.Action.Operation(), Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID}
+	req := adapters.Request{Operation: mp.operation, Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID}
 	backoff := c.backoff
 	for attempt := 1; ; attempt++ {
-		res, err := callOnce(ctx, c, a, req)
+		res, err := r.e.callOnce(ctx, a, req)
 		if err == nil {
 			return res.Outputs, nil
 		}
@@ -488,9 +495,10 @@ func (r *run) call(ctx context.Context, step ident.ID, mp *methodPlan, inputs ma
 // into an error. With isolation it runs the call in a goroutine of its
 // own, so that not even an adapter that ignores its context can hold up
 // the run.
-func callOnce(ctx context.Context, c *config, a adapters.Adapter, req adapters.Request) (adapters.Result, error) {
-	cctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+func (e *Engine) callOnce(ctx context.Context, a adapters.Adapter, req adapters.Request) (adapters.Result, error) {
+	c := &e.c
+	cctx := newCallCtx(ctx, &e.base, c.timeout)
+	defer cctx.release()
 	var cr callResult
 	if c.isolate {
 		ch := make(chan callResult, 1)
@@ -562,7 +570,7 @@ func (r *run) failIn(pos *position, msg string) {
 	if pos.stage == ResponseStage {
 		applied := "nothing took effect"
 		if len(r.rec.Applied) > 0 {
-			applied = "already applied: " + joinNumbers(r.rec.Applied)
+			applied = joinNumbers("already applied: ", r.rec.Applied)
 		}
 		r.event(Event{Kind: EvResponseFailed, Response: pos.resp.r.ID, Error: msg, Detail: applied})
 		msg = fmt.Sprintf("response %s stopped: %s; %s", pos.resp.r.ID, msg, applied)
@@ -579,10 +587,15 @@ func (r *run) fail(msg string) {
 
 func (r *run) finish() {
 	rec := r.rec
-	if n := int64(len(rec.Events)) + 2; n > r.e.eventCap.Load() && n <= 256 {
-		// Later runs start with room for as many events as this one had.
-		r.e.eventCap.Store(n)
-	}
+	e := r.e
+	// Later runs start with room for as many events as this one had (and
+	// the completed event), and as many steps, methods and branches.
+	learn(&e.eventCap, len(rec.Events)+2)
+	learn(&e.pathCap, len(rec.Path))
+	learn(&e.branchCap, len(rec.Branches))
+	learn(&e.ranCap, len(rec.Ran))
+	learn(&e.skipCap, len(rec.Skipped))
+	learn(&e.appliedCap, len(rec.Applied))
 	if rec.Status == Completed {
 		r.event(Event{Kind: EvCompleted})
 	}
@@ -604,12 +617,40 @@ func describeBranch(i int, b branchPlan) string {
 	return fmt.Sprintf("branches[%d] (%s): end %s", i, cond, b.way.end)
 }
 
-func joinNumbers(ns []ident.Number) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = string(n)
+// learn raises the capacity hint c to n, up to a limit, so that one run
+// with a long history does not make every later run allocate for it.
+func learn(c *atomic.Int32, n int) {
+	if n > int(c.Load()) && n <= 256 {
+		c.Store(int32(n))
 	}
-	return strings.Join(s, ", ")
+}
+
+// withCap returns s, or, when s is nil, an empty slice with the capacity
+// hint c: the first append allocates room for as many elements as earlier
+// runs needed.
+func withCap[S ~[]E, E any](s S, c *atomic.Int32) S {
+	if s != nil {
+		return s
+	}
+	return make(S, 0, max(int(c.Load()), 1))
+}
+
+// joinNumbers returns prefix followed by ns separated by commas.
+func joinNumbers(prefix string, ns []ident.Number) string {
+	n := len(prefix)
+	for _, id := range ns {
+		n += len(id) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(prefix)
+	for i, id := range ns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(id))
+	}
+	return b.String()
 }
 
 // normalize gives integers one Go type (int64), however they were decoded,
