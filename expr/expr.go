@@ -11,6 +11,7 @@ import (
 	"cel.dev/cel-go/cel"
 	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -189,7 +190,13 @@ func (p *Program) Eval(ctx context.Context, v *Vars) (bool, error) {
 	if p.err != nil {
 		return false, fmt.Errorf("%s: %w", p.source, p.err)
 	}
-	out, _, err := p.prg.ContextEval(ctx, activation{v})
+	var out ref.Val
+	var err error
+	if ctx.Done() == nil { // nothing can cancel: skip the interrupt checks
+		out, _, err = p.prg.Eval(activation{v})
+	} else {
+		out, _, err = p.prg.ContextEval(ctx, activation{v})
+	}
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", p.source, err)
 	}
