@@ -18,6 +18,8 @@ func TestPathRoundTrip(t *testing.T) {
 		{NewPath("playbooks").Index(2).Child("steps").Index(3).Child("process"), "playbooks[2].steps[3].process"},
 		{NewPath("a").Index(0).Index(1), "a[0][1]"},
 		{NewPath("processes").Index(0).Child("rollback", "action"), "processes[0].rollback.action"},
+		{NewPath("scenarios").Index(1).Child("outputs", "1.2.1", "file_hash"), `scenarios[1].outputs["1.2.1"].file_hash`},
+		{NewPath("alert").Child(`odd"key]`), `alert["odd\"key]"]`},
 	}
 	for _, tt := range tests {
 		if got := tt.path.String(); got != tt.want {

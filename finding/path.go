@@ -1,6 +1,9 @@
 package finding
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Path locates a value inside a document: a chain of keys and indexes that
 // prints as "playbooks[0].steps[6].process". The nil *Path is the root.
@@ -68,21 +71,41 @@ func (p *Path) appendTo(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(p.index), 10)
 		return append(b, ']')
 	}
+	if strings.ContainsAny(p.key, ".[]\"") || p.key == "" {
+		// A key such as a method id "1.2.1" is written ["1.2.1"].
+		b = append(b, '[')
+		b = strconv.AppendQuote(b, p.key)
+		return append(b, ']')
+	}
 	if len(b) > 0 {
 		b = append(b, '.')
 	}
 	return append(b, p.key...)
 }
 
-// ParsePath reads a path printed by String back into its segments. Keys
-// may not contain '.', '[' or ']'.
+// ParsePath reads a path printed by String back into its segments.
 func ParsePath(s string) []Segment {
 	var segs []Segment
 	for i := 0; i < len(s); {
-		switch s[i] {
-		case '.':
+		switch {
+		case s[i] == '.':
 			i++
-		case '[':
+		case strings.HasPrefix(s[i:], "[\""):
+			// A quoted key: find the closing quote, honouring escapes.
+			j := i + 2
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			key, err := strconv.Unquote(s[i+1 : min(j+1, len(s))])
+			if err != nil {
+				key = s[i+2 : min(j, len(s))]
+			}
+			segs = append(segs, Segment{Key: key, Index: -1})
+			i = j + 2
+		case s[i] == '[':
 			j := i + 1
 			n := 0
 			for j < len(s) && s[j] >= '0' && s[j] <= '9' {

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/ident"
 )
 
@@ -20,6 +21,10 @@ type File struct {
 	Design string `json:"design" yaml:"design" jsonschema:"required,minLength=1"`
 	// Scenarios are the test cases.
 	Scenarios []Scenario `json:"scenarios" yaml:"scenarios" jsonschema:"required"`
+
+	// Source is where the file was loaded from, to position findings;
+	// nil for a file built in Go.
+	Source *document.Source `json:"-" yaml:"-"`
 }
 
 // Scenario is an alert, what every method finds in that situation, and what
