@@ -18,8 +18,8 @@ import (
 // Markdown, in the design's language: the scope (domains, systems and
 // incidents in and out of scope, the parties and who does what in each
 // phase), the severity criteria and detection rules, the fields, each
-// playbook as a numbered procedure grouped by target with its Mermaid
-// flowchart, the process table with every method's procedure, inputs and
+// playbook as a procedure numbered in flow order (see flowOrder), under a
+// target heading wherever the target changes, with its Mermaid flowchart, the process table with every method's procedure, inputs and
 // outputs, the responses with their approval and rollback, and the
 // policies.
 //
@@ -356,24 +356,6 @@ func (m *markdown) fields() {
 	m.table([]string{m.w.id, m.w.name, m.w.fieldType, m.w.description}, rows)
 }
 
-// stepOrder returns the steps of p grouped by target, host first, then
-// fleet, then those with no target, each group in document order.
-func stepOrder(p *playbook.Playbook) (groups [][]*playbook.Step, targets []playbook.Target) {
-	for _, t := range append(playbook.Targets[:len(playbook.Targets):len(playbook.Targets)], "") {
-		var g []*playbook.Step
-		for i := range p.Steps {
-			s := &p.Steps[i]
-			if s.Target == t || t == "" && !s.Target.Valid() {
-				g = append(g, s)
-			}
-		}
-		if len(g) > 0 {
-			groups, targets = append(groups, g), append(targets, t)
-		}
-	}
-	return groups, targets
-}
-
 func (m *markdown) playbooks() {
 	if len(m.d.Playbooks) == 0 {
 		return
@@ -385,15 +367,11 @@ func (m *markdown) playbooks() {
 		if p.Description != "" {
 			m.printf("\n%s\n", paragraph(p.Description))
 		}
-		groups, targets := stepOrder(p)
+		steps := flowOrder(p)
 		number := map[ident.ID]int{}
-		n := 0
-		for _, g := range groups {
-			for _, s := range g {
-				n++
-				if _, dup := number[s.ID]; !dup {
-					number[s.ID] = n
-				}
+		for n, s := range steps {
+			if p.Step(s.ID) == s { // a reference goes to the first of duplicate ids
+				number[s.ID] = n + 1
 			}
 		}
 
@@ -410,17 +388,15 @@ func (m *markdown) playbooks() {
 		}
 		m.printf("- **%s**: %s\n", m.w.start, m.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}))
 
-		n = 0
-		for gi, g := range groups {
-			title := m.w.noTarget
-			if targets[gi] != "" {
-				title = or(m.w.targets, targets[gi])
+		for n, s := range steps {
+			if n == 0 || group(s.Target) != group(steps[n-1].Target) {
+				title := m.w.noTarget
+				if t := group(s.Target); t != "" {
+					title = or(m.w.targets, t)
+				}
+				m.printf("\n#### %s\n\n", title)
 			}
-			m.printf("\n#### %s\n\n", title)
-			for _, s := range g {
-				n++
-				m.step(p, s, n, number)
-			}
+			m.step(p, s, n+1, number)
 		}
 
 		m.printf("\n#### %s\n\n```mermaid\n", m.w.flow)
@@ -457,6 +433,15 @@ func (m *markdown) step(p *playbook.Playbook, s *playbook.Step, n int, number ma
 			m.printf("%s- %s: %s\n", indent, cond, m.way(p, number, way))
 		}
 	}
+}
+
+// group is the target heading a step is listed under: its target, or ""
+// when it has no valid target.
+func group(t playbook.Target) playbook.Target {
+	if !t.Valid() {
+		return ""
+	}
+	return t
 }
 
 // way says where a way leads: a numbered step, a response or an end.

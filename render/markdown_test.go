@@ -3,6 +3,8 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -274,31 +276,91 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 	}
 }
 
-// TestMarkdownGroupsByTarget: each playbook's steps are grouped under the
-// target headings, numbered in one sequence.
+// playbookBody returns the part of md about playbook p: from its heading
+// to the heading of its flowchart.
+func playbookBody(t *testing.T, md string, w *words, p *playbook.Playbook) string {
+	t.Helper()
+	at := strings.Index(md, "("+code(string(p.ID))+")\n")
+	if at < 0 {
+		t.Fatalf("no heading for playbook %s", p.ID)
+	}
+	body := md[at:]
+	return body[:strings.Index(body, "\n#### "+w.flow+"\n")]
+}
+
+// TestMarkdownGroupsByTarget: the steps of the reference playbook are
+// numbered in flow order, with a target heading wherever the target
+// changes: 1–5 on the alerted host, 6–7 across the fleet, 8 on the host.
 func TestMarkdownGroupsByTarget(t *testing.T) {
 	d := load(t, referencePath, false)
-	md := markdownOf(t, d)
 	p := d.Playbook("targeted-attack-triage")
-	body := md[strings.Index(md, "("+code(string(p.ID))+")"):]
-	body = body[:strings.Index(body, "```mermaid")]
-	host, fleet := strings.Index(body, "#### 該当端末内\n"), strings.Index(body, "#### 該当端末外\n")
-	if host < 0 || fleet < host {
-		t.Fatalf("want 該当端末内 then 該当端末外 headings in\n%s", body)
-	}
-	for _, s := range p.Steps {
-		at := strings.Index(body, "**"+text(s.Name)+"** ("+code(string(s.ID))+")")
-		if at < 0 {
-			t.Errorf("step %s is not listed", s.ID)
-			continue
-		}
-		if inFleet := at > fleet; inFleet != (s.Target == playbook.Fleet) {
-			t.Errorf("step %s (target %s) is under the wrong heading", s.ID, s.Target)
+	body := playbookBody(t, markdownOf(t, d), wordsFor(d.Metadata.Language), p)
+	var got []string
+	for l := range strings.SplitSeq(body, "\n") {
+		if h, ok := strings.CutPrefix(l, "#### "); ok {
+			got = append(got, h)
+		} else if n, rest, ok := strings.Cut(l, ". **"); ok && !strings.HasPrefix(l, " ") {
+			_, id, _ := strings.Cut(rest, "(`")
+			id, _, _ = strings.Cut(id, "`)")
+			got = append(got, n+" "+id)
 		}
 	}
-	for n := 1; n <= len(p.Steps); n++ {
-		if !strings.Contains(body, fmt.Sprintf("\n%d. **", n)) {
-			t.Errorf("no step numbered %d", n)
-		}
+	want := []string{
+		"該当端末内", "1 exfil-data", "2 c2-traffic", "3 lateral-traffic", "4 aggregate", "5 offer-report",
+		"該当端末外", "6 search-others", "7 continuity-all",
+		"該当端末内", "8 continuity-host",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("headings and steps (-want +got):\n%s", diff)
+	}
+}
+
+// stepRefRE matches a reference to a numbered step in either language.
+var stepRefRE = regexp.MustCompile(`(?:手順 |step )([0-9]+)`)
+
+// TestMarkdownFlowOrder: in every playbook of the bundled examples, every
+// step is listed exactly once, numbered 1 to n, and every way on from a
+// step (next, or a branch's goto) refers to a later step, so the runbook
+// can be followed top to bottom.
+func TestMarkdownFlowOrder(t *testing.T) {
+	for _, ds := range designs[:2] {
+		t.Run(ds.name, func(t *testing.T) {
+			d := load(t, ds.path, ds.optional)
+			md := markdownOf(t, d)
+			for i := range d.Playbooks {
+				p := &d.Playbooks[i]
+				listed := map[string]int{} // step id -> times listed
+				cur := 0                   // number of the step being read
+				for l := range strings.SplitSeq(playbookBody(t, md, wordsFor(d.Metadata.Language), p), "\n") {
+					if n, rest, ok := strings.Cut(l, ". **"); ok && !strings.HasPrefix(l, " ") {
+						num, err := strconv.Atoi(n)
+						if err != nil || num != cur+1 {
+							t.Errorf("%s: step numbered %q after %d", p.ID, n, cur)
+						}
+						cur = num
+						_, id, _ := strings.Cut(rest, "(`")
+						id, _, _ = strings.Cut(id, "`)")
+						listed[id]++
+						continue
+					}
+					if cur == 0 || !strings.HasPrefix(l, " ") {
+						continue // the start line, headings, blank lines
+					}
+					for _, m := range stepRefRE.FindAllStringSubmatch(l, -1) {
+						if to, _ := strconv.Atoi(m[1]); to <= cur {
+							t.Errorf("%s: step %d refers back to step %d: %s", p.ID, cur, to, l)
+						}
+					}
+				}
+				if cur != len(p.Steps) {
+					t.Errorf("%s: %d steps numbered, the playbook has %d", p.ID, cur, len(p.Steps))
+				}
+				for _, s := range p.Steps {
+					if n := listed[string(s.ID)]; n != 1 {
+						t.Errorf("%s: step %s listed %d times, want 1", p.ID, s.ID, n)
+					}
+				}
+			}
+		})
 	}
 }
