@@ -2,6 +2,7 @@ package secops
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -131,6 +132,15 @@ func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Pro
 	if s != expr.Design {
 		for _, ref := range r.prg.Refs() {
 			v.used.fields[ident.ID(ref)] = true
+		}
+		// The variables are maps of dyn, so the checker cannot see that
+		// alert.category is a string; the field types can.
+		if key, ok := r.prg.Selection(); ok {
+			if i, known := v.fields[ident.ID(key)]; known {
+				if f := v.d.Fields[i]; f.Type != process.Bool || f.List {
+					v.add(finding.Expression, p, "%s: %s is a %s field, want a boolean expression (e.g. a comparison)", describeScope(s), strings.TrimSpace(src), fieldKind(f))
+				}
+			}
 		}
 	}
 	return r.prg
@@ -318,6 +328,29 @@ func (v *validator) checkDocument() {
 		v.add(finding.InvalidValue, p, "format %q is not supported: want %q", d.Format, Format)
 	}
 	v.id(finding.NewPath("metadata", "name"), d.Metadata.Name)
+	if l := d.Metadata.Language; l != "" && !languageTag.MatchString(l) {
+		v.add(finding.InvalidValue, finding.NewPath("metadata", "language"), "%q is not a BCP 47 language tag, such as ja, en or en-GB", l)
+	}
+}
+
+// languageTag is the shape of a BCP 47 tag: a 2-3 letter language, then
+// subtags of 1-8 letters or digits.
+var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+
+// plural says "the branch" or "the 3 branches".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "the " + one
+	}
+	return fmt.Sprintf("the %d %s", n, many)
+}
+
+func phaseList() string {
+	var names []string
+	for _, p := range scope.Phases {
+		names = append(names, string(p))
+	}
+	return strings.Join(names, ", ")
 }
 
 func (v *validator) checkScope() {
@@ -354,6 +387,10 @@ func (v *validator) checkScope() {
 		}
 	}
 	resp := base.Child("responsibilities")
+	if sc.Responsibilities == (scope.Responsibilities{}) {
+		v.add(finding.Required, resp, "responsibilities is required: assign a responsible party to each of %s", phaseList())
+		return
+	}
 	for _, ph := range scope.Phases {
 		a := sc.Responsibilities.For(ph)
 		pp := resp.Child(string(ph))
@@ -555,13 +592,13 @@ func (v *validator) checkStep(i, j int) {
 		v.respondRef(p.Child("respond"), b.Respond)
 		if b.When == "" {
 			if k != len(s.Branches)-1 {
-				v.add(finding.InvalidValue, p, "the default branch (no when) must be the last: the %d branches after it can never be taken", len(s.Branches)-1-k)
+				v.add(finding.InvalidValue, p, "the default branch (no when) must be the last: %s after it can never be taken", plural(len(s.Branches)-1-k, "branch", "branches"))
 			}
 			continue
 		}
 		v.compile(expr.Fields, b.When, p.Child("when"))
 	}
-	if s.Branches[len(s.Branches)-1].When != "" {
+	if !slices.ContainsFunc(s.Branches, func(b playbook.Branch) bool { return b.When == "" }) {
 		v.add(finding.NoDefaultBranch, bp, "no default branch: when no condition holds, step %q has no way on; add a last branch without when", s.ID)
 	}
 }
@@ -619,4 +656,11 @@ func (v *validator) checkUnused() {
 			v.add(finding.Unused, responsePath(i), "response %q is not reached by any step or branch", r.ID)
 		}
 	}
+}
+
+func fieldKind(f process.Field) string {
+	if f.List {
+		return "list of " + string(f.Type)
+	}
+	return string(f.Type)
 }

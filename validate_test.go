@@ -2,7 +2,9 @@ package secops
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,6 +61,10 @@ func TestValidateFindings(t *testing.T) {
 			{finding.UnknownRef, "playbooks[0].inputs[0]", 62},
 			{finding.Unused, "fields[1]", 33},
 		}},
+		{"invalid-value-language", []at{{finding.InvalidValue, "metadata.language", 5}}},
+		{"invalid-value-default-first", []at{{finding.InvalidValue, "playbooks[0].steps[0].branches[0]", 69}}},
+		{"required-responsibilities", []at{{finding.Required, "scope.responsibilities", 5}}},
+		{"expression-field-not-bool", []at{{finding.Expression, "criteria.detections[0].when", 28}}},
 		{"duplicate-id", []at{{finding.DuplicateID, "criteria.severities[1].id", 22}}},
 		{"unknown-ref", []at{
 			{finding.UnknownRef, "playbooks[0].steps[0].process", 67},
@@ -173,6 +179,31 @@ func TestAsMap(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: AsMap (-json +got):\n%s", f, diff)
+		}
+	}
+}
+
+// TestExplicitZeroEstimate: "estimate: 0s" is an estimate, not a missing
+// one; only an absent estimate is warned about.
+func TestExplicitZeroEstimate(t *testing.T) {
+	b, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, estimate string
+		want           []at
+	}{
+		{"explicit zero", "        estimate: 0s\n", nil},
+		{"absent", "", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 49}}},
+	} {
+		doc := strings.Replace(string(b), "        estimate: 5m\n", tt.estimate, 1)
+		d, err := Load(strings.NewReader(doc), "zero.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, findingsAt(finding.From(d.Validate()))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}
 }

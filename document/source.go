@@ -357,6 +357,44 @@ func lookup(n ast.Node, segs []finding.Segment, key bool) ast.Node {
 	return deref(n, &anchors)
 }
 
+// Has reports whether the value at path is written in the source, as
+// opposed to absent; a nil Source has nothing.
+func (s *Source) Has(path string) bool {
+	if s == nil {
+		return false
+	}
+	file, err := s.ast()
+	if err != nil || len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		return false
+	}
+	n := file.Docs[0].Body
+	anchors := 0
+	for _, seg := range finding.ParsePath(path) {
+		n = deref(n, &anchors)
+		switch m := n.(type) {
+		case *ast.MappingNode:
+			mv := findKey(m.Values, seg.Key)
+			if mv == nil {
+				return false
+			}
+			n = mv.Value
+		case *ast.MappingValueNode:
+			if seg.Key == "" || keyString(m.Key) != seg.Key {
+				return false
+			}
+			n = m.Value
+		case *ast.SequenceNode:
+			if seg.Key != "" || seg.Index >= len(m.Values) {
+				return false
+			}
+			n = m.Values[seg.Index]
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // head returns the node whose position stands for n: the first key of a
 // block mapping rather than its first ':'.
 func head(n ast.Node) ast.Node {

@@ -27,6 +27,9 @@ var units = []struct {
 	size   time.Duration
 }{{'w', Week}, {'d', Day}, {'h', time.Hour}, {'m', time.Minute}, {'s', time.Second}}
 
+// want says what a duration looks like, for error messages.
+const want = "want a whole number followed by one of s, m, h, d, w, such as 30m, 2h or 14d"
+
 // Parse reads a Duration such as "2h" or "1d12h".
 func Parse(s string) (Duration, error) {
 	if s == "" {
@@ -39,11 +42,11 @@ func Parse(s string) (Duration, error) {
 			j++
 		}
 		if j == i || j == len(s) {
-			return 0, fmt.Errorf("malformed duration %q: want a number followed by one of s, m, h, d, w (e.g. 30m, 2h, 14d)", s)
+			return 0, fmt.Errorf("malformed duration %q: %s", s, want)
 		}
 		n, err := strconv.ParseInt(s[i:j], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("malformed duration %q: %v", s, err)
+			return 0, fmt.Errorf("duration %q is too long", s)
 		}
 		size := time.Duration(0)
 		for _, u := range units {
@@ -52,7 +55,7 @@ func Parse(s string) (Duration, error) {
 			}
 		}
 		if size == 0 {
-			return 0, fmt.Errorf("malformed duration %q: unknown unit %q, want one of s, m, h, d, w", s, s[j])
+			return 0, fmt.Errorf("malformed duration %q: unknown unit %q; %s", s, s[j], want)
 		}
 		if n > int64(1<<62)/int64(size) || total+time.Duration(n)*size < total {
 			return 0, fmt.Errorf("duration %q is too long", s)

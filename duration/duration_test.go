@@ -25,6 +25,7 @@ func TestParse(t *testing.T) {
 		{in: "1.5h", wantErr: true},
 		{in: "99999999999999999999w", wantErr: true},
 		{in: "999999999999w", wantErr: true},
+		{in: "0s", want: 0},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)

@@ -20,5 +20,5 @@ func ExampleParse() {
 	// 2h = 2h = 2h0m0s
 	// 14d = 2w = 336h0m0s
 	// 1h30m = 1h30m = 1h30m0s
-	// malformed duration "2x": unknown unit 'x', want one of s, m, h, d, w
+	// malformed duration "2x": unknown unit 'x'; want a whole number followed by one of s, m, h, d, w, such as 30m, 2h or 14d
 }

@@ -65,6 +65,7 @@ type Program struct {
 	scope  Scope
 	source string
 	refs   []string
+	sel    string // the key of a bare selection such as fields.x, or ""
 
 	// The evaluable program is planned on first use: validation only
 	// needs the type-checked AST.
@@ -113,7 +114,36 @@ func Compile(scope Scope, src string) (*Program, error) {
 	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
 		return nil, fmt.Errorf("expression is of type %s, want bool", t)
 	}
-	return &Program{scope: scope, source: src, env: env, ast: ast, refs: refs(ast.NativeRep(), scope.String())}, nil
+	return &Program{scope: scope, source: src, env: env, ast: ast, refs: refs(ast.NativeRep(), scope.String()),
+		sel: selection(ast.NativeRep(), scope.String())}, nil
+}
+
+// Selection reports whether the whole expression reads one key of its map
+// variable, as fields.confirmed or alert["category"] do, and which key.
+// Such an expression is boolean only if the value is.
+func (p *Program) Selection() (key string, ok bool) { return p.sel, p.sel != "" }
+
+// selection returns the key when the expression is root.key or
+// root["key"], and "" otherwise.
+func selection(a *celast.AST, root string) string {
+	e := a.Expr()
+	switch e.Kind() {
+	case celast.SelectKind:
+		s := e.AsSelect()
+		if op := s.Operand(); !s.IsTestOnly() && op.Kind() == celast.IdentKind && op.AsIdent() == root {
+			return s.FieldName()
+		}
+	case celast.CallKind:
+		c := e.AsCall()
+		if c.FunctionName() == "_[_]" && len(c.Args()) == 2 {
+			if op, key := c.Args()[0], c.Args()[1]; op.Kind() == celast.IdentKind && op.AsIdent() == root && key.Kind() == celast.LiteralKind {
+				if s, ok := key.AsLiteral().Value().(string); ok {
+					return s
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // refs collects the keys read from the variable named root.

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,6 +38,21 @@ func TestValidateBundled(t *testing.T) {
 	var out bytes.Buffer
 	if err := validateFiles(&out, files, "text", true); err != nil {
 		t.Errorf("validate --strict: %v\n%s", err, out.String())
+	}
+}
+
+// TestValidateUnreadableFile: a file that cannot be read does not hide
+// the findings of the others, and the JSON output stays an array.
+func TestValidateUnreadableFile(t *testing.T) {
+	var out bytes.Buffer
+	err := validateFiles(&out, []string{"../../testdata/invalid/cycle.yaml", "no-such-file.yaml"}, "json", false)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 {
+		t.Errorf("error = %v, want exit status 2", err)
+	}
+	var rows []map[string]any
+	if jerr := json.Unmarshal(out.Bytes(), &rows); jerr != nil || len(rows) != 1 || rows[0]["code"] != "cycle" {
+		t.Errorf("output = %s (%v), want the cycle finding", out.String(), jerr)
 	}
 }
 

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -38,13 +38,12 @@ with --strict), 2 the command could not run.`,
 
 func validateFiles(w io.Writer, paths []string, format string, strict bool) error {
 	var all finding.List
+	var unreadable []error // files that could not be read: exit 2, after the findings of the others
 	for _, path := range paths {
-		if _, err := os.Stat(path); err != nil {
-			return usageError("%v", err)
-		}
 		d, err := secops.LoadFile(path)
 		if err != nil && finding.From(err) == nil {
-			return usageError("%v", err)
+			unreadable = append(unreadable, err)
+			continue
 		}
 		if d == nil {
 			all = append(all, finding.From(err)...)
@@ -61,6 +60,9 @@ func validateFiles(w io.Writer, paths []string, format string, strict bool) erro
 	}
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if len(unreadable) > 0 {
+		return usageError("%w", errors.Join(unreadable...))
 	}
 	if all.HasErrors() || strict && len(all) > 0 {
 		return &exitError{code: 1}
