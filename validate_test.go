@@ -195,7 +195,7 @@ func TestExplicitZeroEstimate(t *testing.T) {
 		want           []at
 	}{
 		{"explicit zero", "        estimate: 0s\n", nil},
-		{"absent", "", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 49}}},
+		{"absent", "", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 50}}},
 	} {
 		doc := strings.Replace(string(b), "        estimate: 5m\n", tt.estimate, 1)
 		d, err := Load(strings.NewReader(doc), "zero.yaml")
