@@ -17,6 +17,12 @@
 // JSON-serialisable: a run waiting for a person or an approver stops in
 // status waiting, and Resume continues it later, in another process if
 // need be. Rollback undoes what a response applied, latest first.
+// Plan.CheckAnswer checks an answer before Resume uses it, so that a
+// mistyped answer is refused rather than failing the run.
+//
+// WithDryRun makes a run call no adapter, answering each action from
+// outputs given with it; the record remembers it is a dry run, and its
+// Resume and Rollback stay dry.
 //
 // The engine is robust against its adapters: a panic fails the method,
 // not the process; each call has a time limit (WithTimeout); errors marked

@@ -294,19 +294,19 @@ func TestUnreliableAdapters(t *testing.T) {
 		shared    bool // calls made in the run's goroutine (no WithIsolation)
 	}{
 		{name: "panicking", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) { panic("nil map in edr client") },
-			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): adapter edr panicked: nil map in edr client", wantRan: 2},
+			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): adapter panicked: nil map in edr client", wantRan: 2},
 		{name: "hanging, ignoring its context", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) { <-release; return adapters.Result{}, nil },
-			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2},
+			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): timed out after 50ms", wantRan: 2},
 		{name: "hanging, honouring its context", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) { <-ctx.Done(); return adapters.Result{}, ctx.Err() },
-			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2},
+			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): timed out after 50ms", wantRan: 2},
 		{name: "hanging, honouring its context, not isolated", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) { <-ctx.Done(); return adapters.Result{}, ctx.Err() },
-			status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2, shared: true},
+			status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): timed out after 50ms", wantRan: 2, shared: true},
 		{name: "slow, polling Err, not isolated", method: "1.1.2", answer: func(ctx context.Context) (adapters.Result, error) {
 			for ctx.Err() == nil {
 				time.Sleep(time.Millisecond)
 			}
 			return adapters.Result{}, ctx.Err()
-		}, status: executor.Failed, errHas: "adapter edr: connections_by_file timed out after 50ms", wantRan: 2, shared: true},
+		}, status: executor.Failed, errHas: "method 1.1.2 (edr.connections_by_file): timed out after 50ms", wantRan: 2, shared: true},
 		{name: "lying about a type", method: "1.1.2", answer: func(context.Context) (adapters.Result, error) {
 			return adapters.Result{Outputs: map[string]any{"dst_ip": "not-an-ip", "service": "https", "port": 443}}, nil
 		}, status: executor.Failed, errHas: `method 1.1.2 (edr.connections_by_file): output dst_ip (ip): "not-an-ip" is not an IP address`, wantRan: 2},

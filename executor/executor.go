@@ -112,7 +112,8 @@ type Answer struct {
 	Reject bool
 	// Outputs holds, by method id, the outputs of methods done by a
 	// person; the pending method and any later one found here take their
-	// outputs from it.
+	// outputs from it. When the record is a dry run, methods with an
+	// action take their outputs from it too. See Plan.CheckAnswer.
 	Outputs map[ident.Number]map[string]any
 	// Actor is who answered.
 	Actor string
@@ -133,6 +134,8 @@ type config struct {
 	backoff  time.Duration
 	newID    func() string
 	isolate  bool
+	dryRun   bool
+	dryOuts  map[ident.Number]map[string]any
 }
 
 // WithDesign makes the engine run d, compiling it. d should have been
@@ -214,6 +217,22 @@ func WithIsolation() Option {
 	return func(c *config) error { c.isolate = true; return nil }
 }
 
+// WithDryRun makes the engine call no adapter: each method with an
+// action is recorded as the call it would make (an event with DryRun set)
+// and answers with outputs[method id], or with no outputs when outputs
+// has none for it. outputs also answers the methods done by a person
+// (before the Person is asked), so that a dry run can walk a whole flow.
+// Records of dry runs have DryRun set; Resume and Rollback keep them dry.
+//
+// A dry run has no real outputs: when a when or a branch reads a field
+// that no output has given, the run stops in status failed with an error
+// naming the step or method, the expression and the missing field, and
+// the method that would have given it. New reports outputs for unknown
+// methods, of undeclared fields or of the wrong type as an error.
+func WithDryRun(outputs map[ident.Number]map[string]any) Option {
+	return func(c *config) error { c.dryRun, c.dryOuts = true, outputs; return nil }
+}
+
 // WithIDs sets the function that names new runs (default: 16 random hex
 // digits).
 func WithIDs(newID func() string) Option {
@@ -240,6 +259,11 @@ func New(opts ...Option) (*Engine, error) {
 	}
 	if c.plan == nil {
 		return nil, errors.New("executor: no design: use WithDesign or WithPlan")
+	}
+	if c.dryRun {
+		if err := c.plan.CheckOutputs(c.dryOuts); err != nil {
+			return nil, fmt.Errorf("executor: dry-run outputs: %w", err)
+		}
 	}
 	e := &Engine{c: c, base: time.Now()}
 	e.eventCap.Store(16)

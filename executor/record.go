@@ -37,6 +37,11 @@ type Record struct {
 	Design     string   `json:"design,omitempty"`
 	DesignName ident.ID `json:"design_name,omitempty"`
 	Status     Status   `json:"status"`
+	// DryRun is set for a run made with WithDryRun: no adapter was
+	// called. Resume and Rollback of such a record call no adapter
+	// either, whatever the engine's options, so that continuing a dry
+	// run never takes real action.
+	DryRun bool `json:"dry_run,omitempty"`
 	// Error says why a failed run failed.
 	Error string `json:"error,omitempty"`
 	// Alert is the alert the run started from.
@@ -182,6 +187,10 @@ type Event struct {
 	Actor string `json:"actor,omitempty"`
 	// Detail says more in words: the branch taken, the reason for an end.
 	Detail string `json:"detail,omitempty"`
+	// DryRun is set on the method and rollback events of a dry run: the
+	// action was not called, and its outputs, if any, were given with
+	// the dry run.
+	DryRun bool `json:"dry_run,omitempty"`
 	// Run is the id of the run, for event sinks; it is not serialised
 	// (the record holds it).
 	Run string `json:"-"`

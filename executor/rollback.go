@@ -15,7 +15,8 @@ import (
 // listed in rec.ManualRollback for a person. Methods already rolled back
 // are left alone, so Rollback may be called again after a failure. It
 // updates rec in place, returns it, and returns an error naming every
-// rollback action that failed.
+// rollback action that failed. The rollback of a dry run (Record.DryRun)
+// calls nothing: its events say what would be called.
 func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 	if rec == nil {
 		return nil, errors.New("rollback: nil record")
@@ -54,6 +55,12 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			}
 		}
 		act := m.Rollback.Action
+		if rec.DryRun {
+			// A dry run took no action, and its rollback takes none.
+			rec.RolledBack = append(rec.RolledBack, id)
+			r.event(Event{Kind: EvRolledBack, Method: id, Action: act, Inputs: inputs, Actor: "dry-run", Detail: m.Rollback.Procedure, DryRun: true})
+			continue
+		}
 		err := ctx.Err()
 		if err == nil {
 			a, ok := e.c.registry.Lookup(act.Adapter())
@@ -72,6 +79,10 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			}
 		}
 		if err != nil {
+			var ce *adapters.CallError
+			if errors.As(err, &ce) && ce.Adapter == act.Adapter() && ce.Operation == act.Operation() && ce.Err != nil {
+				err = ce.Err // the message names the method and action already
+			}
 			msg := fmt.Sprintf("rollback of method %s (%s): %v", id, act, err)
 			r.event(Event{Kind: EvRollbackFailed, Method: id, Action: act, Inputs: inputs, Error: msg})
 			errs = append(errs, errors.New(msg))

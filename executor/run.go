@@ -54,6 +54,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		ID:         e.c.newID(),
 		Design:     p.design.Source(),
 		DesignName: p.design.Metadata.Name,
+		DryRun:     e.c.dryRun,
 		Alert:      alert,
 		Fields:     make(map[string]any, len(alert)+len(p.fields)),
 		Started:    now,
@@ -62,6 +63,11 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	}
 	r := &both.run
 	r.e, r.rec = e, rec
+	if e.c.dryRun {
+		// The dry run's outputs answer its methods as a resume answer
+		// would; approvals still go to the Approver.
+		r.answer = &Answer{Outputs: e.c.dryOuts, Actor: "dry-run"}
+	}
 	r.event(Event{Kind: EvStarted})
 	for k, v := range alert {
 		if f := p.fields[k]; f != nil {
@@ -103,10 +109,10 @@ func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Recor
 	if rec == nil {
 		return nil, errors.New("resume: nil record")
 	}
-	if rec.Status != Waiting || rec.Pending == nil {
-		return rec, fmt.Errorf("resume: run %s is %s, not waiting", rec.ID, rec.Status)
-	}
 	p := e.c.plan
+	if err := p.CheckAnswer(rec, answer); err != nil {
+		return rec, fmt.Errorf("resume: %w", err)
+	}
 	if rec.DesignName != "" && rec.DesignName != p.design.Metadata.Name {
 		return rec, fmt.Errorf("resume: run %s follows design %s, not %s", rec.ID, rec.DesignName, p.design.Metadata.Name)
 	}
@@ -200,7 +206,7 @@ func (r *run) advance(ctx context.Context, pos position) {
 			r.vars.Severity = string(pos.det.d.Severity)
 			ok, err := pos.det.confirm.Eval(ctx, r.fieldVars())
 			if err != nil {
-				r.fail(fmt.Sprintf("confirm of %s: %v", pos.det.d.ID, err))
+				r.fail(r.evalError(fmt.Sprintf("confirm of %s", pos.det.d.ID), pos.det.confirm, err))
 				return
 			}
 			if !ok {
@@ -231,7 +237,7 @@ func (r *run) advance(ctx context.Context, pos position) {
 					if b.when != nil {
 						var err error
 						if ok, err = b.when.Eval(ctx, r.fieldVars()); err != nil {
-							r.fail(fmt.Sprintf("step %s: branches[%d]: %v", sp.s.ID, i, err))
+							r.fail(r.evalError(fmt.Sprintf("step %s: branches[%d]", sp.s.ID, i), b.when, err))
 							return
 						}
 					}
@@ -348,7 +354,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 		if mp.when != nil {
 			ok, err := mp.when.Eval(ctx, r.fieldVars())
 			if err != nil {
-				r.failIn(pos, fmt.Sprintf("method %s: when: %v", m.ID, err))
+				r.failIn(pos, r.evalError(fmt.Sprintf("method %s: when", m.ID), mp.when, err))
 				return false
 			}
 			if !ok {
@@ -367,6 +373,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			outputs map[string]any
 			actor   string
 			err     error
+			dry     bool
 		)
 		if m.Manual() {
 			var d Done
@@ -377,9 +384,21 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				return false
 			}
 			outputs, actor = d.Outputs, d.Actor
+		} else if rec.DryRun {
+			// Nothing is called: the outputs are those given with the
+			// dry run, if any.
+			actor, dry = "dry-run", true
+			if r.answer != nil {
+				outputs = r.answer.Outputs[m.ID]
+			}
 		} else {
 			actor = mp.adapter
 			outputs, err = r.call(ctx, step, mp, inputs)
+			// The message names the method and its action already.
+			var ce *adapters.CallError
+			if errors.As(err, &ce) && ce.Adapter == mp.adapter && ce.Operation == mp.operation && ce.Err != nil {
+				err = ce.Err
+			}
 		}
 		if err == nil {
 			err = r.merge(mp, outputs)
@@ -399,7 +418,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 		if pos.stage == ResponseStage {
 			rec.Applied = append(withCap(rec.Applied, &r.e.appliedCap), m.ID)
 		}
-		r.event(Event{Kind: EvMethod, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs, Actor: actor})
+		r.event(Event{Kind: EvMethod, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs, Actor: actor, DryRun: dry})
 	}
 	return true
 }
@@ -512,11 +531,12 @@ func (e *Engine) callOnce(ctx context.Context, a adapters.Adapter, req adapters.
 		cr = protectedCall(cctx, a, req)
 	}
 	if cr.err != nil && cctx.Err() != nil {
+		// The caller's message names the method and its action.
 		if err := ctx.Err(); err != nil {
-			return adapters.Result{}, fmt.Errorf("adapter %s: %s: cancelled: %w", a.Name(), req.Operation, err)
+			return adapters.Result{}, fmt.Errorf("cancelled: %w", err)
 		}
 		if errors.Is(cr.err, context.DeadlineExceeded) {
-			return adapters.Result{}, fmt.Errorf("adapter %s: %s timed out after %v", a.Name(), req.Operation, c.timeout)
+			return adapters.Result{}, fmt.Errorf("timed out after %v", c.timeout)
 		}
 	}
 	return cr.res, cr.err
@@ -525,7 +545,7 @@ func (e *Engine) callOnce(ctx context.Context, a adapters.Adapter, req adapters.
 func protectedCall(ctx context.Context, a adapters.Adapter, req adapters.Request) (cr callResult) {
 	defer func() {
 		if v := recover(); v != nil {
-			cr = callResult{err: fmt.Errorf("adapter %s panicked: %v\n%s", a.Name(), v, firstFrames(debug.Stack()))}
+			cr = callResult{err: fmt.Errorf("adapter panicked: %v\n%s", v, firstFrames(debug.Stack()))}
 		}
 	}()
 	res, err := a.Call(ctx, req)
@@ -541,6 +561,22 @@ func firstFrames(stack []byte) string {
 		}
 	}
 	return ""
+}
+
+// evalError is the message for an expression at where that could not be
+// evaluated: when it reads fields that are not known, it names them and
+// the methods that should have given them, and says when the run is a dry
+// run, which has no real outputs.
+func (r *run) evalError(where string, prg *expr.Program, err error) string {
+	missing := r.missingFields(prg.Refs())
+	if missing == "" {
+		return fmt.Sprintf("%s: %v", where, err)
+	}
+	msg := fmt.Sprintf("%s (%s): %s", where, prg.Source(), missing)
+	if r.rec.DryRun {
+		msg += "; a dry run calls no adapter, so it knows only the outputs given with it: give the outputs of the methods named"
+	}
+	return msg
 }
 
 func (r *run) fieldVars() *expr.Vars {

@@ -1,0 +1,158 @@
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/secopsdesign/secops/ident"
+)
+
+// ErrNotWaiting is wrapped by the errors of CheckAnswer (and Resume) for
+// an answer the run is not waiting for: the run is not waiting at all, an
+// approval given to a run that waits for a person, or outputs given to a
+// run that waits for an approval. An HTTP front maps it to 409 Conflict,
+// and other CheckAnswer errors to 400 Bad Request.
+var ErrNotWaiting = errors.New("the run is not waiting for this answer")
+
+// CheckOutputs reports whether outputs, method id to outputs, fit the
+// design: every method exists, and every output is one the method
+// declares, of its field's type. The error lists every problem found.
+func (p *Plan) CheckOutputs(outputs map[ident.Number]map[string]any) error {
+	var errs []error
+	for _, id := range sortedKeys(outputs) {
+		mp := p.methods[id]
+		if mp == nil {
+			errs = append(errs, fmt.Errorf("method %s: the design has no such method", id))
+			continue
+		}
+		if err := mp.check(outputs[id]); err != nil {
+			errs = append(errs, fmt.Errorf("method %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// check reports whether outputs are declared by mp and of their fields'
+// types, naming every problem.
+func (mp *methodPlan) check(outputs map[string]any) error {
+	var errs []error
+	for _, k := range sortedKeys(outputs) {
+		f, declared := mp.output(k)
+		if !declared {
+			errs = append(errs, fmt.Errorf("output %q is not one of the method's outputs %v", k, mp.m.Outputs))
+			continue
+		}
+		if f == nil {
+			continue
+		}
+		if err := f.Check(outputs[k]); err != nil {
+			errs = append(errs, fmt.Errorf("output %s (%s%s): %v", k, f.Type, listSuffix(f), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckAnswer reports whether a can continue rec, without changing rec, so
+// that a mistyped answer is refused instead of failing the run. Resume
+// checks it too. It is an error wrapping ErrNotWaiting when rec is not
+// waiting, when a approves or rejects but rec waits for a person, or when
+// a gives outputs but no decision while rec waits for an approval. Other
+// errors are mistakes in the answer: approving and rejecting at once;
+// outputs that do not include the method the run waits for; outputs for a
+// method the design does not have, that already ran, or that has an
+// action (unless rec is a dry run); outputs the method does not declare,
+// or of the wrong type. An answer with neither a decision nor outputs is
+// accepted: the engine's Person or Approver is asked.
+func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
+	if rec == nil {
+		return errors.New("no record")
+	}
+	pend := rec.Pending
+	if rec.Status != Waiting || pend == nil {
+		return fmt.Errorf("%w: run %s is %s, not waiting", ErrNotWaiting, rec.ID, rec.Status)
+	}
+	if a.Approve && a.Reject {
+		return errors.New("an answer cannot both approve and reject")
+	}
+	decided := a.Approve || a.Reject
+	if pend.Method != "" && decided {
+		return fmt.Errorf("%w: run %s waits for method %s, a task for a person, not for an approval", ErrNotWaiting, rec.ID, pend.Method)
+	}
+	if pend.Method == "" && len(a.Outputs) > 0 && !decided {
+		return fmt.Errorf("%w: run %s waits for the approval of %s for response %s, not for outputs", ErrNotWaiting, rec.ID, pend.Party, pend.Response)
+	}
+	if pend.Method != "" && len(a.Outputs) > 0 {
+		if _, ok := a.Outputs[pend.Method]; !ok {
+			return fmt.Errorf("run %s waits for the outputs of method %s; the answer gives %s", rec.ID, pend.Method, joinNumbers("", sortedKeys(a.Outputs)))
+		}
+	}
+	var errs []error
+	for _, id := range sortedKeys(a.Outputs) {
+		mp := p.methods[id]
+		switch {
+		case mp == nil:
+			errs = append(errs, fmt.Errorf("method %s: the design has no such method", id))
+			continue
+		case id != pend.Method && slices.Contains(rec.Ran, id):
+			errs = append(errs, fmt.Errorf("method %s: already done in run %s", id, rec.ID))
+			continue
+		case !mp.m.Manual() && !rec.DryRun:
+			errs = append(errs, fmt.Errorf("method %s: it calls %s, which gives its outputs; only a person's methods take outputs from an answer", id, mp.m.Action))
+			continue
+		}
+		if err := mp.check(a.Outputs[id]); err != nil {
+			errs = append(errs, fmt.Errorf("method %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// missingFields names the fields of refs that the run does not know, each
+// with the method that ran and would have given it, for the message of
+// an expression that could not be evaluated.
+func (r *run) missingFields(refs []string) string {
+	var missing []string
+	for _, k := range refs {
+		if _, ok := r.rec.Fields[k]; ok {
+			continue
+		}
+		s := k
+		for _, id := range r.rec.Ran {
+			if mp := r.e.c.plan.methods[id]; mp != nil {
+				if _, ok := mp.output(k); ok {
+					s += fmt.Sprintf(" (an output of method %s", id)
+					if mp.m.Action != "" {
+						s += fmt.Sprintf(", %s", mp.m.Action)
+					}
+					s += ")"
+					break
+				}
+			}
+		}
+		missing = append(missing, s)
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	word := "field"
+	if len(missing) > 1 {
+		word = "fields"
+	}
+	verb := "is"
+	if len(missing) > 1 {
+		verb = "are"
+	}
+	return fmt.Sprintf("%s %s %s not known", word, strings.Join(missing, ", "), verb)
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
