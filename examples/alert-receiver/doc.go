@@ -12,6 +12,12 @@
 //	POST /runs/{id}/approve      grants the approval a waiting run needs, and resumes it
 //	POST /runs/{id}/outputs      the outputs of manual tasks ({"1.4.1": {"iocs": [...]}}), and resumes
 //
+// An answer is checked before it is applied (executor's Plan.CheckAnswer):
+// approving a run that does not wait for an approval, or giving outputs to
+// one that does not wait for a person, is 409 Conflict; outputs of the
+// wrong type, undeclared outputs and methods that are not pending are 400
+// Bad Request. Either way the run is left as it was, still waiting.
+//
 // Records are kept behind the Store interface; this program keeps them in
 // memory, where a real tool would use its database, so that a waiting run
 // survives a restart.

@@ -27,7 +27,7 @@ func Example() {
 	}
 	reg, _ := adapters.NewRegistry(adapters.Func("edr", answer), adapters.Func("threatintel", answer), adapters.Func("firewall", answer))
 	exec, _ := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIDs(func() string { return "run-1" }))
-	h := newServer(exec, newMemStore())
+	h := newServer(exec, exec.Plan().CheckAnswer, newMemStore())
 
 	post := func(path, body string) {
 		w := httptest.NewRecorder()

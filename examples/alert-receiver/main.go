@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -84,12 +83,16 @@ func (s *memStore) List(ctx context.Context) ([]*executor.Record, error) {
 // server is the HTTP front of an executor and a store.
 type server struct {
 	exec  executor.Executor
+	check func(*executor.Record, executor.Answer) error
 	store Store
 	mu    sync.Mutex // one resume at a time, so that an answer is used once
 }
 
-func newServer(exec executor.Executor, store Store) http.Handler {
-	s := &server{exec: exec, store: store}
+// newServer serves exec's runs, kept in store. check (normally the
+// executor's Plan().CheckAnswer) vets each answer before it is applied, so
+// that a mistyped answer is refused and the run keeps waiting.
+func newServer(exec executor.Executor, check func(*executor.Record, executor.Answer) error, store Store) http.Handler {
+	s := &server{exec: exec, check: check, store: store}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /alerts", s.alert)
 	mux.HandleFunc("GET /runs", s.list)
@@ -157,6 +160,10 @@ func (s *server) outputs(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `want {"<method id>": {"<field>": value}}`, http.StatusBadRequest)
 		return
 	}
+	if len(outs) == 0 {
+		http.Error(w, `no outputs given: want {"<method id>": {"<field>": value}}`, http.StatusBadRequest)
+		return
+	}
 	actor := r.Header.Get("X-Actor")
 	if actor == "" {
 		actor = "alert-receiver"
@@ -176,8 +183,14 @@ func (s *server) resume(w http.ResponseWriter, r *http.Request, ans executor.Ans
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if rec.Status != executor.Waiting {
-		http.Error(w, fmt.Sprintf("run %s is %s, not waiting", rec.ID, rec.Status), http.StatusConflict)
+	// A run that does not wait for this kind of answer is a conflict; a
+	// mistyped answer is a bad request. Either way the run is untouched.
+	if err := s.check(rec, ans); err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, executor.ErrNotWaiting) {
+			status = http.StatusConflict
+		}
+		http.Error(w, err.Error(), status)
 		return
 	}
 	if _, err := s.exec.Resume(context.WithoutCancel(r.Context()), rec, ans); err != nil {
@@ -230,7 +243,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Addr: *addr, Handler: newServer(exec, newMemStore()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: newServer(exec, exec.Plan().CheckAnswer, newMemStore()), ReadHeaderTimeout: 10 * time.Second}
 	log.Printf("alert-receiver: listening on %s", *addr)
 	log.Fatal(srv.ListenAndServe())
 }

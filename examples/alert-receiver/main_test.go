@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,7 +46,7 @@ func testServer(t testing.TB, id ident.ID) (*httptest.Server, *scenario.Scenario
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(newServer(exec, newMemStore()))
+	srv := httptest.NewServer(newServer(exec, exec.Plan().CheckAnswer, newMemStore()))
 	t.Cleanup(srv.Close)
 	return srv, sc
 }
@@ -116,4 +117,62 @@ func TestManualTaskOutputs(t *testing.T) {
 		t.Errorf("GET /runs: %d records, err %v", len(all), err)
 	}
 	do(t, "POST", srv.URL+"/alerts", "not an object", http.StatusBadRequest)
+}
+
+// TestBadAnswers: an answer the run does not wait for is 409, a mistyped
+// one 400; either way the run still waits, and a good answer then goes
+// through.
+func TestBadAnswers(t *testing.T) {
+	srv, sc := testServer(t, "c2-not-confirmed")
+	rec := do(t, "POST", srv.URL+"/alerts", sc.Alert, http.StatusCreated)
+	if rec.Status != executor.Waiting || rec.Pending.Method != "0.1.1" {
+		t.Fatalf("status %s, pending %+v; want waiting for method 0.1.1", rec.Status, rec.Pending)
+	}
+	runURL := srv.URL + "/runs/" + rec.ID
+	tests := []struct {
+		name   string
+		path   string
+		body   any
+		status int
+		msg    string
+	}{
+		{"approve a person's task", "/approve", nil, http.StatusConflict, "waits for method 0.1.1"},
+		{"wrong type", "/outputs", map[string]any{"0.1.1": map[string]any{"confirmed": "yes"}}, http.StatusBadRequest, "output confirmed (bool)"},
+		{"unknown key", "/outputs", map[string]any{"0.1.1": map[string]any{"confirm": false}}, http.StatusBadRequest, `output "confirm" is not one of the method's outputs`},
+		{"not the pending method", "/outputs", map[string]any{"1.4.1": map[string]any{"iocs": []string{}}}, http.StatusBadRequest, "waits for the outputs of method 0.1.1"},
+		{"no outputs", "/outputs", map[string]any{}, http.StatusBadRequest, "no outputs given"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(tt.body)
+			res, err := http.Post(runURL+tt.path, "application/json", strings.NewReader(string(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			msg, _ := io.ReadAll(res.Body)
+			if res.StatusCode != tt.status || !strings.Contains(string(msg), tt.msg) {
+				t.Errorf("status %d, body %q; want %d, containing %q", res.StatusCode, msg, tt.status, tt.msg)
+			}
+			if got := do(t, "GET", runURL, nil, http.StatusOK); got.Status != executor.Waiting || got.Pending.Method != "0.1.1" {
+				t.Errorf("after the refusal: status %s, pending %+v; want still waiting for 0.1.1", got.Status, got.Pending)
+			}
+		})
+	}
+	rec = do(t, "POST", runURL+"/outputs", map[string]any{"0.1.1": map[string]any{"confirmed": false}}, http.StatusOK)
+	if rec.Status != executor.NoIncident {
+		t.Errorf("status %s, want no-incident", rec.Status)
+	}
+}
+
+// TestOutputsToAnApproval: outputs for a run waiting for an approval are
+// 409.
+func TestOutputsToAnApproval(t *testing.T) {
+	srv, sc := testServer(t, "worm-lateral")
+	rec := do(t, "POST", srv.URL+"/alerts", sc.Alert, http.StatusCreated)
+	if rec.Status != executor.Waiting || rec.Pending.Party != "csirt" {
+		t.Fatalf("status %s, pending %+v; want waiting for csirt", rec.Status, rec.Pending)
+	}
+	do(t, "POST", srv.URL+"/runs/"+rec.ID+"/outputs", map[string]any{"1.4.1": map[string]any{"iocs": []string{}}}, http.StatusConflict)
+	do(t, "POST", srv.URL+"/runs/"+rec.ID+"/approve", nil, http.StatusOK)
 }
