@@ -30,7 +30,8 @@ type Suite struct {
 	// Plan is the compiled design, shared by every Suite a Loader loads
 	// for the same design.
 	Plan *executor.Plan
-	// Warnings are the design's warning findings.
+	// Warnings are the design's warning findings, and those of the
+	// scenario file's check against it.
 	Warnings finding.List
 }
 
@@ -57,7 +58,10 @@ func Load(path string) (*Suite, error) {
 
 // Load loads the scenario file at path and its design. A design with
 // error findings is an error holding them (a finding.List, see
-// finding.From); so is a malformed scenario file.
+// finding.From); so is a malformed scenario file, and one that does not
+// fit its design (see secops.Design.CheckScenarios: duplicate scenario
+// ids, unknown alert keys or methods, values of the wrong type, unknown
+// expected ids).
 func (l *Loader) Load(path string) (*Suite, error) {
 	f, err := secops.LoadScenarioFile(path)
 	if err != nil {
@@ -82,7 +86,16 @@ func (l *Loader) Load(path string) (*Suite, error) {
 	if ld.err != nil {
 		return nil, ld.err
 	}
-	return &Suite{Path: path, DesignPath: dp, File: f, Plan: ld.plan, Warnings: ld.warnings}, nil
+	// The scenarios must fit the design: a typo in an alert key, a method
+	// id or an expected step is an error, not a silent mismatch.
+	warnings := ld.warnings
+	if fl := ld.plan.Design().CheckScenarios(f); len(fl) > 0 {
+		if fl.HasErrors() {
+			return nil, fl
+		}
+		warnings = append(slices.Clip(warnings), fl...)
+	}
+	return &Suite{Path: path, DesignPath: dp, File: f, Plan: ld.plan, Warnings: warnings}, nil
 }
 
 func compile(path string) (*executor.Plan, finding.List, error) {
@@ -160,16 +173,18 @@ func (s *Suite) RunScenario(ctx context.Context, sc *scenario.Scenario) Result {
 
 // Simulate runs the scenario's alert through plan, the methods answering
 // with the scenario's outputs and every approval granted. A method that
-// runs and declares outputs but has none in the scenario fails the run.
+// runs and declares outputs but has none in the scenario (no entry, or an
+// empty one) fails the run.
 // Actions are answered by the adapters of package adapters/simulate.
 func Simulate(ctx context.Context, plan *executor.Plan, sc *scenario.Scenario) (*executor.Record, error) {
 	outputs := func(id ident.Number) (map[string]any, error) {
-		out, ok := sc.Outputs[id]
-		if !ok {
+		// An empty map gives no outputs, as a missing one does.
+		out := sc.Outputs[id]
+		if len(out) == 0 {
 			m := plan.Method(id)
 			if m != nil && len(m.Outputs) > 0 {
-				return nil, fmt.Errorf("scenario %s gives no outputs for method %s (%s), which declares outputs %s",
-					sc.ID, id, m.Name, joinIDs(m.Outputs))
+				return nil, fmt.Errorf("scenario %s gives no outputs for it (%s), and it declares outputs %s",
+					sc.ID, m.Name, joinIDs(m.Outputs))
 			}
 		}
 		return out, nil

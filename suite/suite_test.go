@@ -13,6 +13,7 @@ import (
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/suite"
 )
@@ -100,7 +101,7 @@ func TestFailures(t *testing.T) {
 			{Key: "response", Want: "fr-3", Got: "fr-2"},
 			{Key: "within_target", Want: "false", Got: "true (estimate 45m, target 2h)"},
 		},
-		{{Key: "run", Want: "completed", Got: "method 1.4.1: scenario missing-outputs gives no outputs for method 1.4.1 (調査結果の集約), which declares outputs [iocs]"}},
+		{{Key: "run", Want: "completed", Got: "method 1.4.1: scenario missing-outputs gives no outputs for it (調査結果の集約), and it declares outputs [iocs]"}},
 	}
 	for i, r := range results {
 		if diff := cmp.Diff(want[i], r.Mismatches); diff != "" {
@@ -176,4 +177,78 @@ func BenchmarkSuite1000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/scenario")
+}
+
+// TestEmptyOutputs: an empty outputs entry for a method that declares
+// outputs fails the scenario as a missing one does, for a person's
+// method and for an action.
+func TestEmptyOutputs(t *testing.T) {
+	path := writeScenarios(t, t.TempDir(), `
+  - id: empty-manual
+    alert: {category: rat, signature: "RAT:PlugX", host: pc-f, src_ip: 10.0.1.77, dst_ip: 192.0.2.44}
+    outputs:
+      "1.2.2": {service: tcp, port: 8443}
+      "1.2.3": {process_name: x.exe}
+      "1.2.4": {c2_domain: c2.example.org, c2_location: unknown, c2_registrant: unknown}
+      "1.3.1": {lateral_ips: []}
+      "1.4.1": {}
+  - id: empty-action
+    alert: {category: rat, signature: "RAT:PlugX", host: pc-f, src_ip: 10.0.1.77, dst_ip: 192.0.2.44}
+    outputs:
+      "1.2.2": {}
+`)
+	s, err := suite.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"method 1.4.1: scenario empty-manual gives no outputs for it",
+		"method 1.2.2 (edr.connections_by_ip): the scenario gives no outputs for the method",
+	}
+	for i, r := range s.Run(context.Background()) {
+		if r.Passed() || r.Mismatches[0].Key != "run" || !strings.HasPrefix(r.Mismatches[0].Got, want[i]) {
+			t.Errorf("%s: mismatches %v; want a failed run: %s…", r.Scenario.ID, r.Mismatches, want[i])
+		}
+	}
+}
+
+// TestScenarioFileChecked: a scenario file that does not fit its design
+// does not load; its findings carry paths and positions.
+func TestScenarioFileChecked(t *testing.T) {
+	path := writeScenarios(t, t.TempDir(), `
+  - id: typo
+    alert: {category: rat, hots: pc-f}
+    outputs:
+      "1.2.2": {service: tcp, port: "8443"}
+      "9.9.9": {x: 1}
+    expect: {path: [c2-trafic]}
+  - id: typo
+    alert: {category: rat}
+`)
+	_, err := suite.Load(path)
+	fl := finding.From(err)
+	if fl == nil {
+		t.Fatalf("err %v, want findings", err)
+	}
+	type got struct {
+		Code finding.Code
+		Path string
+	}
+	var gs []got
+	for _, f := range fl {
+		gs = append(gs, got{f.Code, f.Path})
+		if f.Position.Line == 0 {
+			t.Errorf("%s: no position", f.Path)
+		}
+	}
+	want := []got{
+		{finding.UnknownRef, "scenarios[0].alert.hots"},
+		{finding.InvalidValue, `scenarios[0].outputs["1.2.2"].port`},
+		{finding.UnknownRef, `scenarios[0].outputs["9.9.9"]`},
+		{finding.UnknownRef, "scenarios[0].expect.path[0]"},
+		{finding.DuplicateID, "scenarios[1].id"},
+	}
+	if diff := cmp.Diff(want, gs); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
 }

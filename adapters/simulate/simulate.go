@@ -37,8 +37,8 @@ func (l *Log) Calls() []Call {
 }
 
 // Missing returns the ids of the methods called (not as rollbacks) that
-// the scenario gives no outputs for, in the order of their first call,
-// each once.
+// the scenario gives no outputs for (no entry, or an empty one), in the
+// order of their first call, each once.
 func (l *Log) Missing() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -73,7 +73,8 @@ type Option func(*Adapter)
 func WithLog(l *Log) Option { return func(a *Adapter) { a.log = l } }
 
 // RequireOutputs makes a call for any of the given method ids fail with
-// ErrNoOutputs when the scenario gives the method no outputs.
+// ErrNoOutputs when the scenario gives the method no outputs: no entry,
+// or an empty one.
 func RequireOutputs(methods ...string) Option {
 	return func(a *Adapter) {
 		for _, m := range methods {
@@ -110,7 +111,9 @@ func (a *Adapter) Call(ctx context.Context, req adapters.Request) (adapters.Resu
 		a.log.add(Call{Adapter: a.name, Request: req}, false)
 		return adapters.Result{}, nil
 	}
-	out, ok := a.outputs[req.Method]
+	// An empty entry gives no outputs, as a missing one does.
+	out := a.outputs[req.Method]
+	ok := len(out) > 0
 	a.log.add(Call{Adapter: a.name, Request: req}, !ok)
 	if err := ctx.Err(); err != nil {
 		return adapters.Result{}, adapters.NewCallError(a.name, req, err)

@@ -174,3 +174,27 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestEmptyOutputs: an empty entry gives no outputs, as a missing one
+// does, so a method that requires outputs fails either way.
+func TestEmptyOutputs(t *testing.T) {
+	tests := []struct {
+		name    string
+		outputs map[string]map[string]any
+	}{
+		{"missing", map[string]map[string]any{}},
+		{"empty", map[string]map[string]any{"1.1.1": {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := simulate.New("edr", tt.outputs, simulate.RequireOutputs("1.1.1"))
+			_, err := a.Call(context.Background(), adapters.Request{Operation: "file_hash", Method: "1.1.1"})
+			if !errors.Is(err, simulate.ErrNoOutputs) {
+				t.Errorf("err = %v, want ErrNoOutputs", err)
+			}
+			if diff := cmp.Diff([]string{"1.1.1"}, a.Log().Missing()); diff != "" {
+				t.Errorf("missing (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
