@@ -137,6 +137,24 @@ func CheckHeader(value string) error {
 	return err
 }
 
+// HeaderVariables returns the names of the environment variables a
+// header value names as ${NAME}, in order, each once; an error when the
+// value is malformed, as for CheckHeader. A caller can check before any
+// call is made that every one is set.
+func HeaderVariables(value string) ([]string, error) {
+	t, err := parseTemplate(value)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, p := range t {
+		if p.isVar && !slices.Contains(names, p.text) {
+			names = append(names, p.text)
+		}
+	}
+	return names, nil
+}
+
 // Name returns the adapter's name.
 func (a *Adapter) Name() string { return a.name }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -317,6 +318,28 @@ func TestConcurrentCalls(t *testing.T) {
 	for range 20 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+func TestHeaderVariables(t *testing.T) {
+	tests := []struct {
+		value string
+		want  []string
+		err   bool
+	}{
+		{value: "Bearer ${EDR_TOKEN}", want: []string{"EDR_TOKEN"}},
+		{value: "${A}:${B}:${A}", want: []string{"A", "B"}},
+		{value: "plain $HOME", want: nil},
+		{value: "${UNCLOSED", err: true},
+	}
+	for _, tt := range tests {
+		got, err := webhook.HeaderVariables(tt.value)
+		if (err != nil) != tt.err {
+			t.Errorf("HeaderVariables(%q): err %v, want error %v", tt.value, err, tt.err)
+		}
+		if !slices.Equal(tt.want, got) {
+			t.Errorf("HeaderVariables(%q) = %q, want %q", tt.value, got, tt.want)
 		}
 	}
 }
