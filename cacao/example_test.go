@@ -99,5 +99,5 @@ func Example() {
 	// check 1 edr.scan
 	//   when "fields.bad" respond "isolate" end ""
 	//   when "" respond "" end "clean"
-	// [$.scope.parties[0] $.scope.responsibilities $.criteria.severities[0] $.criteria.triage_threshold]
+	// [$.criteria.severities[0] $.criteria.triage_threshold]
 }

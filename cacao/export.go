@@ -185,6 +185,7 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playb
 	x.pb.PlaybookExtensions = map[string]json.RawMessage{ExtensionID: rawJSON(PlaybookExtension{
 		Design: name, Title: d.Metadata.Title, Language: d.Metadata.Language, Version: d.Metadata.Version,
 		Playbook: string(p.ID), Description: p.Description, Incidents: incidents, Inputs: inputs, Fields: fields,
+		DesignDescription: d.Metadata.Description, Parties: d.Scope.Parties, Responsibilities: responsibilities(d),
 	})}
 	if len(fields) > 0 {
 		x.pb.PlaybookVariables = map[string]Variable{}
@@ -277,22 +278,41 @@ func usedFields(d *secops.Design, p *playbook.Playbook) []process.Field {
 	return l
 }
 
+// responsibilities returns the responsibilities of d, or nil if none is
+// assigned.
+func responsibilities(d *secops.Design) *scope.Responsibilities {
+	r := d.Scope.Responsibilities
+	if r == (scope.Responsibilities{}) {
+		return nil
+	}
+	return &r
+}
+
 func identity(name string) string { return "identity--" + uuid5(Namespace, "identity:"+name) }
 
-// entry is the id of the first action step of design step sid.
+// entry is the id of the first step of design step sid: the action
+// step of its first method, or the if-condition guarding it.
 func (x *exporter) entry(sid ident.ID) string {
 	s := x.p.Step(sid)
 	if s == nil {
 		return ""
 	}
-	return x.id("action", "step/"+string(sid)+"/"+firstMethodKey(x.d.Process(s.Process)))
+	key := "step/" + string(sid) + "/"
+	p := x.d.Process(s.Process)
+	if p == nil || len(p.Methods) == 0 {
+		return x.id("action", key+"process")
+	}
+	return x.methodEntry(key, &p.Methods[0])
 }
 
-func firstMethodKey(p *process.Process) string {
-	if p == nil || len(p.Methods) == 0 {
-		return "process"
+// methodEntry is the id of the first step written for method m: the
+// if-condition guarding its action step when it has a when, else the
+// action step.
+func (x *exporter) methodEntry(key string, m *process.Method) string {
+	if m.When != "" {
+		return x.id("if-condition", key+"method/"+string(m.ID)+"/when")
 	}
-	return "method/" + string(p.Methods[0].ID)
+	return x.id("action", key+"method/"+string(m.ID))
 }
 
 // step writes the action steps of s and what follows them.
@@ -324,7 +344,10 @@ func (x *exporter) step(s *playbook.Step) {
 }
 
 // actions writes one action step per method of proc, chained, the last
-// going on to after; it returns the id of the first.
+// going on to after; it returns the id of the first. The action step of
+// a method with a when is guarded by an if-condition whose condition is
+// the when: on_true runs the action, on_false skips it, and both go on
+// to the same step.
 func (x *exporter) actions(proc *process.Process, key string, base StepExtension, agent, after string) string {
 	base.Process, base.ProcessName, base.ProcessDescription = string(proc.ID), proc.Name, proc.Description
 	if len(proc.Methods) == 0 {
@@ -353,9 +376,6 @@ func (x *exporter) actions(proc *process.Process, key string, base StepExtension
 		if m.Note != "" {
 			desc += "\n\n" + m.Note
 		}
-		if m.When != "" {
-			desc += "\n\nOnly when: " + m.When
-		}
 		st := &Step{
 			Type: StepAction, Name: m.Name, Description: desc, OnCompletion: next,
 			StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(e)},
@@ -371,6 +391,17 @@ func (x *exporter) actions(proc *process.Process, key string, base StepExtension
 		}
 		id := x.id("action", key+"method/"+string(m.ID))
 		x.pb.Workflow[id] = st
+		if m.When != "" {
+			g := e
+			g.ExpressionLanguage = ExpressionLanguage
+			gid := x.methodEntry(key, m)
+			x.pb.Workflow[gid] = &Step{
+				Type: StepIfCondition, Name: "Only when: " + m.When, Condition: m.When, OnTrue: id, OnFalse: next,
+				Description:    "Run " + m.Name + " only when this holds; otherwise go on without it.",
+				StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(g)},
+			}
+			id = gid
+		}
 		next = id
 	}
 	return next

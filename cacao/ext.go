@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/scope"
 )
 
 // ExtensionID is the id of the extension definition that Export declares
@@ -107,6 +109,16 @@ type PlaybookExtension struct {
 	// Description is the description property, the design playbook's
 	// description; empty if it has none.
 	Description string `json:"description,omitempty"`
+	// DesignDescription is the design_description property, the
+	// description in the design's metadata; empty if it has none.
+	DesignDescription string `json:"design_description,omitempty"`
+	// Parties is the parties property, the design's parties: those the
+	// agents of the playbook stand for, and the others its
+	// responsibilities name.
+	Parties []scope.Party `json:"parties,omitempty"`
+	// Responsibilities is the responsibilities property, who does what
+	// in each phase of the design; nil if not carried.
+	Responsibilities *scope.Responsibilities `json:"responsibilities,omitempty"`
 	// Incidents is the incidents property, the ids of the incidents the
 	// playbook handles.
 	Incidents []string `json:"incidents,omitempty"`
@@ -153,4 +165,28 @@ func playbookExt(pb *Playbook) *PlaybookExtension {
 		return nil
 	}
 	return &e
+}
+
+// responsibilities returns the responsibilities e carries when every
+// party they name is in parties, or nil.
+func (e *PlaybookExtension) responsibilities(parties map[ident.ID]bool) *scope.Responsibilities {
+	if e == nil || e.Responsibilities == nil {
+		return nil
+	}
+	r := *e.Responsibilities
+	for _, a := range []*scope.Assignment{r.Detection, r.Triage, r.FirstResponse, r.Analysis, r.Response} {
+		if a == nil {
+			continue
+		}
+		ids := append([]ident.ID{a.Responsible, a.Accountable}, a.Consulted...)
+		for _, id := range append(ids, a.Informed...) {
+			if id != "" && !parties[id] {
+				return nil
+			}
+		}
+		if a.Responsible == "" {
+			return nil
+		}
+	}
+	return &r
 }

@@ -2,8 +2,10 @@ package cacao
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,10 +51,19 @@ type Report struct {
 	// placeholder values; WriteYAML marks each with a TODO(import)
 	// comment.
 	Placeholders []string
+
+	seen map[Note]bool
 }
 
 func (r *Report) note(step, format string, args ...any) {
-	r.Notes = append(r.Notes, Note{step, fmt.Sprintf(format, args...)})
+	n := Note{step, fmt.Sprintf(format, args...)}
+	if r.seen == nil {
+		r.seen = map[Note]bool{}
+	}
+	if !r.seen[n] {
+		r.seen[n] = true
+		r.Notes = append(r.Notes, n)
+	}
 }
 
 // TODO is the comment WriteYAML puts on every placeholder.
@@ -88,11 +99,29 @@ func Import(r io.Reader) (*secops.Design, *Report, error) {
 	return ImportPlaybook(pb)
 }
 
+// Limits on what Import takes, so that no input makes it run away in
+// time or memory. A workflow with more steps, or whose translation
+// would make more design steps, fields or nesting than these allow, is
+// an error.
+const (
+	// MaxSteps is the most workflow steps Import takes.
+	MaxSteps = 10000
+	// MaxFields is the most fields an imported design may have: declared
+	// variables, undeclared arguments and decision fields together.
+	MaxFields = 20000
+	// maxBranches is the most branches one imported step gets from a
+	// chain of CEL if-conditions; the rest are hung on a step of their
+	// own, so that a long chain does not make every step copy the
+	// branches of all those after it.
+	maxBranches = 64
+)
+
 // ImportPlaybook converts pb into a design with one playbook.
 //
 // Steps written by Export (they carry the secops step extension) come
 // back as the design steps, processes, methods, branches and responses
-// they were made from. Other steps map as follows:
+// they were made from; an if-condition guarding a method's action step
+// becomes the method's when again. Other steps map as follows:
 //
 //   - an action step becomes a design step running a process of its own
 //     with one method; manual commands give the procedure, other commands
@@ -107,46 +136,77 @@ func Import(r io.Reader) (*secops.Design, *Report, error) {
 //     expression_language "cel" are carried verbatim as branch
 //     conditions;
 //   - a while-condition runs its body at most once (designs have no
-//     loops), then goes on with its on_completion;
+//     loops), then goes on with its on_completion (or its on_false, if
+//     it has that instead); a way back into the loop from its body goes
+//     on after the loop too;
 //   - the branches of a parallel step run one after another, in the order
 //     of next_steps, then its on_completion;
+//   - any other way back to a step already on the way (a cycle) ends the
+//     playbook there, with a note;
 //   - on_failure paths are dropped (designs have no failure paths);
 //   - variables become fields (see the type mapping in the package
 //     documentation); their values are kept in the field description.
 //
 // Scope and criteria are filled with the fewest placeholders that make
-// the design valid, listed in Report.Placeholders.
+// the design valid, listed in Report.Placeholders. When the secops
+// playbook extension names the incidents the playbook handles, each
+// becomes a placeholder incident with a placeholder detection, so that
+// alerts reach the playbook; the parties, responsibilities and design
+// description it carries are restored as they were.
+//
+// Import is bounded by the size of the workflow: see MaxSteps and
+// MaxFields. A workflow that would need more work than a small multiple
+// of its size (parallel steps and conditions whose branches share long
+// tails can multiply the design steps) is refused with an error.
 func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
+	if pb.Type != "playbook" {
+		return nil, nil, fmt.Errorf("not a CACAO playbook: type is %q", pb.Type)
+	}
+	if n := len(pb.Workflow); n > MaxSteps {
+		return nil, nil, fmt.Errorf("the workflow has %d steps, more than the %d Import takes", n, MaxSteps)
+	}
+	if pb.WorkflowStart == "" {
+		return nil, nil, errors.New("the playbook has no workflow_start")
+	}
 	if pb.Workflow[pb.WorkflowStart] == nil {
 		return nil, nil, fmt.Errorf("workflow_start %q is not a step of the workflow", pb.WorkflowStart)
 	}
-	im := &importer{pb: pb, rep: &Report{}, memo: map[string]way{}, busy: map[string]bool{},
-		fieldByVar: map[string]ident.ID{}, stepIDs: map[ident.ID]bool{}}
+	im := newImporter(pb)
+	d := im.d
 	im.ext = playbookExt(pb)
-	d := &secops.Design{Format: secops.Format}
-	im.d = d
 	pid := ident.ID(slug(pb.Name, "playbook"))
 	d.Metadata = secops.Metadata{Name: ident.ID(slug(pb.Name, "imported")), Title: pb.Name, Description: pb.Description}
+	var incidents []ident.ID
 	if e := im.ext; e != nil && ident.ID(e.Design).Valid() {
-		d.Metadata = secops.Metadata{Name: ident.ID(e.Design), Title: e.Title, Language: e.Language, Version: e.Version}
+		d.Metadata = secops.Metadata{Name: ident.ID(e.Design), Title: e.Title, Language: e.Language,
+			Version: e.Version, Description: e.DesignDescription}
 		if ident.ID(e.Playbook).Valid() {
 			pid = ident.ID(e.Playbook)
 		}
 		for _, f := range e.Fields {
-			if f.ID.Valid() && f.Type.Valid() && d.Field(f.ID) == nil {
-				d.Fields = append(d.Fields, f)
+			if f.ID.Valid() && f.Type.Valid() && !im.fields[f.ID] {
+				im.defineField(f)
 				im.fieldByVar[VariableName(f.ID)] = f.ID
 			}
 		}
-		if len(e.Incidents) > 0 {
-			im.rep.note("", "incidents %v: dropped, the design has no incidents to refer to", e.Incidents)
+		for _, i := range e.Incidents {
+			if id := ident.ID(i); id.Valid() && !slices.Contains(incidents, id) {
+				incidents = append(incidents, id)
+			} else if !id.Valid() {
+				im.rep.note("", "incident %q: dropped, not a valid id", i)
+			}
+		}
+		for _, p := range e.Parties {
+			if p.ID.Valid() {
+				im.party(p.ID, p.Name, p.Sourcing)
+			}
 		}
 	}
 	im.variables("", pb.PlaybookVariables)
 	if pb.WorkflowException != "" {
 		im.rep.note("", "workflow_exception %s: dropped, designs have no exception path", pb.WorkflowException)
 	}
-	im.p = &playbook.Playbook{ID: pid, Name: pb.Name, Description: pb.Description}
+	im.p = &playbook.Playbook{ID: pid, Name: pb.Name, Description: pb.Description, Incidents: incidents}
 	if im.p.Name == "" {
 		im.p.Name = string(pid)
 	}
@@ -155,6 +215,9 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 	}
 	start := pb.Workflow[pb.WorkflowStart]
 	w := im.translate(next(start), nil)
+	if im.err != nil {
+		return nil, nil, im.err
+	}
 	switch w.kind {
 	case playbook.Goto:
 		im.p.Start = ident.ID(w.to)
@@ -162,9 +225,15 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 		// The workflow starts with a way, not a step: hang it on a step.
 		im.p.Start = im.router(pb.WorkflowStart, w)
 	}
+	if im.err != nil {
+		return nil, nil, im.err
+	}
 	im.inputs()
 	d.Playbooks = []playbook.Playbook{*im.p}
 	im.placeholders()
+	if len(incidents) == 0 {
+		im.rep.note("", "the playbook names no incident it handles: no detection reaches it until you add them")
+	}
 	return d, im.rep, nil
 }
 
@@ -175,18 +244,87 @@ type way struct {
 	branches []playbook.Branch
 }
 
+// cont is a continuation: the steps to go on with, in order, when a
+// branch ends (the on_completion of a condition, the later next_steps of
+// a parallel step). Continuations are interned (see push), so equal ones
+// are the same pointer and can key maps; nil is the empty one.
+type cont struct {
+	id   string
+	tail *cont
+	n    int // length
+}
+
+func (c *cont) len() int {
+	if c == nil {
+		return 0
+	}
+	return c.n
+}
+
+type contKey struct {
+	id   string
+	tail *cont
+}
+
+// at is a CACAO step translated with a continuation.
+type at struct {
+	id string
+	c  *cont
+}
+
 type importer struct {
 	pb         *Playbook
 	ext        *PlaybookExtension
 	d          *secops.Design
 	p          *playbook.Playbook
 	rep        *Report
-	memo       map[string]way
-	busy       map[string]bool
+	exts       map[string]*StepExtension // the secops extension of each workflow step
+	conts      map[contKey]*cont
+	memo       map[at]way
+	active     map[string][]*cont // the continuations each step is being translated with
+	loopExit   map[string][]*cont // where each while-condition being translated goes on after its loop
 	fieldByVar map[string]ident.ID
+	fields     map[ident.ID]bool
+	procs      map[ident.Number]int // index in d.Processes
+	responses  map[ident.ID]bool
 	stepIDs    map[ident.ID]bool
+	partyIDs   map[ident.ID]bool
+	extTop     map[string]bool // the top-level process numbers step extensions use
 	nproc      int
+	ndecision  int
 	parties    []scope.Party
+
+	work, budget int // translation work done, and the most allowed
+	depth        int // translations under way
+	err          error
+}
+
+func newImporter(pb *Playbook) *importer {
+	im := &importer{pb: pb, rep: &Report{}, d: &secops.Design{Format: secops.Format},
+		exts: map[string]*StepExtension{}, conts: map[contKey]*cont{}, memo: map[at]way{},
+		active: map[string][]*cont{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
+		fields: map[ident.ID]bool{}, procs: map[ident.Number]int{}, responses: map[ident.ID]bool{},
+		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, extTop: map[string]bool{}}
+	for id, s := range pb.Workflow {
+		if s == nil {
+			continue
+		}
+		if e := stepExt(s); e != nil {
+			im.exts[id] = e
+			top, _, _ := strings.Cut(e.Process, ".")
+			im.extTop[top] = true
+		}
+	}
+	im.budget = 8*len(pb.Workflow) + 256
+	return im
+}
+
+// fail records the first reason the import cannot go on; translation
+// then unwinds without doing more work.
+func (im *importer) fail(format string, args ...any) {
+	if im.err == nil {
+		im.err = fmt.Errorf(format, args...)
+	}
 }
 
 // next is the step that follows s when it completes.
@@ -197,39 +335,84 @@ func next(s *Step) string {
 	return s.OnSuccess
 }
 
-func (im *importer) translate(id string, cont []string) way {
-	key := id + "|" + strings.Join(cont, ",")
-	if w, ok := im.memo[key]; ok {
+// push returns the continuation that goes on with id, then with c.
+func (im *importer) push(id string, c *cont) *cont {
+	if id == "" {
+		return c
+	}
+	k := contKey{id, c}
+	if x, ok := im.conts[k]; ok {
+		return x
+	}
+	im.work++
+	x := &cont{id: id, tail: c, n: c.len() + 1}
+	im.conts[k] = x
+	return x
+}
+
+// suffix reports whether c is a strict suffix of of: what is left of
+// of after some of its steps have been gone on with.
+func (im *importer) suffix(c, of *cont) bool {
+	if c.len() >= of.len() {
+		return false
+	}
+	for of.len() > c.len() {
+		im.work++
+		of = of.tail
+	}
+	return of == c
+}
+
+func (im *importer) translate(id string, c *cont) way {
+	k := at{id, c}
+	if w, ok := im.memo[k]; ok {
 		return w
 	}
-	if im.busy[key] {
+	if im.err != nil {
+		return way{kind: playbook.End, to: "import failed"}
+	}
+	// A step met again while it is being translated is a loop, unless
+	// the way back went on with part of the continuation it started
+	// with (a parallel branch leading into a later one): then the flow
+	// has moved on, and the step runs again.
+	if stack := im.active[id]; len(stack) > 0 && !im.suffix(c, stack[len(stack)-1]) {
+		if exits := im.loopExit[id]; len(exits) > 0 {
+			im.rep.note(id, "loop cut: designs have no cycles, the loop's body runs at most once, then the playbook goes on after the loop")
+			return im.goOn(exits[len(exits)-1], "loop done")
+		}
 		im.rep.note(id, "loop cut: designs have no cycles, the playbook ends here")
 		return way{kind: playbook.End, to: "loop"}
 	}
-	im.busy[key] = true
-	w := im.translateStep(id, cont)
-	delete(im.busy, key)
-	im.memo[key] = w
+	im.work++
+	if im.work > im.budget {
+		im.fail("the workflow is too tangled to import: its %d steps would make more than %d design steps "+
+			"(the steps after a parallel step or a condition with on_completion are copied for each way into them)",
+			len(im.pb.Workflow), im.budget)
+		return way{kind: playbook.End, to: "import failed"}
+	}
+	if im.depth >= 2*len(im.pb.Workflow)+64 {
+		im.fail("the workflow nests too deeply to import: more than %d steps deep", im.depth)
+		return way{kind: playbook.End, to: "import failed"}
+	}
+	im.depth++
+	im.active[id] = append(im.active[id], c)
+	w := im.translateStep(id, c)
+	im.active[id] = im.active[id][:len(im.active[id])-1]
+	im.depth--
+	im.memo[k] = w
 	return w
 }
 
 // goOn is where the flow goes after a branch ends: the continuation, or
 // the end of the playbook.
-func (im *importer) goOn(cont []string, reason string) way {
-	if len(cont) > 0 {
-		return im.translate(cont[0], cont[1:])
+func (im *importer) goOn(c *cont, reason string) way {
+	if c != nil {
+		return im.translate(c.id, c.tail)
 	}
 	return way{kind: playbook.End, to: reason}
 }
 
-func prepend(id string, cont []string) []string {
-	if id == "" {
-		return cont
-	}
-	return append([]string{id}, cont...)
-}
-
-func (im *importer) translateStep(id string, cont []string) way {
+func (im *importer) translateStep(id string, c *cont) way {
 	s := im.pb.Workflow[id]
 	if s == nil {
 		im.rep.note(id, "no such step: the playbook ends here")
@@ -241,22 +424,25 @@ func (im *importer) translateStep(id string, cont []string) way {
 	switch s.Type {
 	case StepEnd:
 		reason := s.Name
-		if e := stepExt(s); e != nil && e.End != "" {
+		if e := im.exts[id]; e != nil && e.End != "" {
 			reason = e.End
 		}
 		if reason == "" {
 			reason = "end"
 		}
-		return im.goOn(cont, reason)
+		return im.goOn(c, reason)
 	case StepStart:
-		return im.translate(next(s), cont)
+		return im.translate(next(s), c)
 	case StepAction, StepPlaybookAction:
-		return im.action(id, s, cont)
+		return im.action(id, c)
 	case StepIfCondition:
+		if g, _ := im.unguard(id); g != id {
+			return im.action(id, c)
+		}
 		var r reserved
 		var f ident.ID
 		cel := false
-		if e := stepExt(s); e != nil && e.ExpressionLanguage == ExpressionLanguage {
+		if e := im.exts[id]; e != nil && e.ExpressionLanguage == ExpressionLanguage {
 			_, err := expr.Compile(expr.Fields, s.Condition)
 			cel = err == nil
 		}
@@ -264,13 +450,13 @@ func (im *importer) translateStep(id string, cont []string) way {
 			r = im.reserve(s)
 			f = im.decisionField(id, process.Bool)
 		}
-		cont2 := prepend(s.OnCompletion, cont)
-		onTrue := im.translate(s.OnTrue, cont2)
+		c2 := im.push(s.OnCompletion, c)
+		onTrue := im.translate(s.OnTrue, c2)
 		var onFalse way
 		if s.OnFalse != "" {
-			onFalse = im.translate(s.OnFalse, cont2)
+			onFalse = im.translate(s.OnFalse, c2)
 		} else {
-			onFalse = im.goOn(cont2, "condition false")
+			onFalse = im.goOn(c2, "condition false")
 		}
 		if cel {
 			first := im.branch(s.Condition, onTrue, id)
@@ -282,15 +468,22 @@ func (im *importer) translateStep(id string, cont []string) way {
 	case StepWhileCondition:
 		r := im.reserve(s)
 		f := im.decisionField(id, process.Bool)
-		cont2 := prepend(s.OnCompletion, cont)
-		body := im.translate(s.OnTrue, cont2)
-		after := im.goOn(cont2, "loop done")
+		exit := s.OnCompletion
+		if exit == "" {
+			// Not CACAO, but seen: the way out of the loop as on_false.
+			exit = s.OnFalse
+		}
+		c2 := im.push(exit, c)
+		im.loopExit[id] = append(im.loopExit[id], c2)
+		body := im.translate(s.OnTrue, c2)
+		im.loopExit[id] = im.loopExit[id][:len(im.loopExit[id])-1]
+		after := im.goOn(c2, "loop done")
 		im.rep.note(id, "while-condition %q: its body runs at most once, on a manual decision recorded in field %s", s.Condition, f)
 		return im.decision(r, s, "Decide whether this holds (the steps that follow run once if so): "+s.Condition, f,
 			[]playbook.Branch{im.branch("fields."+string(f), body, id), im.branch("", after, id)})
 	case StepSwitchCondition:
 		r := im.reserve(s)
-		cont2 := prepend(s.OnCompletion, cont)
+		c2 := im.push(s.OnCompletion, c)
 		v := strings.TrimSuffix(s.Switch, ":value")
 		f, ok := im.fieldByVar[v]
 		if !ok {
@@ -303,23 +496,27 @@ func (im *importer) translateStep(id string, cont []string) way {
 			}
 		}
 		sort.Strings(keys)
+		im.work += len(keys)
 		var bs []playbook.Branch
 		for _, k := range keys {
-			bs = append(bs, im.branch("fields."+string(f)+" == "+strconv.Quote(k), im.translate(s.Cases[k], cont2), id))
+			bs = append(bs, im.branch("fields."+string(f)+" == "+strconv.Quote(k), im.translate(s.Cases[k], c2), id))
 		}
-		def := im.goOn(cont2, "no case matched")
+		def := im.goOn(c2, "no case matched")
 		if to, ok := s.Cases["default"]; ok {
-			def = im.translate(to, cont2)
+			def = im.translate(to, c2)
 		}
 		bs = append(bs, im.branch("", def, id))
 		im.rep.note(id, "switch-condition on %s: a person records the value in field %s; the cases became branches in key order", s.Switch, f)
 		return im.decision(r, s, "Determine the value of "+s.Switch+" and record it.", f, bs)
 	case StepParallel:
+		rest := im.push(next(s), c)
 		if len(s.NextSteps) == 0 {
-			return im.goOn(prepend(next(s), cont), "end")
+			return im.goOn(rest, "end")
 		}
 		im.rep.note(id, "parallel steps run one after another in the order of next_steps: %s", strings.Join(s.NextSteps, ", "))
-		rest := append(append([]string{}, s.NextSteps[1:]...), prepend(next(s), cont)...)
+		for i := len(s.NextSteps) - 1; i >= 1; i-- {
+			rest = im.push(s.NextSteps[i], rest)
+		}
 		return im.translate(s.NextSteps[0], rest)
 	}
 	im.rep.note(id, "step type %q is not known: the playbook ends here", s.Type)
@@ -346,7 +543,7 @@ func (im *importer) branch(when string, w way, at string) playbook.Branch {
 // rest turns the way taken when a condition is false into the branches
 // that follow the condition's own.
 func (im *importer) rest(w way, at string) []playbook.Branch {
-	if w.kind == playbook.Branches {
+	if w.kind == playbook.Branches && len(w.branches) < maxBranches {
 		return w.branches
 	}
 	return []playbook.Branch{im.branch("", w, at)}
@@ -362,8 +559,7 @@ func (im *importer) router(at string, w way) ident.ID {
 			conds = append(conds, b.When)
 		}
 	}
-	proc := im.d.Process(pid)
-	proc.Methods = []process.Method{{ID: pid + ".1", Name: "Check the conditions",
+	im.proc(pid).Methods = []process.Method{{ID: pid + ".1", Name: "Check the conditions",
 		Procedure: "Check which of these conditions holds: " + strings.Join(conds, "; ")}}
 	sid := im.stepID("check")
 	st := playbook.Step{ID: sid, Name: "Check the conditions", Process: pid}
@@ -410,42 +606,77 @@ func (im *importer) decision(r reserved, s *Step, procedure string, f ident.ID, 
 	if s.Description != "" {
 		procedure += "\n\n" + s.Description
 	}
-	im.d.Process(r.pid).Methods = []process.Method{{ID: r.pid + ".1", Name: st.Name, Procedure: procedure, Outputs: []ident.ID{f}}}
+	im.proc(r.pid).Methods = []process.Method{{ID: r.pid + ".1", Name: st.Name, Procedure: procedure, Outputs: []ident.ID{f}}}
 	st.Branches = bs
 	return way{kind: playbook.Goto, to: string(st.ID)}
 }
 
 func (im *importer) decisionField(id string, t process.Type) ident.ID {
-	n := 1
-	for im.d.Field(ident.ID("decision_"+strconv.Itoa(n))) != nil {
-		n++
+	var f ident.ID
+	for {
+		im.ndecision++
+		f = ident.ID("decision_" + strconv.Itoa(im.ndecision))
+		if !im.fields[f] {
+			break
+		}
 	}
-	f := ident.ID("decision_" + strconv.Itoa(n))
-	im.d.Fields = append(im.d.Fields, process.Field{ID: f, Name: "Decision at " + id, Type: t})
+	im.defineField(process.Field{ID: f, Name: "Decision at " + id, Type: t})
 	return f
 }
 
-// action translates the action step id and, for steps Export wrote, the
-// actions of the same design step or response that follow it.
-func (im *importer) action(id string, s *Step, cont []string) way {
-	e := stepExt(s)
+// defineField adds f to the design, or fails when there are too many.
+func (im *importer) defineField(f process.Field) {
+	if len(im.d.Fields) >= MaxFields {
+		im.fail("the playbook has more than %d variables, arguments and conditions: too many fields to import", MaxFields)
+	}
+	im.fields[f.ID] = true
+	im.d.Fields = append(im.d.Fields, f)
+}
+
+// unguard returns the action step that the if-condition id guards, and
+// the guard's condition, when id is such a guard (Export writes one
+// before the action step of a method with a when, on_true the action and
+// on_false where the action goes on to); otherwise it returns id and "".
+func (im *importer) unguard(id string) (string, string) {
+	s, e := im.pb.Workflow[id], im.exts[id]
+	if s == nil || s.Type != StepIfCondition || e == nil || e.Method == "" || e.ExpressionLanguage != ExpressionLanguage {
+		return id, ""
+	}
+	a, ae := im.pb.Workflow[s.OnTrue], im.exts[s.OnTrue]
+	if a == nil || a.Type != StepAction || ae == nil || s.OnTrue == id || s.OnFalse != next(a) || s.Condition == "" ||
+		ae.Method != e.Method || ae.Process != e.Process || ae.Step != e.Step || ae.Response != e.Response {
+		return id, ""
+	}
+	return s.OnTrue, s.Condition
+}
+
+// action translates the action step id (or the guard of one) and, for
+// steps Export wrote, the actions of the same design step or response
+// that follow it.
+func (im *importer) action(id string, c *cont) way {
+	first, when := im.unguard(id)
+	s, e := im.pb.Workflow[first], im.exts[first]
 	if e != nil && e.Response != "" {
 		return im.response(id, e)
 	}
-	chain := []string{id}
+	type link struct{ id, when string }
+	chain := []link{{first, when}}
+	seen := map[string]bool{id: true, first: true}
+	after := next(s)
 	if e != nil && e.Step != "" {
-		for {
-			n := im.pb.Workflow[next(im.pb.Workflow[chain[len(chain)-1]])]
-			if n == nil || n.Type != StepAction {
+		for !seen[after] {
+			aid, w := im.unguard(after)
+			n, ne := im.pb.Workflow[aid], im.exts[aid]
+			if seen[aid] || n == nil || n.Type != StepAction || ne == nil || ne.Step != e.Step ||
+				ne.Response != "" || ne.Process != e.Process || ne.Method == "" {
 				break
 			}
-			ne := stepExt(n)
-			if ne == nil || ne.Step != e.Step || ne.Response != "" || ne.Process != e.Process || ne.Method == "" {
-				break
-			}
-			chain = append(chain, next(im.pb.Workflow[chain[len(chain)-1]]))
+			seen[after], seen[aid] = true, true
+			chain = append(chain, link{aid, w})
+			after = next(n)
 		}
 	}
+	im.work += len(chain)
 	var st playbook.Step
 	if e != nil && e.Step != "" && ident.Number(e.Process).Valid() {
 		st = playbook.Step{ID: im.stepID(e.Step), Name: e.StepName, Target: playbook.Target(e.Target)}
@@ -453,10 +684,13 @@ func (im *importer) action(id string, s *Step, cont []string) way {
 		if !st.Target.Valid() {
 			st.Target = ""
 		}
-		for _, cid := range chain {
-			cs := im.pb.Workflow[cid]
-			if ce := stepExt(cs); ce.Method != "" {
-				im.addMethod(st.Process, im.method(cid, cs, ce, ident.Number(ce.Method)))
+		for _, l := range chain {
+			if ce := im.exts[l.id]; ce.Method != "" {
+				m := im.method(l.id, im.pb.Workflow[l.id], ce, ident.Number(ce.Method))
+				if l.when != "" {
+					m.When = l.when
+				}
+				im.addMethod(st.Process, m)
 			}
 		}
 	} else {
@@ -466,16 +700,18 @@ func (im *importer) action(id string, s *Step, cont []string) way {
 		}
 		st = playbook.Step{ID: im.stepID(name), Name: name}
 		st.Process = im.newProcess(name, nil)
-		im.addMethod(st.Process, im.method(id, s, nil, st.Process+".1"))
+		im.addMethod(st.Process, im.method(first, s, nil, st.Process+".1"))
 	}
 	if st.Name == "" {
 		st.Name = string(st.ID)
 	}
 	i := len(im.p.Steps)
 	im.p.Steps = append(im.p.Steps, st)
-	w := im.translate(next(im.pb.Workflow[chain[len(chain)-1]]), cont)
-	if next(im.pb.Workflow[chain[len(chain)-1]]) == "" {
-		w = im.goOn(cont, "end")
+	var w way
+	if after == "" {
+		w = im.goOn(c, "end")
+	} else {
+		w = im.translate(after, c)
 	}
 	im.setWay(&im.p.Steps[i], w, id)
 	return way{kind: playbook.Goto, to: string(st.ID)}
@@ -573,7 +809,7 @@ func (im *importer) response(id string, e *StepExtension) way {
 	if !rid.Valid() {
 		rid = ident.ID(slug(e.Response, "response"))
 	}
-	if im.d.Response(rid) != nil {
+	if im.responses[rid] {
 		return way{kind: playbook.Respond, to: string(rid)}
 	}
 	r := response.Response{ID: rid, Name: e.ResponseName, Phase: response.Phase(e.ResponsePhase), Description: e.ResponseDescription}
@@ -583,26 +819,31 @@ func (im *importer) response(id string, e *StepExtension) way {
 	if r.Name == "" {
 		r.Name = string(rid)
 	}
-	for cid := id; ; {
-		s := im.pb.Workflow[cid]
-		if s == nil || s.Type != StepAction {
+	seen := map[string]bool{}
+	for cid := id; !seen[cid]; {
+		seen[cid] = true
+		aid, when := im.unguard(cid)
+		s, ce := im.pb.Workflow[aid], im.exts[aid]
+		if s == nil || s.Type != StepAction || ce == nil || ce.Response != e.Response || (aid != cid && seen[aid]) {
 			break
 		}
-		ce := stepExt(s)
-		if ce == nil || ce.Response != e.Response {
-			break
-		}
+		seen[aid] = true
+		im.work++
 		switch {
 		case ce.Approval != "":
 			r.Approval = ident.ID(ce.Approval)
-			im.party(r.Approval, ce.ApprovalName)
+			im.party(r.Approval, ce.ApprovalName, "")
 		case ident.Number(ce.Process).Valid():
 			pid := im.extProcess(ce)
 			if len(r.Processes) == 0 || r.Processes[len(r.Processes)-1] != pid {
 				r.Processes = append(r.Processes, pid)
 			}
 			if ce.Method != "" {
-				im.addMethod(pid, im.method(cid, s, ce, ident.Number(ce.Method)))
+				m := im.method(aid, s, ce, ident.Number(ce.Method))
+				if when != "" {
+					m.When = when
+				}
+				im.addMethod(pid, m)
 			}
 		}
 		cid = next(s)
@@ -612,61 +853,65 @@ func (im *importer) response(id string, e *StepExtension) way {
 		im.addMethod(pid, process.Method{ID: pid + ".1", Name: r.Name, Procedure: "Carry out " + r.Name + "."})
 		r.Processes = []ident.Number{pid}
 	}
+	im.responses[rid] = true
 	im.d.Responses = append(im.d.Responses, r)
 	return way{kind: playbook.Respond, to: string(rid)}
 }
 
-func (im *importer) party(id ident.ID, name string) {
-	for _, p := range im.parties {
-		if p.ID == id {
-			return
-		}
+// party defines party id, once; name is its name, the id if empty.
+func (im *importer) party(id ident.ID, name string, sourcing scope.Sourcing) {
+	if im.partyIDs[id] {
+		return
 	}
 	if name == "" {
 		name = string(id)
 	}
-	im.parties = append(im.parties, scope.Party{ID: id, Name: name})
+	im.partyIDs[id] = true
+	im.parties = append(im.parties, scope.Party{ID: id, Name: name, Sourcing: sourcing})
+}
+
+// proc returns the process pid of the design, or nil.
+func (im *importer) proc(pid ident.Number) *process.Process {
+	if i, ok := im.procs[pid]; ok {
+		return &im.d.Processes[i]
+	}
+	return nil
+}
+
+func (im *importer) defineProcess(p process.Process) {
+	im.procs[p.ID] = len(im.d.Processes)
+	im.d.Processes = append(im.d.Processes, p)
 }
 
 // extProcess defines, once, the process an extension names.
 func (im *importer) extProcess(e *StepExtension) ident.Number {
 	pid := ident.Number(e.Process)
-	if im.d.Process(pid) == nil {
+	if im.proc(pid) == nil {
 		name := e.ProcessName
 		if name == "" {
 			name = e.Process
 		}
-		im.d.Processes = append(im.d.Processes, process.Process{ID: pid, Name: name, Description: e.ProcessDescription})
+		im.defineProcess(process.Process{ID: pid, Name: name, Description: e.ProcessDescription})
 	}
 	return pid
 }
 
 // newProcess defines a process numbered after every top-level number in
-// use.
+// use, and not used by any step extension, so that new processes do not
+// take the number of one a step extension names.
 func (im *importer) newProcess(name string, methods []process.Method) ident.Number {
 	for {
 		im.nproc++
 		pid := ident.Number(strconv.Itoa(im.nproc))
-		if im.d.Process(pid) == nil && !im.extUses(pid) {
-			im.d.Processes = append(im.d.Processes, process.Process{ID: pid, Name: name, Methods: methods})
+		if im.proc(pid) == nil && !im.extTop[string(pid)] {
+			im.defineProcess(process.Process{ID: pid, Name: name, Methods: methods})
 			return pid
 		}
 	}
 }
 
-// extUses reports whether a step extension anywhere names process pid or
-// one under it, so that new processes do not take its number.
-func (im *importer) extUses(pid ident.Number) bool {
-	for _, s := range im.pb.Workflow {
-		if e := stepExt(s); e != nil && (e.Process == string(pid) || strings.HasPrefix(e.Process, string(pid)+".")) {
-			return true
-		}
-	}
-	return false
-}
-
 func (im *importer) addMethod(pid ident.Number, m process.Method) {
-	p := im.d.Process(pid)
+	p := im.proc(pid)
 	for _, have := range p.Methods {
 		if have.ID == m.ID {
 			return
@@ -731,7 +976,7 @@ var fieldTypes = map[string]process.Type{
 func (im *importer) addField(name string, v Variable) ident.ID {
 	base := slug(strings.Trim(name, "_"), "var")
 	id := ident.ID(base)
-	for n := 2; im.d.Field(id) != nil; n++ {
+	for n := 2; im.fields[id]; n++ {
 		id = ident.ID(base + "-" + strconv.Itoa(n))
 	}
 	t, ok := fieldTypes[v.Type]
@@ -746,7 +991,7 @@ func (im *importer) addField(name string, v Variable) ident.ID {
 	if v.Value != nil && *v.Value != "" {
 		f.Description = "CACAO value: " + *v.Value
 	}
-	im.d.Fields = append(im.d.Fields, f)
+	im.defineField(f)
 	im.fieldByVar[name] = id
 	return id
 }
@@ -757,64 +1002,18 @@ func (im *importer) inputs() {
 	p := im.p
 	if im.ext != nil {
 		for _, i := range im.ext.Inputs {
-			if im.d.Field(ident.ID(i)) != nil {
-				p.Inputs = append(p.Inputs, ident.ID(i))
+			if id := ident.ID(i); im.fields[id] && !slices.Contains(p.Inputs, id) {
+				p.Inputs = append(p.Inputs, id)
 			}
 		}
 	}
-	// preds[s] are the steps with a way to s.
-	preds := map[ident.ID][]ident.ID{}
-	for _, s := range p.Steps {
-		for _, to := range succs(&s) {
-			preds[to] = append(preds[to], s.ID)
+	methods := func(pid ident.Number) []process.Method {
+		if proc := im.proc(pid); proc != nil {
+			return proc.Methods
 		}
+		return nil
 	}
-	outputs := func(pid ident.Number) []ident.ID {
-		var l []ident.ID
-		if proc := im.d.Process(pid); proc != nil {
-			for _, m := range proc.Methods {
-				l = append(l, m.Outputs...)
-			}
-		}
-		return l
-	}
-	// supplied by an ancestor of s (s included when self is true).
-	ancestors := func(sid ident.ID) map[ident.ID]bool {
-		seen := map[ident.ID]bool{}
-		var walk func(ident.ID)
-		walk = func(id ident.ID) {
-			for _, pr := range preds[id] {
-				if !seen[pr] {
-					seen[pr] = true
-					walk(pr)
-				}
-			}
-		}
-		walk(sid)
-		return seen
-	}
-	need := func(have map[ident.ID]bool, methods []process.Method) {
-		for _, m := range methods {
-			for _, in := range m.Inputs {
-				if !have[in] && !slices.Contains(p.Inputs, in) {
-					p.Inputs = append(p.Inputs, in)
-				}
-			}
-			for _, o := range m.Outputs {
-				have[o] = true
-			}
-		}
-	}
-	for _, s := range p.Steps {
-		have := map[ident.ID]bool{}
-		for a := range ancestors(s.ID) {
-			for _, o := range outputs(p.Step(a).Process) {
-				have[o] = true
-			}
-		}
-		if proc := im.d.Process(s.Process); proc != nil {
-			need(have, proc.Methods)
-		}
+	responds := func(s *playbook.Step) []ident.ID {
 		var rs []ident.ID
 		if s.Respond != "" {
 			rs = append(rs, s.Respond)
@@ -824,17 +1023,163 @@ func (im *importer) inputs() {
 				rs = append(rs, b.Respond)
 			}
 		}
-		for _, rid := range rs {
-			h := map[ident.ID]bool{}
-			for k := range have {
-				h[k] = true
+		return rs
+	}
+	resp := map[ident.ID]*response.Response{}
+	for i := range im.d.Responses {
+		resp[im.d.Responses[i].ID] = &im.d.Responses[i]
+	}
+	// The fields that some step outputs and some method reads are the
+	// only ones whose supply depends on the flow.
+	produced := map[ident.ID]bool{}
+	for _, s := range p.Steps {
+		for _, m := range methods(s.Process) {
+			for _, o := range m.Outputs {
+				produced[o] = true
 			}
-			if r := im.d.Response(rid); r != nil {
+		}
+	}
+	var tracked []ident.ID
+	bit := map[ident.ID]int{}
+	track := func(ms []process.Method) {
+		for _, m := range ms {
+			for _, in := range m.Inputs {
+				if _, ok := bit[in]; !ok && produced[in] {
+					bit[in] = len(tracked)
+					tracked = append(tracked, in)
+				}
+			}
+		}
+	}
+	index := map[ident.ID]int{}
+	for i := range p.Steps {
+		index[p.Steps[i].ID] = i
+		track(methods(p.Steps[i].Process))
+		for _, rid := range responds(&p.Steps[i]) {
+			if r := resp[rid]; r != nil {
 				for _, pid := range r.Processes {
-					if proc := im.d.Process(pid); proc != nil {
-						need(h, proc.Methods)
+					track(methods(pid))
+				}
+			}
+		}
+	}
+	// Steps in an order where every step comes after the steps with a way
+	// to it (the design has no cycles).
+	order := make([]int, 0, len(p.Steps))
+	state := make([]byte, len(p.Steps))
+	for i := range p.Steps {
+		if state[i] != 0 {
+			continue
+		}
+		// An explicit stack: the graph may be deep.
+		stack := []int{i}
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			if state[j] == 0 {
+				state[j] = 1
+				for _, to := range succs(&p.Steps[j]) {
+					if k, ok := index[to]; ok && state[k] == 0 {
+						stack = append(stack, k)
 					}
 				}
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			if state[j] == 1 {
+				state[j] = 2
+				order = append(order, j)
+			}
+		}
+	}
+	slices.Reverse(order)
+	// needs[i] are the fields step i reads before its own methods
+	// output them: its methods' inputs, then its responses' inputs.
+	type need struct {
+		f   ident.ID
+		met bool // an ancestor of the step outputs f
+	}
+	needs := make([][]need, len(p.Steps))
+	for i := range p.Steps {
+		add := func(own map[ident.ID]bool, ms []process.Method) {
+			for _, m := range ms {
+				for _, in := range m.Inputs {
+					if !own[in] {
+						needs[i] = append(needs[i], need{f: in})
+					}
+				}
+				for _, o := range m.Outputs {
+					own[o] = true
+				}
+			}
+		}
+		own := map[ident.ID]bool{}
+		add(own, methods(p.Steps[i].Process))
+		for _, rid := range responds(&p.Steps[i]) {
+			if r := resp[rid]; r != nil {
+				h := maps.Clone(own)
+				for _, pid := range r.Processes {
+					add(h, methods(pid))
+				}
+			}
+		}
+	}
+	// have[i] says which tracked fields an ancestor of step i outputs, 64
+	// fields (a chunk) at a time, so that memory stays linear in the steps
+	// and time in the steps times the chunks.
+	chunks := (len(tracked) + 63) / 64
+	type out struct {
+		step int
+		bits uint64
+	}
+	outs := make([][]out, chunks)
+	for i := range p.Steps {
+		for _, m := range methods(p.Steps[i].Process) {
+			for _, o := range m.Outputs {
+				if b, ok := bit[o]; ok {
+					outs[b/64] = append(outs[b/64], out{i, 1 << (b % 64)})
+				}
+			}
+		}
+	}
+	type ref struct{ step, k int }
+	reads := make([][]ref, chunks)
+	for i := range needs {
+		for k, n := range needs[i] {
+			if b, ok := bit[n.f]; ok {
+				reads[b/64] = append(reads[b/64], ref{i, k})
+			}
+		}
+	}
+	have := make([]uint64, len(p.Steps))
+	own := make([]uint64, len(p.Steps))
+	for c := range chunks {
+		clear(have)
+		clear(own)
+		for _, o := range outs[c] {
+			own[o.step] |= o.bits
+		}
+		for _, i := range order {
+			for _, to := range succs(&p.Steps[i]) {
+				if k, ok := index[to]; ok {
+					have[k] |= have[i] | own[i]
+				}
+			}
+		}
+		for _, r := range reads[c] {
+			if have[r.step]&(1<<(bit[needs[r.step][r.k].f]%64)) != 0 {
+				needs[r.step][r.k].met = true
+			}
+		}
+	}
+	inputs := map[ident.ID]bool{}
+	for _, in := range p.Inputs {
+		inputs[in] = true
+	}
+	for i := range needs {
+		for _, n := range needs[i] {
+			if !n.met && !inputs[n.f] {
+				inputs[n.f] = true
+				p.Inputs = append(p.Inputs, n.f)
 			}
 		}
 	}
@@ -854,7 +1199,10 @@ func succs(s *playbook.Step) []ident.ID {
 }
 
 // placeholders fills what CACAO does not carry: one party responsible
-// for every phase, one severity that is the triage threshold.
+// for every phase, one severity that is the triage threshold, and for
+// each incident the playbook handles, an incident in a placeholder
+// domain and a detection of it. What the playbook extension carries
+// (parties, responsibilities) is kept.
 func (im *importer) placeholders() {
 	d, rep := im.d, im.rep
 	d.Scope.Parties = im.parties
@@ -867,15 +1215,67 @@ func (im *importer) placeholders() {
 		rep.Placeholders = append(rep.Placeholders, "$.scope.parties[0]")
 	}
 	a := func() *scope.Assignment { return &scope.Assignment{Responsible: who} }
-	d.Scope.Responsibilities = scope.Responsibilities{Detection: a(), Triage: a(), FirstResponse: a(), Analysis: a(), Response: a()}
+	if r := im.ext.responsibilities(im.partyIDs); r != nil {
+		d.Scope.Responsibilities = *r
+		for _, ph := range []struct {
+			key string
+			a   **scope.Assignment
+		}{{"detection", &r.Detection}, {"triage", &r.Triage}, {"first_response", &r.FirstResponse},
+			{"analysis", &r.Analysis}, {"response", &r.Response}} {
+			if *ph.a == nil {
+				*ph.a = a()
+				rep.Placeholders = append(rep.Placeholders, "$.scope.responsibilities."+ph.key)
+			}
+		}
+		d.Scope.Responsibilities = *r
+	} else {
+		d.Scope.Responsibilities = scope.Responsibilities{Detection: a(), Triage: a(), FirstResponse: a(), Analysis: a(), Response: a()}
+		rep.Placeholders = append(rep.Placeholders, "$.scope.responsibilities")
+	}
 	d.Criteria = criteria.Criteria{
 		Severities:      criteria.Severities{{ID: "medium", Name: "Medium"}},
 		TriageThreshold: "medium",
 	}
-	rep.Placeholders = append(rep.Placeholders, "$.scope.responsibilities", "$.criteria.severities[0]", "$.criteria.triage_threshold")
+	rep.Placeholders = append(rep.Placeholders, "$.criteria.severities[0]", "$.criteria.triage_threshold")
+	if incidents := d.Playbooks[0].Incidents; len(incidents) > 0 {
+		source := d.Scope.Responsibilities.Detection.Responsible
+		d.Scope.Domains = []scope.Domain{{ID: "imported", Name: "Imported incidents"}}
+		rep.Placeholders = append(rep.Placeholders, "$.scope.domains[0]")
+		key := im.incidentField()
+		for i, id := range incidents {
+			d.Scope.Incidents = append(d.Scope.Incidents, scope.Incident{ID: id, Name: string(id), Domain: "imported"})
+			d.Criteria.Detections = append(d.Criteria.Detections, criteria.Detection{
+				ID: id, Name: "Placeholder detection of " + string(id), Source: source,
+				When: "alert." + string(key) + " == " + strconv.Quote(string(id)), Incident: id, Severity: d.Criteria.TriageThreshold,
+			})
+			rep.Placeholders = append(rep.Placeholders, fmt.Sprintf("$.scope.incidents[%d]", i), fmt.Sprintf("$.criteria.detections[%d]", i))
+		}
+		im.rep.note("", "incidents %v: placeholder incidents and detections (alert.%s) make the playbook reachable; replace them with the real ones",
+			incidents, key)
+	}
 	slices.SortFunc(d.Processes, func(a, b process.Process) int { return compareNumbers(a.ID, b.ID) })
 	for i := range d.Processes {
 		slices.SortFunc(d.Processes[i].Methods, func(a, b process.Method) int { return compareNumbers(a.ID, b.ID) })
+	}
+}
+
+// incidentField returns the string field the placeholder detections
+// read from the alert, "incident" unless the design has a field of
+// that name of another type, defining it (as a placeholder) if needed.
+func (im *importer) incidentField() ident.ID {
+	for n := 1; ; n++ {
+		id := ident.ID("incident")
+		if n > 1 {
+			id = ident.ID("imported_incident_" + strconv.Itoa(n))
+		}
+		if !im.fields[id] {
+			im.defineField(process.Field{ID: id, Name: "Incident (for the placeholder detections)", Type: process.String})
+			im.rep.Placeholders = append(im.rep.Placeholders, fmt.Sprintf("$.fields[%d]", len(im.d.Fields)-1))
+			return id
+		}
+		if f := im.d.Field(id); f.Type == process.String && !f.List {
+			return id
+		}
 	}
 }
 

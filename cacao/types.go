@@ -1,6 +1,10 @@
 package cacao
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
 
 // SpecVersion is the spec_version of every playbook this package writes.
 const SpecVersion = "cacao-2.0"
@@ -231,11 +235,40 @@ type ExtensionDefinition struct {
 	Version string `json:"version"`
 }
 
-// Decode reads one CACAO playbook in JSON.
+// Decode reads one CACAO playbook in JSON. A JSON document that is not
+// an object, or whose type is not "playbook" (a STIX bundle, say), is an
+// error saying so.
 func Decode(data []byte) (*Playbook, error) {
-	var pb Playbook
-	if err := json.Unmarshal(data, &pb); err != nil {
+	var head struct {
+		Type *string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "" {
+			return nil, fmt.Errorf("not a CACAO playbook: the JSON is %s, not an object", article(te.Value))
+		}
+		if errors.As(err, &te) && te.Field == "type" {
+			return nil, fmt.Errorf("not a CACAO playbook: type is %s, not a string", article(te.Value))
+		}
 		return nil, err
 	}
+	switch {
+	case head.Type == nil:
+		return nil, errors.New(`not a CACAO playbook: it has no type (want "playbook")`)
+	case *head.Type != "playbook":
+		return nil, fmt.Errorf("not a CACAO playbook: type is %q", *head.Type)
+	}
+	var pb Playbook
+	if err := json.Unmarshal(data, &pb); err != nil {
+		return nil, fmt.Errorf("CACAO playbook: %w", err)
+	}
 	return &pb, nil
+}
+
+func article(jsonType string) string {
+	switch jsonType {
+	case "array", "object":
+		return "an " + jsonType
+	}
+	return "a " + jsonType
 }
