@@ -17,6 +17,16 @@ import (
 // and other CheckAnswer errors to 400 Bad Request.
 var ErrNotWaiting = errors.New("the run is not waiting for this answer")
 
+// notWaiting is an ErrNotWaiting that says why in its own words.
+type notWaiting struct{ msg string }
+
+func (e notWaiting) Error() string        { return e.msg }
+func (e notWaiting) Is(target error) bool { return target == ErrNotWaiting }
+
+func errNotWaiting(format string, args ...any) error {
+	return notWaiting{fmt.Sprintf(format, args...)}
+}
+
 // CheckOutputs reports whether outputs, method id to outputs, fit the
 // design: every method exists, and every output is one the method
 // declares, of its field's type. The error lists every problem found.
@@ -72,17 +82,17 @@ func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
 	}
 	pend := rec.Pending
 	if rec.Status != Waiting || pend == nil {
-		return fmt.Errorf("%w: run %s is %s, not waiting", ErrNotWaiting, rec.ID, rec.Status)
+		return errNotWaiting("run %s is %s, not waiting", rec.ID, rec.Status)
 	}
 	if a.Approve && a.Reject {
 		return errors.New("an answer cannot both approve and reject")
 	}
 	decided := a.Approve || a.Reject
 	if pend.Method != "" && decided {
-		return fmt.Errorf("%w: run %s waits for method %s, a task for a person, not for an approval", ErrNotWaiting, rec.ID, pend.Method)
+		return errNotWaiting("run %s waits for method %s, a task for a person, not for an approval", rec.ID, pend.Method)
 	}
 	if pend.Method == "" && len(a.Outputs) > 0 && !decided {
-		return fmt.Errorf("%w: run %s waits for the approval of %s for response %s, not for outputs", ErrNotWaiting, rec.ID, pend.Party, pend.Response)
+		return errNotWaiting("run %s waits for the approval of %s for response %s, not for outputs", rec.ID, pend.Party, pend.Response)
 	}
 	if pend.Method != "" && len(a.Outputs) > 0 {
 		if _, ok := a.Outputs[pend.Method]; !ok {

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
@@ -30,22 +33,40 @@ func init() { commands = append(commands, newRun, newResume, newRollback) }
 type runIO struct {
 	stdin    io.Reader
 	stderr   io.Writer
-	terminal bool // stdin is a terminal: manual tasks prompt
+	terminal bool // someone at a terminal can answer: manual tasks prompt
+	// lookupEnv looks up the variables adapter headers name (default
+	// os.LookupEnv).
+	lookupEnv func(string) (string, bool)
 }
 
 func defaultIO() runIO {
-	io := runIO{stdin: os.Stdin, stderr: os.Stderr}
-	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		io.terminal = true
+	return runIO{stdin: os.Stdin, stderr: os.Stderr, terminal: isTerminal(os.Stdin, os.Stderr)}
+}
+
+// isTerminal reports whether a person can answer prompts: stdin and
+// stderr (where prompts go) are both character devices, and stdin is not
+// /dev/null, which is one too. This is a check without ioctls (and
+// without a dependency); a serial line or other character device counts
+// as a terminal.
+func isTerminal(stdin, stderr *os.File) bool {
+	in, err := stdin.Stat()
+	if err != nil || in.Mode()&os.ModeCharDevice == 0 {
+		return false
 	}
-	return io
+	if out, err := stderr.Stat(); err != nil || out.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(in, null) {
+		return false
+	}
+	return true
 }
 
 func newRun() *cobra.Command {
-	var adaptersPath, alertPath, recordPath string
+	var adaptersPath, alertPath, recordPath, outputsPath string
 	var approve, dryRun bool
 	cmd := &cobra.Command{
-		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json] [--approve] [--dry-run]",
+		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
 		Long: `Run sends the alert (a JSON object of field id to value) through the
 design: detection, confirmation, triage, the playbook's steps and its
@@ -54,9 +75,23 @@ goes to stderr; the run record is written to --record (by default
 run-<id>.json).
 
 Without --approve, a response that needs an approval stops the run in
-status waiting; a manual task prompts for its outputs when stdin is a
-terminal and otherwise stops the run in waiting. Continue with
-"secops resume". With --dry-run no adapter is called.
+status waiting; a manual task prompts for its outputs when someone is at
+a terminal (stdin and stderr are terminals and stdin is not /dev/null)
+and otherwise stops the run in waiting. Continue with "secops resume".
+
+Before the run starts, every environment variable named in a webhook
+adapter's headers (${NAME}) must be set; otherwise nothing runs (exit 2).
+
+With --dry-run no adapter is called: each action is shown as the call it
+would make ("would call edr.isolate_host"). A dry run has no real
+outputs: --outputs ANSWERS.json gives them, as a JSON object of method id
+to outputs ({"1.3.1": {"lateral_ips": ["10.0.0.5"]}}), for methods with
+an action and for manual tasks alike, so that the dry run can walk the
+flow. When a branch or a when reads a field no output gave, the dry run
+stops in status failed with a message naming the step or method, the
+missing field and the method that would give it. The record is marked
+"dry_run": true, and resume and rollback of it stay dry: they call no
+adapter either.
 
 Exit status: 0 the run completed, found no incident, was not triaged or
 is waiting; 1 it failed or the design has errors; 2 the command could not
@@ -66,7 +101,10 @@ run.`,
 			if adaptersPath == "" || alertPath == "" {
 				return usageError("run needs --adapters FILE and --alert ALERT.json")
 			}
-			return runDesign(cmd.Context(), defaultIO(), args[0], adaptersPath, alertPath, recordPath, approve, dryRun)
+			if outputsPath != "" && !dryRun {
+				return usageError("--outputs gives the outputs of a dry run: use it with --dry-run (to answer a waiting run, use secops resume --outputs)")
+			}
+			return runDesign(cmd.Context(), defaultIO(), args[0], adaptersPath, alertPath, recordPath, outputsPath, approve, dryRun)
 		},
 	}
 	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
@@ -74,6 +112,7 @@ run.`,
 	cmd.Flags().StringVar(&recordPath, "record", "", "where to write the run record (default run-<id>.json)")
 	cmd.Flags().BoolVar(&approve, "approve", false, "approve the response without asking")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "call no adapter; show what would be called")
+	cmd.Flags().StringVar(&outputsPath, "outputs", "", "with --dry-run: the outputs methods give, a JSON object of method id to outputs")
 	return cmd
 }
 
@@ -87,7 +126,17 @@ func newResume() *cobra.Command {
 the record names. --approve grants the approval it waits for; --outputs
 gives the outputs of manual tasks, as a JSON object of method id to
 outputs: {"1.4.1": {"iocs": ["203.0.113.7"]}}. The record is updated in
-place.`,
+place.
+
+The answer is checked before it is used: outputs must include the method
+the run waits for, name only methods that have not run yet and are tasks
+for a person, and give only the outputs each declares, of the declared
+types; --approve only answers a run waiting for an approval. A bad answer
+is refused with exit status 2 and the record is left as it was.
+
+A dry-run record (made by secops run --dry-run) stays dry: no adapter is
+called, and --outputs may also give the outputs of methods with an
+action.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if adaptersPath == "" {
@@ -110,7 +159,8 @@ func newRollback() *cobra.Command {
 		Long: `Rollback runs the rollback actions of the response methods the run
 applied, the latest first, lists the rollback procedures left to a person,
 and updates the record in place. Exit status 1 if a rollback action
-failed.`,
+failed. The rollback of a dry-run record calls no adapter either: it
+shows what would be called.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if adaptersPath == "" {
@@ -124,8 +174,11 @@ failed.`,
 }
 
 // setup loads and checks the design and the adapter configuration and
-// builds the registry. Findings go to w; error findings end the command.
-func setup(w io.Writer, designPath, adaptersPath string) (*secops.Design, *adapters.Registry, error) {
+// builds the registry. Findings go to w, each once; error findings end
+// the command. Unless dry (nothing will be called), every environment
+// variable a webhook header names must be set.
+func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design, *adapters.Registry, error) {
+	w := rio.stderr
 	abs, err := filepath.Abs(designPath)
 	if err != nil {
 		return nil, nil, usageError("%v", err)
@@ -151,11 +204,17 @@ func setup(w io.Writer, designPath, adaptersPath string) (*secops.Design, *adapt
 	if cfg != nil && d != nil {
 		all = append(all, cfg.Check(d)...)
 	}
+	all = uniq(all)
 	if len(all) > 0 {
 		_ = finding.WriteText(w, all)
 	}
 	if all.HasErrors() {
 		return nil, nil, &exitError{code: 1}
+	}
+	if !dry {
+		if err := checkHeaderVariables(cfg, rio.lookupEnv); err != nil {
+			return nil, nil, err
+		}
 	}
 	reg, err := cfg.Registry()
 	if err != nil {
@@ -164,10 +223,54 @@ func setup(w io.Writer, designPath, adaptersPath string) (*secops.Design, *adapt
 	return d, reg, nil
 }
 
-func runDesign(ctx context.Context, rio runIO, designPath, adaptersPath, alertPath, recordPath string, approve, dryRun bool) error {
+// uniq drops findings equal to an earlier one, so that a problem the
+// design and the adapter configuration both see is printed once.
+func uniq(l finding.List) finding.List {
+	seen := make(map[finding.Finding]bool, len(l))
+	out := l[:0:0]
+	for _, f := range l {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkHeaderVariables reports, before any call is made, the environment
+// variables that webhook headers name and that are unset or empty (a
+// webhook call would fail on them, after earlier calls already ran).
+func checkHeaderVariables(cfg *config.File, lookup func(string) (string, bool)) error {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var unset []string
+	for _, e := range cfg.Adapters {
+		for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+			names, err := webhook.HeaderVariables(e.Headers[k])
+			if err != nil {
+				continue // a finding of the configuration already
+			}
+			for _, n := range names {
+				if v, ok := lookup(n); (!ok || v == "") && !slices.Contains(unset, n) {
+					unset = append(unset, n)
+				}
+			}
+		}
+	}
+	if len(unset) == 0 {
+		return nil
+	}
+	if len(unset) == 1 {
+		return usageError("environment variable %s, named in an adapter header, is not set: set it and run again (nothing was called)", unset[0])
+	}
+	return usageError("environment variables %s, named in adapter headers, are not set: set them and run again (nothing was called)", strings.Join(unset, ", "))
+}
+
+func runDesign(ctx context.Context, rio runIO, designPath, adaptersPath, alertPath, recordPath, outputsPath string, approve, dryRun bool) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	d, reg, err := setup(rio.stderr, designPath, adaptersPath)
+	d, reg, err := setup(rio, designPath, adaptersPath, dryRun)
 	if err != nil {
 		return err
 	}
@@ -178,10 +281,19 @@ func runDesign(ctx context.Context, rio runIO, designPath, adaptersPath, alertPa
 	if alert == nil {
 		return usageError("alert: %s: want a JSON object of field id to value", alertPath)
 	}
-	if dryRun {
-		reg = reg.Wrap(adapters.DryRun(nil))
-	}
 	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg)}
+	if dryRun {
+		// The engine calls nothing, and the record remembers it, so that
+		// resume and rollback of it stay dry.
+		var outs map[ident.Number]map[string]any
+		if outputsPath != "" {
+			if err := readJSON(outputsPath, &outs); err != nil {
+				return usageError("outputs: %v", err)
+			}
+		}
+		opts = append(opts, executor.WithDryRun(outs))
+		fmt.Fprintln(rio.stderr, "dry run: no adapter will be called")
+	}
 	opts = append(opts, engineIO(rio, d, approve)...)
 	e, err := executor.New(opts...)
 	if err != nil {
@@ -194,7 +306,7 @@ func runDesign(ctx context.Context, rio runIO, designPath, adaptersPath, alertPa
 	if recordPath == "" {
 		recordPath = "run-" + rec.ID + ".json"
 	}
-	return finishRecord(rio.stderr, rec, recordPath, adaptersPath)
+	return finishRecord(rio.stderr, d, rec, recordPath, adaptersPath)
 }
 
 func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outputsPath string, approve bool) error {
@@ -210,7 +322,7 @@ func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outp
 	if rec.Design == "" {
 		return usageError("%s: the record names no design file", recordPath)
 	}
-	d, reg, err := setup(rio.stderr, rec.Design, adaptersPath)
+	d, reg, err := setup(rio, rec.Design, adaptersPath, rec.DryRun)
 	if err != nil {
 		return err
 	}
@@ -228,10 +340,20 @@ func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outp
 	if err != nil {
 		return usageError("%v", err)
 	}
+	// A mistyped answer is refused before it touches the record.
+	if err := e.Plan().CheckAnswer(&rec, ans); err != nil {
+		if outputsPath != "" {
+			return usageError("%s: %v (the record is unchanged)", outputsPath, err)
+		}
+		return usageError("%v (the record is unchanged)", err)
+	}
+	if rec.DryRun {
+		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
+	}
 	if _, err := e.Resume(ctx, &rec, ans); err != nil {
 		return usageError("%v", err)
 	}
-	return finishRecord(rio.stderr, &rec, recordPath, adaptersPath)
+	return finishRecord(rio.stderr, d, &rec, recordPath, adaptersPath)
 }
 
 func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath string) error {
@@ -244,9 +366,18 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 	if rec.Design == "" {
 		return usageError("%s: the record names no design file", recordPath)
 	}
-	d, reg, err := setup(rio.stderr, rec.Design, adaptersPath)
+	d, reg, err := setup(rio, rec.Design, adaptersPath, rec.DryRun)
 	if err != nil {
 		return err
+	}
+	left := 0 // applied methods not rolled back yet
+	for _, id := range rec.Applied {
+		if !slices.Contains(rec.RolledBack, id) {
+			left++
+		}
+	}
+	if rec.DryRun {
+		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
 	}
 	e, err := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(),
 		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr)))
@@ -257,8 +388,11 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 	if err := writeJSON(recordPath, &rec); err != nil {
 		return usageError("%v", err)
 	}
-	if len(rec.Applied) == 0 {
+	switch {
+	case len(rec.Applied) == 0:
 		fmt.Fprintln(rio.stderr, "nothing to roll back: the run applied no response method")
+	case left == 0:
+		fmt.Fprintf(rio.stderr, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(rec.Applied))
 	}
 	for _, m := range rec.ManualRollback {
 		fmt.Fprintf(rio.stderr, "to do by hand: method %s: %s\n", m.Method, m.Procedure)
@@ -288,11 +422,15 @@ func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
 
 // finishRecord writes the record and says how the run ended and, when it
 // waits, how to continue.
-func finishRecord(w io.Writer, rec *executor.Record, recordPath, adaptersPath string) error {
+func finishRecord(w io.Writer, d *secops.Design, rec *executor.Record, recordPath, adaptersPath string) error {
 	if err := writeJSON(recordPath, rec); err != nil {
 		return usageError("%v", err)
 	}
-	fmt.Fprintf(w, "run %s: %s", rec.ID, rec.Status)
+	kind := "run"
+	if rec.DryRun {
+		kind = "dry run"
+	}
+	fmt.Fprintf(w, "%s %s: %s", kind, rec.ID, rec.Status)
 	if rec.Response != "" {
 		fmt.Fprintf(w, ", response %s", rec.Response)
 	}
@@ -300,26 +438,92 @@ func finishRecord(w io.Writer, rec *executor.Record, recordPath, adaptersPath st
 	switch rec.Status {
 	case executor.Failed:
 		fmt.Fprintln(w, "error:", rec.Error)
+		if rec.DryRun {
+			fmt.Fprintf(w, "give the outputs a dry run cannot get: run again with --dry-run --outputs ANSWERS.json\n  where ANSWERS.json holds them, e.g. %s\n",
+				outputsTemplate(d, failedOutputs(d, rec)))
+			return &exitError{code: 1}
+		}
 		if len(rec.Applied) > 0 {
 			fmt.Fprintf(w, "applied before the failure: %v; undo with: secops rollback %s --adapters %s\n", rec.Applied, recordPath, adaptersPath)
 		}
 		return &exitError{code: 1}
 	case executor.Waiting:
+		if rec.DryRun {
+			fmt.Fprintln(w, "the record is a dry run: resuming it calls no adapter either")
+		}
 		p := rec.Pending
 		if p.Party != "" {
 			fmt.Fprintf(w, "waiting for the approval of %s for response %s\ncontinue with: secops resume %s --adapters %s --approve\n",
 				p.Party, p.Response, recordPath, adaptersPath)
 			break
 		}
-		example := map[string]map[string]string{string(p.Method): {}}
-		for _, o := range p.Outputs {
-			example[string(p.Method)][string(o)] = "…"
-		}
-		b, _ := json.Marshal(example)
 		fmt.Fprintf(w, "waiting for method %s, a task for a person: %s\ncontinue with: secops resume %s --adapters %s --outputs ANSWERS.json\n  where ANSWERS.json holds the outputs, e.g. %s\n",
-			p.Method, p.Procedure, recordPath, adaptersPath, b)
+			p.Method, p.Procedure, recordPath, adaptersPath, outputsTemplate(d, map[ident.Number][]ident.ID{p.Method: p.Outputs}))
 	}
 	return nil
+}
+
+// outputsTemplate returns an example answer for the outputs of methods
+// (method id to output field ids), each value typed by its field: false,
+// 0, [] or "…".
+func outputsTemplate(d *secops.Design, methods map[ident.Number][]ident.ID) string {
+	example := map[ident.Number]map[ident.ID]any{}
+	for m, outs := range methods {
+		example[m] = map[ident.ID]any{}
+		for _, o := range outs {
+			example[m][o] = exampleValue(d.Field(o))
+		}
+	}
+	b, _ := json.Marshal(example)
+	return string(b)
+}
+
+func exampleValue(f *process.Field) any {
+	switch {
+	case f == nil:
+		return "…"
+	case f.List:
+		return []any{}
+	case f.Type == process.Bool:
+		return false
+	case f.Type == process.Int || f.Type == process.Port:
+		return 0
+	}
+	return "…"
+}
+
+// failedOutputs returns the methods a dry run passed without the outputs
+// they declare, with those outputs.
+func failedOutputs(d *secops.Design, rec *executor.Record) map[ident.Number][]ident.ID {
+	out := map[ident.Number][]ident.ID{}
+	for _, e := range rec.Events {
+		if e.Kind != executor.EvMethod || !e.DryRun || len(e.Outputs) > 0 {
+			continue
+		}
+		if m := methodOf(d, e.Method); m != nil && len(m.Outputs) > 0 {
+			out[e.Method] = m.Outputs
+		}
+	}
+	return out
+}
+
+func methodOf(d *secops.Design, id ident.Number) *process.Method {
+	for i := range d.Processes {
+		for j := range d.Processes[i].Methods {
+			if m := &d.Processes[i].Methods[j]; m.ID == id {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+func joinNumbers(ns []ident.Number) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 // progress prints each event as a line.
@@ -330,6 +534,20 @@ func progress(w io.Writer) func(executor.Event) {
 		case executor.EvStep:
 			fmt.Fprintf(&b, "step %s: %s", e.Step, e.Detail)
 		case executor.EvMethod:
+			if e.DryRun {
+				fmt.Fprintf(&b, "  method %s would call %s", e.Method, e.Action)
+				if len(e.Inputs) > 0 {
+					in, _ := json.Marshal(e.Inputs)
+					fmt.Fprintf(&b, " with %s", in)
+				}
+				if len(e.Outputs) > 0 {
+					out, _ := json.Marshal(e.Outputs)
+					fmt.Fprintf(&b, "; outputs given: %s", out)
+				} else {
+					b.WriteString("; no outputs given")
+				}
+				break
+			}
 			how := string(e.Action)
 			if how == "" {
 				how = "by " + e.Actor
@@ -339,6 +557,12 @@ func progress(w io.Writer) func(executor.Event) {
 				out, _ := json.Marshal(e.Outputs)
 				fmt.Fprintf(&b, " %s", out)
 			}
+		case executor.EvRolledBack:
+			if e.DryRun {
+				fmt.Fprintf(&b, "  rollback of method %s would call %s", e.Method, e.Action)
+				break
+			}
+			fmt.Fprintf(&b, "  rollback of method %s %s: ok", e.Method, e.Action)
 		case executor.EvSkipped:
 			fmt.Fprintf(&b, "  method %s skipped: %s is false", e.Method, e.Detail)
 		case executor.EvMethodFailed:

@@ -87,7 +87,7 @@ adapters:
 	}
 
 	// Not a terminal: the first manual task (the confirmation) waits.
-	if err := runDesign(ctx, rio, "../../examples/targeted-attack/design.yaml", cfg, alertPath, recordPath, false, false); err != nil {
+	if err := runDesign(ctx, rio, "../../examples/targeted-attack/design.yaml", cfg, alertPath, recordPath, "", false, false); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	rec := readRecord()

@@ -24,7 +24,13 @@ func newTest() *cobra.Command {
 alert goes through the design, every method returns the outputs the
 scenario gives it and every approval is granted. It prints one line per
 scenario, ok or FAIL with its id, and under a failure the expected and
-actual values; then a summary line "N passed, M failed".
+actual values; then a summary line "N passed, M failed", followed by
+"(K scenario files could not run)" when some could not.
+
+A scenario file is checked against its design before it runs: duplicate
+scenario ids, alert keys that are not fields, outputs for unknown methods
+or of undeclared fields, values of the wrong type and unknown expected
+ids are errors, printed with their positions, and the file does not run.
 
 With --cover it prints, per playbook of each design (adding up the
 scenario files that test the same design), the steps, branches and responses
@@ -50,8 +56,7 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 	// up, so a design's scenarios may be split over several files.
 	var plans []*executor.Plan
 	covered := map[*executor.Plan][]*executor.Record{}
-	passed, failed := 0, 0
-	broken := false
+	passed, failed, broken := 0, 0, 0
 	for _, path := range paths {
 		if _, err := os.Stat(path); err != nil {
 			return usageError("%v", err)
@@ -66,7 +71,7 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 			if werr := finding.WriteText(w, fl); werr != nil {
 				return usageError("%v", werr)
 			}
-			broken = true
+			broken++
 			continue
 		}
 		if _, seen := covered[s.Plan]; !seen {
@@ -101,8 +106,18 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 			}
 		}
 	}
-	fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
-	if failed > 0 || broken {
+	// The summary starts "N passed, M failed" for parsers; files that could
+	// not run at all are counted after it.
+	fmt.Fprintf(w, "%d passed, %d failed", passed, failed)
+	switch broken {
+	case 0:
+	case 1:
+		fmt.Fprint(w, " (1 scenario file could not run)")
+	default:
+		fmt.Fprintf(w, " (%d scenario files could not run)", broken)
+	}
+	fmt.Fprintln(w)
+	if failed > 0 || broken > 0 {
 		return &exitError{code: 1}
 	}
 	return nil
