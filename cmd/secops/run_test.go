@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,7 +19,9 @@ import (
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/scenario"
 )
 
 // integrations serves the reference design's edr, threatintel and firewall
@@ -180,5 +184,313 @@ scenarios:
 	}
 	if ee, ok := err.(*exitError); !ok || ee.code != 1 {
 		t.Errorf("err %v, want exit status 1", err)
+	}
+}
+
+// fixture writes the adapter configuration for srv, with extra text
+// appended to the edr entry, and the alert and outputs of the reference
+// scenario id, returning their paths.
+func fixture(t *testing.T, srv *httptest.Server, edrExtra string, sc *scenario.Scenario) (dir, cfg, alertPath, outputsPath string) {
+	t.Helper()
+	dir = t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfg = write("adapters.yaml", fmt.Sprintf(`format: secops-adapters/v1
+adapters:
+  - {name: edr, kind: webhook, url: "%[1]s/edr"%[2]s}
+  - {name: threatintel, kind: webhook, url: "%[1]s/threatintel"}
+  - {name: firewall, kind: webhook, url: "%[1]s/firewall"}
+`, srv.URL, edrExtra))
+	alert, _ := json.Marshal(sc.Alert)
+	outs, _ := json.Marshal(sc.Outputs)
+	return dir, cfg, write("alert.json", string(alert)), write("outputs.json", string(outs))
+}
+
+func scenarioNamed(t *testing.T, id ident.ID) *scenario.Scenario {
+	t.Helper()
+	f, err := secops.LoadScenarioFile("../../examples/targeted-attack/scenarios.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range f.Scenarios {
+		if f.Scenarios[i].ID == id {
+			return &f.Scenarios[i]
+		}
+	}
+	t.Fatalf("no scenario %s", id)
+	return nil
+}
+
+const referenceDesign = "../../examples/targeted-attack/design.yaml"
+
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestDryRunStaysDry: the resume the dry run suggests, with --approve,
+// and its rollback call no adapter; the record says it is a dry run.
+func TestDryRunStaysDry(t *testing.T) {
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
+	srv, calls := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, outputsPath := fixture(t, srv, "", sc)
+	recordPath := filepath.Join(dir, "dry.json")
+	var stderr bytes.Buffer
+	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
+	ctx := context.Background()
+
+	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, outputsPath, false, true); err != nil {
+		t.Fatalf("run --dry-run: %v\n%s", err, stderr.String())
+	}
+	raw, _ := os.ReadFile(recordPath)
+	if !bytes.Contains(raw, []byte(`"dry_run": true`)) {
+		t.Errorf("the record does not say it is a dry run")
+	}
+	for _, s := range []string{"dry run: no adapter will be called", "  method 1.2.2 would call edr.connections_by_ip with ", "dry run ", ": waiting, response fr-1"} {
+		if !strings.Contains(stderr.String(), s) {
+			t.Errorf("progress lacks %q:\n%s", s, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "1.2.2 edr.connections_by_ip: ok") {
+		t.Errorf("a dry-run call shown as made:\n%s", stderr.String())
+	}
+
+	stderr.Reset()
+	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true); err != nil {
+		t.Fatalf("resume --approve: %v\n%s", err, stderr.String())
+	}
+	var rec executor.Record
+	if err := readJSON(recordPath, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != executor.Completed || !rec.DryRun {
+		t.Errorf("after resume: status %s (%s), dry %v", rec.Status, rec.Error, rec.DryRun)
+	}
+	if !strings.Contains(stderr.String(), "would call firewall.block_ip") || !strings.Contains(stderr.String(), "the record is a dry run") {
+		t.Errorf("resume output:\n%s", stderr.String())
+	}
+
+	stderr.Reset()
+	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+		t.Fatalf("rollback: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "rollback of method 2.2.1 would call edr.release_host") {
+		t.Errorf("rollback output:\n%s", stderr.String())
+	}
+	if c := calls(); len(c) != 0 {
+		t.Errorf("a dry run, its resume and its rollback called %v", c)
+	}
+}
+
+// TestDryRunStops: without outputs, a dry run stops at the first branch
+// that reads an output, naming the step, the field and the method.
+func TestDryRunStops(t *testing.T) {
+	sc := scenarioNamed(t, "worm-lateral")
+	srv, calls := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	recordPath := filepath.Join(dir, "dry.json")
+	var stderr bytes.Buffer
+	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
+	err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", false, true)
+	if exitCode(err) != 1 {
+		t.Errorf("err %v, want exit status 1", err)
+	}
+	for _, s := range []string{
+		"error: step lateral-traffic: branches[0] (size(fields.lateral_ips) >= 5): field lateral_ips (an output of method 1.3.1, edr.internal_connections) is not known",
+		"run again with --dry-run --outputs ANSWERS.json",
+		`"1.3.1":{"lateral_ips":[]}`,
+	} {
+		if !strings.Contains(stderr.String(), s) {
+			t.Errorf("output lacks %q:\n%s", s, stderr.String())
+		}
+	}
+	if len(calls()) != 0 {
+		t.Errorf("calls %v", calls())
+	}
+}
+
+func TestRunOutputsNeedsDryRun(t *testing.T) {
+	root := newRoot()
+	root.SetArgs([]string{"run", referenceDesign, "--adapters", "a.yaml", "--alert", "a.json", "--outputs", "o.json"})
+	root.SetErr(io.Discard)
+	err := root.Execute()
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "--dry-run") {
+		t.Errorf("err %v, want exit status 2 naming --dry-run", err)
+	}
+}
+
+// TestBadAnswerRefused: a mistyped answer is refused with exit status 2
+// and the record is left as it was; the hint's template is typed.
+func TestBadAnswerRefused(t *testing.T) {
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
+	srv, _ := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	write := func(name string, v any) string {
+		b, _ := json.Marshal(v)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	recordPath := filepath.Join(dir, "run.json")
+	var stderr bytes.Buffer
+	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
+	ctx := context.Background()
+	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, "", false, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), `e.g. {"0.1.1":{"confirmed":false}}`) {
+		t.Errorf("template not typed:\n%s", stderr.String())
+	}
+	stderr.Reset()
+	if err := resumeRecord(ctx, rio, recordPath, cfg, write("a1.json", map[string]any{"0.1.1": map[string]any{"confirmed": true}}), false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), `e.g. {"1.4.1":{"iocs":[]}}`) {
+		t.Errorf("template not typed:\n%s", stderr.String())
+	}
+	before, _ := os.ReadFile(recordPath)
+	tests := []struct {
+		name    string
+		answers any
+		approve bool
+		msg     string
+	}{
+		{"wrong type", map[string]any{"1.4.1": map[string]any{"iocs": "notalist"}}, false, `output iocs (string list)`},
+		{"unknown key", map[string]any{"1.4.1": map[string]any{"ioc": []string{}}}, false, `output "ioc" is not one of the method's outputs`},
+		{"not pending", map[string]any{"1.27.1": sc.Outputs["1.27.1"]}, false, "waits for the outputs of method 1.4.1"},
+		{"approval to a person's task", nil, true, "waits for method 1.4.1, a task for a person"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.answers != nil {
+				path = write("bad.json", tt.answers)
+			}
+			err := resumeRecord(ctx, rio, recordPath, cfg, path, tt.approve)
+			if exitCode(err) != 2 || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("err %v, want exit status 2 and %q", err, tt.msg)
+			}
+			if after, _ := os.ReadFile(recordPath); !bytes.Equal(before, after) {
+				t.Error("the record changed")
+			}
+		})
+	}
+}
+
+// TestHeaderVariablesChecked: an unset header variable stops the run
+// before any call, naming it.
+func TestHeaderVariablesChecked(t *testing.T) {
+	sc := scenarioNamed(t, "worm-lateral")
+	srv, calls := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, `, headers: {Authorization: "Bearer ${EDR_TOKEN}", X-Other: "${EDR_TOKEN}${EDR_TENANT}"}`, sc)
+	recordPath := filepath.Join(dir, "run.json")
+	var stderr bytes.Buffer
+	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr, lookupEnv: func(string) (string, bool) { return "", false }}
+	err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", true, false)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "EDR_TOKEN, EDR_TENANT") {
+		t.Errorf("err %v, want exit status 2 naming EDR_TOKEN, EDR_TENANT", err)
+	}
+	if len(calls()) != 0 {
+		t.Errorf("calls %v", calls())
+	}
+	if _, err := os.Stat(recordPath); err == nil {
+		t.Error("a record was written")
+	}
+	// A dry run calls nothing and needs no secrets.
+	if err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", true, true); exitCode(err) == 2 {
+		t.Errorf("dry run: %v", err)
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	tests := []struct {
+		name          string
+		stdin, stderr *os.File
+	}{
+		{"stdin /dev/null", null, null},
+		{"stdin a file", file, file},
+	}
+	for _, tt := range tests {
+		if isTerminal(tt.stdin, tt.stderr) {
+			t.Errorf("%s: isTerminal = true", tt.name)
+		}
+	}
+}
+
+func TestUniqFindings(t *testing.T) {
+	f := finding.Finding{Severity: finding.Error, Code: finding.UnknownRef, Path: "processes[2].methods[3].action", Message: `no adapter "threatintel"`}
+	g := f
+	g.Path = "processes[3].methods[0].action"
+	if got := uniq(finding.List{f, g, f}); !cmp.Equal(finding.List{f, g}, got) {
+		t.Errorf("uniq = %v", got)
+	}
+}
+
+// TestRollbackTwice: a second rollback says there is nothing left.
+func TestRollbackTwice(t *testing.T) {
+	sc := scenarioNamed(t, "worm-lateral")
+	srv, _ := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	recordPath := filepath.Join(dir, "run.json")
+	var stderr bytes.Buffer
+	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
+	ctx := context.Background()
+	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, "", true, false); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "nothing to roll back: every applied method (2.3.1, 2.2.1) was rolled back already") {
+		t.Errorf("second rollback:\n%s", stderr.String())
+	}
+}
+
+func TestTestCommandBrokenFile(t *testing.T) {
+	dir := t.TempDir()
+	design, _ := filepath.Abs(referenceDesign)
+	path := filepath.Join(dir, "s5.yaml")
+	text := fmt.Sprintf("format: secops-scenarios/v1\ndesign: %s\nscenarios:\n  - id: typo\n    alert: {category: rat, hots: pc-f}\n", design)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := testFiles(context.Background(), &out, []string{path, "../../examples/targeted-attack/scenarios.yaml"}, false)
+	if exitCode(err) != 1 {
+		t.Errorf("err %v, want exit status 1", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if !strings.HasPrefix(lines[0], "FAIL "+path+":") || !strings.Contains(out.String(), `scenarios[0].alert.hots: "hots" is not a field of the design`) {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if last := lines[len(lines)-1]; last != "6 passed, 0 failed (1 scenario file could not run)" {
+		t.Errorf("summary %q", last)
 	}
 }
