@@ -289,6 +289,7 @@ type importer struct {
 	responses  map[ident.ID]bool
 	stepIDs    map[ident.ID]bool
 	partyIDs   map[ident.ID]bool
+	suffixes   map[string]int  // the last number fresh gave each base
 	extTop     map[string]bool // the top-level process numbers step extensions use
 	nproc      int
 	ndecision  int
@@ -304,7 +305,7 @@ func newImporter(pb *Playbook) *importer {
 		exts: map[string]*StepExtension{}, conts: map[contKey]*cont{}, memo: map[at]way{},
 		active: map[string][]*cont{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
 		fields: map[ident.ID]bool{}, procs: map[ident.Number]int{}, responses: map[ident.ID]bool{},
-		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, extTop: map[string]bool{}}
+		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}}
 	for id, s := range pb.Workflow {
 		if s == nil {
 			continue
@@ -350,10 +351,10 @@ func (im *importer) push(id string, c *cont) *cont {
 	return x
 }
 
-// suffix reports whether c is a strict suffix of of: what is left of
-// of after some of its steps have been gone on with.
+// suffix reports whether c is a suffix of of (or of itself): of is c
+// with steps to go on with pushed on it.
 func (im *importer) suffix(c, of *cont) bool {
-	if c.len() >= of.len() {
+	if c.len() > of.len() {
 		return false
 	}
 	for of.len() > c.len() {
@@ -373,9 +374,11 @@ func (im *importer) translate(id string, c *cont) way {
 	}
 	// A step met again while it is being translated is a loop, unless
 	// the way back went on with part of the continuation it started
-	// with (a parallel branch leading into a later one): then the flow
-	// has moved on, and the step runs again.
-	if stack := im.active[id]; len(stack) > 0 && !im.suffix(c, stack[len(stack)-1]) {
+	// with (a parallel branch leading into a later one, the on_completion
+	// of a condition): then the flow has moved on, and the step runs
+	// again. Without such a pop the continuation it started with is
+	// still at the bottom of the one it meets it with.
+	if im.looped(id, c) {
 		if exits := im.loopExit[id]; len(exits) > 0 {
 			im.rep.note(id, "loop cut: designs have no cycles, the loop's body runs at most once, then the playbook goes on after the loop")
 			return im.goOn(exits[len(exits)-1], "loop done")
@@ -401,6 +404,17 @@ func (im *importer) translate(id string, c *cont) way {
 	im.depth--
 	im.memo[k] = w
 	return w
+}
+
+// looped reports whether step id is being translated with a
+// continuation that c extends.
+func (im *importer) looped(id string, c *cont) bool {
+	for _, c0 := range im.active[id] {
+		if im.suffix(c0, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // goOn is where the flow goes after a branch ends: the continuation, or
@@ -922,12 +936,22 @@ func (im *importer) addMethod(pid ident.Number, m process.Method) {
 
 // stepID returns a fresh step id made from name.
 func (im *importer) stepID(name string) ident.ID {
-	base := slug(name, "step")
+	id := im.fresh(slug(name, "step"), im.stepIDs)
+	im.stepIDs[id] = true
+	return id
+}
+
+// fresh returns base, or base-2, base-3, ... the first that is not
+// taken. It remembers where it got to for each base, so that many ids
+// made from one base cost linear time.
+func (im *importer) fresh(base string, taken map[ident.ID]bool) ident.ID {
 	id := ident.ID(base)
-	for n := 2; im.stepIDs[id]; n++ {
+	n := max(im.suffixes[base], 1)
+	for taken[id] {
+		n++
 		id = ident.ID(base + "-" + strconv.Itoa(n))
 	}
-	im.stepIDs[id] = true
+	im.suffixes[base] = n
 	return id
 }
 
@@ -974,11 +998,7 @@ var fieldTypes = map[string]process.Type{
 }
 
 func (im *importer) addField(name string, v Variable) ident.ID {
-	base := slug(strings.Trim(name, "_"), "var")
-	id := ident.ID(base)
-	for n := 2; im.fields[id]; n++ {
-		id = ident.ID(base + "-" + strconv.Itoa(n))
-	}
+	id := im.fresh(slug(strings.Trim(name, "_"), "var"), im.fields)
 	t, ok := fieldTypes[v.Type]
 	if !ok {
 		t = process.String

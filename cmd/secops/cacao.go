@@ -29,8 +29,17 @@ func newExport() *cobra.Command {
 		Long: `Export cacao writes one CACAO 2.0 playbook JSON file per playbook of the
 design, named after the playbook id. Identifiers are UUIDv5 derived from the
 design name and the playbook, step and method ids, so exports of the same
-design are byte-identical. created and modified are --time, else the time
-in SOURCE_DATE_EPOCH (seconds since 1970), else 2000-01-01T00:00:00.000Z.
+design are byte-identical.
+
+Timestamps: by default every playbook's created and modified times are
+2000-01-01T00:00:00.000Z, a fixed date, not the time of the export, so that
+exporting the same design twice gives the same files. To stamp the real
+date, pass --time (e.g. --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)") or set
+SOURCE_DATE_EPOCH (seconds since 1970); --time wins over SOURCE_DATE_EPOCH.
+
+A method's "when" becomes an if-condition step before the method's action
+step: on_true runs it, on_false skips it. Conditions are CEL, named in the
+secops step extension (expression_language "cel").
 
 A design with errors is not exported (exit status 1).`,
 		Args: cobra.ExactArgs(1),
@@ -77,7 +86,7 @@ A design with errors is not exported (exit status 1).`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "directory to write the playbooks to")
-	c.Flags().StringVar(&at, "time", "", "created and modified time (RFC 3339)")
+	c.Flags().StringVar(&at, "time", "", "created and modified time (RFC 3339); default SOURCE_DATE_EPOCH, else the fixed 2000-01-01T00:00:00Z")
 	cmd.AddCommand(c)
 	return cmd
 }
@@ -114,7 +123,14 @@ func newImport() *cobra.Command {
 		Long: `Import cacao writes a complete secops/v1 design (YAML, to stdout unless
 --out) holding the CACAO playbook, and lists on stderr what could not be
 carried over. Scope and criteria, which CACAO does not carry, are
-placeholders marked "# TODO(import)".`,
+placeholders marked "# TODO(import)"; so are the incidents a playbook
+exported by secops names, each with a placeholder detection
+(alert.incident == "<id>") so that alerts reach the playbook.
+
+A file that is not a CACAO playbook, or whose workflow is too large or too
+tangled to import (more than 10000 steps, or branches that would multiply
+them), is refused with exit status 2. Loops are cut: a while-condition runs
+its body at most once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
