@@ -79,6 +79,25 @@ func (d *Design) Process(id ident.Number) *process.Process {
 	return nil
 }
 
+// Method returns the method with the given id, or nil.
+func (d *Design) Method(id ident.Number) *process.Method {
+	if p := d.Process(id.Parent()); p != nil {
+		for i := range p.Methods {
+			if p.Methods[i].ID == id {
+				return &p.Methods[i]
+			}
+		}
+	}
+	for i := range d.Processes { // a method numbered outside its process
+		for k := range d.Processes[i].Methods {
+			if d.Processes[i].Methods[k].ID == id {
+				return &d.Processes[i].Methods[k]
+			}
+		}
+	}
+	return nil
+}
+
 // Response returns the response with the given id, or nil.
 func (d *Design) Response(id ident.ID) *response.Response {
 	for i := range d.Responses {

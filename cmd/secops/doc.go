@@ -6,7 +6,7 @@
 //	secops validate [--format text|json] [--strict] FILE...
 //	secops schema [--scenarios | --adapters]
 //	secops test [--cover] SCENARIOS.yaml...
-//	secops run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json] [--approve] [--dry-run]
+//	secops run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json] [--approve] [--dry-run [--outputs ANSWERS.json]]
 //	secops resume RECORD.json --adapters FILE [--approve] [--outputs ANSWERS.json]
 //	secops rollback RECORD.json --adapters FILE
 //	secops render [--format markdown|mermaid|dot] [--playbook ID] DESIGN
