@@ -1,0 +1,135 @@
+package cacao
+
+import (
+	"bytes"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/expr"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/scope"
+)
+
+// TestImportRestoresScope: a playbook exported by secops imports with
+// its incidents (placeholders, each with a placeholder detection that
+// reaches the playbook), the design's parties, responsibilities and
+// description.
+func TestImportRestoresScope(t *testing.T) {
+	for _, path := range bundled {
+		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
+			d := loadDesign(t, path)
+			files, err := Export(d, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				var buf bytes.Buffer
+				if err := f.Playbook.Encode(&buf); err != nil {
+					t.Fatal(err)
+				}
+				got, rep, err := Import(&buf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				requireValid(t, got, rep)
+				orig := d.Playbook(f.ID)
+				if diff := cmp.Diff(orig.Incidents, got.Playbooks[0].Incidents); diff != "" {
+					t.Errorf("%s: incidents (-want +got):\n%s", f.ID, diff)
+				}
+				if diff := cmp.Diff(d.Metadata, got.Metadata); diff != "" {
+					t.Errorf("%s: metadata (-want +got):\n%s", f.ID, diff)
+				}
+				if diff := cmp.Diff(d.Scope.Parties, got.Scope.Parties); diff != "" {
+					t.Errorf("%s: parties (-want +got):\n%s", f.ID, diff)
+				}
+				if diff := cmp.Diff(d.Scope.Responsibilities, got.Scope.Responsibilities); diff != "" {
+					t.Errorf("%s: responsibilities (-want +got):\n%s", f.ID, diff)
+				}
+				for _, inc := range orig.Incidents {
+					if !slices.ContainsFunc(got.Scope.Incidents, func(i scope.Incident) bool { return i.ID == inc }) {
+						t.Errorf("%s: no incident %s", f.ID, inc)
+					}
+					det := slices.IndexFunc(got.Criteria.Detections, func(det criteria.Detection) bool { return det.Incident == inc })
+					if det < 0 {
+						t.Errorf("%s: no detection of %s", f.ID, inc)
+						continue
+					}
+					dt := got.Criteria.Detections[det]
+					if dt.Severity != got.Criteria.TriageThreshold {
+						t.Errorf("%s: detection of %s has severity %s, want the triage threshold", f.ID, inc, dt.Severity)
+					}
+					prg, err := expr.Compile(expr.Alert, dt.When)
+					if err != nil {
+						t.Errorf("%s: detection of %s: %v", f.ID, inc, err)
+						continue
+					}
+					for _, r := range prg.Refs() {
+						if got.Field(ident.ID(r)) == nil {
+							t.Errorf("%s: detection of %s reads alert.%s, which is not a field", f.ID, inc, r)
+						}
+					}
+					if !slices.Contains(rep.Placeholders, "$.criteria.detections["+strconv.Itoa(det)+"]") {
+						t.Errorf("%s: detection of %s is not marked as a placeholder", f.ID, inc)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestExportWhenGuard: a method's when is an if-condition before its
+// action step, on_true the action and on_false where the action goes on
+// to, carrying the CEL verbatim with expression_language "cel".
+func TestExportWhenGuard(t *testing.T) {
+	guarded := 0
+	for _, path := range bundled {
+		d := loadDesign(t, path)
+		files, err := Export(d, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			actions := map[string]string{} // method id → action step id
+			for id, s := range f.Playbook.Workflow {
+				if e := stepExt(s); s.Type == StepAction && e != nil && e.Method != "" && e.Response == "" {
+					actions[e.Step+"/"+e.Method] = id
+				}
+			}
+			for id, s := range f.Playbook.Workflow {
+				e := stepExt(s)
+				if s.Type != StepIfCondition || e == nil || e.Method == "" || e.Response != "" {
+					continue
+				}
+				guarded++
+				m := d.Process(ident.Number(e.Process))
+				var when string
+				for _, mm := range m.Methods {
+					if string(mm.ID) == e.Method {
+						when = mm.When
+					}
+				}
+				if s.Condition != when || when == "" {
+					t.Errorf("%s: condition %q, want the when of method %s, %q", id, s.Condition, e.Method, when)
+				}
+				if e.ExpressionLanguage != ExpressionLanguage {
+					t.Errorf("%s: expression_language %q", id, e.ExpressionLanguage)
+				}
+				a := actions[e.Step+"/"+e.Method]
+				if s.OnTrue != a {
+					t.Errorf("%s: on_true %s, want the action step %s", id, s.OnTrue, a)
+				}
+				if act := f.Playbook.Workflow[a]; act == nil || s.OnFalse != act.OnCompletion {
+					t.Errorf("%s: on_false %s does not rejoin the action's on_completion", id, s.OnFalse)
+				}
+			}
+		}
+	}
+	if guarded == 0 {
+		t.Skip("no bundled method has a when")
+	}
+}
