@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestAnswer(t *testing.T) {
+	tests := []struct {
+		name    string
+		request string
+		want    reply
+		wantErr bool
+	}{
+		{"an investigation", `{"operation": "lookup_ip", "method": "1.2.4", "inputs": {"dst_ip": "203.0.113.7"}}`,
+			reply{Outputs: map[string]any{"c2_domain": "update-check.example.net", "c2_location": "NL", "c2_registrant": "privacy-protected"}}, false},
+		{"a containment", `{"operation": "block_ip", "method": "2.1.1", "inputs": {"dst_ip": "203.0.113.7"}}`, reply{}, false},
+		{"a rollback", `{"operation": "unblock_ip", "method": "2.1.1", "rollback": true}`, reply{}, false},
+		{"not JSON", `block everything`, reply{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := answer(strings.NewReader(tt.request), "lab.json")
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("answer() error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
