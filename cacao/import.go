@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -281,7 +282,8 @@ type importer struct {
 	exts       map[string]*StepExtension // the secops extension of each workflow step
 	conts      map[contKey]*cont
 	memo       map[at]way
-	active     map[string][]*cont // the continuations each step is being translated with
+	active     map[string][]frame // the translations of each step under way
+	lens       minTree
 	loopExit   map[string][]*cont // where each while-condition being translated goes on after its loop
 	fieldByVar map[string]ident.ID
 	fields     map[ident.ID]bool
@@ -297,13 +299,14 @@ type importer struct {
 
 	work, budget int // translation work done, and the most allowed
 	depth        int // translations under way
+	maxDepth     int
 	err          error
 }
 
 func newImporter(pb *Playbook) *importer {
 	im := &importer{pb: pb, rep: &Report{}, d: &secops.Design{Format: secops.Format},
 		exts: map[string]*StepExtension{}, conts: map[contKey]*cont{}, memo: map[at]way{},
-		active: map[string][]*cont{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
+		active: map[string][]frame{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
 		fields: map[ident.ID]bool{}, procs: map[ident.Number]int{}, responses: map[ident.ID]bool{},
 		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}}
 	for id, s := range pb.Workflow {
@@ -317,6 +320,8 @@ func newImporter(pb *Playbook) *importer {
 		}
 	}
 	im.budget = 8*len(pb.Workflow) + 256
+	im.maxDepth = 4*len(pb.Workflow) + 64
+	im.lens = newMinTree(im.maxDepth + 1)
 	return im
 }
 
@@ -351,19 +356,6 @@ func (im *importer) push(id string, c *cont) *cont {
 	return x
 }
 
-// suffix reports whether c is a suffix of of (or of itself): of is c
-// with steps to go on with pushed on it.
-func (im *importer) suffix(c, of *cont) bool {
-	if c.len() > of.len() {
-		return false
-	}
-	for of.len() > c.len() {
-		im.work++
-		of = of.tail
-	}
-	return of == c
-}
-
 func (im *importer) translate(id string, c *cont) way {
 	k := at{id, c}
 	if w, ok := im.memo[k]; ok {
@@ -393,28 +385,79 @@ func (im *importer) translate(id string, c *cont) way {
 			len(im.pb.Workflow), im.budget)
 		return way{kind: playbook.End, to: "import failed"}
 	}
-	if im.depth >= 2*len(im.pb.Workflow)+64 {
+	if im.depth >= im.maxDepth {
 		im.fail("the workflow nests too deeply to import: more than %d steps deep", im.depth)
 		return way{kind: playbook.End, to: "import failed"}
 	}
+	im.active[id] = append(im.active[id], frame{im.depth, c})
+	im.lens.set(im.depth, c.len())
 	im.depth++
-	im.active[id] = append(im.active[id], c)
 	w := im.translateStep(id, c)
-	im.active[id] = im.active[id][:len(im.active[id])-1]
 	im.depth--
+	im.active[id] = im.active[id][:len(im.active[id])-1]
 	im.memo[k] = w
 	return w
 }
 
 // looped reports whether step id is being translated with a
-// continuation that c extends.
+// continuation that c extends, with no pop below it on the way from
+// there to here: every translation under way since then (and c) has a
+// continuation at least as long. Only the latest translation of id can
+// be so: each later one was entered after such a pop, which is still on
+// the way.
 func (im *importer) looped(id string, c *cont) bool {
-	for _, c0 := range im.active[id] {
-		if im.suffix(c0, c) {
-			return true
+	stack := im.active[id]
+	if len(stack) == 0 {
+		return false
+	}
+	top := stack[len(stack)-1]
+	n := top.c.len()
+	return c.len() >= n && im.lens.min(top.depth+1, im.depth) >= n
+}
+
+// frame is a translation under way: its depth in the stack of
+// translations, and its continuation.
+type frame struct {
+	depth int
+	c     *cont
+}
+
+// minTree is a segment tree of the lengths of the continuations of the
+// translations under way, by depth, answering the least in a range in
+// logarithmic time.
+type minTree []int
+
+func newMinTree(n int) minTree {
+	t := make(minTree, 2*n)
+	for i := range t {
+		t[i] = math.MaxInt
+	}
+	return t
+}
+
+func (t minTree) set(i, v int) {
+	i += len(t) / 2
+	t[i] = v
+	for i > 1 {
+		i /= 2
+		t[i] = min(t[2*i], t[2*i+1])
+	}
+}
+
+// min returns the least length at depths [lo, hi), MaxInt if none.
+func (t minTree) min(lo, hi int) int {
+	m := math.MaxInt
+	for lo, hi = lo+len(t)/2, hi+len(t)/2; lo < hi; lo, hi = lo/2, hi/2 {
+		if lo&1 == 1 {
+			m = min(m, t[lo])
+			lo++
+		}
+		if hi&1 == 1 {
+			hi--
+			m = min(m, t[hi])
 		}
 	}
-	return false
+	return m
 }
 
 // goOn is where the flow goes after a branch ends: the continuation, or

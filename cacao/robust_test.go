@@ -233,7 +233,24 @@ func hostile() []struct {
 		tangle[fmt.Sprintf("action--%db", i)] = act("B", nx)
 	}
 	tangle["end--0"] = end()
-	add("shared tails after parallel steps", "exponentially many copies", tangle, "too tangled", "", false)
+	add("shared tails after parallel steps", "exponentially many copies", tangle, "to import:", "", false)
+
+	// Parallel steps one after another, each branch ending in an end
+	// step: every continuation is popped before the next parallel step,
+	// so the translation stays linear.
+	row := map[string]*Step{"start--0": {Type: StepStart, OnCompletion: "parallel--1"}, "end--0": end()}
+	for i := 1; i <= 1000; i++ {
+		nx := fmt.Sprintf("parallel--%d", i+1)
+		if i == 1000 {
+			nx = "end--0"
+		}
+		row[fmt.Sprintf("parallel--%d", i)] = &Step{Type: StepParallel, OnCompletion: nx,
+			NextSteps: []string{fmt.Sprintf("action--%da", i), fmt.Sprintf("action--%db", i), fmt.Sprintf("action--%dc", i)}}
+		for _, b := range "abc" {
+			row[fmt.Sprintf("action--%d%c", i, b)] = act("A", "end--0")
+		}
+	}
+	add("parallel steps in a row", "thousands of steps, each branch ending in the same end step", row, "", "", false)
 
 	huge := map[string]*Step{"start--0": {Type: StepStart, OnCompletion: "end--0"}}
 	for i := 0; i < MaxSteps; i++ {
