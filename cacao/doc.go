@@ -21,7 +21,12 @@
 // of type AdapterCommand ("secops-adapter", CACAO command types are an
 // open vocabulary) whose command is the action, "<adapter>.<operation>",
 // run by a security-category agent (category orchestrator) named after
-// the adapter. Inputs and outputs are in_args and out_args.
+// the adapter. Inputs and outputs are in_args and out_args. The action
+// step of a method with a when is guarded by an if-condition whose
+// condition is the when, verbatim, with expression_language "cel":
+// on_true runs the action, on_false skips it, and both go on to the same
+// step, so that a CACAO consumer runs the method only when the
+// condition holds.
 //
 // Branches become a chain of if-condition steps, one per conditional
 // branch in order, each on_false leading to the next and the last to the
@@ -34,7 +39,10 @@
 // needs approval) ending in its own end step, once per place that
 // responds with it, so that every branch ends in a unique end step as
 // CACAO requires. Every step carries the secops extension recording
-// where it comes from, which lets Import rebuild the design exactly.
+// where it comes from, which lets Import rebuild the design exactly;
+// the playbook extension carries the design's fields, parties,
+// responsibilities and description, and the incidents the playbook
+// handles.
 //
 // Fields become playbook_variables named __<id>__ (a dot becomes an
 // underscore): string, domain, host, user, time and cidr as string, bool
@@ -50,8 +58,17 @@
 // Import makes a complete design from a CACAO playbook; see
 // ImportPlaybook for the mapping. Conditions that are not CEL become a
 // manual decision recorded in a field, and branches on it; a
-// while-condition runs its body at most once; parallel branches run in
-// the order of next_steps. What cannot be carried over is listed in the
-// Report, and the scope and criteria CACAO has no notion of are
-// placeholders that WriteYAML marks with "# TODO(import)".
+// while-condition runs its body at most once; other loops are cut;
+// parallel branches run in the order of next_steps. What cannot be
+// carried over is listed in the Report, and the scope and criteria CACAO
+// has no notion of are placeholders that WriteYAML marks with
+// "# TODO(import)": for a playbook exported by secops, its incidents
+// come back as placeholder incidents, each with a placeholder detection
+// (alert.incident == "<id>") at the triage threshold, so that the
+// imported playbook is reachable.
+//
+// Import does work bounded by the size of the workflow, whatever it
+// holds: a workflow larger than MaxSteps, or whose translation would
+// copy steps too many times (branches that share long tails after
+// parallel steps or conditions with on_completion), is an error.
 package cacao

@@ -167,10 +167,11 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playb
 			Name: "secops design",
 			Description: "Where a step comes from in a secops/v1 design: design step, process, method, " +
 				"response; expression_language names the language of if-condition conditions (cel: " +
-				"a CEL expression over fields, not STIX patterning).",
+				"a CEL expression over fields, not STIX patterning). An if-condition that names a method " +
+				"guards that method's action step: the method runs only when the condition holds.",
 			CreatedBy: identity("secops"),
 			Schema:    extensionSchema,
-			Version:   "1.0.0",
+			Version:   "1.1.0",
 		}},
 	}
 	var incidents []string

@@ -51,8 +51,10 @@ type StepExtension struct {
 	// ProcessDescription is the process_description property, the
 	// description of that process; empty if it has none.
 	ProcessDescription string `json:"process_description,omitempty"`
-	// Method is the method property, the method id of an action; empty
-	// for the one action that stands for a process with no methods.
+	// Method is the method property, the method id of an action, or of
+	// the action an if-condition guards (the method's when); empty for
+	// the one action that stands for a process with no methods, and on
+	// the if-conditions of branches.
 	Method string `json:"method,omitempty"`
 	// When is the when property, the method's CEL condition, false when
 	// the method is skipped; empty if the method always runs.
