@@ -133,3 +133,37 @@ func TestExportWhenGuard(t *testing.T) {
 		t.Skip("no bundled method has a when")
 	}
 }
+
+// TestRoundTripIdentical: export → import → export of the bundled
+// examples gives byte-identical files, extensions included.
+func TestRoundTripIdentical(t *testing.T) {
+	for _, path := range bundled {
+		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
+			files, err := Export(loadDesign(t, path), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				var first bytes.Buffer
+				if err := f.Playbook.Encode(&first); err != nil {
+					t.Fatal(err)
+				}
+				d, _, err := Import(bytes.NewReader(first.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				again, err := Export(d, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var second bytes.Buffer
+				if err := again[0].Playbook.Encode(&second); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(first.String(), second.String()); diff != "" {
+					t.Errorf("%s: export → import → export (-want +got):\n%s", f.ID, diff)
+				}
+			}
+		})
+	}
+}
