@@ -56,29 +56,35 @@ func jsonValue(v reflect.Value) any {
 		}
 		return out
 	case reflect.Struct:
-		t := v.Type()
-		out := make(map[string]any, t.NumField())
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			fv := v.Field(i)
-			if strings.Contains(opts, "omitempty") && isEmpty(fv) || strings.Contains(opts, "omitzero") && fv.IsZero() {
-				continue
-			}
-			out[name] = jsonValue(fv)
-		}
-		return out
+		return structMap(v, nil)
 	}
 	return nil
+}
+
+// structMap converts a struct as jsonValue does, keeping only the given
+// keys (all when keys is nil).
+func structMap(v reflect.Value, keys map[string]bool) map[string]any {
+	t := v.Type()
+	out := make(map[string]any, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || keys != nil && !keys[name] {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fv := v.Field(i)
+		if strings.Contains(opts, "omitempty") && isEmpty(fv) || strings.Contains(opts, "omitzero") && fv.IsZero() {
+			continue
+		}
+		out[name] = jsonValue(fv)
+	}
+	return out
 }
 
 var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()

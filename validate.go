@@ -76,8 +76,9 @@ type exprKey struct {
 }
 
 type exprResult struct {
-	prg *expr.Program
-	err error
+	prg   *expr.Program
+	err   error
+	clean bool // compiled, and is not a bare non-bool field
 }
 
 func (v *validator) add(c finding.Code, p *finding.Path, format string, args ...any) {
@@ -113,7 +114,7 @@ func (v *validator) result() error {
 }
 
 // compile compiles src once per Validate call and reports an expression
-// finding at p when it does not compile.
+// finding at p when it does not compile or is not boolean.
 func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Program {
 	if strings.TrimSpace(src) == "" {
 		return nil
@@ -122,28 +123,43 @@ func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Pro
 	r, ok := v.exprs[k]
 	if !ok {
 		r.prg, r.err = expr.Compile(s, src)
-		v.exprs[k] = r
-	}
-	if r.err != nil {
-		v.exprFailed = true
-		v.add(finding.Expression, p, "%s: %v", describeScope(s), oneLine(r.err.Error()))
-		return nil
-	}
-	if s != expr.Design {
-		for _, ref := range r.prg.Refs() {
-			v.used.fields[ident.ID(ref)] = true
-		}
-		// The variables are maps of dyn, so the checker cannot see that
-		// alert.category is a string; the field types can.
-		if key, ok := r.prg.Selection(); ok {
-			if i, known := v.fields[ident.ID(key)]; known {
-				if f := v.d.Fields[i]; f.Type != process.Bool || f.List {
-					v.add(finding.Expression, p, "%s: %s is a %s field, want a boolean expression (e.g. a comparison)", describeScope(s), strings.TrimSpace(src), fieldKind(f))
+		r.clean = r.err == nil
+		if r.err == nil && s != expr.Design {
+			// The variables are maps of dyn, so the checker cannot see that
+			// alert.category is a string; the field types can.
+			if key, ok := r.prg.Selection(); ok {
+				if i, known := v.fields[ident.ID(key)]; known {
+					if f := v.d.Fields[i]; f.Type != process.Bool || f.List {
+						r.clean = false
+						r.err = fmt.Errorf("%s is a %s field, want a boolean expression (e.g. a comparison)", strings.TrimSpace(src), fieldKind(f))
+					}
 				}
 			}
 		}
+		v.exprs[k] = r
+	}
+	if r.err != nil {
+		v.exprFailed = v.exprFailed || r.prg == nil
+		v.add(finding.Expression, p, "%s: %v", describeScope(s), oneLine(r.err.Error()))
+		if r.prg == nil {
+			return nil
+		}
+	}
+	v.markRefs(r.prg)
+	if r.err != nil {
+		return nil
 	}
 	return r.prg
+}
+
+// markRefs marks the fields an expression reads as used.
+func (v *validator) markRefs(prg *expr.Program) {
+	if prg.Scope() == expr.Design {
+		return
+	}
+	for _, ref := range prg.Refs() {
+		v.used.fields[ident.ID(ref)] = true
+	}
 }
 
 func describeScope(s expr.Scope) string {
@@ -244,8 +260,79 @@ func (v *validator) required(p *finding.Path, empty bool) bool {
 
 // entry checks the id and the name that every named entry has.
 func (v *validator) entry(p *finding.Path, id ident.ID, name string) {
-	v.id(p.Child("id"), id)
-	v.required(p.Child("name"), name == "")
+	if id == "" || !id.Valid() {
+		v.id(p.Child("id"), id)
+	}
+	v.requiredAt(p, "name", name == "")
+}
+
+// The ...At helpers take the path of the parent and a key, and build the
+// path of the value only when they report: most values are fine, and
+// validating a large design must not allocate a path per value.
+
+func (v *validator) requiredAt(parent *finding.Path, key string, empty bool) bool {
+	if empty {
+		v.add(finding.Required, parent.Child(key), "%s is required", key)
+	}
+	return !empty
+}
+
+func (v *validator) refAt(parent *finding.Path, key, kind string, id ident.ID, m map[ident.ID]int) bool {
+	if id == "" {
+		return false
+	}
+	if _, ok := m[id]; ok {
+		return true
+	}
+	return v.ref(parent.Child(key), kind, id, m)
+}
+
+func (v *validator) respondRefAt(parent *finding.Path, key string, id ident.ID) {
+	if _, ok := v.responses[id]; ok {
+		v.used.responses[id] = true
+		return
+	}
+	v.respondRef(parent.Child(key), id)
+}
+
+func enumAt[T ~string](v *validator, parent *finding.Path, key string, val T, valid bool, values []T) {
+	if val != "" && !valid {
+		enum(v, parent.Child(key), val, valid, values)
+	}
+}
+
+func (v *validator) numberAt(parent *finding.Path, key string, n ident.Number, what string) bool {
+	if n != "" && n.Valid() {
+		return true
+	}
+	return v.number(parent.Child(key), n, what)
+}
+
+func (v *validator) processRefAt(parent *finding.Path, key string, id ident.Number) bool {
+	if _, ok := v.processes[id]; ok {
+		v.used.processes[id] = true
+		return true
+	}
+	return v.processRef(parent.Child(key), id)
+}
+
+func (v *validator) actionAt(parent *finding.Path, key string, a process.Action) {
+	if a != "" && !a.Valid() {
+		v.action(parent.Child(key), a)
+	}
+}
+
+// compileAt compiles like compile, building the path only on a finding.
+func (v *validator) compileAt(s expr.Scope, src string, parent *finding.Path, key string) *expr.Program {
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	k := exprKey{s, src}
+	if r, ok := v.exprs[k]; ok && r.err == nil && r.clean {
+		v.markRefs(r.prg)
+		return r.prg
+	}
+	return v.compile(s, src, parent.Child(key))
 }
 
 func (v *validator) id(p *finding.Path, id ident.ID) {
@@ -356,11 +443,11 @@ func phaseList() string {
 func (v *validator) checkScope() {
 	sc := &v.d.Scope
 	base := finding.NewPath("scope")
-	v.required(base.Child("parties"), len(sc.Parties) == 0)
+	v.requiredAt(base, "parties", len(sc.Parties) == 0)
 	for i, p := range sc.Parties {
 		pp := base.Child("parties").Index(i)
 		v.entry(pp, p.ID, p.Name)
-		enum(v, pp.Child("sourcing"), p.Sourcing, p.Sourcing.Valid(), scope.Sourcings)
+		enumAt(v, pp, "sourcing", p.Sourcing, p.Sourcing.Valid(), scope.Sourcings)
 	}
 	for i, dm := range sc.Domains {
 		pp := base.Child("domains").Index(i)
@@ -369,12 +456,12 @@ func (v *validator) checkScope() {
 	for i, s := range sc.Systems {
 		pp := base.Child("systems").Index(i)
 		v.entry(pp, s.ID, s.Name)
-		enum(v, pp.Child("class"), s.Class, s.Class.Valid(), scope.Classes)
+		enumAt(v, pp, "class", s.Class, s.Class.Valid(), scope.Classes)
 	}
 	for i, inc := range sc.Incidents {
 		pp := base.Child("incidents").Index(i)
 		v.entry(pp, inc.ID, inc.Name)
-		if v.ref(pp.Child("domain"), "domain", inc.Domain, v.domains) && inc.Covered() && !sc.Domains[v.domains[inc.Domain]].Covered() {
+		if v.refAt(pp, "domain", "domain", inc.Domain, v.domains) && inc.Covered() && !sc.Domains[v.domains[inc.Domain]].Covered() {
 			v.add(finding.OutOfScope, pp.Child("in_scope"), "incident %q is in scope but its domain %q is not", inc.ID, inc.Domain)
 		}
 		for k, s := range inc.Systems {
@@ -400,8 +487,8 @@ func (v *validator) checkScope() {
 		if a == nil {
 			continue
 		}
-		v.ref(pp.Child("responsible"), "party", a.Responsible, v.parties)
-		v.ref(pp.Child("accountable"), "party", a.Accountable, v.parties)
+		v.refAt(pp, "responsible", "party", a.Responsible, v.parties)
+		v.refAt(pp, "accountable", "party", a.Accountable, v.parties)
 		for k, id := range a.Consulted {
 			v.ref(pp.Child("consulted").Index(k), "party", id, v.parties)
 		}
@@ -422,7 +509,7 @@ func (v *validator) incidentCovered(id ident.ID) (known, covered bool) {
 func (v *validator) checkCriteria() {
 	cr := &v.d.Criteria
 	base := finding.NewPath("criteria")
-	v.required(base.Child("severities"), len(cr.Severities) == 0)
+	v.requiredAt(base, "severities", len(cr.Severities) == 0)
 	for i, s := range cr.Severities {
 		pp := base.Child("severities").Index(i)
 		v.entry(pp, s.ID, s.Name)
@@ -433,33 +520,33 @@ func (v *validator) checkCriteria() {
 			v.add(finding.InvalidValue, pp.Child("targets"), "targets must be positive")
 		}
 	}
-	if v.required(base.Child("triage_threshold"), cr.TriageThreshold == "") {
-		v.ref(base.Child("triage_threshold"), "severity", cr.TriageThreshold, v.severities)
+	if v.requiredAt(base, "triage_threshold", cr.TriageThreshold == "") {
+		v.refAt(base, "triage_threshold", "severity", cr.TriageThreshold, v.severities)
 	}
 	for i, det := range cr.Detections {
 		pp := detectionPath(i)
 		v.entry(pp, det.ID, det.Name)
-		if v.required(pp.Child("source"), det.Source == "") {
-			v.ref(pp.Child("source"), "party", det.Source, v.parties)
+		if v.requiredAt(pp, "source", det.Source == "") {
+			v.refAt(pp, "source", "party", det.Source, v.parties)
 		}
-		if v.required(pp.Child("when"), det.When == "") {
-			v.compile(expr.Alert, det.When, pp.Child("when"))
+		if v.requiredAt(pp, "when", det.When == "") {
+			v.compileAt(expr.Alert, det.When, pp, "when")
 		}
-		if v.required(pp.Child("incident"), det.Incident == "") && v.ref(pp.Child("incident"), "incident", det.Incident, v.incidents) {
+		if v.requiredAt(pp, "incident", det.Incident == "") && v.refAt(pp, "incident", "incident", det.Incident, v.incidents) {
 			if _, covered := v.incidentCovered(det.Incident); !covered {
 				v.add(finding.OutOfScope, pp.Child("incident"), "detection %q is for incident %q, which is out of scope", det.ID, det.Incident)
 			}
 		}
-		if v.required(pp.Child("severity"), det.Severity == "") {
-			v.ref(pp.Child("severity"), "severity", det.Severity, v.severities)
+		if v.requiredAt(pp, "severity", det.Severity == "") {
+			v.refAt(pp, "severity", "severity", det.Severity, v.severities)
 		}
 		if c := det.Confirm; c != nil {
 			cp := pp.Child("confirm")
-			if v.number(cp.Child("process"), c.Process, "process") {
-				v.processRef(cp.Child("process"), c.Process)
+			if v.numberAt(cp, "process", c.Process, "process") {
+				v.processRefAt(cp, "process", c.Process)
 			}
-			if v.required(cp.Child("when"), c.When == "") {
-				v.compile(expr.Fields, c.When, cp.Child("when"))
+			if v.requiredAt(cp, "when", c.When == "") {
+				v.compileAt(expr.Fields, c.When, cp, "when")
 			}
 		}
 	}
@@ -469,8 +556,8 @@ func (v *validator) checkFields() {
 	for i, f := range v.d.Fields {
 		pp := finding.NewPath("fields").Index(i)
 		v.entry(pp, f.ID, f.Name)
-		if v.required(pp.Child("type"), f.Type == "") {
-			enum(v, pp.Child("type"), f.Type, f.Type.Valid(), process.Types)
+		if v.requiredAt(pp, "type", f.Type == "") {
+			enumAt(v, pp, "type", f.Type, f.Type.Valid(), process.Types)
 		}
 	}
 }
@@ -478,23 +565,23 @@ func (v *validator) checkFields() {
 func (v *validator) checkProcesses() {
 	for i, p := range v.d.Processes {
 		pp := processPath(i)
-		v.number(pp.Child("id"), p.ID, "process")
-		v.required(pp.Child("name"), p.Name == "")
+		v.numberAt(pp, "id", p.ID, "process")
+		v.requiredAt(pp, "name", p.Name == "")
 		for k, m := range p.Methods {
 			mp := methodPath(i, k)
-			if v.number(mp.Child("id"), m.ID, "method") && p.ID != "" && m.ID.Parent() != p.ID {
+			if v.numberAt(mp, "id", m.ID, "method") && p.ID != "" && m.ID.Parent() != p.ID {
 				v.add(finding.InvalidValue, mp.Child("id"), "method %q must be numbered under its process %q, e.g. %q", m.ID, p.ID, string(p.ID)+".1")
 			}
-			v.required(mp.Child("name"), m.Name == "")
-			v.required(mp.Child("procedure"), m.Procedure == "")
-			v.compile(expr.Fields, m.When, mp.Child("when"))
+			v.requiredAt(mp, "name", m.Name == "")
+			v.requiredAt(mp, "procedure", m.Procedure == "")
+			v.compileAt(expr.Fields, m.When, mp, "when")
 			for j, id := range m.Inputs {
 				v.fieldRef(mp.Child("inputs").Index(j), id)
 			}
 			for j, id := range m.Outputs {
 				v.fieldRef(mp.Child("outputs").Index(j), id)
 			}
-			v.action(mp.Child("action"), m.Action)
+			v.actionAt(mp, "action", m.Action)
 			if m.Rollback != nil {
 				v.required(mp.Child("rollback", "procedure"), m.Rollback.Procedure == "")
 				v.action(mp.Child("rollback", "action"), m.Rollback.Action)
@@ -519,16 +606,16 @@ func (v *validator) checkResponses() {
 	for i, r := range v.d.Responses {
 		pp := responsePath(i)
 		v.entry(pp, r.ID, r.Name)
-		if v.required(pp.Child("phase"), r.Phase == "") {
-			enum(v, pp.Child("phase"), r.Phase, r.Phase.Valid(), response.Phases)
+		if v.requiredAt(pp, "phase", r.Phase == "") {
+			enumAt(v, pp, "phase", r.Phase, r.Phase.Valid(), response.Phases)
 		}
-		v.required(pp.Child("processes"), len(r.Processes) == 0)
+		v.requiredAt(pp, "processes", len(r.Processes) == 0)
 		for k, id := range r.Processes {
 			if v.number(pp.Child("processes").Index(k), id, "process") {
 				v.processRef(pp.Child("processes").Index(k), id)
 			}
 		}
-		v.ref(pp.Child("approval"), "party", r.Approval, v.parties)
+		v.refAt(pp, "approval", "party", r.Approval, v.parties)
 	}
 }
 
@@ -547,23 +634,23 @@ func (v *validator) checkPlaybooks() {
 		for k, id := range pb.Inputs {
 			v.fieldRef(pp.Child("inputs").Index(k), id)
 		}
-		if v.required(pp.Child("start"), pb.Start == "") {
-			v.ref(pp.Child("start"), "step", pb.Start, v.steps[i])
+		if v.requiredAt(pp, "start", pb.Start == "") {
+			v.refAt(pp, "start", "step", pb.Start, v.steps[i])
 		}
-		v.required(pp.Child("steps"), len(pb.Steps) == 0)
+		v.requiredAt(pp, "steps", len(pb.Steps) == 0)
+		steps := pp.Child("steps")
 		for j := range pb.Steps {
-			v.checkStep(i, j)
+			v.checkStep(i, j, steps.Index(j))
 		}
 	}
 }
 
-func (v *validator) checkStep(i, j int) {
+func (v *validator) checkStep(i, j int, sp *finding.Path) {
 	s := &v.d.Playbooks[i].Steps[j]
-	sp := stepPath(i, j)
 	v.entry(sp, s.ID, s.Name)
-	enum(v, sp.Child("target"), s.Target, s.Target.Valid(), playbook.Targets)
-	if v.number(sp.Child("process"), s.Process, "process") {
-		v.processRef(sp.Child("process"), s.Process)
+	enumAt(v, sp, "target", s.Target, s.Target.Valid(), playbook.Targets)
+	if v.numberAt(sp, "process", s.Process, "process") {
+		v.processRefAt(sp, "process", s.Process)
 	}
 	switch ways := s.Ways(); len(ways) {
 	case 0:
@@ -572,8 +659,10 @@ func (v *validator) checkStep(i, j int) {
 	default:
 		v.add(finding.InvalidValue, sp, "step %q has %d ways on; give exactly one of next, respond, end or branches", s.ID, len(ways))
 	}
-	v.ref(sp.Child("next"), "step", s.Next, v.steps[i])
-	v.respondRef(sp.Child("respond"), s.Respond)
+	v.refAt(sp, "next", "step", s.Next, v.steps[i])
+	if s.Respond != "" {
+		v.respondRefAt(sp, "respond", s.Respond)
+	}
 	if len(s.Branches) == 0 {
 		return
 	}
@@ -588,15 +677,17 @@ func (v *validator) checkStep(i, j int) {
 		default:
 			v.add(finding.InvalidValue, p, "branch has %d ways on; give exactly one of goto, respond or end", len(ways))
 		}
-		v.ref(p.Child("goto"), "step", b.Goto, v.steps[i])
-		v.respondRef(p.Child("respond"), b.Respond)
+		v.refAt(p, "goto", "step", b.Goto, v.steps[i])
+		if b.Respond != "" {
+			v.respondRefAt(p, "respond", b.Respond)
+		}
 		if b.When == "" {
 			if k != len(s.Branches)-1 {
 				v.add(finding.InvalidValue, p, "the default branch (no when) must be the last: %s after it can never be taken", plural(len(s.Branches)-1-k, "branch", "branches"))
 			}
 			continue
 		}
-		v.compile(expr.Fields, b.When, p.Child("when"))
+		v.compileAt(expr.Fields, b.When, p, "when")
 	}
 	if !slices.ContainsFunc(s.Branches, func(b playbook.Branch) bool { return b.When == "" }) {
 		v.add(finding.NoDefaultBranch, bp, "no default branch: when no condition holds, step %q has no way on; add a last branch without when", s.ID)

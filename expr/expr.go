@@ -66,6 +66,7 @@ type Program struct {
 	source string
 	refs   []string
 	sel    string // the key of a bare selection such as fields.x, or ""
+	whole  bool   // the map variable is used other than by selecting a key
 
 	// The evaluable program is planned on first use: validation only
 	// needs the type-checked AST.
@@ -114,7 +115,8 @@ func Compile(scope Scope, src string) (*Program, error) {
 	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
 		return nil, fmt.Errorf("expression is of type %s, want bool", t)
 	}
-	return &Program{scope: scope, source: src, env: env, ast: ast, refs: refs(ast.NativeRep(), scope.String()),
+	keys, whole := refs(ast.NativeRep(), scope.String())
+	return &Program{scope: scope, source: src, env: env, ast: ast, refs: keys, whole: whole,
 		sel: selection(ast.NativeRep(), scope.String())}, nil
 }
 
@@ -146,15 +148,27 @@ func selection(a *celast.AST, root string) string {
 	return ""
 }
 
-// refs collects the keys read from the variable named root.
-func refs(a *celast.AST, root string) []string {
+// ReadsWhole reports whether the expression uses its map variable other
+// than by reading keys of it, e.g. by passing design to a macro; then
+// Refs does not list everything the expression may read.
+func (p *Program) ReadsWhole() bool { return p.whole }
+
+// refs collects the keys read from the variable named root, and whether
+// the variable is used in other ways too.
+func refs(a *celast.AST, root string) (keys []string, whole bool) {
 	seen := map[string]bool{}
+	idents, selects := 0, 0
 	celast.PreOrderVisit(celast.NavigateAST(a), celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
+		case celast.IdentKind:
+			if e.AsIdent() == root {
+				idents++
+			}
 		case celast.SelectKind:
 			s := e.AsSelect()
 			if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == root {
 				seen[s.FieldName()] = true
+				selects++
 			}
 		case celast.CallKind:
 			c := e.AsCall()
@@ -164,6 +178,7 @@ func refs(a *celast.AST, root string) []string {
 			if op, key := c.Args()[0], c.Args()[1]; op.Kind() == celast.IdentKind && op.AsIdent() == root && key.Kind() == celast.LiteralKind {
 				if s, ok := key.AsLiteral().Value().(string); ok {
 					seen[s] = true
+					selects++
 				}
 			}
 		}
@@ -173,7 +188,7 @@ func refs(a *celast.AST, root string) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
+	return out, idents > selects
 }
 
 // Vars are the values an expression sees. Only those of the program's

@@ -40,6 +40,26 @@ func TestCompile(t *testing.T) {
 	}
 }
 
+func TestReadsWhole(t *testing.T) {
+	for _, tt := range []struct {
+		src   string
+		whole bool
+	}{
+		{`design.responses.all(r, r.approval == "csirt")`, false},
+		{`design["scope"].parties.size() > 0 && has(design.policies)`, false},
+		{`design.size() > 3`, true},
+		{`[design].all(d, has(d.scope))`, true},
+	} {
+		p, err := Compile(Design, tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ReadsWhole() != tt.whole {
+			t.Errorf("%s: ReadsWhole() = %v, want %v", tt.src, p.ReadsWhole(), tt.whole)
+		}
+	}
+}
+
 func TestEval(t *testing.T) {
 	p, err := Compile(Fields, `fields.attack_ongoing`)
 	if err != nil {
