@@ -74,7 +74,8 @@ func (mp *methodPlan) check(outputs map[string]any) error {
 // outputs that do not include the method the run waits for; outputs for a
 // method the design does not have, that already ran, or that has an
 // action (unless rec is a dry run); outputs the method does not declare,
-// or of the wrong type. An answer with neither a decision nor outputs is
+// or of the wrong type; outputs that leave out (or give null for) any
+// output the method declares, since a method must give them all. An answer with neither a decision nor outputs is
 // accepted: the engine's Person or Approver is asked.
 func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
 	if rec == nil {
@@ -116,8 +117,32 @@ func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
 		if err := mp.check(a.Outputs[id]); err != nil {
 			errs = append(errs, fmt.Errorf("method %s: %w", id, err))
 		}
+		if missing := mp.missing(a.Outputs[id]); len(missing) > 0 {
+			errs = append(errs, fmt.Errorf("method %s: the answer leaves out %s: a method must give every output it declares (%s)",
+				id, strings.Join(missing, ", "), joinIDs(mp.m.Outputs)))
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// missing returns the declared outputs of mp that outputs does not give,
+// or gives as null, in declaration order.
+func (mp *methodPlan) missing(outputs map[string]any) []string {
+	var out []string
+	for _, o := range mp.outputs {
+		if v, ok := outputs[o.id]; !ok || v == nil {
+			out = append(out, o.id)
+		}
+	}
+	return out
+}
+
+func joinIDs(ids []ident.ID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
 }
 
 // missingFields names the fields of refs that the run does not know, each

@@ -143,6 +143,10 @@ func TestCheckAnswer(t *testing.T) {
 		{name: "unknown method", rec: atIOCs, answer: executor.Answer{Outputs: outs{"1.4.1": {}, "7.7.7": {}}}, errHas: "method 7.7.7: the design has no such method"},
 		{name: "already done", rec: atIOCs, answer: executor.Answer{Outputs: outs{"1.4.1": {}, "0.1.1": {"confirmed": true}}}, errHas: "method 0.1.1: already done"},
 		{name: "an action's method", rec: atIOCs, answer: executor.Answer{Outputs: outs{"1.4.1": {}, "2.1.1": {}}}, errHas: "method 2.1.1: it calls firewall.block_ip"},
+		{name: "empty outputs", rec: atConfirm, answer: executor.Answer{Outputs: outs{"0.1.1": {}}}, errHas: "method 0.1.1: the answer leaves out confirmed"},
+		{name: "null outputs", rec: atConfirm, answer: executor.Answer{Outputs: outs{"0.1.1": nil}}, errHas: "method 0.1.1: the answer leaves out confirmed"},
+		{name: "a null output", rec: atConfirm, answer: executor.Answer{Outputs: outs{"0.1.1": {"confirmed": nil}}}, errHas: "method 0.1.1: the answer leaves out confirmed"},
+		{name: "a later method without its outputs", rec: atIOCs, answer: executor.Answer{Outputs: outs{"1.4.1": {"iocs": []any{"a"}}, "1.27.1": {}}}, errHas: "method 1.27.1: the answer leaves out"},
 		{name: "approve a person's task", rec: atConfirm, answer: executor.Answer{Approve: true}, conflict: true, errHas: "waits for method 0.1.1"},
 		{name: "outputs to an approval", rec: atApproval, answer: executor.Answer{Outputs: outs{"1.4.1": {}}}, conflict: true, errHas: "waits for the approval of csirt"},
 		{name: "approve an approval", rec: atApproval, answer: executor.Answer{Approve: true}},
@@ -175,6 +179,15 @@ func TestCheckAnswer(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, rec); diff != "" {
 		t.Errorf("Resume changed the record (-before +after):\n%s", diff)
+	}
+	// An empty answer is refused too: the run still waits.
+	rec = roundTrip(t, atConfirm)
+	before = roundTrip(t, atConfirm)
+	if _, err := e.Resume(ctx, rec, executor.Answer{Outputs: outs{"0.1.1": {}}}); err == nil {
+		t.Error("Resume with an empty answer: no error")
+	}
+	if diff := cmp.Diff(before, rec); diff != "" {
+		t.Errorf("Resume with an empty answer changed the record (-before +after):\n%s", diff)
 	}
 }
 

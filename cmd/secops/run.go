@@ -583,8 +583,9 @@ func progress(w io.Writer) func(executor.Event) {
 	}
 }
 
-// prompter asks, in a terminal, for the outputs of a manual task. An
-// empty answer leaves an output unknown; "wait" stops the run in waiting.
+// prompter asks, in a terminal, for the outputs of a manual task. Every
+// output is required: an empty answer is asked again; "wait" (or the end
+// of the input) stops the run in waiting.
 func prompter(rio runIO, d *secops.Design) executor.Person {
 	in := bufio.NewReader(rio.stdin)
 	return executor.PersonFunc(func(ctx context.Context, t executor.Task) (executor.Done, error) {
@@ -594,7 +595,7 @@ func prompter(rio runIO, d *secops.Design) executor.Person {
 			b, _ := json.Marshal(t.Inputs)
 			fmt.Fprintf(w, "  inputs: %s\n", b)
 		}
-		fmt.Fprintln(w, `  type each output (JSON for lists; empty to leave it unknown), or "wait" to stop here and resume later`)
+		fmt.Fprintln(w, `  type each output (JSON for lists; each is required), or "wait" to stop here and resume later`)
 		out := map[string]any{}
 		for _, o := range t.Method.Outputs {
 			f := d.Field(o)
@@ -613,7 +614,10 @@ func prompter(rio runIO, d *secops.Design) executor.Person {
 					return executor.Done{}, executor.ErrWaiting
 				}
 				if line == "" {
-					break
+					// A method must give every output it declares: an
+					// empty answer would fail the run later.
+					fmt.Fprintf(w, "  %s is required (or type \"wait\" to stop here and resume later); try again\n", o)
+					continue
 				}
 				v, perr := parseAnswer(f, line)
 				if perr == nil && f != nil {
@@ -644,9 +648,17 @@ func parseAnswer(f *process.Field, s string) (any, error) {
 	}
 	switch f.Type {
 	case process.Bool:
-		return strconv.ParseBool(s)
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, fmt.Errorf("want true or false, got %q", s)
+		}
+		return b, nil
 	case process.Int, process.Port:
-		return strconv.ParseInt(s, 10, 64)
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("want a whole number, got %q", s)
+		}
+		return n, nil
 	}
 	return s, nil
 }

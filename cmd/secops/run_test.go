@@ -372,6 +372,8 @@ func TestBadAnswerRefused(t *testing.T) {
 		{"unknown key", map[string]any{"1.4.1": map[string]any{"ioc": []string{}}}, false, `output "ioc" is not one of the method's outputs`},
 		{"not pending", map[string]any{"1.27.1": sc.Outputs["1.27.1"]}, false, "waits for the outputs of method 1.4.1"},
 		{"approval to a person's task", nil, true, "waits for method 1.4.1, a task for a person"},
+		{"empty outputs", map[string]any{"1.4.1": map[string]any{}}, false, "method 1.4.1: the answer leaves out iocs"},
+		{"null outputs", map[string]any{"1.4.1": nil}, false, "method 1.4.1: the answer leaves out iocs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -492,5 +494,37 @@ func TestTestCommandBrokenFile(t *testing.T) {
 	}
 	if last := lines[len(lines)-1]; last != "6 passed, 0 failed (1 scenario file could not run)" {
 		t.Errorf("summary %q", last)
+	}
+}
+
+// TestPromptRequiresOutputs: at a terminal, an empty answer or a value of
+// the wrong type is asked again, not taken as unknown, so one Enter does
+// not fail the run.
+func TestPromptRequiresOutputs(t *testing.T) {
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
+	srv, _ := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	recordPath := filepath.Join(dir, "run.json")
+	var stderr bytes.Buffer
+	// 0.1.1 asks for confirmed (bool): empty, then "maybe", then true;
+	// then 1.4.1 waits.
+	rio := runIO{stdin: strings.NewReader("\nmaybe\ntrue\nwait\n"), stderr: &stderr, terminal: true}
+	if err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", false, false); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rec executor.Record
+	if err := readJSON(recordPath, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != executor.Waiting || rec.Pending.Method != "1.4.1" || rec.Fields["confirmed"] != true {
+		t.Fatalf("status %s (%s), pending %+v, confirmed %v\n%s", rec.Status, rec.Error, rec.Pending, rec.Fields["confirmed"], stderr.String())
+	}
+	for _, want := range []string{"confirmed is required", `want true or false, got "maybe"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("prompt does not say %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "strconv") {
+		t.Errorf("prompt shows a Go error:\n%s", stderr.String())
 	}
 }
