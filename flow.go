@@ -124,7 +124,9 @@ func (v *validator) checkCycles(g *graph) {
 					stack = append(stack, frame{k, 0})
 					onStack = append(onStack, k)
 				case grey:
-					g.cycle = true
+					if g.reach[k] {
+						g.cycle = true // a cycle that a run can enter
+					}
 					v.reportCycle(g, f.node, k, onStack)
 				}
 				continue
@@ -212,22 +214,26 @@ func (v *validator) checkDataFlow(graphs []*graph) {
 	// Confirmation outputs that may reach each incident's playbook, and the
 	// inputs an alert supplies to confirmations (those of the playbooks that
 	// handle the incident).
+	handlers := map[ident.ID][]int{} // incident -> playbooks that handle it
+	for k := range d.Playbooks {
+		for _, inc := range d.Playbooks[k].Incidents {
+			handlers[inc] = append(handlers[inc], k)
+		}
+	}
 	confirmOut := map[ident.ID][]ident.ID{}
 	for i, det := range d.Criteria.Detections {
 		if det.Confirm == nil {
 			continue
 		}
-		p := d.Process(det.Confirm.Process)
+		p := v.process(det.Confirm.Process)
 		if p == nil {
 			continue
 		}
 		var supplied []ident.ID
 		handled := false
-		for _, pb := range d.Playbooks {
-			if pb.Handles(det.Incident) {
-				supplied = append(supplied, pb.Inputs...)
-				handled = true
-			}
+		for _, k := range handlers[det.Incident] {
+			supplied = append(supplied, d.Playbooks[k].Inputs...)
+			handled = true
 		}
 		for _, m := range p.Methods {
 			confirmOut[det.Incident] = append(confirmOut[det.Incident], m.Outputs...)
@@ -273,7 +279,7 @@ func (v *validator) flowPlaybook(g *graph, confirmOut map[ident.ID][]ident.ID) {
 	}
 	gen := make([][]int, len(pb.Steps))
 	for j := range pb.Steps {
-		if p := v.d.Process(pb.Steps[j].Process); p != nil {
+		if p := v.process(pb.Steps[j].Process); p != nil {
 			for _, m := range p.Methods {
 				for _, id := range m.Inputs {
 					ff.num(id)
@@ -355,7 +361,7 @@ func (v *validator) flowPlaybook(g *graph, confirmOut map[ident.ID][]ident.ID) {
 		s := &pb.Steps[j]
 		have := ff.newSet()
 		have.union(in[j])
-		if p := v.d.Process(s.Process); p != nil {
+		if p := v.process(s.Process); p != nil {
 			for _, m := range p.Methods {
 				v.needInputs(&m, have, ff, stepPath(g.i, j).Child("process"), fmt.Sprintf("step %q", s.ID))
 			}
@@ -399,12 +405,13 @@ func (v *validator) needInputs(m *process.Method, have fieldSet, ff *flowFields,
 
 // forResponseMethods calls f for every method of response id, in order.
 func (v *validator) forResponseMethods(id ident.ID, f func(m *process.Method)) {
-	r := v.d.Response(id)
-	if r == nil {
+	ri, ok := v.responses[id]
+	if !ok {
 		return
 	}
+	r := &v.d.Responses[ri]
 	for _, pid := range r.Processes {
-		if p := v.d.Process(pid); p != nil {
+		if p := v.process(pid); p != nil {
 			for k := range p.Methods {
 				f(&p.Methods[k])
 			}
@@ -444,111 +451,140 @@ const noPath cost = math.MinInt64
 
 // checkBudgets compares, for each detection at or above the triage
 // threshold whose severity has a first_response target, the longest path of
-// estimates from detection to a first response with the target.
+// estimates from detection to a first response, through each playbook that
+// handles the incident, with the target. Only methods on such paths are
+// expected to have an estimate.
 func (v *validator) checkBudgets(graphs []*graph) {
 	d := v.d
-	warned := map[ident.Number]bool{}
+	type procCost struct {
+		total cost
+		done  bool
+	}
+	costs := make([]procCost, len(d.Processes))
+	// estimate returns a process's estimate, warning once about each of its
+	// methods without one.
 	estimate := func(id ident.Number) cost {
-		p := d.Process(id)
-		if p == nil {
+		pi, ok := v.processes[id]
+		if !ok {
 			return 0
 		}
+		if c := &costs[pi]; c.done {
+			return c.total
+		}
 		var total cost
-		for _, m := range p.Methods {
-			if m.Estimate == 0 && !warned[m.ID] {
-				warned[m.ID] = true
-				r := v.methodRefs[v.methods[m.ID]]
-				ep := methodPath(r.process, r.method).Child("estimate")
+		for k, m := range d.Processes[pi].Methods {
+			if m.Estimate <= 0 {
+				ep := methodPath(pi, k).Child("estimate")
 				if v.d.src.Has(ep.String()) {
-					continue // an explicit 0s: the method takes no time
+					v.add(finding.InvalidValue, ep, "estimate must be positive; leave it out when it is not known")
+				} else {
+					v.add(finding.MissingEstimate, ep, "method %shas no estimate, on a path that a first_response target applies to; it counts as 0", strings.TrimLeft(string(m.ID)+" ", " "))
 				}
-				v.add(finding.MissingEstimate, ep, "method %s has no estimate, on a path that a first_response target applies to; it counts as 0", m.ID)
+				continue
 			}
 			total += cost(m.Estimate)
 		}
+		costs[pi] = procCost{total, true}
 		return total
 	}
-	type longest struct {
-		total cost
-		path  []string
-	}
-	memo := map[int]*[]longest{} // playbook index -> per-step longest path
 	respCost := func(id ident.ID) cost {
-		r := d.Response(id)
-		if r == nil || r.Phase != response.FirstResponse {
+		ri, ok := v.responses[id]
+		if !ok || d.Responses[ri].Phase != response.FirstResponse {
 			return noPath
 		}
 		var total cost
-		for _, pid := range r.Processes {
+		for _, pid := range d.Responses[ri].Processes {
 			total += estimate(pid)
 		}
 		return total
 	}
+	// longest holds, per step, the longest path to a first response: its
+	// length and the next step (or -1 with the response) on it.
+	type longest struct {
+		total cost
+		next  int
+		resp  ident.ID
+	}
+	memo := map[int][]longest{}
 	solve := func(g *graph) []longest {
-		if m, ok := memo[g.i]; ok {
-			return *m
+		if best, ok := memo[g.i]; ok {
+			return best
 		}
 		best := make([]longest, len(g.pb.Steps))
 		for j := range best {
-			best[j].total = noPath
+			best[j] = longest{total: noPath, next: -1}
 		}
-		if g.order != nil {
-			for o := len(g.order) - 1; o >= 0; o-- {
-				j := g.order[o]
-				s := &g.pb.Steps[j]
-				w := estimate(s.Process)
-				b := longest{total: noPath}
-				for _, k := range g.succ[j] {
-					if best[k].total != noPath && best[k].total > b.total {
-						b = longest{best[k].total, best[k].path}
-					}
+		for o := len(g.order) - 1; o >= 0; o-- {
+			j := g.order[o]
+			b := longest{total: noPath, next: -1}
+			for _, k := range g.succ[j] {
+				if best[k].total > b.total {
+					b = longest{total: best[k].total, next: k}
 				}
-				for _, r := range g.resp[j] {
-					if c := respCost(r); c != noPath && c > b.total {
-						b = longest{c, []string{string(r)}}
-					}
+			}
+			for _, r := range g.resp[j] {
+				if c := respCost(r); c > b.total {
+					b = longest{total: c, next: -1, resp: r}
 				}
-				if b.total != noPath {
-					b.total += w
-					b.path = append([]string{string(s.ID)}, b.path...)
-				}
-				best[j] = b
+			}
+			if b.total != noPath {
+				b.total += estimate(g.pb.Steps[j].Process)
+			}
+			best[j] = b
+		}
+		memo[g.i] = best
+		return best
+	}
+	pathOf := func(g *graph, best []longest) string {
+		var ids []string
+		for j := g.start; j >= 0; j = best[j].next {
+			ids = append(ids, string(g.pb.Steps[j].ID))
+			if best[j].next < 0 {
+				ids = append(ids, string(best[j].resp))
 			}
 		}
-		memo[g.i] = &best
-		return best
+		return strings.Join(ids, " → ")
+	}
+	handlers := map[ident.ID][]*graph{}
+	for k := range d.Playbooks {
+		for _, inc := range d.Playbooks[k].Incidents {
+			handlers[inc] = append(handlers[inc], graphs[k])
+		}
 	}
 	for i, det := range d.Criteria.Detections {
 		sev := d.Criteria.Severities.Get(det.Severity)
-		if sev == nil || sev.Targets.FirstResponse == 0 || !d.Criteria.Triaged(det.Severity) {
+		if sev == nil || sev.Targets.FirstResponse <= 0 || !d.Criteria.Triaged(det.Severity) {
 			continue
 		}
-		var g *graph
-		for k := range d.Playbooks {
-			if d.Playbooks[k].Handles(det.Incident) {
-				g = graphs[k]
-				break
+		for _, g := range handlers[det.Incident] {
+			if g.start < 0 || g.cycle {
+				continue
+			}
+			best := solve(g)
+			if best[g.start].total == noPath {
+				continue
+			}
+			total := best[g.start].total
+			var parts []string
+			if det.Confirm != nil {
+				c := estimate(det.Confirm.Process)
+				total += c
+				parts = append(parts, fmt.Sprintf("confirmation %s %s", det.Confirm.Process, duration.Duration(c)))
+			}
+			if target := sev.Targets.FirstResponse; duration.Duration(total) > target {
+				parts = append(parts, pathOf(g, best))
+				v.add(finding.TargetExceeded, detectionPath(i).Child("severity"),
+					"the longest path from detection %q through playbook %q to a first response takes %s (%s), over the %s first_response target of %s",
+					det.ID, g.pb.ID, duration.Duration(total), strings.Join(parts, ", then "), target, sev.ID)
 			}
 		}
-		if g == nil || g.start < 0 || g.order == nil {
-			continue
-		}
-		best := solve(g)[g.start]
-		if best.total == noPath {
-			continue
-		}
-		total := best.total
-		var parts []string
-		if det.Confirm != nil {
-			c := estimate(det.Confirm.Process)
-			total += c
-			parts = append(parts, fmt.Sprintf("confirmation %s %s", det.Confirm.Process, duration.Duration(c)))
-		}
-		parts = append(parts, strings.Join(best.path, " → "))
-		if target := sev.Targets.FirstResponse; duration.Duration(total) > target {
-			v.add(finding.TargetExceeded, detectionPath(i).Child("severity"),
-				"the longest path from detection %q to a first response takes %s (%s), over the %s first_response target of %s",
-				det.ID, duration.Duration(total), strings.Join(parts, ", then "), target, sev.ID)
-		}
 	}
+}
+
+// process returns the process with the given id through the index, or nil.
+func (v *validator) process(id ident.Number) *process.Process {
+	if i, ok := v.processes[id]; ok {
+		return &v.d.Processes[i]
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
@@ -516,8 +517,13 @@ func (v *validator) checkCriteria() {
 		for k, a := range s.Actions {
 			enum(v, pp.Child("actions").Index(k), a, a.Valid(), criteria.Actions)
 		}
-		if s.Targets.FirstResponse < 0 || s.Targets.Response < 0 {
-			v.add(finding.InvalidValue, pp.Child("targets"), "targets must be positive")
+		for _, t := range []struct {
+			key string
+			d   duration.Duration
+		}{{"first_response", s.Targets.FirstResponse}, {"response", s.Targets.Response}} {
+			if tp := pp.Child("targets", t.key); t.d < 0 || t.d == 0 && v.d.src.Has(tp.String()) {
+				v.add(finding.InvalidValue, tp, "a target must be positive; leave it out for no target")
+			}
 		}
 	}
 	if v.requiredAt(base, "triage_threshold", cr.TriageThreshold == "") {

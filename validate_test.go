@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/secopsdesign/secops/finding"
 )
@@ -65,6 +66,10 @@ func TestValidateFindings(t *testing.T) {
 		{"invalid-value-default-first", []at{{finding.InvalidValue, "playbooks[0].steps[0].branches[0]", 69}}},
 		{"required-responsibilities", []at{{finding.Required, "scope.responsibilities", 5}}},
 		{"expression-field-not-bool", []at{{finding.Expression, "criteria.detections[0].when", 28}}},
+		{"required-method-id", []at{
+			{finding.Required, "processes[1].methods[0].id", 49},
+			{finding.MissingEstimate, "processes[1].methods[0].estimate", 49},
+		}},
 		{"duplicate-id", []at{{finding.DuplicateID, "criteria.severities[1].id", 22}}},
 		{"unknown-ref", []at{
 			{finding.UnknownRef, "playbooks[0].steps[0].process", 67},
@@ -183,8 +188,9 @@ func TestAsMap(t *testing.T) {
 	}
 }
 
-// TestExplicitZeroEstimate: "estimate: 0s" is an estimate, not a missing
-// one; only an absent estimate is warned about.
+// TestExplicitZeroEstimate: an estimate of 0s is an error (it would be
+// lost on saving, where zero means absent); an absent or null estimate is
+// warned about.
 func TestExplicitZeroEstimate(t *testing.T) {
 	b, err := os.ReadFile("testdata/minimal.yaml")
 	if err != nil {
@@ -194,7 +200,8 @@ func TestExplicitZeroEstimate(t *testing.T) {
 		name, estimate string
 		want           []at
 	}{
-		{"explicit zero", "        estimate: 0s\n", nil},
+		{"explicit zero", "        estimate: 0s\n", []at{{finding.InvalidValue, "processes[1].methods[0].estimate", 56}}},
+		{"null", "        estimate: null\n", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 56}}},
 		{"absent", "", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 50}}},
 	} {
 		doc := strings.Replace(string(b), "        estimate: 5m\n", tt.estimate, 1)
@@ -203,6 +210,69 @@ func TestExplicitZeroEstimate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(tt.want, findingsAt(finding.From(d.Validate()))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+// TestBudgetShapes: the time budget holds through every playbook that
+// handles an incident, and a cycle among unreachable steps does not switch
+// it off.
+func TestBudgetShapes(t *testing.T) {
+	b, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := `  - id: "3.1"
+    name: Slow
+    methods:
+      - {id: "3.1.1", name: Slow, procedure: Wait., estimate: 5h}
+responses:`
+	second := `
+  - id: slow-triage
+    name: Slow triage
+    incidents: [malware]
+    inputs: [host]
+    start: s1
+    steps:
+      - {id: s1, name: S1, process: "3.1", respond: isolate}
+`
+	orphanCycle := `      - {id: u1, name: U1, process: "1.1", next: u2}
+      - {id: u2, name: U2, process: "1.1", next: u1}
+`
+	doc := strings.Replace(string(b), "responses:", slow, 1)
+	tests := []struct {
+		name string
+		doc  string
+		want []at
+	}{
+		{"second playbook over budget", strings.Replace(doc, "policies:", strings.TrimPrefix(second, "\n")+"policies:", 1),
+			[]at{{finding.TargetExceeded, "criteria.detections[0].severity", 31}}},
+		{"unreachable cycle", strings.Replace(strings.Replace(doc, `        process: "1.1"
+        branches:`, `        process: "3.1"
+        branches:`, 1), "policies:", orphanCycle+"policies:", 1),
+			[]at{
+				{finding.TargetExceeded, "criteria.detections[0].severity", 31},
+				{finding.Cycle, "playbooks[0].steps[2].next", 0},
+				{finding.UnreachableStep, "playbooks[0].steps[1]", 0},
+				{finding.UnreachableStep, "playbooks[0].steps[2]", 0},
+			}},
+	}
+	for _, tt := range tests {
+		d, err := Load(strings.NewReader(tt.doc), "budget.yaml")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got []at
+		for _, f := range finding.From(d.Validate()) {
+			line := f.Line
+			if f.Code != finding.TargetExceeded {
+				line = 0 // only the budget finding's position matters here
+			}
+			got = append(got, at{f.Code, f.Path, line})
+		}
+		byPath := cmpopts.SortSlices(func(a, b at) bool { return a.Path+string(a.Code) < b.Path+string(b.Code) })
+		if diff := cmp.Diff(tt.want, got, byPath); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}

@@ -358,7 +358,7 @@ func lookup(n ast.Node, segs []finding.Segment, key bool) ast.Node {
 }
 
 // Has reports whether the value at path is written in the source, as
-// opposed to absent; a nil Source has nothing.
+// opposed to absent or null; a nil Source has nothing.
 func (s *Source) Has(path string) bool {
 	if s == nil {
 		return false
@@ -392,7 +392,8 @@ func (s *Source) Has(path string) bool {
 			return false
 		}
 	}
-	return true
+	_, null := deref(n, &anchors).(*ast.NullNode)
+	return !null
 }
 
 // head returns the node whose position stands for n: the first key of a
