@@ -455,3 +455,43 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertWithoutKey: a detection whose when reads a key the alert lacks
+// does not match, with an event saying so, and the next one is tried.
+func TestAlertWithoutKey(t *testing.T) {
+	plan := loadPlan(t)
+	reg, _ := adapters.NewRegistry()
+	e, _ := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg))
+	ctx := context.Background()
+	rec, err := e.Run(ctx, map[string]any{"nosuch": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != executor.NoIncident || rec.Error != "" {
+		t.Fatalf("status %s (%s), want no-incident", rec.Status, rec.Error)
+	}
+	var notMatched []string
+	for _, ev := range rec.Events {
+		if ev.Kind == executor.EvNotMatched {
+			notMatched = append(notMatched, ev.Detail)
+		}
+	}
+	if len(notMatched) != len(plan.Design().Criteria.Detections) ||
+		!strings.Contains(notMatched[0], `detection mssp-rat-signature (alert.category == "rat"): the alert has no category`) {
+		t.Errorf("not-matched events %q", notMatched)
+	}
+
+	// category c2 without a signature: the c2 rule does not match, and
+	// the rules after it are still tried.
+	rec, _ = e.Run(ctx, map[string]any{"category": "c2"})
+	if rec.Status != executor.NoIncident {
+		t.Fatalf("status %s (%s), want no-incident", rec.Status, rec.Error)
+	}
+	found := false
+	for _, ev := range rec.Events {
+		found = found || ev.Kind == executor.EvNotMatched && strings.Contains(ev.Detail, "the alert has no signature")
+	}
+	if !found {
+		t.Errorf("no not-matched event names signature: %+v", rec.Events)
+	}
+}

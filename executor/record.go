@@ -144,8 +144,11 @@ type EventKind string
 
 // The kinds of events.
 const (
-	EvStarted          EventKind = "started"
-	EvDetected         EventKind = "detected"
+	EvStarted  EventKind = "started"
+	EvDetected EventKind = "detected"
+	// EvNotMatched: a detection's when read a key the alert does not
+	// have, so the detection does not match and the next is tried.
+	EvNotMatched       EventKind = "not-matched"
 	EvNoDetection      EventKind = "no-detection"
 	EvConfirmed        EventKind = "confirmed"
 	EvNotConfirmed     EventKind = "not-confirmed"

@@ -83,6 +83,13 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	for _, dp := range p.detections {
 		ok, err := dp.when.Eval(ctx, &r.vars)
 		if err != nil {
+			// An alert without a key the rule reads does not match it:
+			// alerts of other kinds carry other keys.
+			if absent := absentKeys(alert, dp.when, err); absent != "" {
+				r.event(Event{Kind: EvNotMatched, Error: err.Error(),
+					Detail: fmt.Sprintf("detection %s (%s): the alert has no %s", dp.d.ID, dp.when.Source(), absent)})
+				continue
+			}
 			r.fail(fmt.Sprintf("detection %s: %v", dp.d.ID, err))
 			return rec, nil
 		}
@@ -102,6 +109,22 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	r.event(Event{Kind: EvNoDetection, Detail: "no detection rule matches the alert"})
 	r.finish()
 	return rec, nil
+}
+
+// absentKeys returns, comma-separated, the keys prg reads that alert
+// lacks, when err (from evaluating prg) is the missing key's; otherwise
+// "".
+func absentKeys(alert map[string]any, prg *expr.Program, err error) string {
+	if !strings.Contains(err.Error(), "no such key") {
+		return ""
+	}
+	var absent []string
+	for _, k := range prg.Refs() {
+		if _, ok := alert[k]; !ok {
+			absent = append(absent, k)
+		}
+	}
+	return strings.Join(absent, ", ")
 }
 
 // Resume continues a waiting run. See Executor.
