@@ -7,6 +7,7 @@
 // Endpoints:
 //
 //	POST /alerts                 an alert (JSON object of field id to value): runs it, 201 and the record
+//	                             (422 and the record when the run failed)
 //	GET  /runs                   every record
 //	GET  /runs/{id}              one record
 //	POST /runs/{id}/approve      grants the approval a waiting run needs, and resumes it
@@ -16,7 +17,11 @@
 // approving a run that does not wait for an approval, or giving outputs to
 // one that does not wait for a person, is 409 Conflict; outputs of the
 // wrong type, undeclared outputs and methods that are not pending are 400
-// Bad Request. Either way the run is left as it was, still waiting.
+// Bad Request, and so are outputs that leave out one the pending method
+// declares. Either way the run is left as it was, still waiting.
+//
+// A body over 1 MiB is 413 Request Entity Too Large; a body that is not
+// exactly one JSON value (malformed, or with more data after it) is 400.
 //
 // Records are kept behind the Store interface; this program keeps them in
 // memory, where a real tool would use its database, so that a waiting run

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"os"
@@ -104,10 +106,42 @@ func newServer(exec executor.Executor, check func(*executor.Record, executor.Ans
 
 const maxBody = 1 << 20
 
+// decode reads one JSON value from r's body into v: a body over maxBody
+// is 413, anything but one JSON value (malformed, or followed by more
+// data) is 400 with want as the message. It reports whether v was read.
+func decode(w http.ResponseWriter, r *http.Request, v any, want string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.Join(errTrailing, terr) // terr may be a MaxBytesError
+		}
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		http.Error(w, fmt.Sprintf("the body is over %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+		return false
+	case errors.Is(err, errTrailing):
+		http.Error(w, want+"; the body has more after it", http.StatusBadRequest)
+		return false
+	case err != nil:
+		http.Error(w, want, http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+var errTrailing = errors.New("data after the JSON value")
+
 func (s *server) alert(w http.ResponseWriter, r *http.Request) {
+	const want = "want a JSON object of field id to value"
 	var alert map[string]any
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&alert); err != nil || alert == nil {
-		http.Error(w, "want a JSON object of field id to value", http.StatusBadRequest)
+	if !decode(w, r, &alert, want) {
+		return
+	}
+	if alert == nil {
+		http.Error(w, want, http.StatusBadRequest)
 		return
 	}
 	// The run outlives the request: a client that hangs up must not cancel
@@ -121,7 +155,13 @@ func (s *server) alert(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	reply(w, http.StatusCreated, rec)
+	// A run that failed (an alert value of the wrong type, a failing
+	// adapter) is kept, and answered with its record, but not as created.
+	status := http.StatusCreated
+	if rec.Status == executor.Failed {
+		status = http.StatusUnprocessableEntity
+	}
+	reply(w, status, rec)
 }
 
 func (s *server) list(w http.ResponseWriter, r *http.Request) {
@@ -156,8 +196,7 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) outputs(w http.ResponseWriter, r *http.Request) {
 	var outs map[ident.Number]map[string]any
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&outs); err != nil {
-		http.Error(w, `want {"<method id>": {"<field>": value}}`, http.StatusBadRequest)
+	if !decode(w, r, &outs, `want {"<method id>": {"<field>": value}}`) {
 		return
 	}
 	if len(outs) == 0 {

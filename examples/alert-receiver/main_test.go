@@ -141,6 +141,8 @@ func TestBadAnswers(t *testing.T) {
 		{"unknown key", "/outputs", map[string]any{"0.1.1": map[string]any{"confirm": false}}, http.StatusBadRequest, `output "confirm" is not one of the method's outputs`},
 		{"not the pending method", "/outputs", map[string]any{"1.4.1": map[string]any{"iocs": []string{}}}, http.StatusBadRequest, "waits for the outputs of method 0.1.1"},
 		{"no outputs", "/outputs", map[string]any{}, http.StatusBadRequest, "no outputs given"},
+		{"empty outputs", "/outputs", map[string]any{"0.1.1": map[string]any{}}, http.StatusBadRequest, "the answer leaves out confirmed"},
+		{"null outputs", "/outputs", map[string]any{"0.1.1": nil}, http.StatusBadRequest, "the answer leaves out confirmed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,4 +177,47 @@ func TestOutputsToAnApproval(t *testing.T) {
 	}
 	do(t, "POST", srv.URL+"/runs/"+rec.ID+"/outputs", map[string]any{"1.4.1": map[string]any{"iocs": []string{}}}, http.StatusConflict)
 	do(t, "POST", srv.URL+"/runs/"+rec.ID+"/approve", nil, http.StatusOK)
+}
+
+// TestAlertStatuses: a failed run is 422 with its record (and kept), an
+// alert without a key the detections read is no incident, a body over
+// the limit is 413 and trailing data 400.
+func TestAlertStatuses(t *testing.T) {
+	srv, sc := testServer(t, "c2-not-confirmed")
+	post := func(body string) (int, string) {
+		t.Helper()
+		res, err := http.Post(srv.URL+"/alerts", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	status, body := post(`{"category": 5}`)
+	var rec executor.Record
+	if err := json.Unmarshal([]byte(body), &rec); status != http.StatusUnprocessableEntity || err != nil || rec.Status != executor.Failed {
+		t.Errorf("wrong type: status %d, record status %s, err %v; want 422 and a failed record", status, rec.Status, err)
+	}
+	if got := do(t, "GET", srv.URL+"/runs/"+rec.ID, nil, http.StatusOK); got.Status != executor.Failed {
+		t.Errorf("the failed run is not kept: %+v", got)
+	}
+	if rec := do(t, "POST", srv.URL+"/alerts", map[string]any{"nosuch": "x"}, http.StatusCreated); rec.Status != executor.NoIncident {
+		t.Errorf("alert without category: status %s (%s), want no-incident", rec.Status, rec.Error)
+	}
+	alert, _ := json.Marshal(sc.Alert)
+	for _, tt := range []struct {
+		name, body string
+		status     int
+	}{
+		{"trailing object", string(alert) + `{"x":1}`, http.StatusBadRequest},
+		{"trailing junk", string(alert) + ` x`, http.StatusBadRequest},
+		{"trailing space", string(alert) + " \n", http.StatusCreated},
+		{"too big", `{"x":"` + strings.Repeat("a", maxBody) + `"}`, http.StatusRequestEntityTooLarge},
+		{"too big after the object", string(alert) + strings.Repeat(" ", maxBody), http.StatusRequestEntityTooLarge},
+	} {
+		if status, body := post(tt.body); status != tt.status {
+			t.Errorf("%s: status %d (%.100s), want %d", tt.name, status, body, tt.status)
+		}
+	}
 }
