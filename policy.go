@@ -18,7 +18,7 @@ func (v *validator) checkPolicies() {
 	for i, pol := range v.d.Policies {
 		pp := finding.NewPath("policies").Index(i)
 		v.id(pp.Child("id"), pol.ID)
-		if !v.requiredAt(pp, "rule", pol.Rule == "") {
+		if !v.requiredAt(pp, "rule", blank(pol.Rule)) {
 			continue
 		}
 		if prgs[i] = v.compileAt(expr.Design, pol.Rule, pp, "rule"); prgs[i] != nil {

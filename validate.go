@@ -77,9 +77,10 @@ type exprKey struct {
 }
 
 type exprResult struct {
-	prg   *expr.Program
-	err   error
-	clean bool // compiled, and is not a bare non-bool field
+	prg     *expr.Program
+	err     error
+	unknown []string // keys it reads that are not fields of the design
+	clean   bool     // compiled, boolean, and reads only known fields
 }
 
 func (v *validator) add(c finding.Code, p *finding.Path, format string, args ...any) {
@@ -117,7 +118,10 @@ func (v *validator) result() error {
 // compile compiles src once per Validate call and reports an expression
 // finding at p when it does not compile or is not boolean.
 func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Program {
-	if strings.TrimSpace(src) == "" {
+	if blank(src) {
+		if src != "" {
+			v.add(finding.Expression, p, "%s: the expression is blank", describeScope(s))
+		}
 		return nil
 	}
 	k := exprKey{s, src}
@@ -126,6 +130,12 @@ func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Pro
 		r.prg, r.err = expr.Compile(s, src)
 		r.clean = r.err == nil
 		if r.err == nil && s != expr.Design {
+			for _, ref := range r.prg.Refs() {
+				if _, ok := v.fields[ident.ID(ref)]; !ok {
+					r.unknown = append(r.unknown, ref)
+					r.clean = false
+				}
+			}
 			// The variables are maps of dyn, so the checker cannot see that
 			// alert.category is a string; the field types can.
 			if key, ok := r.prg.Selection(); ok {
@@ -146,6 +156,9 @@ func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Pro
 			return nil
 		}
 	}
+	for _, ref := range r.unknown {
+		v.add(finding.UnknownRef, p, "%s.%s: the design has no field %q%s", s, ref, ref, suggestID(ref, v.fields))
+	}
 	v.markRefs(r.prg)
 	if r.err != nil {
 		return nil
@@ -162,6 +175,9 @@ func (v *validator) markRefs(prg *expr.Program) {
 		v.used.fields[ident.ID(ref)] = true
 	}
 }
+
+// blank reports whether an expression is empty or only white space.
+func blank(src string) bool { return strings.TrimSpace(src) == "" }
 
 func describeScope(s expr.Scope) string {
 	switch s {
@@ -325,7 +341,7 @@ func (v *validator) actionAt(parent *finding.Path, key string, a process.Action)
 
 // compileAt compiles like compile, building the path only on a finding.
 func (v *validator) compileAt(s expr.Scope, src string, parent *finding.Path, key string) *expr.Program {
-	if strings.TrimSpace(src) == "" {
+	if src == "" {
 		return nil
 	}
 	k := exprKey{s, src}
@@ -535,7 +551,7 @@ func (v *validator) checkCriteria() {
 		if v.requiredAt(pp, "source", det.Source == "") {
 			v.refAt(pp, "source", "party", det.Source, v.parties)
 		}
-		if v.requiredAt(pp, "when", det.When == "") {
+		if v.requiredAt(pp, "when", blank(det.When)) {
 			v.compileAt(expr.Alert, det.When, pp, "when")
 		}
 		if v.requiredAt(pp, "incident", det.Incident == "") && v.refAt(pp, "incident", "incident", det.Incident, v.incidents) {
@@ -551,7 +567,7 @@ func (v *validator) checkCriteria() {
 			if v.numberAt(cp, "process", c.Process, "process") {
 				v.processRefAt(cp, "process", c.Process)
 			}
-			if v.requiredAt(cp, "when", c.When == "") {
+			if v.requiredAt(cp, "when", blank(c.When)) {
 				v.compileAt(expr.Fields, c.When, cp, "when")
 			}
 		}

@@ -70,6 +70,8 @@ func TestValidateFindings(t *testing.T) {
 			{finding.Required, "processes[1].methods[0].id", 49},
 			{finding.MissingEstimate, "processes[1].methods[0].estimate", 49},
 		}},
+		{"expression-blank", []at{{finding.Expression, "playbooks[0].steps[0].branches[0].when", 69}}},
+		{"unknown-ref-expression", []at{{finding.UnknownRef, "playbooks[0].steps[0].branches[0].when", 69}}},
 		{"duplicate-id", []at{{finding.DuplicateID, "criteria.severities[1].id", 22}}},
 		{"unknown-ref", []at{
 			{finding.UnknownRef, "playbooks[0].steps[0].process", 67},

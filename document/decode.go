@@ -80,6 +80,13 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 		d.decode(target, v, p, depth+1)
 		return
 	case *ast.TagNode:
+		// !!str makes a scalar a string whatever it looks like: !!str 1.1.
+		if t.Start != nil && t.Start.Value == "!!str" && v.Kind() == reflect.String {
+			if s, ok := scalarString(t.Value); ok {
+				v.SetString(s)
+				return
+			}
+		}
 		d.decode(t.Value, v, p, depth)
 		return
 	case *ast.NullNode:
@@ -141,9 +148,18 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 			v.SetInt(int64(x))
 		}
 	case reflect.Pointer:
+		// A value of the wrong type leaves the pointer nil, so that its
+		// zero value does not cause findings of its own.
+		before := len(d.findings)
 		e := reflect.New(v.Type().Elem())
 		d.decode(n, e.Elem(), p, depth)
-		v.Set(e)
+		if len(d.findings) == before || !isMapping(n) {
+			if len(d.findings) == before {
+				v.Set(e)
+			}
+			return
+		}
+		v.Set(e) // a mapping with some bad values: keep the good ones
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
@@ -197,6 +213,11 @@ func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
 	return v
 }
 
+func isMapping(n ast.Node) bool {
+	_, ok := mappingValues(n)
+	return ok
+}
+
 func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
 	switch m := n.(type) {
 	case *ast.MappingNode:
@@ -214,9 +235,32 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, p *finding.Path, dep
 		return
 	}
 	info := structInfo(v.Type())
+	// Merge keys (<<) first, so that the mapping's own keys win over merged
+	// ones; of a list of merged mappings, the earlier ones win.
+	for _, mv := range values {
+		if _, merge := mv.Key.(*ast.MergeKeyNode); !merge {
+			continue
+		}
+		target := mv.Value
+		for anchors := 0; ; {
+			if a, ok := target.(*ast.AliasNode); ok {
+				if t, ok := d.anchors[nodeName(a.Value)]; ok && anchors < 100 {
+					target, anchors = t, anchors+1
+					continue
+				}
+			}
+			break
+		}
+		if seq, ok := target.(*ast.SequenceNode); ok {
+			for i := len(seq.Values) - 1; i >= 0; i-- {
+				d.decode(seq.Values[i], v, p, depth)
+			}
+			continue
+		}
+		d.decode(mv.Value, v, p, depth)
+	}
 	for _, mv := range values {
 		if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
-			d.decode(mv.Value, v, p, depth)
 			continue
 		}
 		key := keyString(mv.Key)

@@ -40,6 +40,7 @@ const (
 // A JSON document takes a fast path through encoding/json and is parsed
 // for positions only when a finding needs one.
 func Decode(data []byte, name string, v any, what string) (src *Source, findings finding.List, fatal bool) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	src = &Source{name: name, data: data}
 	findings, fatal = decode(src, v, what)
 	return src, findings, fatal
@@ -66,12 +67,13 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		return finding.List{src.syntaxFinding(err)}, true
 	}
 	dec := &decoder{src: src, anchors: map[string]ast.Node{}, budget: len(data) + 100000}
+	docs := documents(file)
 	var body ast.Node
-	if len(file.Docs) > 0 {
-		body = file.Docs[0].Body
+	if len(docs) > 0 {
+		body = docs[0].Body
 	}
-	if len(file.Docs) > 1 {
-		dec.add(finding.Syntax, nil, file.Docs[1].Body, "the file holds %d documents; a %s is one document", len(file.Docs), what)
+	if len(docs) > 1 {
+		dec.add(finding.Syntax, nil, docs[1].Body, "the file holds %d documents; a %s is one document", len(docs), what)
 	}
 	if body == nil {
 		return finding.List{{Severity: finding.Error, Code: finding.Syntax, Message: "empty document", Position: finding.Position{File: name, Line: 1, Column: 1}}}, true
@@ -81,6 +83,26 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		return dec.findings, true
 	}
 	return dec.findings, false
+}
+
+// documents returns the documents of file that have content: a %YAML
+// directive and an empty document after a final "---" are not documents
+// of their own.
+func documents(file *ast.File) []*ast.DocumentNode {
+	if file == nil {
+		return nil
+	}
+	var docs []*ast.DocumentNode
+	for _, d := range file.Docs {
+		if d == nil || d.Body == nil {
+			continue
+		}
+		if _, directive := d.Body.(*ast.DirectiveNode); directive {
+			continue
+		}
+		docs = append(docs, d)
+	}
+	return docs
 }
 
 // precheck rejects oversized, non-UTF-8 and too deeply nested input before
@@ -302,10 +324,11 @@ func (s *Source) Position(path string, key bool) finding.Position {
 	}
 	pos := finding.Position{File: s.name}
 	file, err := s.ast()
-	if err != nil || len(file.Docs) == 0 || file.Docs[0].Body == nil {
+	docs := documents(file)
+	if err != nil || len(docs) == 0 {
 		return pos
 	}
-	n := head(lookup(file.Docs[0].Body, finding.ParsePath(path), key))
+	n := head(lookup(docs[0].Body, finding.ParsePath(path), key))
 	if n != nil {
 		if tk := n.GetToken(); tk != nil {
 			pos.Line, pos.Column = tk.Position.Line, tk.Position.Column
@@ -364,10 +387,11 @@ func (s *Source) Has(path string) bool {
 		return false
 	}
 	file, err := s.ast()
-	if err != nil || len(file.Docs) == 0 || file.Docs[0].Body == nil {
+	docs := documents(file)
+	if err != nil || len(docs) == 0 {
 		return false
 	}
-	n := file.Docs[0].Body
+	n := docs[0].Body
 	anchors := 0
 	for _, seg := range finding.ParsePath(path) {
 		n = deref(n, &anchors)
