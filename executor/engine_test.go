@@ -495,3 +495,64 @@ func TestAlertWithoutKey(t *testing.T) {
 		t.Errorf("no not-matched event names signature: %+v", rec.Events)
 	}
 }
+
+// TestDesignChanged: resume and rollback refuse a record of another
+// version of the design, unchanged, unless WithChangedDesign, which
+// records the change.
+func TestDesignChanged(t *testing.T) {
+	s := loadScenarios(t)["c2-single-host-ongoing"]
+	f := &fakes{outputs: s.Outputs}
+	ctx := context.Background()
+	plan := loadPlan(t)
+	e, _ := executor.New(executor.WithPlan(plan), executor.WithRegistry(f.registry(t)))
+	rec, _ := e.Run(ctx, s.Alert) // waits for 0.1.1
+	if !strings.HasPrefix(rec.DesignDigest, "sha256:") || rec.DesignDigest != plan.Digest() {
+		t.Fatalf("record digest %q, plan %q", rec.DesignDigest, plan.Digest())
+	}
+	if loadPlan(t).Digest() != plan.Digest() {
+		t.Error("the same design has two digests")
+	}
+
+	d := loadDesign(t)
+	d.Processes[0].Methods[0].Procedure += " (changed)"
+	changed, err := executor.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Digest() == plan.Digest() {
+		t.Fatal("a changed design has the same digest")
+	}
+	if err := changed.CheckRecord(rec); !errors.Is(err, executor.ErrDesignChanged) {
+		t.Errorf("CheckRecord: %v, want ErrDesignChanged", err)
+	}
+	ans := executor.Answer{Outputs: map[ident.Number]map[string]any{"0.1.1": {"confirmed": true}}}
+	strict, _ := executor.New(executor.WithPlan(changed), executor.WithRegistry(f.registry(t)))
+	before := roundTrip(t, rec)
+	got := roundTrip(t, rec)
+	if _, err := strict.Resume(ctx, got, ans); !errors.Is(err, executor.ErrDesignChanged) {
+		t.Errorf("Resume: %v, want ErrDesignChanged", err)
+	}
+	if _, err := strict.Rollback(ctx, got); !errors.Is(err, executor.ErrDesignChanged) {
+		t.Errorf("Rollback: %v, want ErrDesignChanged", err)
+	}
+	if diff := cmp.Diff(before, got); diff != "" {
+		t.Errorf("the refusals changed the record (-before +after):\n%s", diff)
+	}
+
+	lax, _ := executor.New(executor.WithPlan(changed), executor.WithRegistry(f.registry(t)), executor.WithChangedDesign())
+	if _, err := lax.Resume(ctx, got, ans); err != nil {
+		t.Fatalf("Resume WithChangedDesign: %v", err)
+	}
+	if got.DesignDigest != changed.Digest() {
+		t.Errorf("the record keeps digest %s, want the new one", got.DesignDigest)
+	}
+	n := 0
+	for _, ev := range got.Events {
+		if ev.Kind == executor.EvDesignChanged {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d design-changed events, want 1", n)
+	}
+}

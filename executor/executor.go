@@ -25,7 +25,9 @@ type Executor interface {
 	// Run runs alert (field id to value) through the design.
 	Run(ctx context.Context, alert map[string]any) (*Record, error)
 	// Resume continues a waiting run with answer. It updates rec in
-	// place and returns it.
+	// place and returns it. A record whose run started with another
+	// version of the design is refused with an error wrapping
+	// ErrDesignChanged (see Plan.CheckRecord).
 	Resume(ctx context.Context, rec *Record, answer Answer) (*Record, error)
 	// Rollback undoes the response methods applied by rec, latest first,
 	// and lists the rollback procedures left to a person. It updates rec
@@ -136,6 +138,9 @@ type config struct {
 	isolate  bool
 	dryRun   bool
 	dryOuts  map[ident.Number]map[string]any
+	// changedDesign: Resume and Rollback go on with a record of another
+	// version of the design.
+	changedDesign bool
 }
 
 // WithDesign makes the engine run d, compiling it. d should have been

@@ -1,8 +1,11 @@
 package executor
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/criteria"
@@ -20,6 +23,7 @@ import (
 // all the engines built from it with WithPlan, share it.
 type Plan struct {
 	design     *secops.Design
+	digest     func() string // of the design, computed on first use
 	detections []*detectionPlan
 	playbooks  map[ident.ID]*playbookPlan
 	byIncident map[ident.ID]*playbookPlan
@@ -128,6 +132,7 @@ func Compile(d *secops.Design) (*Plan, error) {
 		}
 		return prg
 	}
+	p.digest = sync.OnceValue(func() string { return designDigest(d) })
 	for i := range d.Fields {
 		p.fields[string(d.Fields[i].ID)] = &d.Fields[i]
 	}
@@ -270,6 +275,21 @@ func Compile(d *secops.Design) (*Plan, error) {
 
 // Design returns the design the plan was compiled from.
 func (p *Plan) Design() *secops.Design { return p.design }
+
+// Digest returns "sha256:" and the hex SHA-256 of the design's canonical
+// JSON (secops.Design.WriteJSON): two designs have the same digest when
+// they say the same, however their files are laid out. A record keeps the
+// digest of the design its run started with; see CheckRecord.
+func (p *Plan) Digest() string { return p.digest() }
+
+func designDigest(d *secops.Design) string {
+	h := sha256.New()
+	if err := d.WriteJSON(h); err != nil {
+		// A design that cannot be written matches no record.
+		return "unknown: " + err.Error()
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
 
 // Adapters returns, sorted, the names of the adapters the design's actions
 // and rollback actions call.

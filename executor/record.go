@@ -36,7 +36,11 @@ type Record struct {
 	// loaded from a file; DesignName is its metadata.name.
 	Design     string   `json:"design,omitempty"`
 	DesignName ident.ID `json:"design_name,omitempty"`
-	Status     Status   `json:"status"`
+	// DesignDigest is the Plan.Digest of the design the run follows, so
+	// that Resume and Rollback notice a design changed since (see
+	// Plan.CheckRecord).
+	DesignDigest string `json:"design_digest,omitempty"`
+	Status       Status `json:"status"`
 	// DryRun is set for a run made with WithDryRun: no adapter was
 	// called. Resume and Rollback of such a record call no adapter
 	// either, whatever the engine's options, so that continuing a dry
@@ -148,18 +152,21 @@ const (
 	EvDetected EventKind = "detected"
 	// EvNotMatched: a detection's when read a key the alert does not
 	// have, so the detection does not match and the next is tried.
-	EvNotMatched       EventKind = "not-matched"
-	EvNoDetection      EventKind = "no-detection"
-	EvConfirmed        EventKind = "confirmed"
-	EvNotConfirmed     EventKind = "not-confirmed"
-	EvNotTriaged       EventKind = "not-triaged"
-	EvStep             EventKind = "step"
-	EvMethod           EventKind = "method"
-	EvSkipped          EventKind = "skipped"
-	EvMethodFailed     EventKind = "method-failed"
-	EvRetry            EventKind = "retry"
-	EvWaiting          EventKind = "waiting"
-	EvResumed          EventKind = "resumed"
+	EvNotMatched   EventKind = "not-matched"
+	EvNoDetection  EventKind = "no-detection"
+	EvConfirmed    EventKind = "confirmed"
+	EvNotConfirmed EventKind = "not-confirmed"
+	EvNotTriaged   EventKind = "not-triaged"
+	EvStep         EventKind = "step"
+	EvMethod       EventKind = "method"
+	EvSkipped      EventKind = "skipped"
+	EvMethodFailed EventKind = "method-failed"
+	EvRetry        EventKind = "retry"
+	EvWaiting      EventKind = "waiting"
+	EvResumed      EventKind = "resumed"
+	// EvDesignChanged: Resume or Rollback went on (WithChangedDesign)
+	// with a design other than the one the run started with.
+	EvDesignChanged    EventKind = "design-changed"
 	EvBranch           EventKind = "branch"
 	EvApproval         EventKind = "approval"
 	EvRejected         EventKind = "rejected"

@@ -15,14 +15,20 @@ import (
 // listed in rec.ManualRollback for a person. Methods already rolled back
 // are left alone, so Rollback may be called again after a failure. It
 // updates rec in place, returns it, and returns an error naming every
-// rollback action that failed. The rollback of a dry run (Record.DryRun)
-// calls nothing: its events say what would be called.
+// rollback action that failed. A record whose run started with another
+// version of the design is refused, unchanged, with an error wrapping
+// ErrDesignChanged, unless the engine has WithChangedDesign (see
+// Plan.CheckRecord). The rollback of a dry run (Record.DryRun) calls
+// nothing: its events say what would be called.
 func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 	if rec == nil {
 		return nil, errors.New("rollback: nil record")
 	}
 	p := e.c.plan
 	r := &run{e: e, rec: rec}
+	if err := r.checkDesign("rollback"); err != nil {
+		return rec, err
+	}
 	var errs []error
 	for i := len(rec.Applied) - 1; i >= 0; i-- {
 		id := rec.Applied[i]

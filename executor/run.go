@@ -54,12 +54,14 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		ID:         e.c.newID(),
 		Design:     p.design.Source(),
 		DesignName: p.design.Metadata.Name,
-		DryRun:     e.c.dryRun,
-		Alert:      alert,
-		Fields:     make(map[string]any, len(alert)+len(p.fields)),
-		Started:    now,
-		Updated:    now,
-		Events:     make([]Event, 0, e.eventCap.Load()),
+		// The digest costs a JSON encoding of the design, once per plan.
+		DesignDigest: p.Digest(),
+		DryRun:       e.c.dryRun,
+		Alert:        alert,
+		Fields:       make(map[string]any, len(alert)+len(p.fields)),
+		Started:      now,
+		Updated:      now,
+		Events:       make([]Event, 0, e.eventCap.Load()),
 	}
 	r := &both.run
 	r.e, r.rec = e, rec
@@ -139,6 +141,9 @@ func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Recor
 	if rec.DesignName != "" && rec.DesignName != p.design.Metadata.Name {
 		return rec, fmt.Errorf("resume: run %s follows design %s, not %s", rec.ID, rec.DesignName, p.design.Metadata.Name)
 	}
+	if err := p.CheckRecord(rec); err != nil && !e.c.changedDesign {
+		return rec, fmt.Errorf("resume: %w", err)
+	}
 	pos := position{stage: rec.Pending.Stage, entered: true}
 	var methods []*methodPlan
 	switch pos.stage {
@@ -189,6 +194,9 @@ func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Recor
 	rec.Pending = nil
 	rec.Status = ""
 	r := &run{e: e, rec: rec, answer: &answer}
+	if err := r.checkDesign("resume"); err != nil {
+		return rec, err // not reached: checked above, before rec changed
+	}
 	r.event(Event{Kind: EvResumed, Actor: answer.Actor})
 	r.advance(ctx, pos)
 	return rec, nil

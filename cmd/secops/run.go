@@ -118,7 +118,7 @@ run.`,
 
 func newResume() *cobra.Command {
 	var adaptersPath, outputsPath string
-	var approve bool
+	var approve, force bool
 	cmd := &cobra.Command{
 		Use:   "resume RECORD.json --adapters FILE [--approve] [--outputs ANSWERS.json]",
 		Short: "Continue a waiting run and update its record",
@@ -136,23 +136,30 @@ is refused with exit status 2 and the record is left as it was.
 
 A dry-run record (made by secops run --dry-run) stays dry: no adapter is
 called, and --outputs may also give the outputs of methods with an
-action.`,
+action.
+
+The record keeps a digest of the design the run started with. If the
+design file says something else now, resume refuses (exit status 2, the
+record unchanged); --force goes on with the changed design and records an
+event saying so.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if adaptersPath == "" {
 				return usageError("resume needs --adapters FILE")
 			}
-			return resumeRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, outputsPath, approve)
+			return resumeRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, outputsPath, approve, force)
 		},
 	}
 	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
 	cmd.Flags().StringVar(&outputsPath, "outputs", "", "outputs of manual tasks: a JSON object of method id to outputs")
 	cmd.Flags().BoolVar(&approve, "approve", false, "grant the approval the run waits for")
+	cmd.Flags().BoolVar(&force, "force", false, "go on although the design changed since the run started (recorded as an event)")
 	return cmd
 }
 
 func newRollback() *cobra.Command {
 	var adaptersPath string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "rollback RECORD.json --adapters FILE",
 		Short: "Undo the response a run applied and update its record",
@@ -160,16 +167,22 @@ func newRollback() *cobra.Command {
 applied, the latest first, lists the rollback procedures left to a person,
 and updates the record in place. Exit status 1 if a rollback action
 failed. The rollback of a dry-run record calls no adapter either: it
-shows what would be called.`,
+shows what would be called.
+
+If the design file changed since the run started (the record keeps a
+digest of the design), rollback refuses with exit status 2 and leaves the
+record as it was; --force goes on with the changed design and records an
+event saying so.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if adaptersPath == "" {
 				return usageError("rollback needs --adapters FILE")
 			}
-			return rollbackRecord(cmd.Context(), defaultIO(), args[0], adaptersPath)
+			return rollbackRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, force)
 		},
 	}
 	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().BoolVar(&force, "force", false, "go on although the design changed since the run started (recorded as an event)")
 	return cmd
 }
 
@@ -309,7 +322,7 @@ func runDesign(ctx context.Context, rio runIO, designPath, adaptersPath, alertPa
 	return finishRecord(rio.stderr, d, rec, recordPath, adaptersPath)
 }
 
-func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outputsPath string, approve bool) error {
+func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outputsPath string, approve, force bool) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
 	var rec executor.Record
@@ -336,9 +349,15 @@ func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outp
 	}
 	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg)}
 	opts = append(opts, engineIO(rio, d, false)...)
+	if force {
+		opts = append(opts, executor.WithChangedDesign())
+	}
 	e, err := executor.New(opts...)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if err := checkDesign(e.Plan(), &rec, recordPath, force, "resume"); err != nil {
+		return err
 	}
 	// A mistyped answer is refused before it touches the record.
 	if err := e.Plan().CheckAnswer(&rec, ans); err != nil {
@@ -356,7 +375,7 @@ func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outp
 	return finishRecord(rio.stderr, d, &rec, recordPath, adaptersPath)
 }
 
-func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath string) error {
+func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath string, force bool) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
 	var rec executor.Record
@@ -379,10 +398,17 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 	if rec.DryRun {
 		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
 	}
-	e, err := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(),
-		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr)))
+	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(),
+		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr))}
+	if force {
+		opts = append(opts, executor.WithChangedDesign())
+	}
+	e, err := executor.New(opts...)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if err := checkDesign(e.Plan(), &rec, recordPath, force, "rollback"); err != nil {
+		return err
 	}
 	_, rbErr := e.Rollback(ctx, &rec)
 	if err := writeJSON(recordPath, &rec); err != nil {
@@ -401,6 +427,17 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 	if rbErr != nil {
 		fmt.Fprintln(rio.stderr, "rollback failed:", rbErr)
 		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// checkDesign refuses, unless force, a record whose run started with
+// another version of its design file.
+func checkDesign(p *executor.Plan, rec *executor.Record, recordPath string, force bool, op string) error {
+	if err := p.CheckRecord(rec); err != nil && !force {
+		return usageError("%s: %s has changed: %v; %s would follow a flow the run did not start with: "+
+			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
+			recordPath, rec.Design, err, op)
 	}
 	return nil
 }

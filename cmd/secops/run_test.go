@@ -105,7 +105,7 @@ adapters:
 	// The answers carry every manual task; without --approve the run
 	// then waits for the approval of fr-1.
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, answersPath, false); err != nil {
+	if err := resumeRecord(ctx, rio, recordPath, cfg, answersPath, false, false); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr.String())
 	}
 	if rec = readRecord(); rec.Status != executor.Waiting || rec.Pending.Party != "csirt" {
@@ -115,7 +115,7 @@ adapters:
 		t.Errorf("no hint to approve:\n%s", stderr.String())
 	}
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true); err != nil {
+	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true, false); err != nil {
 		t.Fatalf("resume --approve: %v\n%s", err, stderr.String())
 	}
 	rec = readRecord()
@@ -126,7 +126,7 @@ adapters:
 
 	stderr.Reset()
 	before := len(calls())
-	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
 		t.Fatalf("rollback: %v\n%s", err, stderr.String())
 	}
 	wantCalls := []string{"/edr.release_host 2.2.1 rollback=true", "/firewall.unblock_ip 2.1.1 rollback=true"}
@@ -267,7 +267,7 @@ func TestDryRunStaysDry(t *testing.T) {
 	}
 
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true); err != nil {
+	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true, false); err != nil {
 		t.Fatalf("resume --approve: %v\n%s", err, stderr.String())
 	}
 	var rec executor.Record
@@ -282,7 +282,7 @@ func TestDryRunStaysDry(t *testing.T) {
 	}
 
 	stderr.Reset()
-	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
 		t.Fatalf("rollback: %v\n%s", err, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "rollback of method 2.2.1 would call edr.release_host") {
@@ -355,7 +355,7 @@ func TestBadAnswerRefused(t *testing.T) {
 		t.Errorf("template not typed:\n%s", stderr.String())
 	}
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, write("a1.json", map[string]any{"0.1.1": map[string]any{"confirmed": true}}), false); err != nil {
+	if err := resumeRecord(ctx, rio, recordPath, cfg, write("a1.json", map[string]any{"0.1.1": map[string]any{"confirmed": true}}), false, false); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stderr.String(), `e.g. {"1.4.1":{"iocs":[]}}`) {
@@ -381,7 +381,7 @@ func TestBadAnswerRefused(t *testing.T) {
 			if tt.answers != nil {
 				path = write("bad.json", tt.answers)
 			}
-			err := resumeRecord(ctx, rio, recordPath, cfg, path, tt.approve)
+			err := resumeRecord(ctx, rio, recordPath, cfg, path, tt.approve, false)
 			if exitCode(err) != 2 || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("err %v, want exit status 2 and %q", err, tt.msg)
 			}
@@ -463,11 +463,11 @@ func TestRollbackTwice(t *testing.T) {
 	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, "", true, false); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if err := rollbackRecord(ctx, rio, recordPath, cfg); err != nil {
+	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stderr.String(), "nothing to roll back: every applied method (2.3.1, 2.2.1) was rolled back already") {
@@ -526,5 +526,87 @@ func TestPromptRequiresOutputs(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "strconv") {
 		t.Errorf("prompt shows a Go error:\n%s", stderr.String())
+	}
+}
+
+// TestDesignChangedRefused: resume and rollback of a record whose design
+// file changed since are refused (exit 2, record unchanged) unless
+// --force, which records the change.
+func TestDesignChangedRefused(t *testing.T) {
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
+	srv, _ := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	src, err := os.ReadFile(referenceDesign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	designPath := filepath.Join(dir, "design.yaml")
+	if err := os.WriteFile(designPath, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	answers := filepath.Join(dir, "answers.json")
+	b, _ := json.Marshal(map[ident.Number]map[string]any{"0.1.1": sc.Outputs["0.1.1"]})
+	if err := os.WriteFile(answers, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recordPath := filepath.Join(dir, "run.json")
+	var stderr bytes.Buffer
+	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
+	ctx := context.Background()
+	if err := runDesign(ctx, rio, designPath, cfg, alertPath, recordPath, "", false, false); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	// The same design laid out differently is the same design.
+	if err := os.WriteFile(designPath, append([]byte("# a comment\n"), src...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var rec executor.Record
+	if err := readJSON(recordPath, &rec); err != nil {
+		t.Fatal(err)
+	}
+	d, err := secops.LoadFile(designPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := executor.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckRecord(&rec); err != nil {
+		t.Errorf("a comment changes the design: %v", err)
+	}
+
+	changed := strings.Replace(string(src), "procedure: ", "procedure: (changed) ", 1)
+	if changed == string(src) {
+		t.Fatal("no procedure in the design")
+	}
+	if err := os.WriteFile(designPath, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(recordPath)
+	err = resumeRecord(ctx, rio, recordPath, cfg, answers, false, false)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "started with another version of the design") || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("resume: %v, want exit status 2 naming the change and --force", err)
+	}
+	err = rollbackRecord(ctx, rio, recordPath, cfg, false)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "started with another version of the design") {
+		t.Errorf("rollback: %v, want exit status 2 naming the change", err)
+	}
+	if after, _ := os.ReadFile(recordPath); !bytes.Equal(before, after) {
+		t.Error("a refusal changed the record")
+	}
+	stderr.Reset()
+	if err := resumeRecord(ctx, rio, recordPath, cfg, answers, false, true); err != nil {
+		t.Fatalf("resume --force: %v\n%s", err, stderr.String())
+	}
+	if err := readJSON(recordPath, &rec); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range rec.Events {
+		found = found || ev.Kind == executor.EvDesignChanged
+	}
+	if !found || rec.Status == executor.Failed {
+		t.Errorf("after resume --force: status %s, design-changed event %v", rec.Status, found)
 	}
 }
