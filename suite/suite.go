@@ -58,12 +58,24 @@ func Load(path string) (*Suite, error) {
 
 // Load loads the scenario file at path and its design. A design with
 // error findings is an error holding them (a finding.List, see
-// finding.From); so is a malformed scenario file, and one that does not
+// finding.From); so is a malformed scenario file, one without a design
+// key, and one that does not
 // fit its design (see secops.Design.CheckScenarios: duplicate scenario
 // ids, unknown alert keys or methods, values of the wrong type, unknown
 // expected ids).
 func (l *Loader) Load(path string) (*Suite, error) {
 	f, err := secops.LoadScenarioFile(path)
+	if f != nil && f.Design == "" {
+		// Without it the file's own directory would be taken for the
+		// design.
+		fl := finding.From(err)
+		if err != nil && fl == nil {
+			return nil, err
+		}
+		fd := finding.New(finding.Required, finding.NewPath("design"), "design is required: the path of the design file the scenarios test, relative to this file")
+		fd.Position = f.Source.Position("design", false)
+		return nil, append(fl, fd)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +96,9 @@ func (l *Loader) Load(path string) (*Suite, error) {
 	l.mu.Unlock()
 	ld.once.Do(func() { ld.plan, ld.warnings, ld.err = compile(dp) })
 	if ld.err != nil {
+		if finding.From(ld.err) == nil {
+			return nil, fmt.Errorf("the design it names: %w", ld.err)
+		}
 		return nil, ld.err
 	}
 	// The scenarios must fit the design: a typo in an alert key, a method

@@ -610,3 +610,39 @@ func TestDesignChangedRefused(t *testing.T) {
 		t.Errorf("after resume --force: status %s, design-changed event %v", rec.Status, found)
 	}
 }
+
+// TestTestCommandMissingDesign: a scenario file whose design is missing,
+// or that names none, could not run; the other files still run.
+func TestTestCommandMissingDesign(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "s1.yaml")
+	noKey := filepath.Join(dir, "s2.yaml")
+	for p, text := range map[string]string{
+		missing: "format: secops-scenarios/v1\ndesign: nosuch.yaml\nscenarios: []\n",
+		noKey:   "format: secops-scenarios/v1\nscenarios: []\n",
+	} {
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	err := testFiles(context.Background(), &out, []string{missing, noKey, "../../examples/targeted-attack/scenarios.yaml"}, false)
+	if exitCode(err) != 1 {
+		t.Errorf("err %v, want exit status 1", err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"FAIL " + missing + ": the design it names: ",
+		"nosuch.yaml",
+		noKey + ":1:1: error: design: design is required",
+		"[required]",
+		"6 passed, 0 failed (2 scenario files could not run)\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output does not contain %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "is a directory") {
+		t.Errorf("output:\n%s", got)
+	}
+}

@@ -27,7 +27,9 @@ scenario, ok or FAIL with its id, and under a failure the expected and
 actual values; then a summary line "N passed, M failed", followed by
 "(K scenario files could not run)" when some could not.
 
-A scenario file is checked against its design before it runs: duplicate
+A scenario file whose design cannot be read, or that names none, does not
+run and is counted as such; the other files still run. A scenario file
+is checked against its design before it runs: duplicate
 scenario ids, alert keys that are not fields, outputs for unknown methods
 or of undeclared fields, values of the wrong type and unknown expected
 ids are errors, printed with their positions, and the file does not run.
@@ -57,21 +59,28 @@ func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) err
 	var plans []*executor.Plan
 	covered := map[*executor.Plan][]*executor.Record{}
 	passed, failed, broken := 0, 0, 0
+	// A scenario file named on the command line that is not there is a
+	// mistake in the command: nothing runs.
 	for _, path := range paths {
 		if _, err := os.Stat(path); err != nil {
 			return usageError("%v", err)
 		}
+	}
+	for _, path := range paths {
 		s, err := loader.Load(path)
 		if err != nil {
+			// A file that cannot run (its design is missing or has
+			// errors, or the file itself has) does not stop the others.
+			broken++
 			fl := finding.From(err)
 			if fl == nil {
-				return usageError("%s: %v", path, err)
+				fmt.Fprintf(w, "FAIL %s: %v\n", path, err)
+				continue
 			}
 			fmt.Fprintf(w, "FAIL %s: the design or the scenario file has errors:\n", path)
 			if werr := finding.WriteText(w, fl); werr != nil {
 				return usageError("%v", werr)
 			}
-			broken++
 			continue
 		}
 		if _, seen := covered[s.Plan]; !seen {
