@@ -197,9 +197,9 @@ type Event struct {
 	Actor string `json:"actor,omitempty"`
 	// Detail says more in words: the branch taken, the reason for an end.
 	Detail string `json:"detail,omitempty"`
-	// DryRun is set on the method and rollback events of a dry run: the
-	// action was not called, and its outputs, if any, were given with
-	// the dry run.
+	// DryRun is set on the method, rollback and response-completed
+	// events of a dry run: the action was not called, and its outputs, if
+	// any, were given with the dry run.
 	DryRun bool `json:"dry_run,omitempty"`
 	// Run is the id of the run, for event sinks; it is not serialised
 	// (the record holds it).

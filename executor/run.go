@@ -316,7 +316,11 @@ func (r *run) advance(ctx context.Context, pos position) {
 				target = rec.Targets.FirstResponse
 			}
 			elapsed := now.Sub(rec.Started)
-			r.event(Event{Kind: EvResponseComplete, Response: rp.r.ID, Detail: joinNumbers("applied ", rec.Applied)})
+			applied := "applied "
+			if rec.DryRun {
+				applied = "would apply " // nothing was called
+			}
+			r.event(Event{Kind: EvResponseComplete, Response: rp.r.ID, Detail: joinNumbers(applied, rec.Applied), DryRun: rec.DryRun})
 			if target > 0 && elapsed > target.Std() {
 				rec.Breached = true
 				r.event(Event{Kind: EvBreach, Response: rp.r.ID,
@@ -637,7 +641,11 @@ func (r *run) failIn(pos *position, msg string) {
 	if pos.stage == ResponseStage {
 		applied := "nothing took effect"
 		if len(r.rec.Applied) > 0 {
-			applied = joinNumbers("already applied: ", r.rec.Applied)
+			if r.rec.DryRun {
+				applied = joinNumbers("nothing took effect (a dry run); it would have applied: ", r.rec.Applied)
+			} else {
+				applied = joinNumbers("already applied: ", r.rec.Applied)
+			}
 		}
 		r.event(Event{Kind: EvResponseFailed, Response: pos.resp.r.ID, Error: msg, Detail: applied})
 		msg = fmt.Sprintf("response %s stopped: %s; %s", pos.resp.r.ID, msg, applied)

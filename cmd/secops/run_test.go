@@ -277,7 +277,8 @@ func TestDryRunStaysDry(t *testing.T) {
 	if rec.Status != executor.Completed || !rec.DryRun {
 		t.Errorf("after resume: status %s (%s), dry %v", rec.Status, rec.Error, rec.DryRun)
 	}
-	if !strings.Contains(stderr.String(), "would call firewall.block_ip") || !strings.Contains(stderr.String(), "the record is a dry run") {
+	if !strings.Contains(stderr.String(), "would call firewall.block_ip") || !strings.Contains(stderr.String(), "the record is a dry run") ||
+		!strings.Contains(stderr.String(), "response-completed fr-1 would apply 2.1.1, 2.2.1") || strings.Contains(stderr.String(), " applied 2") {
 		t.Errorf("resume output:\n%s", stderr.String())
 	}
 
