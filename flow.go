@@ -475,7 +475,7 @@ func (v *validator) checkBudgets(graphs []*graph) {
 		for k, m := range d.Processes[pi].Methods {
 			if m.Estimate <= 0 {
 				ep := methodPath(pi, k).Child("estimate")
-				if v.d.src.Has(ep.String()) {
+				if v.explicitZero(ep) {
 					v.add(finding.InvalidValue, ep, "estimate must be positive; leave it out when it is not known")
 				} else {
 					v.add(finding.MissingEstimate, ep, "method %shas no estimate, on a path that a first_response target applies to; it counts as 0", strings.TrimLeft(string(m.ID)+" ", " "))

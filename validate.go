@@ -1,6 +1,7 @@
 package secops
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -62,6 +63,7 @@ type validator struct {
 
 	exprs      map[exprKey]exprResult
 	exprFailed bool // field references of a failed expression are unknown
+	zeros      int  // whether the source has a zero duration: 0 not yet known, 1 no, 2 yes
 	used       struct {
 		fields    map[ident.ID]bool
 		processes map[ident.Number]bool
@@ -174,6 +176,46 @@ func (v *validator) markRefs(prg *expr.Program) {
 	for _, ref := range prg.Refs() {
 		v.used.fields[ident.ID(ref)] = true
 	}
+}
+
+// hasZeroDuration reports whether data may hold a zero duration such as
+// "0s" or 0m: a run of zeros after a quote, colon or blank and before a
+// unit and a quote or blank. Without one, no value is an explicit zero.
+func hasZeroDuration(data []byte) bool {
+	for i := bytes.IndexByte(data, '0'); i >= 0; {
+		if i == 0 || strings.IndexByte(" \t\n:\"", data[i-1]) >= 0 {
+			j := i
+			for j < len(data) && data[j] == '0' {
+				j++
+			}
+			if j < len(data) && strings.IndexByte("smhdw", data[j]) >= 0 &&
+				(j+1 == len(data) || strings.IndexByte(" \t\r\n\"", data[j+1]) >= 0) {
+				return true
+			}
+		}
+		k := bytes.IndexByte(data[i+1:], '0')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return false
+}
+
+// explicitZero reports whether the zero duration at p is written in the
+// source rather than absent. A document without any zero duration is not
+// parsed for it (a JSON design takes a fast path with no syntax tree).
+func (v *validator) explicitZero(p *finding.Path) bool {
+	if v.d.src == nil {
+		return false
+	}
+	if v.zeros == 0 { // scan the source once per Validate
+		v.zeros = 1
+		if hasZeroDuration(v.d.src.Data()) {
+			v.zeros = 2
+		}
+	}
+	return v.zeros == 2 && v.d.src.Has(p.String())
 }
 
 // blank reports whether an expression is empty or only white space.
@@ -537,7 +579,7 @@ func (v *validator) checkCriteria() {
 			key string
 			d   duration.Duration
 		}{{"first_response", s.Targets.FirstResponse}, {"response", s.Targets.Response}} {
-			if tp := pp.Child("targets", t.key); t.d < 0 || t.d == 0 && v.d.src.Has(tp.String()) {
+			if tp := pp.Child("targets", t.key); t.d < 0 || t.d == 0 && v.explicitZero(tp) {
 				v.add(finding.InvalidValue, tp, "a target must be positive; leave it out for no target")
 			}
 		}

@@ -279,3 +279,17 @@ responses:`
 		}
 	}
 }
+
+func TestHasZeroDuration(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{`estimate: 0s`, true}, {`"estimate": "00m"`, true}, {"x: 0d\n", true},
+		{`id: "0.1"`, false}, {`estimate: 10s`, false}, {`port: 0`, false}, {`name: 0sugar`, false},
+	} {
+		if got := hasZeroDuration([]byte(tt.in)); got != tt.want {
+			t.Errorf("hasZeroDuration(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

@@ -62,6 +62,7 @@ func TestDecode(t *testing.T) {
 		{"bad duration", "items:\n  - {id: a, wait: soon}\n", []at{{finding.InvalidValue, "items[0].wait", 2, 19}}},
 		{"json slow path", `{"name": "x", "items": [{"id": "a", "colour": "red"}]}`, []at{{finding.UnknownField, "items[0].colour", 1, 37}}},
 		{"anchors", "items:\n  - &a {id: a}\n  - *a\n", nil},
+		{"json key in another case", `{"Name": "x", "items": []}`, []at{{finding.UnknownField, "Name", 1, 2}}},
 		{"unknown alias", "items:\n  - *nope\n", []at{{finding.Syntax, "items[0]", 2, 5}}},
 		{"two documents", "name: a\n---\nname: b\n", []at{{finding.Syntax, "", 3, 1}}},
 	}
@@ -76,6 +77,25 @@ func TestDecode(t *testing.T) {
 				t.Errorf("findings (-want +got):\n%s\n%v", diff, l)
 			}
 		})
+	}
+}
+
+func TestPlainJSONKeys(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{`{"a": 1, "b": {"a": 2}, "c": [{"a": 1}, {"a": 2}]}`, true},
+		{`{"a": "B: {", "b": ["x", "y"]}`, true},
+		{`{"a": 1, "a": 2}`, false},
+		{`{"a": {"x": 1}, "b": {"x": 1, "x": 2}}`, false},
+		{`{"A": 1}`, false},
+		{`{"a\u0041": 1}`, false},
+	}
+	for _, tt := range tests {
+		if got := plainJSONKeys([]byte(tt.in)); got != tt.want {
+			t.Errorf("plainJSONKeys(%s) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -100,6 +120,7 @@ func TestFatal(t *testing.T) {
 		line int
 	}{
 		{"syntax", "name: [x\n", 1},
+		{"json duplicate key", `{"name": "x", "name": "y", "items": []}`, 1},
 		{"empty", "", 1},
 		{"comments only", "# nothing\n", 1},
 		{"not utf-8", "name: ok\nitems: \xc3\x28\n", 2},

@@ -51,7 +51,7 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 	if f, bad := precheck(data, name, what); bad {
 		return finding.List{f}, true
 	}
-	if src.isJSON() {
+	if src.isJSON() && plainJSONKeys(data) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(v); err == nil {
@@ -304,6 +304,15 @@ func (s *Source) syntaxFinding(err error) finding.Finding {
 		f.Line, f.Column = 1, 1
 	}
 	return f
+}
+
+// Data returns the text the document was decoded from. It must not be
+// modified.
+func (s *Source) Data() []byte {
+	if s == nil {
+		return nil
+	}
+	return s.data
 }
 
 // Name returns the file name given to Decode.

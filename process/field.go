@@ -115,6 +115,9 @@ func (t Type) Check(v any) error {
 	}
 	s, ok := v.(string)
 	if !ok {
+		if t == String {
+			return fmt.Errorf("want a string, got %s", describe(v))
+		}
 		return fmt.Errorf("want a %s string, got %s", t, describe(v))
 	}
 	switch t {
