@@ -231,11 +231,53 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 	}
 	im.inputs()
 	d.Playbooks = []playbook.Playbook{*im.p}
+	im.conditionFields()
 	im.placeholders()
 	if len(incidents) == 0 {
 		im.rep.note("", "the playbook names no incident it handles: no detection reaches it until you add them")
 	}
 	return d, im.rep, nil
+}
+
+// conditionFields declares the fields that the CEL conditions read but no
+// variable or output defines, so that the design validates: a condition
+// that is just such a field makes it a bool, any other a string.
+func (im *importer) conditionFields() {
+	var whens []string
+	for _, p := range im.d.Processes {
+		for _, m := range p.Methods {
+			whens = append(whens, m.When)
+		}
+	}
+	for _, pb := range im.d.Playbooks {
+		for _, st := range pb.Steps {
+			for _, b := range st.Branches {
+				whens = append(whens, b.When)
+			}
+		}
+	}
+	for _, w := range whens {
+		if w == "" {
+			continue
+		}
+		prg, err := expr.Compile(expr.Fields, w)
+		if err != nil {
+			continue // validation reports it
+		}
+		sel, bare := prg.Selection()
+		for _, ref := range prg.Refs() {
+			id := ident.ID(ref)
+			if !id.Valid() || im.fields[id] {
+				continue
+			}
+			t := process.String
+			if bare && sel == ref {
+				t = process.Bool
+			}
+			im.defineField(process.Field{ID: id, Name: ref, Type: t})
+			im.rep.note("", "field %s: declared as %s because the condition %q reads it", id, t, w)
+		}
+	}
 }
 
 // way is where a CACAO step leads, in design terms.
