@@ -180,4 +180,8 @@ func TestLoadScenarios(t *testing.T) {
 	if diff := cmp.Diff([]at{{finding.UnknownField, "extra", 4}, {finding.InvalidValue, "format", 1}}, findingsAt(finding.From(err))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	_, err = LoadScenarios(strings.NewReader("format: secops-scenarios/v1\nscenarios: []\n"), "s.yaml")
+	if diff := cmp.Diff([]at{{finding.Required, "design", 1}}, findingsAt(finding.From(err))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }

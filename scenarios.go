@@ -40,6 +40,11 @@ func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
 		return nil, findings
 	}
 	f.Source = src
+	if f.Design == "" {
+		fd := finding.New(finding.Required, finding.NewPath("design"), "design is required: the path of the design file, relative to this file")
+		fd.Position = src.Position("design", false)
+		findings = append(findings, fd)
+	}
 	if f.Format != scenario.Format {
 		p := finding.NewPath("format")
 		fd := finding.New(finding.InvalidValue, p, "format is %q, want %q", f.Format, scenario.Format)
