@@ -185,3 +185,31 @@ func TestLoadScenarios(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestRoundTripStrings saves strings that YAML is apt to change (spaces,
+// tabs, line ends, words it reads as other types) and loads them back.
+func TestRoundTripStrings(t *testing.T) {
+	d, err := LoadFile("testdata/minimal.yaml")
+	require.NoError(t, err)
+	odd := []string{
+		"  line1\n  line2", "tab\tinside", "\tx", "x\t", ".inf", "? q", "x\r\ny", "\n", "   \n  x",
+		"true", "null", "~", "1.1", "0x1F", "2026-11-20", "- item", "a: b", "a #b", "#c", "@x", "`x`",
+		"line\n", "two\n\n", "last line ", "日本語: テキスト", "C&C/マルウェア通信", "'quoted'", "\"dq\"", "back\\slash",
+		"x\u2028y", "\x00nul", "yes", "No", "<<", "%YAML", "!tag", "*alias", "&anchor", "{flow}", "[list]", "ok text",
+	}
+	for _, s := range odd {
+		d.Metadata.Title = s
+		d.Scope.Parties[0].Name = s
+		d.Processes[0].Methods[0].Procedure = s
+		var buf bytes.Buffer
+		require.NoError(t, d.WriteYAML(&buf))
+		back, err := Load(bytes.NewReader(buf.Bytes()), "odd.yaml")
+		if err != nil {
+			t.Errorf("%q: saved design does not load: %v\n%s", s, err, buf.String())
+			continue
+		}
+		if diff := cmp.Diff(d, back, ignoreSource); diff != "" {
+			t.Errorf("%q: save → load changed the design (-want +got):\n%s", s, diff)
+		}
+	}
+}

@@ -4,18 +4,14 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/goccy/go-yaml"
+	"github.com/secopsdesign/secops/document"
 )
 
 // WriteYAML writes the design as a YAML document that Load reads back to
-// an equal design.
+// an equal design: strings that YAML would read as something else are
+// quoted, and multi-line text keeps every space.
 func (d *Design) WriteYAML(w io.Writer) error {
-	b, err := yaml.MarshalWithOptions(d, yaml.UseLiteralStyleIfMultiline(true), yaml.Indent(2), yaml.IndentSequence(true))
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
-	return err
+	return document.EncodeYAML(w, d)
 }
 
 // WriteJSON writes the design as an indented JSON document that Load reads
