@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/secopsdesign/secops/finding"
 )
@@ -112,7 +113,7 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, p *finding.Path, depth int
 	case reflect.String:
 		s, ok := n.(*ast.StringNode)
 		if ok {
-			v.SetString(s.Value)
+			v.SetString(stringValue(s))
 			return
 		}
 		if l, ok := n.(*ast.LiteralNode); ok {
@@ -314,7 +315,7 @@ func (d *decoder) generic(n ast.Node, p *finding.Path, depth int) any {
 		}
 		return l
 	case *ast.StringNode:
-		return t.Value
+		return stringValue(t)
 	case *ast.LiteralNode:
 		return t.Value.Value
 	case *ast.BoolNode:
@@ -340,11 +341,26 @@ func (d *decoder) generic(n ast.Node, p *finding.Path, depth int) any {
 	return nil
 }
 
+// stringValue returns the value of a string node. The parser drops tabs
+// inside a plain (unquoted) scalar, "a<TAB>b" giving "ab"; for a plain
+// scalar on one line, the text as written is taken instead.
+func stringValue(s *ast.StringNode) string {
+	tk := s.GetToken()
+	if tk == nil || tk.Type != token.StringType || !strings.Contains(tk.Origin, "\t") {
+		return s.Value
+	}
+	text := strings.Trim(tk.Origin, " \t\r\n")
+	if strings.ContainsAny(text, "\r\n") {
+		return s.Value // folded over lines: keep the parser's reading
+	}
+	return text
+}
+
 // scalarString returns the text of a scalar node.
 func scalarString(n ast.Node) (string, bool) {
 	switch t := n.(type) {
 	case *ast.StringNode:
-		return t.Value, true
+		return stringValue(t), true
 	case *ast.LiteralNode:
 		return t.Value.Value, true
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:

@@ -106,6 +106,13 @@ func TestDecodeValues(t *testing.T) {
 		t.Fatal(l)
 	}
 	f := false
+	var tabs doc
+	if _, l, _ := Decode([]byte("name: a\tb   c\nitems: [{id: \"q\\tr\"}, {id: x\ty}]\n"), "t.yaml", &tabs, "test"); l != nil {
+		t.Fatal(l)
+	}
+	if diff := cmp.Diff(doc{Name: "a\tb   c", Items: []item{{ID: "q\tr"}, {ID: "x\ty"}}}, tabs); diff != "" {
+		t.Errorf("tabs (-want +got):\n%s", diff)
+	}
 	want := doc{Name: "x", Items: []item{{ID: "a", On: true, Count: 3, Wait: duration.Duration(90 * 60e9), Ptr: &f, Tags: []string{},
 		Extra: map[string]any{"n": int64(1), "f": 1.5, "s": "s", "l": []any{true}}}}}
 	if diff := cmp.Diff(want, v); diff != "" {
