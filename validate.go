@@ -140,11 +140,12 @@ func (v *validator) compile(s expr.Scope, src string, p *finding.Path) *expr.Pro
 			}
 			// The variables are maps of dyn, so the checker cannot see that
 			// alert.category is a string; the field types can.
-			if key, ok := r.prg.Selection(); ok {
+			for _, key := range r.prg.BoolKeys() {
 				if i, known := v.fields[ident.ID(key)]; known {
 					if f := v.d.Fields[i]; f.Type != process.Bool || f.List {
 						r.clean = false
-						r.err = fmt.Errorf("%s is a %s field, want a boolean expression (e.g. a comparison)", strings.TrimSpace(src), fieldKind(f))
+						r.err = fmt.Errorf("%s.%s is a %s field where a bool is needed (compare it instead, e.g. %s.%s == ...)", s, key, fieldKind(f), s, key)
+						break
 					}
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,7 +66,8 @@ type Program struct {
 	scope  Scope
 	source string
 	refs   []string
-	sel    string // the key of a bare selection such as fields.x, or ""
+	sel    string   // the key of a bare selection such as fields.x, or ""
+	bools  []string // keys read where a bool is needed: fields.x in !fields.x
 	whole  bool   // the map variable is used other than by selecting a key
 
 	// The evaluable program is planned on first use: validation only
@@ -117,7 +119,7 @@ func Compile(scope Scope, src string) (*Program, error) {
 	}
 	keys, whole := refs(ast.NativeRep(), scope.String())
 	return &Program{scope: scope, source: src, env: env, ast: ast, refs: keys, whole: whole,
-		sel: selection(ast.NativeRep(), scope.String())}, nil
+		sel: selection(ast.NativeRep().Expr(), scope.String()), bools: boolOperands(ast.NativeRep(), scope.String())}, nil
 }
 
 // Selection reports whether the whole expression reads one key of its map
@@ -125,10 +127,40 @@ func Compile(scope Scope, src string) (*Program, error) {
 // Such an expression is boolean only if the value is.
 func (p *Program) Selection() (key string, ok bool) { return p.sel, p.sel != "" }
 
-// selection returns the key when the expression is root.key or
-// root["key"], and "" otherwise.
-func selection(a *celast.AST, root string) string {
-	e := a.Expr()
+// BoolKeys returns the keys of the map variable that the expression uses
+// where a bool is needed: as the whole expression, an operand of !, && or
+// ||, or the condition of ?:. A field of another type there is an error
+// that the checker cannot see, since the map's values are dyn.
+func (p *Program) BoolKeys() []string { return p.bools }
+
+func boolOperands(a *celast.AST, root string) []string {
+	var keys []string
+	add := func(e celast.Expr) {
+		if k := selection(e, root); k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	add(a.Expr())
+	celast.PreOrderVisit(celast.NavigateAST(a), celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() != celast.CallKind {
+			return
+		}
+		c := e.AsCall()
+		switch c.FunctionName() {
+		case "!_", "_&&_", "_||_":
+			for _, arg := range c.Args() {
+				add(arg)
+			}
+		case "_?_:_":
+			add(c.Args()[0])
+		}
+	}))
+	return keys
+}
+
+// selection returns the key when e is root.key or root["key"], and ""
+// otherwise.
+func selection(e celast.Expr, root string) string {
 	switch e.Kind() {
 	case celast.SelectKind:
 		s := e.AsSelect()

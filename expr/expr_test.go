@@ -40,6 +40,27 @@ func TestCompile(t *testing.T) {
 	}
 }
 
+func TestBoolKeys(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want []string
+	}{
+		{`fields.a`, []string{"a"}},
+		{`!fields.a && (fields.b || fields["c"])`, []string{"a", "b", "c"}},
+		{`fields.a ? fields.b == 1 : false`, []string{"a"}},
+		{`has(fields.a) && fields.b == "x"`, nil},
+		{`size(fields.a) > 0`, nil},
+	} {
+		p, err := Compile(Fields, tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, p.BoolKeys()); diff != "" {
+			t.Errorf("%s: BoolKeys (-want +got):\n%s", tt.src, diff)
+		}
+	}
+}
+
 func TestReadsWhole(t *testing.T) {
 	for _, tt := range []struct {
 		src   string
