@@ -68,7 +68,7 @@ type Program struct {
 	refs   []string
 	sel    string   // the key of a bare selection such as fields.x, or ""
 	bools  []string // keys read where a bool is needed: fields.x in !fields.x
-	whole  bool   // the map variable is used other than by selecting a key
+	whole  bool     // the map variable is used other than by selecting a key
 
 	// The evaluable program is planned on first use: validation only
 	// needs the type-checked AST.
