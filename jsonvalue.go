@@ -3,7 +3,8 @@ package secops
 import (
 	"encoding"
 	"reflect"
-	"strings"
+
+	"github.com/secopsdesign/secops/document"
 )
 
 // jsonValue converts v to what encoding/json would give for it after a
@@ -67,43 +68,13 @@ func structMap(v reflect.Value, keys map[string]bool) map[string]any {
 	t := v.Type()
 	out := make(map[string]any, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
+		name, skip := document.JSONField(t.Field(i), v.Field(i))
+		if skip || keys != nil && !keys[name] {
 			continue
 		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || keys != nil && !keys[name] {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fv := v.Field(i)
-		if strings.Contains(opts, "omitempty") && isEmpty(fv) || strings.Contains(opts, "omitzero") && fv.IsZero() {
-			continue
-		}
-		out[name] = jsonValue(fv)
+		out[name] = jsonValue(v.Field(i))
 	}
 	return out
 }
 
 var textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-
-// isEmpty is encoding/json's notion of an empty value for omitempty.
-func isEmpty(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	case reflect.Bool:
-		return !v.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return v.Int() == 0
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return v.Uint() == 0
-	case reflect.Float32, reflect.Float64:
-		return v.Float() == 0
-	case reflect.Interface, reflect.Pointer:
-		return v.IsNil()
-	}
-	return false
-}

@@ -67,24 +67,29 @@ func entries(v reflect.Value) []entry {
 	}
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
+		if name, skip := JSONField(t.Field(i), v.Field(i)); !skip {
+			out = append(out, entry{name, v.Field(i)})
 		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fv := v.Field(i)
-		if strings.Contains(opts, "omitempty") && isEmptyValue(fv) || strings.Contains(opts, "omitzero") && fv.IsZero() {
-			continue
-		}
-		out = append(out, entry{name, fv})
 	}
 	return out
+}
+
+// JSONField returns the key that encoding/json writes struct field f
+// under, and whether it leaves the field's value v out: an unexported or
+// "-" field, an empty value with omitempty, a zero value with omitzero.
+func JSONField(f reflect.StructField, v reflect.Value) (name string, skip bool) {
+	if !f.IsExported() {
+		return "", true
+	}
+	name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" {
+		return "", true
+	}
+	if name == "" {
+		name = f.Name
+	}
+	omit := strings.Contains(opts, "omitempty") && isEmptyValue(v) || strings.Contains(opts, "omitzero") && v.IsZero()
+	return name, omit
 }
 
 // mapping writes the entries of v at indent; with inline set, the first
