@@ -449,6 +449,15 @@ type cost = int64
 
 const noPath cost = math.MinInt64
 
+// addCost adds two non-negative costs, saturating instead of overflowing,
+// so that absurd estimates still exceed every target.
+func addCost(a, b cost) cost {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
 // checkBudgets compares, for each detection at or above the triage
 // threshold whose severity has a first_response target, the longest path of
 // estimates from detection to a first response, through each playbook that
@@ -482,7 +491,7 @@ func (v *validator) checkBudgets(graphs []*graph) {
 				}
 				continue
 			}
-			total += cost(m.Estimate)
+			total = addCost(total, cost(m.Estimate))
 		}
 		costs[pi] = procCost{total, true}
 		return total
@@ -494,7 +503,7 @@ func (v *validator) checkBudgets(graphs []*graph) {
 		}
 		var total cost
 		for _, pid := range d.Responses[ri].Processes {
-			total += estimate(pid)
+			total = addCost(total, estimate(pid))
 		}
 		return total
 	}
@@ -528,7 +537,7 @@ func (v *validator) checkBudgets(graphs []*graph) {
 				}
 			}
 			if b.total != noPath {
-				b.total += estimate(g.pb.Steps[j].Process)
+				b.total = addCost(b.total, estimate(g.pb.Steps[j].Process))
 			}
 			best[j] = b
 		}
@@ -568,7 +577,7 @@ func (v *validator) checkBudgets(graphs []*graph) {
 			var parts []string
 			if det.Confirm != nil {
 				c := estimate(det.Confirm.Process)
-				total += c
+				total = addCost(total, c)
 				parts = append(parts, fmt.Sprintf("confirmation %s %s", det.Confirm.Process, duration.Duration(c)))
 			}
 			if target := sev.Targets.FirstResponse; duration.Duration(total) > target {

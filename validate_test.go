@@ -260,6 +260,15 @@ responses:`
 				{finding.UnreachableStep, "playbooks[0].steps[2]", 0},
 			}},
 	}
+	huge := strings.Replace(doc, `      - {id: "3.1.1", name: Slow, procedure: Wait., estimate: 5h}`, `      - {id: "3.1.1", name: Slow, procedure: Wait., estimate: 7000w}
+      - {id: "3.1.2", name: Slow, procedure: Wait., estimate: 7000w}
+      - {id: "3.1.3", name: Slow, procedure: Wait., estimate: 7000w}`, 1)
+	tests = append(tests, struct {
+		name string
+		doc  string
+		want []at
+	}{"sums that would overflow", strings.Replace(huge, "policies:", strings.TrimPrefix(second, "\n")+"policies:", 1),
+		[]at{{finding.TargetExceeded, "criteria.detections[0].severity", 31}}})
 	for _, tt := range tests {
 		d, err := Load(strings.NewReader(tt.doc), "budget.yaml")
 		if err != nil {

@@ -243,14 +243,19 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, p *finding.Path, dep
 			continue
 		}
 		target := mv.Value
-		for anchors := 0; ; {
-			if a, ok := target.(*ast.AliasNode); ok {
-				if t, ok := d.anchors[nodeName(a.Value)]; ok && anchors < 100 {
-					target, anchors = t, anchors+1
-					continue
-				}
+		for anchors := 0; anchors < 100; anchors++ {
+			a, ok := target.(*ast.AliasNode)
+			if !ok {
+				break
 			}
-			break
+			t, ok := d.anchors[nodeName(a.Value)]
+			if !ok {
+				t, ok = d.allAnchors()[nodeName(a.Value)]
+			}
+			if !ok {
+				break
+			}
+			target = t
 		}
 		if seq, ok := target.(*ast.SequenceNode); ok {
 			for i := len(seq.Values) - 1; i >= 0; i-- {
@@ -274,7 +279,10 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, p *finding.Path, dep
 			d.add(finding.UnknownField, p.Child(key), mv.Key, "%s", msg)
 			continue
 		}
-		d.decode(mv.Value, v.Field(i), p.Child(key), depth+1)
+		// A key replaces what a merge put there whole: merging is shallow.
+		f := v.Field(i)
+		f.Set(reflect.Zero(f.Type()))
+		d.decode(mv.Value, f, p.Child(key), depth+1)
 	}
 }
 

@@ -1,6 +1,8 @@
 package document
 
 import (
+	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -117,6 +119,62 @@ func TestDecodeValues(t *testing.T) {
 		Extra: map[string]any{"n": int64(1), "f": 1.5, "s": "s", "l": []any{true}}}}}
 	if diff := cmp.Diff(want, v); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestMerge: merging is shallow, a mapping's own keys win whole, and a
+// merged list may come through an alias defined beside it.
+func TestMerge(t *testing.T) {
+	type inner struct {
+		X string `json:"x,omitempty"`
+		Y string `json:"y,omitempty"`
+	}
+	type outer struct {
+		A    string `json:"a,omitempty"`
+		B    string `json:"b,omitempty"`
+		N    inner  `json:"n,omitzero"`
+		Defs []any  `json:"defs,omitempty"`
+	}
+	tests := []struct {
+		name, in string
+		want     outer
+	}{
+		{"own keys replace merged ones whole", "defs: [&m {a: A, n: {x: X}}]\n<<: *m\nn: {y: Y}\n", outer{A: "A", N: inner{Y: "Y"}}},
+		{"the first of merged mappings wins", "<<: [{n: {x: X}}, {n: {y: Y}, b: B}]\n", outer{B: "B", N: inner{X: "X"}}},
+		{"merged list through a sibling alias", "defs: [&d {a: A1}, &e {a: A2, b: B2}, &s [*d, *e]]\n<<: *s\n", outer{A: "A1", B: "B2"}},
+	}
+	for _, tt := range tests {
+		var got outer
+		if _, l, _ := Decode([]byte(tt.in), "m.yaml", &got, "test"); l != nil {
+			t.Errorf("%s: %v", tt.name, l)
+			continue
+		}
+		got.Defs = nil
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+// TestEncodeValues: floats read back as floats, and invalid UTF-8 is
+// written as U+FFFD rather than as other characters.
+func TestEncodeValues(t *testing.T) {
+	type v struct {
+		Name  string         `json:"name"`
+		Extra map[string]any `json:"extra"`
+	}
+	in := v{Name: "caf\xe9", Extra: map[string]any{"big": 1e21, "small": 1e-7, "three": 3.0, "inf": math.Inf(1)}}
+	var buf bytes.Buffer
+	if err := EncodeYAML(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	var got v
+	if _, l, _ := Decode(buf.Bytes(), "v.yaml", &got, "test"); l != nil {
+		t.Fatalf("%v\n%s", l, buf.String())
+	}
+	want := v{Name: "caf\uFFFD", Extra: map[string]any{"big": 1e21, "small": 1e-7, "three": 3.0, "inf": math.Inf(1)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%s", diff, buf.String())
 	}
 }
 

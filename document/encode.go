@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -131,7 +132,7 @@ func (e *encoder) value(v reflect.Value, indent int) {
 	case v.CanUint():
 		fmt.Fprintf(e.w, " %d\n", v.Uint())
 	case v.CanFloat():
-		fmt.Fprintf(e.w, " %s\n", strconv.FormatFloat(v.Float(), 'g', -1, 64))
+		fmt.Fprintf(e.w, " %s\n", yamlFloat(v.Float()))
 	case v.Kind() == reflect.Struct || v.Kind() == reflect.Map:
 		if len(entries(v)) == 0 {
 			e.w.WriteString(" {}\n")
@@ -208,9 +209,33 @@ func literalSafe(s string) bool {
 	return true
 }
 
+// yamlFloat writes f so that YAML reads it back as a float: with a point
+// before any exponent, and .inf and .nan for the special values.
+func yamlFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return ".nan"
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	mant, exp, hasExp := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	if hasExp {
+		return mant + "e" + exp
+	}
+	return mant
+}
+
 // plainOrQuoted returns s as a plain scalar when YAML reads it back as the
-// same string, and double-quoted otherwise.
+// same string, and double-quoted otherwise. Invalid UTF-8 is written as
+// U+FFFD, as encoding/json does.
 func plainOrQuoted(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if plainSafe(s) {
 		return s
 	}

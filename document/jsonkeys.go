@@ -3,7 +3,8 @@ package document
 import "bytes"
 
 // plainJSONKeys reports whether every object key of the JSON document data
-// is written in lower case without escapes and is unique in its object.
+// is written in ASCII lower case without escapes and is unique in its
+// object.
 // encoding/json matches keys case-insensitively and keeps the last of
 // duplicate keys, so the fast path is taken only for such documents; any
 // other goes through the YAML parser, which reports both. It is one pass
@@ -54,7 +55,10 @@ func plainJSONKeys(data []byte) bool {
 			}
 			key := data[start:end]
 			for _, b := range key {
-				if b >= 'A' && b <= 'Z' {
+				// encoding/json folds case by Unicode rules (the long s
+				// matches s, the Kelvin sign k): only ASCII lower case is
+				// safe.
+				if b >= 'A' && b <= 'Z' || b >= 0x80 {
 					return false
 				}
 			}
