@@ -214,6 +214,41 @@ func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
 	return v
 }
 
+// mergeSources returns the mappings that the merge keys (<<) among values
+// bring in, the one that wins last: of a list of merged mappings, the
+// earlier ones win.
+func (d *decoder) mergeSources(values []*ast.MappingValueNode) []ast.Node {
+	var out []ast.Node
+	for _, mv := range values {
+		if _, merge := mv.Key.(*ast.MergeKeyNode); !merge {
+			continue
+		}
+		target := mv.Value
+		for anchors := 0; anchors < 100; anchors++ {
+			a, ok := target.(*ast.AliasNode)
+			if !ok {
+				break
+			}
+			t, ok := d.anchors[nodeName(a.Value)]
+			if !ok {
+				t, ok = d.allAnchors()[nodeName(a.Value)]
+			}
+			if !ok {
+				break
+			}
+			target = t
+		}
+		if seq, ok := target.(*ast.SequenceNode); ok {
+			for i := len(seq.Values) - 1; i >= 0; i-- {
+				out = append(out, seq.Values[i])
+			}
+			continue
+		}
+		out = append(out, target)
+	}
+	return out
+}
+
 func isMapping(n ast.Node) bool {
 	_, ok := mappingValues(n)
 	return ok
@@ -237,33 +272,9 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, p *finding.Path, dep
 	}
 	info := structInfo(v.Type())
 	// Merge keys (<<) first, so that the mapping's own keys win over merged
-	// ones; of a list of merged mappings, the earlier ones win.
-	for _, mv := range values {
-		if _, merge := mv.Key.(*ast.MergeKeyNode); !merge {
-			continue
-		}
-		target := mv.Value
-		for anchors := 0; anchors < 100; anchors++ {
-			a, ok := target.(*ast.AliasNode)
-			if !ok {
-				break
-			}
-			t, ok := d.anchors[nodeName(a.Value)]
-			if !ok {
-				t, ok = d.allAnchors()[nodeName(a.Value)]
-			}
-			if !ok {
-				break
-			}
-			target = t
-		}
-		if seq, ok := target.(*ast.SequenceNode); ok {
-			for i := len(seq.Values) - 1; i >= 0; i-- {
-				d.decode(seq.Values[i], v, p, depth)
-			}
-			continue
-		}
-		d.decode(mv.Value, v, p, depth)
+	// ones.
+	for _, src := range d.mergeSources(values) {
+		d.decode(src, v, p, depth)
 	}
 	for _, mv := range values {
 		if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
@@ -297,7 +308,17 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value, p *finding.Path, depth 
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(values))
+	for _, src := range d.mergeSources(values) {
+		merged := reflect.New(v.Type()).Elem()
+		d.decode(src, merged, p, depth)
+		for it := merged.MapRange(); it.Next(); {
+			m.SetMapIndex(it.Key(), it.Value())
+		}
+	}
 	for _, mv := range values {
+		if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
+			continue
+		}
 		key := keyString(mv.Key)
 		e := reflect.New(v.Type().Elem()).Elem()
 		d.decode(mv.Value, e, p.Child(key), depth+1)

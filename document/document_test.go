@@ -178,6 +178,17 @@ func TestEncodeValues(t *testing.T) {
 	}
 }
 
+func TestMergeIntoMap(t *testing.T) {
+	var got map[string]any
+	if _, l, _ := Decode([]byte("x: &c {host: pc-a, port: 1}\ny: {<<: *c, port: 2}\n"), "m.yaml", &got, "test"); l != nil {
+		t.Fatal(l)
+	}
+	want := map[string]any{"host": "pc-a", "port": int64(2)}
+	if diff := cmp.Diff(want, got["y"]); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func TestFatal(t *testing.T) {
 	tests := []struct {
 		name string

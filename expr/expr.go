@@ -135,12 +135,19 @@ func (p *Program) BoolKeys() []string { return p.bools }
 
 func boolOperands(a *celast.AST, root string) []string {
 	var keys []string
-	add := func(e celast.Expr) {
+	// need notes that e must be a bool: a selection of a key, or a ?:
+	// whose both results then must be.
+	var need func(e celast.Expr)
+	need = func(e celast.Expr) {
 		if k := selection(e, root); k != "" && !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
+		if e.Kind() == celast.CallKind && e.AsCall().FunctionName() == "_?_:_" && len(e.AsCall().Args()) == 3 {
+			need(e.AsCall().Args()[1])
+			need(e.AsCall().Args()[2])
+		}
 	}
-	add(a.Expr())
+	need(a.Expr())
 	celast.PreOrderVisit(celast.NavigateAST(a), celast.NewExprVisitor(func(e celast.Expr) {
 		if e.Kind() != celast.CallKind {
 			return
@@ -149,10 +156,10 @@ func boolOperands(a *celast.AST, root string) []string {
 		switch c.FunctionName() {
 		case "!_", "_&&_", "_||_":
 			for _, arg := range c.Args() {
-				add(arg)
+				need(arg)
 			}
 		case "_?_:_":
-			add(c.Args()[0])
+			need(c.Args()[0])
 		}
 	}))
 	return keys

@@ -48,6 +48,8 @@ func TestBoolKeys(t *testing.T) {
 		{`fields.a`, []string{"a"}},
 		{`!fields.a && (fields.b || fields["c"])`, []string{"a", "b", "c"}},
 		{`fields.a ? fields.b == 1 : false`, []string{"a"}},
+		{`severity == "high" ? fields.a : fields.b`, []string{"a", "b"}},
+		{`!(fields.a ? fields.b : fields.c)`, []string{"b", "c", "a"}},
 		{`has(fields.a) && fields.b == "x"`, nil},
 		{`size(fields.a) > 0`, nil},
 	} {
