@@ -13,11 +13,13 @@ var ErrDesignChanged = errors.New("the design changed since the run started")
 
 // DesignChangedError says that a record's run started with another design.
 type DesignChangedError struct {
+	// Run is the id of the record's run (Record.ID).
 	Run string
 	// Recorded is the digest the record keeps; Current the plan's.
 	Recorded, Current string
 }
 
+// Error names the run and the short forms of both digests.
 func (e *DesignChangedError) Error() string {
 	return fmt.Sprintf("run %s started with another version of the design (%s, now %s)", e.Run, short(e.Recorded), short(e.Current))
 }

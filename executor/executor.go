@@ -43,9 +43,16 @@ var ErrWaiting = errors.New("waiting for an answer")
 
 // Task is a method done by a person.
 type Task struct {
-	Run    string
-	Stage  Stage
-	Step   ident.ID
+	// Run is the id of the run (Record.ID).
+	Run string
+	// Stage is the part of the run the method belongs to: ConfirmStage,
+	// StepStage or ResponseStage.
+	Stage Stage
+	// Step is the id of the playbook step running the method; empty
+	// outside StepStage.
+	Step ident.ID
+	// Method is the design's method to carry out, with its procedure
+	// and the ids of its declared outputs.
 	Method *process.Method
 	// Inputs are the values of the method's inputs known so far.
 	Inputs map[string]any
@@ -73,15 +80,23 @@ func (f PersonFunc) Perform(ctx context.Context, t Task) (Done, error) { return 
 
 // Approval asks a party to approve a response.
 type Approval struct {
-	Run      string
+	// Run is the id of the run (Record.ID).
+	Run string
+	// Response is the id of the response awaiting approval; none of its
+	// methods has run yet.
 	Response ident.ID
-	Party    ident.ID
+	// Party is the id of the party whose approval the response requires.
+	Party ident.ID
+	// Incident is the id of the incident the run declared.
 	Incident ident.ID
+	// Severity is the id of the incident's severity.
 	Severity ident.ID
 }
 
 // Decision is an approver's answer.
 type Decision struct {
+	// Approved grants the approval; false rejects the response, and the
+	// run fails.
 	Approved bool
 	// Actor is who decided.
 	Actor string

@@ -33,14 +33,19 @@ type Record struct {
 	// ID identifies the run.
 	ID string `json:"id"`
 	// Design is the file name of the design the run follows, when it was
-	// loaded from a file; DesignName is its metadata.name.
-	Design     string   `json:"design,omitempty"`
+	// loaded from a file; empty otherwise.
+	Design string `json:"design,omitempty"`
+	// DesignName is the design's metadata.name. Resume refuses a record
+	// whose DesignName differs from its plan's; an empty one is not
+	// checked.
 	DesignName ident.ID `json:"design_name,omitempty"`
 	// DesignDigest is the Plan.Digest of the design the run follows, so
 	// that Resume and Rollback notice a design changed since (see
 	// Plan.CheckRecord).
 	DesignDigest string `json:"design_digest,omitempty"`
-	Status       Status `json:"status"`
+	// Status is where the run stands once Run, Resume or Rollback
+	// returns: Completed, Failed, Waiting, NoIncident or NotTriaged.
+	Status Status `json:"status"`
 	// DryRun is set for a run made with WithDryRun: no adapter was
 	// called. Resume and Rollback of such a record call no adapter
 	// either, whatever the engine's options, so that continuing a dry
@@ -53,43 +58,63 @@ type Record struct {
 	// Fields are the values known: the alert's plus every output so far.
 	Fields map[string]any `json:"fields,omitempty"`
 
+	// Detection is the id of the first detection rule whose when held;
+	// empty when none did (status NoIncident).
 	Detection ident.ID `json:"detection,omitempty"`
-	Incident  ident.ID `json:"incident,omitempty"`
-	Severity  ident.ID `json:"severity,omitempty"`
-	Playbook  ident.ID `json:"playbook,omitempty"`
+	// Incident is the id of the incident declared by the detection; empty
+	// until it is declared: when no detection matched, the confirmation
+	// did not hold, or the run waits within the confirmation.
+	Incident ident.ID `json:"incident,omitempty"`
+	// Severity is the id of the declared incident's severity, set with
+	// Incident.
+	Severity ident.ID `json:"severity,omitempty"`
+	// Playbook is the id of the playbook handling the incident; empty
+	// when the incident was not declared or not triaged, or no playbook
+	// handles it.
+	Playbook ident.ID `json:"playbook,omitempty"`
 	// Path lists the ids of the steps taken, in order.
 	Path []ident.ID `json:"path,omitempty"`
 	// Branches lists the branches taken, in order.
 	Branches []Branch `json:"branches,omitempty"`
-	// Response is the response the playbook ended in; End the reason
-	// when it ended without one.
+	// Response is the id of the response the playbook ended in; empty
+	// until a step or branch leads to one.
 	Response ident.ID `json:"response,omitempty"`
-	End      string   `json:"end,omitempty"`
+	// End is the reason, as the design's end gives it, when the playbook
+	// ended without a response; empty otherwise.
+	End string `json:"end,omitempty"`
 	// Approved is the party that approved the response, once it has.
 	Approved string `json:"approved,omitempty"`
-	// Ran lists the methods that ran to completion, in order; Skipped
-	// those whose when was false.
-	Ran     []ident.Number `json:"ran,omitempty"`
+	// Ran lists the numbers of the methods that ran to completion, in
+	// order.
+	Ran []ident.Number `json:"ran,omitempty"`
+	// Skipped lists the numbers of the methods not run because their
+	// when was false, in order.
 	Skipped []ident.Number `json:"skipped,omitempty"`
 	// Applied lists the response methods that took effect, in order: after
 	// a failure inside a response, exactly the containment in place.
 	Applied []ident.Number `json:"applied,omitempty"`
-	// RolledBack lists the applied methods undone by Rollback, and
-	// ManualRollback the rollback procedures left to a person.
-	RolledBack     []ident.Number `json:"rolled_back,omitempty"`
-	ManualRollback []Manual       `json:"manual_rollback,omitempty"`
+	// RolledBack lists the numbers of the applied methods undone by
+	// Rollback, in the order undone.
+	RolledBack []ident.Number `json:"rolled_back,omitempty"`
+	// ManualRollback lists the rollback procedures Rollback left to a
+	// person, one per applied method whose rollback is a procedure only.
+	ManualRollback []Manual `json:"manual_rollback,omitempty"`
 
-	// Started is when the run began; Updated when it last changed.
+	// Started is when the run began, by the engine's clock.
 	Started time.Time `json:"started"`
+	// Updated is when Run, Resume or Rollback last changed the record.
 	Updated time.Time `json:"updated"`
 	// Elapsed is Updated minus Started, to the second.
 	Elapsed duration.Duration `json:"elapsed"`
 	// Estimate is the sum of the estimates of the methods that ran.
 	Estimate duration.Duration `json:"estimate"`
-	// Targets are the severity's targets; Breached is set when the
-	// elapsed time passed the target of the response's phase.
-	Targets  criteria.Targets `json:"targets,omitzero"`
-	Breached bool             `json:"breached,omitempty"`
+	// Targets are the severity's targets, set when the incident is
+	// declared.
+	Targets criteria.Targets `json:"targets,omitzero"`
+	// Breached is set when the response completed after the target of
+	// its phase (first_response or response), counted from Started; an
+	// event of kind target-breached gives the time taken and the target.
+	Breached bool `json:"breached,omitempty"`
 
 	// Pending is what the run waits for.
 	Pending *Pending `json:"pending,omitempty"`
@@ -108,14 +133,20 @@ func (r *Record) WithinTarget() bool {
 // Branch is a branch taken: its step and its index among the step's
 // branches.
 type Branch struct {
-	Step  ident.ID `json:"step"`
-	Index int      `json:"index"`
+	// Step is the id of the step whose branches were tried.
+	Step ident.ID `json:"step"`
+	// Index is the position, from 0, of the first branch that held among
+	// the step's branches.
+	Index int `json:"index"`
 }
 
 // Manual is a rollback procedure a person has to carry out.
 type Manual struct {
-	Method    ident.Number `json:"method"`
-	Procedure string       `json:"procedure"`
+	// Method is the number of the applied method to undo.
+	Method ident.Number `json:"method"`
+	// Procedure is the method's rollback procedure: what the person has
+	// to do.
+	Procedure string `json:"procedure"`
 }
 
 // Stage names the part of a run a pending method belongs to.
@@ -131,14 +162,22 @@ const (
 // Pending is what a waiting run waits for: a person's task (Method set)
 // or an approval (Party set).
 type Pending struct {
-	Stage    Stage        `json:"stage"`
-	Step     ident.ID     `json:"step,omitempty"`
-	Response ident.ID     `json:"response,omitempty"`
-	Method   ident.Number `json:"method,omitempty"`
-	// Procedure is what the person has to do; Outputs the fields the
-	// answer must give.
-	Procedure string     `json:"procedure,omitempty"`
-	Outputs   []ident.ID `json:"outputs,omitempty"`
+	// Stage is the part of the run that waits: ConfirmStage, StepStage
+	// or ResponseStage (always so for an approval).
+	Stage Stage `json:"stage"`
+	// Step is the id of the step that waits; empty outside StepStage.
+	Step ident.ID `json:"step,omitempty"`
+	// Response is the id of the response that waits; empty outside
+	// ResponseStage.
+	Response ident.ID `json:"response,omitempty"`
+	// Method is the number of the method waiting for a person; empty
+	// when the run waits for an approval.
+	Method ident.Number `json:"method,omitempty"`
+	// Procedure is what the person has to do; empty for an approval.
+	Procedure string `json:"procedure,omitempty"`
+	// Outputs lists the ids of the fields the method declares as outputs:
+	// the answer must give every one of them.
+	Outputs []ident.ID `json:"outputs,omitempty"`
 	// Party is whose approval is needed.
 	Party ident.ID `json:"party,omitempty"`
 }
@@ -184,15 +223,31 @@ const (
 
 // Event is one thing that happened in a run.
 type Event struct {
-	Time     time.Time      `json:"time"`
-	Kind     EventKind      `json:"kind"`
-	Step     ident.ID       `json:"step,omitempty"`
-	Method   ident.Number   `json:"method,omitempty"`
-	Action   process.Action `json:"action,omitempty"`
-	Response ident.ID       `json:"response,omitempty"`
-	Inputs   map[string]any `json:"inputs,omitempty"`
-	Outputs  map[string]any `json:"outputs,omitempty"`
-	Error    string         `json:"error,omitempty"`
+	// Time is when it happened, by the engine's clock.
+	Time time.Time `json:"time"`
+	// Kind is what happened: one of the Ev constants.
+	Kind EventKind `json:"kind"`
+	// Step is the id of the step concerned, for a step's events (step,
+	// branch, end) and those of its methods; empty otherwise.
+	Step ident.ID `json:"step,omitempty"`
+	// Method is the number of the method concerned, for events about a
+	// method or its rollback; empty otherwise.
+	Method ident.Number `json:"method,omitempty"`
+	// Action is the adapter action of the method concerned, or for
+	// rollback events the rollback action; empty when there is none, as
+	// for a method done by a person.
+	Action process.Action `json:"action,omitempty"`
+	// Response is the id of the response concerned, for a response's
+	// events and those of the methods it ran; empty otherwise.
+	Response ident.ID `json:"response,omitempty"`
+	// Inputs are the values passed to the method or rollback, by field
+	// id.
+	Inputs map[string]any `json:"inputs,omitempty"`
+	// Outputs are the values the method gave, by field id.
+	Outputs map[string]any `json:"outputs,omitempty"`
+	// Error says what went wrong, for events of failure, retry or a
+	// detection that did not match; empty otherwise.
+	Error string `json:"error,omitempty"`
 	// Actor is who did it: the adapter, a person, an approver.
 	Actor string `json:"actor,omitempty"`
 	// Detail says more in words: the branch taken, the reason for an end.
