@@ -29,7 +29,7 @@ func LoadFile(path string) (*Design, error) {
 // document.MaxDepth, is not UTF-8, or expands aliases without bound gives a
 // nil design and a single finding. An error reading r is returned as it is.
 func Load(r io.Reader, name string) (*Design, error) {
-	data, err := io.ReadAll(io.LimitReader(r, document.MaxSize+1))
+	data, err := document.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}

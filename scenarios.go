@@ -30,7 +30,7 @@ func LoadScenarioFile(path string) (*scenario.File, error) {
 // and values of the wrong type are findings with positions. The file is
 // returned whenever it could be read, together with its findings.
 func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
-	data, err := io.ReadAll(io.LimitReader(r, document.MaxSize+1))
+	data, err := document.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -482,4 +483,25 @@ func keyString(k ast.MapKeyNode) string {
 		return tk.Value
 	}
 	return k.String()
+}
+
+// ReadAll reads r to the end, or to one byte past MaxSize so that Decode
+// can tell the document is too large. When r knows its size (a file, a
+// bytes.Reader, a strings.Reader) the buffer is allocated once.
+func ReadAll(r io.Reader) ([]byte, error) {
+	size := -1
+	switch x := r.(type) {
+	case interface{ Len() int }:
+		size = x.Len()
+	case *os.File:
+		if fi, err := x.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = int(fi.Size())
+		}
+	}
+	if size < 0 || size > MaxSize {
+		return io.ReadAll(io.LimitReader(r, MaxSize+1))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead)) // room to see EOF without growing
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxSize+1))
+	return buf.Bytes(), err
 }

@@ -126,7 +126,7 @@ func LoadFile(path string) (*File, error) {
 // same name. When the document could be read at all, Load returns the
 // file along with the findings.
 func Load(r io.Reader, name string) (*File, error) {
-	data, err := io.ReadAll(io.LimitReader(r, document.MaxSize+1))
+	data, err := document.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
