@@ -3,6 +3,7 @@ package document
 import (
 	"bytes"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func TestDecode(t *testing.T) {
 	}
 }
 
-func TestPlainJSONKeys(t *testing.T) {
+func TestKnownJSONKeys(t *testing.T) {
 	tests := []struct {
 		in   string
 		want bool
@@ -91,12 +92,36 @@ func TestPlainJSONKeys(t *testing.T) {
 		{`{"a": "B: {", "b": ["x", "y"]}`, true},
 		{`{"a": 1, "a": 2}`, false},
 		{`{"a": {"x": 1}, "b": {"x": 1, "x": 2}}`, false},
-		{`{"A": 1}`, false},
+		{`{"A": 1}`, true},
 		{`{"a\u0041": 1}`, false},
 	}
 	for _, tt := range tests {
-		if got := plainJSONKeys([]byte(tt.in)); got != tt.want {
-			t.Errorf("plainJSONKeys(%s) = %v, want %v", tt.in, got, tt.want)
+		if got := knownJSONKeys([]byte(tt.in), reflect.TypeFor[map[string]any]()); got != tt.want {
+			t.Errorf("knownJSONKeys(%s) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestKnownJSONKeysTyped(t *testing.T) {
+	typ := reflect.TypeFor[doc]()
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{`{"name": "x", "items": [{"id": "a", "extra": {"Any": {"Key": 1}}, "tags": ["x"]}]}`, true},
+		{`{"name": "x", "items": [{"id": "a", "colour": "red"}]}`, false},
+		{`{"name": "x", "nmae": "y"}`, false},
+		{`{"name": {"deep": 1}}`, false},
+		{`{"items": [{"wait": "2h", "ptr": true}, {"id": "b"}]}`, true},
+		{`{"items": [{"id": "a"}, {"id": "b", "id": "c"}]}`, false},
+		{`{"Name": "x"}`, false},
+		{`{"n\u0061me": "x"}`, false},
+		{`{"name": "x", "items": [{"ſd": "a"}]}`, false},
+		{`{"name": "x", "items": [{"Kd": "a"}]}`, false},
+	}
+	for _, tt := range tests {
+		if got := knownJSONKeys([]byte(tt.in), typ); got != tt.want {
+			t.Errorf("knownJSONKeys(%s) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }

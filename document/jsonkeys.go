@@ -1,38 +1,56 @@
 package document
 
-import "bytes"
+import (
+	"bytes"
+	"reflect"
+)
 
-// plainJSONKeys reports whether every object key of the JSON document data
-// is written in ASCII lower case without escapes and is unique in its
-// object.
-// encoding/json matches keys case-insensitively and keeps the last of
-// duplicate keys, so the fast path is taken only for such documents; any
-// other goes through the YAML parser, which reports both. It is one pass
-// over data with no allocation for ordinary documents.
-func plainJSONKeys(data []byte) bool {
+// knownJSONKeys reports whether every object key of the JSON document data
+// is unique in its object and written without escapes, and every key of an
+// object that decodes into a struct is one of the struct's, in ASCII lower
+// case; t is the type data is decoded into. Only then may
+// encoding/json decode data: it matches keys case-insensitively (the long
+// s matches s, the Kelvin sign k), keeps the last of duplicate keys and
+// ignores unknown ones. Any other document goes through the YAML parser,
+// which reports each of these with its position. It is one pass over data
+// with no allocation for ordinary documents.
+func knownJSONKeys(data []byte, t reflect.Type) bool {
 	type span struct{ start, end int }
-	var levels [][]span // the keys seen so far in each open object
-	depth := 0          // open objects
-	var containers []byte
+	type frame struct {
+		open byte         // '{' or '['
+		typ  reflect.Type // what the container decodes into; nil: anything
+		next reflect.Type // for objects: the type of the value after the last key
+	}
+	var stack []frame
+	var keys [][]span // per depth, the keys seen so far in the open object; reused
+	// valueType is the type of a value starting now: the root, an element
+	// of an array, or the value of the last key of an object.
+	valueType := func() reflect.Type {
+		if len(stack) == 0 {
+			return t
+		}
+		f := &stack[len(stack)-1]
+		if f.open == '[' {
+			if f.typ == nil {
+				return nil
+			}
+			return elem(f.typ)
+		}
+		return f.next
+	}
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; c {
 		case '{', '[':
-			containers = append(containers, c)
-			if c == '{' {
-				if depth == len(levels) {
-					levels = append(levels, nil)
-				}
-				levels[depth] = levels[depth][:0]
-				depth++
+			stack = append(stack, frame{open: c, typ: checkedType(valueType())})
+			if len(keys) < len(stack) {
+				keys = append(keys, nil)
 			}
+			keys[len(stack)-1] = keys[len(stack)-1][:0]
 		case '}', ']':
-			if len(containers) == 0 {
+			if len(stack) == 0 {
 				return false
 			}
-			if containers[len(containers)-1] == '{' {
-				depth--
-			}
-			containers = containers[:len(containers)-1]
+			stack = stack[:len(stack)-1]
 		case '"':
 			start := i + 1
 			escaped := false
@@ -47,29 +65,63 @@ func plainJSONKeys(data []byte) bool {
 			for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
 				j++
 			}
-			if j >= len(data) || data[j] != ':' || len(containers) == 0 || containers[len(containers)-1] != '{' {
+			if j >= len(data) || data[j] != ':' || len(stack) == 0 || stack[len(stack)-1].open != '{' {
 				continue // a value, not a key
 			}
 			if escaped {
 				return false
 			}
 			key := data[start:end]
-			for _, b := range key {
-				// encoding/json folds case by Unicode rules (the long s
-				// matches s, the Kelvin sign k): only ASCII lower case is
-				// safe.
-				if b >= 'A' && b <= 'Z' || b >= 0x80 {
-					return false
+			f := &stack[len(stack)-1]
+			if f.typ != nil && f.typ.Kind() == reflect.Struct {
+				for _, b := range key {
+					if b >= 'A' && b <= 'Z' || b >= 0x80 {
+						return false
+					}
 				}
 			}
-			seen := levels[depth-1]
+			seen := keys[len(stack)-1]
 			for _, s := range seen {
 				if bytes.Equal(data[s.start:s.end], key) {
 					return false
 				}
 			}
-			levels[depth-1] = append(seen, span{start, end})
+			keys[len(stack)-1] = append(seen, span{start, end})
+			f.next = nil
+			switch {
+			case f.typ == nil:
+			case f.typ.Kind() == reflect.Struct:
+				idx, ok := structInfo(f.typ).index[string(key)]
+				if !ok {
+					return false
+				}
+				f.next = f.typ.Field(idx).Type
+			case f.typ.Kind() == reflect.Map:
+				f.next = f.typ.Elem()
+			default:
+				return false // an object where the type wants no object
+			}
 		}
 	}
-	return true
+	return len(stack) == 0
+}
+
+// checkedType returns t without pointers; nil for interfaces and types that
+// decode from text, whose contents are not checked.
+func checkedType(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return nil
+	}
+	return t
+}
+
+// elem returns the element type of a slice or array type, or nil.
+func elem(t reflect.Type) reflect.Type {
+	if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		return t.Elem()
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -52,13 +53,9 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 	if f, bad := precheck(data, name, what); bad {
 		return finding.List{f}, true
 	}
-	if src.isJSON() && plainJSONKeys(data) {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err == nil {
-			if _, err := dec.Token(); err == io.EOF {
-				return nil, false
-			}
+	if src.isJSON() && knownJSONKeys(data, reflect.TypeOf(v).Elem()) {
+		if err := json.Unmarshal(data, v); err == nil {
+			return nil, false
 		}
 		// Slow path: report every problem with its position.
 		zero(v)
