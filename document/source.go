@@ -335,7 +335,8 @@ func (s *Source) Position(path string, key bool) finding.Position {
 	if err != nil || len(docs) == 0 {
 		return pos
 	}
-	n := head(lookup(docs[0].Body, finding.ParsePath(path), key))
+	n, _ := lookup(docs[0].Body, finding.ParsePath(path), key)
+	n = head(n)
 	if n != nil {
 		if tk := n.GetToken(); tk != nil {
 			pos.Line, pos.Column = tk.Position.Line, tk.Position.Column
@@ -344,18 +345,19 @@ func (s *Source) Position(path string, key bool) finding.Position {
 	return pos
 }
 
-// lookup walks segs down from n and returns the node found. When a part
-// of the path is missing it returns the node that would hold it: the key
-// of the mapping, or the list entry, it would be in. With key set, a final
-// mapping key gives the key's node rather than its value's.
-func lookup(n ast.Node, segs []finding.Segment, key bool) ast.Node {
+// lookup walks segs down from n and returns the node found, and true.
+// When a part of the path is missing it returns the node that would hold
+// it (the key of the mapping, or the list entry, it would be in) and
+// false. With key set, a final mapping key gives the key's node rather
+// than its value's.
+func lookup(n ast.Node, segs []finding.Segment, key bool) (ast.Node, bool) {
 	anchors := 0
 	var owner ast.Node // the key or entry through which n was reached
-	missing := func() ast.Node {
+	missing := func() (ast.Node, bool) {
 		if owner != nil {
-			return owner
+			return owner, false
 		}
-		return n
+		return n, false
 	}
 	for i, seg := range segs {
 		n = deref(n, &anchors)
@@ -380,11 +382,11 @@ func lookup(n ast.Node, segs []finding.Segment, key bool) ast.Node {
 			return missing()
 		}
 		if key && i == len(segs)-1 {
-			return mv.Key
+			return mv.Key, true
 		}
 		n, owner = mv.Value, mv.Key
 	}
-	return deref(n, &anchors)
+	return deref(n, &anchors), true
 }
 
 // Has reports whether the value at path is written in the source, as
@@ -398,33 +400,9 @@ func (s *Source) Has(path string) bool {
 	if err != nil || len(docs) == 0 {
 		return false
 	}
-	n := docs[0].Body
-	anchors := 0
-	for _, seg := range finding.ParsePath(path) {
-		n = deref(n, &anchors)
-		switch m := n.(type) {
-		case *ast.MappingNode:
-			mv := findKey(m.Values, seg.Key)
-			if mv == nil {
-				return false
-			}
-			n = mv.Value
-		case *ast.MappingValueNode:
-			if seg.Key == "" || keyString(m.Key) != seg.Key {
-				return false
-			}
-			n = m.Value
-		case *ast.SequenceNode:
-			if seg.Key != "" || seg.Index >= len(m.Values) {
-				return false
-			}
-			n = m.Values[seg.Index]
-		default:
-			return false
-		}
-	}
-	_, null := deref(n, &anchors).(*ast.NullNode)
-	return !null
+	n, found := lookup(docs[0].Body, finding.ParsePath(path), false)
+	_, null := n.(*ast.NullNode)
+	return found && !null
 }
 
 // head returns the node whose position stands for n: the first key of a
