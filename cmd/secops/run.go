@@ -62,25 +62,45 @@ func isTerminal(stdin, stderr *os.File) bool {
 	return true
 }
 
+// runOpts are the flags of secops run.
+type runOpts struct {
+	design, adapters, alert, record, store, outputs string
+	approve, dryRun, force                          bool
+}
+
 func newRun() *cobra.Command {
-	var adaptersPath, alertPath, recordPath, outputsPath string
-	var approve, dryRun bool
+	var o runOpts
 	cmd := &cobra.Command{
-		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json] [--approve] [--dry-run [--outputs ANSWERS.json]]",
+		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json | --store sqlite:PATH] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
 		Long: `Run sends the alert (a JSON object of field id to value) through the
 design: detection, confirmation, triage, the playbook's steps and its
 response, calling the adapters of the adapter configuration file. Progress
-goes to stderr; the run record is written to --record (by default
-run-<id>.json).
+goes to stderr.
 
-Without --approve, a response that needs an approval stops the run in
-status waiting; a manual task prompts for its outputs when someone is at
-a terminal (stdin and stderr are terminals and stdin is not /dev/null)
-and otherwise stops the run in waiting. Continue with "secops resume".
+The alert is checked first: a key that is not a field of the design, or a
+value of the wrong type, is reported (every one, with a "did you mean")
+and nothing runs (exit 1).
+
+The run is journaled as it goes: before every adapter call that can take
+effect, the record (with a call-started event) is saved, and again after
+the call's outcome. Whatever stops the process — Ctrl-C, SIGTERM, SIGHUP,
+a closed pipe, kill -9, a power cut — the record says what took effect
+and what may have. The record goes to --record (by default
+run-<id>.json, never over an existing file unless --force), or into a
+run store with --store sqlite:PATH (or dir:FOLDER). While the command
+works on a run it holds the run's claim: a second secops working on the
+same run fails at once.
+
+Without --approve, a response that needs an approval asks for it at a
+terminal (y/N) and otherwise stops the run in status waiting; a manual
+task prompts for its outputs when someone is at a terminal and otherwise
+stops the run in waiting. Continue with "secops resume".
 
 Before the run starts, every environment variable named in a webhook
 adapter's headers (${NAME}) must be set; otherwise nothing runs (exit 2).
+Their values are secrets: they are replaced by [redacted] in everything
+the record keeps and the command prints.
 
 With --dry-run no adapter is called: each action is shown as the call it
 would make ("would call edr.isolate_host"). A dry run has no real
@@ -94,80 +114,126 @@ missing field and the method that would give it. The record is marked
 adapter either.
 
 Exit status: 0 the run completed, found no incident, was not triaged or
-is waiting; 1 it failed or the design has errors; 2 the command could not
-run.`,
+is waiting; 1 it failed, the alert does not fit or the design has
+errors; 2 the command could not run; 128+N stopped by signal N (the
+record says where: continue with secops resume).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if adaptersPath == "" || alertPath == "" {
+			if o.adapters == "" || o.alert == "" {
 				return usageError("run needs --adapters FILE and --alert ALERT.json")
 			}
-			if outputsPath != "" && !dryRun {
+			if o.outputs != "" && !o.dryRun {
 				return usageError("--outputs gives the outputs of a dry run: use it with --dry-run (to answer a waiting run, use secops resume --outputs)")
 			}
-			return runDesign(cmd.Context(), defaultIO(), args[0], adaptersPath, alertPath, recordPath, outputsPath, approve, dryRun)
+			if o.record != "" && o.store != "" {
+				return usageError("give --record FILE or --store STORE, not both")
+			}
+			o.design = args[0]
+			return runDesign(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&alertPath, "alert", "", "the alert, a JSON object of field id to value")
-	cmd.Flags().StringVar(&recordPath, "record", "", "where to write the run record (default run-<id>.json)")
-	cmd.Flags().BoolVar(&approve, "approve", false, "approve the response without asking")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "call no adapter; show what would be called")
-	cmd.Flags().StringVar(&outputsPath, "outputs", "", "with --dry-run: the outputs methods give, a JSON object of method id to outputs")
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, a JSON object of field id to value")
+	cmd.Flags().StringVar(&o.record, "record", "", "where to write the run record (default run-<id>.json)")
+	cmd.Flags().StringVar(&o.store, "store", "", "keep the record in a run store: sqlite:PATH or dir:FOLDER")
+	cmd.Flags().BoolVar(&o.force, "force", false, "write over an existing record file")
+	cmd.Flags().BoolVar(&o.approve, "approve", false, "approve the response without asking")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "call no adapter; show what would be called")
+	cmd.Flags().StringVar(&o.outputs, "outputs", "", "with --dry-run: the outputs methods give, a JSON object of method id to outputs")
 	return cmd
 }
 
+// resumeOpts are the flags of secops resume and rollback.
+type resumeOpts struct {
+	record, store, adapters, outputs, design string
+	recover                                  string
+	approve, reject, retry, force            bool
+}
+
 func newResume() *cobra.Command {
-	var adaptersPath, outputsPath string
-	var approve, force bool
+	var o resumeOpts
 	cmd := &cobra.Command{
-		Use:   "resume RECORD.json --adapters FILE [--approve] [--outputs ANSWERS.json]",
-		Short: "Continue a waiting run and update its record",
-		Long: `Resume continues a run that stopped in status waiting, with the design
-the record names. --approve grants the approval it waits for; --outputs
-gives the outputs of manual tasks, as a JSON object of method id to
-outputs: {"1.4.1": {"iocs": ["203.0.113.7"]}}. The record is updated in
-place.
+		Use:   "resume RECORD.json|RUN-ID --adapters FILE [--approve|--reject] [--outputs ANSWERS.json] [--recover retry|applied] [--retry]",
+		Short: "Continue a waiting, interrupted or failed run and update its record",
+		Long: `Resume continues a run and updates its record (a file, or with --store
+the run of that id in a run store).
 
-The answer is checked before it is used: outputs must include the method
-the run waits for, name only methods that have not run yet and are tasks
-for a person, and give only the outputs each declares, of the declared
-types; --approve only answers a run waiting for an approval. A bad answer
-is refused with exit status 2 and the record is left as it was.
+A waiting run: --approve grants the approval it waits for, --reject
+declines it (the run fails); --outputs gives the outputs of manual
+tasks, as a JSON object of method id to outputs:
+{"1.4.1": {"iocs": ["203.0.113.7"]}}. The answer is checked before it is
+used: outputs must include the method the run waits for, name only
+methods that have not run yet and are tasks for a person, and give every
+output each declares, of the declared types; --approve only answers a run
+waiting for an approval. A bad answer is refused with exit status 2 and
+the record is left as it was.
 
-A dry-run record (made by secops run --dry-run) stays dry: no adapter is
-called, and --outputs may also give the outputs of methods with an
-action.
+An interrupted run (status running or interrupted: its process was
+stopped or died) continues from where it stopped. If it stopped during
+an adapter call, whether that call took effect is unknown, and resume
+will not guess: it names the call (method, action, inputs) and exits 2
+unless --recover says how to go on: retry (call it again with the same
+idempotency key, which an integration uses to avoid acting twice) or
+applied (count it as done; a method that declares outputs needs them
+with --outputs).
 
-The record keeps a digest of the design the run started with. If the
-design file says something else now, resume refuses (exit status 2, the
-record unchanged); --force goes on with the changed design and records an
-event saying so.`,
+A failed run: --retry calls the method it failed on again, with the same
+idempotency key, and goes on; what completed before is kept.
+
+A dry-run record stays dry: no adapter is called, and --outputs may
+also give the outputs of methods with an action.
+
+The record names its design file (relative to the record's folder);
+--design points at it when it moved. If the design says something else
+now than when the run started, resume refuses (exit status 2, the
+record unchanged); --force goes on with the changed design and records
+an event saying so.
+
+While resume works on a run it holds the run's claim: a second secops
+resuming or rolling back the same run fails at once (exit 2).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if adaptersPath == "" {
+			if o.adapters == "" {
 				return usageError("resume needs --adapters FILE")
 			}
-			return resumeRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, outputsPath, approve, force)
+			if o.approve && o.reject {
+				return usageError("give --approve or --reject, not both")
+			}
+			switch o.recover {
+			case "", "retry", "applied":
+			default:
+				return usageError("--recover %q: want retry or applied", o.recover)
+			}
+			o.record = args[0]
+			return resumeRecord(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&outputsPath, "outputs", "", "outputs of manual tasks: a JSON object of method id to outputs")
-	cmd.Flags().BoolVar(&approve, "approve", false, "grant the approval the run waits for")
-	cmd.Flags().BoolVar(&force, "force", false, "go on although the design changed since the run started (recorded as an event)")
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
+	cmd.Flags().StringVar(&o.outputs, "outputs", "", "outputs of manual tasks: a JSON object of method id to outputs")
+	cmd.Flags().BoolVar(&o.approve, "approve", false, "grant the approval the run waits for")
+	cmd.Flags().BoolVar(&o.reject, "reject", false, "decline the approval the run waits for; the run fails")
+	cmd.Flags().StringVar(&o.recover, "recover", "", "for an interrupted run: retry the call in doubt (same idempotency key) or count it as applied")
+	cmd.Flags().BoolVar(&o.retry, "retry", false, "for a failed run: call the failed method again (same idempotency key) and go on")
+	cmd.Flags().StringVar(&o.design, "design", "", "the design file, when it is not where the record says")
+	cmd.Flags().BoolVar(&o.force, "force", false, "go on although the design changed since the run started (recorded as an event)")
 	return cmd
 }
 
 func newRollback() *cobra.Command {
-	var adaptersPath string
-	var force bool
+	var o resumeOpts
 	cmd := &cobra.Command{
-		Use:   "rollback RECORD.json --adapters FILE",
+		Use:   "rollback RECORD.json|RUN-ID --adapters FILE",
 		Short: "Undo the response a run applied and update its record",
 		Long: `Rollback runs the rollback actions of the response methods the run
 applied, the latest first, lists the rollback procedures left to a person,
-and updates the record in place. Exit status 1 if a rollback action
-failed. The rollback of a dry-run record calls no adapter either: it
-shows what would be called.
+and updates the record in place. A response call whose outcome is unknown
+(the run was interrupted during it, or it timed out) may have taken
+effect: rollback undoes it too, so undo actions must be safe to repeat.
+Each rollback call is journaled as run's calls are; a rollback that was
+itself interrupted is finished by running rollback again. Exit status 1 if
+a rollback action failed. The rollback of a dry-run record calls no
+adapter either: it shows what would be called.
 
 If the design file changed since the run started (the record keeps a
 digest of the design), rollback refuses with exit status 2 and leaves the
@@ -175,14 +241,17 @@ record as it was; --force goes on with the changed design and records an
 event saying so.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if adaptersPath == "" {
+			if o.adapters == "" {
 				return usageError("rollback needs --adapters FILE")
 			}
-			return rollbackRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, force)
+			o.record = args[0]
+			return rollbackRecord(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().BoolVar(&force, "force", false, "go on although the design changed since the run started (recorded as an event)")
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
+	cmd.Flags().StringVar(&o.design, "design", "", "the design file, when it is not where the record says")
+	cmd.Flags().BoolVar(&o.force, "force", false, "go on although the design changed since the run started (recorded as an event)")
 	return cmd
 }
 
