@@ -992,4 +992,3 @@ func readJSON(path string, v any) error {
 	}
 	return nil
 }
-
