@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,12 +11,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/schema"
 )
 
 // failing is a journal to a memory store that fails its nth checkpoint
@@ -351,4 +354,50 @@ func TestRedaction(t *testing.T) {
 	if len(b) > 64<<10 {
 		t.Errorf("record of %d bytes: error texts are not capped", len(b))
 	}
+}
+
+// TestRecordSchema: records of real runs — completed, waiting, failed,
+// interrupted, rolled back — fit the committed secops-record/v1 schema.
+func TestRecordSchema(t *testing.T) {
+	b, err := schema.Get(schema.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsv.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsv.NewCompiler()
+	if err := c.AddResource("record.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("record.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := loadPlan(t)
+	s := loadScenarios(t)[benchScenario]
+	check := func(name string, rec *executor.Record) {
+		t.Helper()
+		js, _ := json.Marshal(rec)
+		inst, err := jsv.UnmarshalJSON(bytes.NewReader(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s record does not fit the schema: %v", name, err)
+		}
+	}
+	f := &fakes{outputs: s.Outputs}
+	e, _ := executor.New(executor.WithPlan(plan), executor.WithRegistry(f.registry(t)), executor.WithPerson(f.person()))
+	rec, _ := e.Run(context.Background(), s.Alert)
+	check("waiting", rec)
+	rec, _ = e.Resume(context.Background(), roundTrip(t, rec), executor.Answer{Approve: true, Actor: "csirt"})
+	check("completed", rec)
+	rec, _ = e.Rollback(context.Background(), rec)
+	check("rolled back", rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec, _ = e.Run(ctx, s.Alert)
+	check("interrupted", rec)
 }

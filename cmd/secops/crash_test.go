@@ -55,7 +55,6 @@ func newLab(t *testing.T, hang string) *labEnv {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	lab, _ := filepath.Abs("../../examples/lab/lab.json")
 	design, _ := filepath.Abs(referenceDesign)
 	src, err := os.ReadFile(design)
 	if err != nil {
@@ -71,7 +70,6 @@ func newLab(t *testing.T, hang string) *labEnv {
 	sc := scenarioNamed(t, "c2-single-host-ongoing")
 	answers, _ := json.Marshal(map[ident.Number]map[string]any{"0.1.1": {"confirmed": true}, "1.4.1": sc.Outputs["1.4.1"], "1.27.1": sc.Outputs["1.27.1"]})
 	l.answers = l.write("answers.json", string(answers))
-	_ = lab
 	return l
 }
 

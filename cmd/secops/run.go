@@ -815,8 +815,8 @@ func progress(w io.Writer) func(executor.Event) {
 			fmt.Fprintf(&b, "  method %s FAILED: %s", e.Method, e.Error)
 		case executor.EvBranch:
 			fmt.Fprintf(&b, "  %s", e.Detail)
-		case executor.EvStarted, executor.EvCompleted:
-			return
+		case executor.EvStarted, executor.EvCompleted, executor.EvCallStarted:
+			return // the method's line says it; runs show lists calls
 		default:
 			fmt.Fprintf(&b, "%s", e.Kind)
 			for _, s := range []string{string(e.Response), string(e.Method), string(e.Action), e.Actor, e.Detail, e.Error} {
