@@ -333,8 +333,9 @@ type importer struct {
 	responses  map[ident.ID]bool
 	stepIDs    map[ident.ID]bool
 	partyIDs   map[ident.ID]bool
-	suffixes   map[string]int  // the last number fresh gave each base
-	extTop     map[string]bool // the top-level process numbers step extensions use
+	suffixes   map[string]int      // the last number fresh gave each base
+	extSteps   map[string]ident.ID // the design step made for each step extension's step and process
+	extTop     map[string]bool     // the top-level process numbers step extensions use
 	nproc      int
 	ndecision  int
 	parties    []scope.Party
@@ -350,7 +351,7 @@ func newImporter(pb *Playbook) *importer {
 		exts: map[string]*StepExtension{}, conts: map[contKey]*cont{}, memo: map[at]way{},
 		active: map[string][]frame{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
 		fields: map[ident.ID]bool{}, procs: map[ident.Number]int{}, responses: map[ident.ID]bool{},
-		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}}
+		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}, extSteps: map[string]ident.ID{}}
 	for id, s := range pb.Workflow {
 		if s == nil {
 			continue
@@ -523,27 +524,44 @@ func (im *importer) translateStep(id string, c *cont) way {
 	switch s.Type {
 	case StepEnd:
 		reason := s.Name
-		if e := im.exts[id]; e != nil && e.End != "" {
+		e := im.exts[id]
+		if e != nil && e.End != "" {
 			reason = e.End
 		}
 		if reason == "" {
 			reason = "end"
 		}
-		return im.goOn(c, reason)
+		switch {
+		case e == nil || e.EndOf == "when" || e.EndOf == "branches":
+			return im.goOn(c, reason)
+		case e.EndOf == "no-match":
+			// The branches it closes have no default.
+			return way{kind: playbook.None}
+		}
+		// A design end: nothing follows it (design branches do not
+		// re-join), so the on_completion around it only closes blocks.
+		return way{kind: playbook.End, to: reason}
 	case StepStart:
 		return im.translate(next(s), c)
 	case StepAction, StepPlaybookAction:
 		return im.action(id, c)
 	case StepIfCondition:
-		if g, _ := im.unguard(id); g != id {
+		if g, _, _ := im.unguard(id); g != id {
 			return im.action(id, c)
 		}
 		var r reserved
 		var f ident.ID
 		cel := false
+		condition := s.Condition
 		if e := im.exts[id]; e != nil && e.ExpressionLanguage == ExpressionLanguage {
 			_, err := expr.Compile(expr.Fields, s.Condition)
 			cel = err == nil
+		} else if e != nil && e.Condition != "" {
+			// The design's CEL beside its STIX translation.
+			_, err := expr.Compile(expr.Fields, e.Condition)
+			if cel = err == nil; cel {
+				condition = e.Condition
+			}
 		}
 		if !cel {
 			r = im.reserve(s)
@@ -558,7 +576,10 @@ func (im *importer) translateStep(id string, c *cont) way {
 			onFalse = im.goOn(c2, "condition false")
 		}
 		if cel {
-			first := im.branch(s.Condition, onTrue, id)
+			first := im.branch(condition, onTrue, id)
+			if onFalse.kind == playbook.None {
+				return way{kind: playbook.Branches, branches: []playbook.Branch{first}}
+			}
 			return way{kind: playbook.Branches, branches: append([]playbook.Branch{first}, im.rest(onFalse, id)...)}
 		}
 		im.rep.note(id, "condition %q is not CEL: it became a manual decision recorded in field %s", s.Condition, f)
@@ -633,6 +654,8 @@ func (im *importer) branch(when string, w way, at string) playbook.Branch {
 		b.Respond = ident.ID(w.to)
 	case playbook.End:
 		b.End = w.to
+	case playbook.None:
+		b.End = "no branch matched"
 	default:
 		b.Goto = im.router(at, w)
 	}
@@ -675,6 +698,8 @@ func (im *importer) setWay(st *playbook.Step, w way, at string) {
 		st.Respond = ident.ID(w.to)
 	case playbook.End:
 		st.End = w.to
+	case playbook.None:
+		st.End = "no branch matched"
 	case playbook.Branches:
 		st.Branches = w.branches
 	}
@@ -732,28 +757,40 @@ func (im *importer) defineField(f process.Field) {
 	im.d.Fields = append(im.d.Fields, f)
 }
 
-// unguard returns the action step that the if-condition id guards, and
-// the guard's condition, when id is such a guard (Export writes one
-// before the action step of a method with a when, on_true the action and
-// on_false where the action goes on to); otherwise it returns id and "".
-func (im *importer) unguard(id string) (string, string) {
+// unguard returns the action step that the if-condition id guards, the
+// guard's condition (CEL) and the step the flow goes on to after the
+// action, when id is such a guard (Export writes one before the action
+// step of a method with a when: on_true the action, which ends in an
+// end step closing the branch, and on_completion where the flow goes
+// on); otherwise it returns id, "" and the step after id.
+func (im *importer) unguard(id string) (string, string, string) {
 	s, e := im.pb.Workflow[id], im.exts[id]
-	if s == nil || s.Type != StepIfCondition || e == nil || e.Method == "" || e.ExpressionLanguage != ExpressionLanguage {
-		return id, ""
+	if s == nil {
+		return id, "", ""
+	}
+	if s.Type != StepIfCondition || e == nil || e.Method == "" || s.OnFalse != "" || s.Condition == "" {
+		return id, "", next(s)
+	}
+	when := e.When
+	if when == "" && e.ExpressionLanguage == ExpressionLanguage {
+		when = s.Condition
 	}
 	a, ae := im.pb.Workflow[s.OnTrue], im.exts[s.OnTrue]
-	if a == nil || a.Type != StepAction || ae == nil || s.OnTrue == id || s.OnFalse != next(a) || s.Condition == "" ||
+	if a == nil || a.Type != StepAction || ae == nil || s.OnTrue == id || when == "" ||
 		ae.Method != e.Method || ae.Process != e.Process || ae.Step != e.Step || ae.Response != e.Response {
-		return id, ""
+		return id, "", next(s)
 	}
-	return s.OnTrue, s.Condition
+	if end, ee := im.pb.Workflow[next(a)], im.exts[next(a)]; end == nil || end.Type != StepEnd || ee == nil || ee.EndOf != "when" {
+		return id, "", next(s)
+	}
+	return s.OnTrue, when, next(s)
 }
 
 // action translates the action step id (or the guard of one) and, for
 // steps Export wrote, the actions of the same design step or response
 // that follow it.
 func (im *importer) action(id string, c *cont) way {
-	first, when := im.unguard(id)
+	first, when, after := im.unguard(id)
 	s, e := im.pb.Workflow[first], im.exts[first]
 	if e != nil && e.Response != "" {
 		return im.response(id, e)
@@ -761,10 +798,9 @@ func (im *importer) action(id string, c *cont) way {
 	type link struct{ id, when string }
 	chain := []link{{first, when}}
 	seen := map[string]bool{id: true, first: true}
-	after := next(s)
 	if e != nil && e.Step != "" {
 		for !seen[after] {
-			aid, w := im.unguard(after)
+			aid, w, then := im.unguard(after)
 			n, ne := im.pb.Workflow[aid], im.exts[aid]
 			if seen[aid] || n == nil || n.Type != StepAction || ne == nil || ne.Step != e.Step ||
 				ne.Response != "" || ne.Process != e.Process || ne.Method == "" {
@@ -772,13 +808,20 @@ func (im *importer) action(id string, c *cont) way {
 			}
 			seen[after], seen[aid] = true, true
 			chain = append(chain, link{aid, w})
-			after = next(n)
+			after = then
 		}
 	}
 	im.work += len(chain)
 	var st playbook.Step
 	if e != nil && e.Step != "" && ident.Number(e.Process).Valid() {
+		// Export writes a design step once for each way into it: the
+		// copies are one step.
+		key := e.Step + "\x00" + e.Process
+		if sid, ok := im.extSteps[key]; ok {
+			return way{kind: playbook.Goto, to: string(sid)}
+		}
 		st = playbook.Step{ID: im.stepID(e.Step), Name: e.StepName, Target: playbook.Target(e.Target)}
+		im.extSteps[key] = st.ID
 		st.Process = im.extProcess(e)
 		if !st.Target.Valid() {
 			st.Target = ""
@@ -921,7 +964,7 @@ func (im *importer) response(id string, e *StepExtension) way {
 	seen := map[string]bool{}
 	for cid := id; !seen[cid]; {
 		seen[cid] = true
-		aid, when := im.unguard(cid)
+		aid, when, then := im.unguard(cid)
 		s, ce := im.pb.Workflow[aid], im.exts[aid]
 		if s == nil || s.Type != StepAction || ce == nil || ce.Response != e.Response || (aid != cid && seen[aid]) {
 			break
@@ -945,7 +988,7 @@ func (im *importer) response(id string, e *StepExtension) way {
 				im.addMethod(pid, m)
 			}
 		}
-		cid = next(s)
+		cid = then
 	}
 	if len(r.Processes) == 0 {
 		pid := im.newProcess(r.Name, nil)
