@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -285,6 +286,7 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time, af *con
 	if err := errors.Join(x.errs...); err != nil {
 		return nil, nil, err
 	}
+	sort.SliceStable(x.notes, func(i, j int) bool { return x.notes[i].Message < x.notes[j].Message })
 	return x.pb, x.notes, nil
 }
 

@@ -33,9 +33,12 @@ var (
 // stixCondition translates a CEL condition over fields and severity into
 // a STIX comparison expression over the playbook variables, when it has
 // one: a bool field (V:value = true), its negation (= false), equality
-// and inequality of a field with a literal of the field's type, in a
+// and inequality of a field with a literal of the field's type, the
+// order of an int or port field and a whole number (<, <=, >, >=), in a
 // list of such literals (V:value IN ('a', 'b')), and conjunctions of
-// those (AND). ok is false for anything else. severity reports whether
+// those (AND); has(fields.x) in a conjunction with comparisons of x is
+// left out, since a comparison of a variable with no value is false.
+// ok is false for anything else. severity reports whether
 // the condition reads severity, translated or not.
 func stixCondition(src string, field func(ident.ID) *process.Field) (stix string, ok, severity bool) {
 	parseEnvOnce.Do(func() { parseEnv, _ = cel.NewEnv() })
@@ -69,6 +72,17 @@ func (t *stixer) expr(e celast.Expr) (string, bool) {
 		args := c.Args()
 		switch c.FunctionName() {
 		case operators.LogicalAnd:
+			// has(fields.x) && E, where E compares x: a STIX comparison
+			// of a variable with no value is false, which is what the
+			// has() guards against.
+			for i, a := range args {
+				if v, ok := t.has(a); ok {
+					other := args[1-i]
+					if s, ok := t.expr(other); ok && strings.Contains(s, v) {
+						return s, true
+					}
+				}
+			}
 			l, ok1 := t.expr(args[0])
 			r, ok2 := t.expr(args[1])
 			return l + " AND " + r, ok1 && ok2
@@ -95,6 +109,23 @@ func (t *stixer) expr(e celast.Expr) (string, bool) {
 				return v + op + s, true
 			}
 			return "", false
+		case operators.Less, operators.LessEquals, operators.Greater, operators.GreaterEquals:
+			ops := map[string]string{operators.Less: "<", operators.LessEquals: "<=", operators.Greater: ">", operators.GreaterEquals: ">="}
+			flip := map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+			op := ops[c.FunctionName()]
+			v, f := t.operand(args[0])
+			lit := args[1]
+			if f == nil {
+				v, f = t.operand(args[1])
+				lit, op = args[0], flip[op]
+			}
+			if f == nil || f.List || (f.Type != process.Int && f.Type != process.Port) {
+				return "", false
+			}
+			if s, ok := literal(lit, f.Type); ok {
+				return v + " " + op + " " + s, true
+			}
+			return "", false
 		case operators.In:
 			v, f := t.operand(args[0])
 			if f == nil || f.List || args[1].Kind() != celast.ListKind {
@@ -117,6 +148,21 @@ func (t *stixer) expr(e celast.Expr) (string, bool) {
 	}
 	if v, f := t.operand(e); f != nil && f.Type == process.Bool && !f.List {
 		return v + " = true", true
+	}
+	return "", false
+}
+
+// has returns the variable reference of has(fields.x).
+func (t *stixer) has(e celast.Expr) (string, bool) {
+	if e.Kind() != celast.SelectKind {
+		return "", false
+	}
+	s := e.AsSelect()
+	if !s.IsTestOnly() || s.Operand().Kind() != celast.IdentKind || s.Operand().AsIdent() != "fields" {
+		return "", false
+	}
+	if f := t.field(ident.ID(s.FieldName())); f != nil {
+		return VariableName(f.ID) + ":value", true
 	}
 	return "", false
 }
