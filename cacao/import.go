@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 
@@ -33,14 +34,22 @@ type Note struct {
 	Step string
 	// Message says what was dropped or changed.
 	Message string
+	// Path is the JSON path of the property the note concerns, e.g.
+	// $.workflow["action--1"].delay; empty when the note is about a
+	// step as a whole, or the playbook.
+	Path string
 }
 
-// String returns the message, prefixed with "<step>: " when Step is set.
+// String returns the message, prefixed with "<path>: " when Path is
+// set, else with "<step>: " when Step is set.
 func (n Note) String() string {
-	if n.Step == "" {
-		return n.Message
+	switch {
+	case n.Path != "":
+		return n.Path + ": " + n.Message
+	case n.Step != "":
+		return n.Step + ": " + n.Message
 	}
-	return n.Step + ": " + n.Message
+	return n.Message
 }
 
 // Report says what Import could not carry over, and which values of the
@@ -57,7 +66,15 @@ type Report struct {
 }
 
 func (r *Report) note(step, format string, args ...any) {
-	n := Note{step, fmt.Sprintf(format, args...)}
+	r.add(Note{Step: step, Message: fmt.Sprintf(format, args...)})
+}
+
+// dropped notes that the property at path was not carried over.
+func (r *Report) dropped(step, path, format string, args ...any) {
+	r.add(Note{Step: step, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *Report) add(n Note) {
 	if r.seen == nil {
 		r.seen = map[Note]bool{}
 	}
@@ -93,11 +110,16 @@ func Import(r io.Reader) (*secops.Design, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pb, err := Decode(data)
+	pb, raw, err := decode(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	return ImportPlaybook(pb)
+	d, rep, err := ImportPlaybook(pb)
+	if err != nil {
+		return nil, nil, err
+	}
+	droppedFields(raw, pb, rep)
+	return d, rep, nil
 }
 
 // Limits on what Import takes, so that no input makes it run away in
@@ -203,7 +225,16 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 			}
 		}
 	}
-	im.variables("", pb.PlaybookVariables)
+	im.markings()
+	im.references()
+	vars := pb.PlaybookVariables
+	if im.ext != nil {
+		// The variables Export adds for the run, the severity and
+		// secrets are not fields.
+		vars = maps.Clone(vars)
+		maps.DeleteFunc(vars, func(k string, _ Variable) bool { return strings.HasPrefix(k, "__secops_") })
+	}
+	im.variables("", vars)
 	if pb.WorkflowException != "" {
 		im.rep.note("", "workflow_exception %s: dropped, designs have no exception path", pb.WorkflowException)
 	}
@@ -214,8 +245,24 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 	if e := im.ext; e != nil {
 		im.p.Description = e.Description
 	}
+	if im.refText != "" {
+		if im.p.Description != "" {
+			im.p.Description += "\n\n"
+		}
+		im.p.Description += im.refText
+	}
 	start := pb.Workflow[pb.WorkflowStart]
-	w := im.translate(next(start), nil)
+	var w way
+	switch {
+	case start.Type != StepStart:
+		im.rep.note(pb.WorkflowStart, "workflow_start is a %s step, not a start step as CACAO requires: the flow starts with it", start.Type)
+		w = im.translate(pb.WorkflowStart, nil)
+	case next(start) == "":
+		im.rep.note(pb.WorkflowStart, "the start step leads nowhere (no on_completion): the playbook is empty")
+		w = way{kind: playbook.End, to: "empty playbook"}
+	default:
+		w = im.translate(next(start), nil)
+	}
 	if im.err != nil {
 		return nil, nil, im.err
 	}
@@ -337,6 +384,8 @@ type importer struct {
 	extSteps   map[string]ident.ID // the design step made for each step extension's step and process
 	extTop     map[string]bool     // the top-level process numbers step extensions use
 	nproc      int
+	refs       []scope.Reference // the URLs of external_references
+	refText    string            // external_references as text
 	ndecision  int
 	parties    []scope.Party
 
@@ -871,6 +920,15 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 			}
 		}
 	}
+	if s.Timeout > 0 && (e == nil || e.Action == "") {
+		est := duration.Duration((time.Duration(s.Timeout)*time.Millisecond + time.Second - 1).Truncate(time.Second))
+		if m.Estimate == 0 {
+			m.Estimate = est
+			im.rep.dropped(id, "$.workflow["+strconv.Quote(id)+"].timeout", "became the method's estimate, %s (a design has adapter timeouts, not step timeouts)", est)
+		} else {
+			im.rep.dropped(id, "$.workflow["+strconv.Quote(id)+"].timeout", "dropped: the method has an estimate already")
+		}
+	}
 	var texts []string
 	for _, c := range s.Commands {
 		text := c.Command
@@ -882,13 +940,23 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 		switch {
 		case c.Type == AdapterCommand && e != nil && process.Action(text).Valid():
 			m.Action = process.Action(text)
+		case e != nil && process.Action(e.Action).Valid() && (c.Type == "http-api" || c.Type == "bash"):
+			// Export wrote it from the adapters file.
+			m.Action = process.Action(e.Action)
 		case c.Type == "manual":
 			if text != "" {
 				texts = append(texts, text)
 			}
 		default:
 			im.rep.note(id, "%s command carried as text in the procedure: secops has no adapter for it", c.Type)
-			texts = append(texts, fmt.Sprintf("Run this %s command: %s", c.Type, strings.TrimSpace(text)))
+			t := fmt.Sprintf("Run this %s command: %s", c.Type, strings.TrimSpace(text))
+			for _, h := range slices.Sorted(maps.Keys(c.Headers)) {
+				t += fmt.Sprintf("\nHeader %s: %s", h, strings.Join(c.Headers[h], ", "))
+			}
+			if c.Content != "" {
+				t += "\nContent: " + c.Content
+			}
+			texts = append(texts, t)
 		}
 	}
 	if s.Type == StepPlaybookAction {
@@ -926,13 +994,23 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 	if m.Name == "" {
 		m.Name = firstLine(m.Procedure)
 	}
-	if s.Agent != "" && e == nil {
+	if e == nil {
+		var who []string
 		if a, ok := im.pb.AgentDefinitions[s.Agent]; ok && a.Name != "" {
-			m.Note = "Agent: " + a.Name
+			who = append(who, "Agent: "+a.Name)
 		}
-	}
-	if len(s.Targets) > 0 && e == nil {
-		im.rep.note(id, "targets %s: dropped, a method has no targets", strings.Join(s.Targets, ", "))
+		var ts []string
+		for _, t := range s.Targets {
+			if a, ok := im.pb.TargetDefinitions[t]; ok && a.Name != "" {
+				ts = append(ts, a.Name+" ("+a.Type+")")
+			} else {
+				ts = append(ts, t)
+			}
+		}
+		if len(ts) > 0 {
+			who = append(who, "Targets: "+strings.Join(ts, ", "))
+		}
+		m.Note = strings.Join(who, "\n")
 	}
 	return m
 }
@@ -1391,7 +1469,7 @@ func (im *importer) placeholders() {
 		rep.Placeholders = append(rep.Placeholders, "$.scope.domains[0]")
 		key := im.incidentField()
 		for i, id := range incidents {
-			d.Scope.Incidents = append(d.Scope.Incidents, scope.Incident{ID: id, Name: string(id), Domain: "imported"})
+			d.Scope.Incidents = append(d.Scope.Incidents, scope.Incident{ID: id, Name: string(id), Domain: "imported", References: im.refs})
 			d.Criteria.Detections = append(d.Criteria.Detections, criteria.Detection{
 				ID: id, Name: "Placeholder detection of " + string(id), Source: source,
 				When: "alert." + string(key) + " == " + strconv.Quote(string(id)), Incident: id, Severity: d.Criteria.TriageThreshold,
