@@ -70,11 +70,11 @@ type call struct {
 
 // hook answers webhook calls with the outputs of the current scenario.
 type hook struct {
-	mu    sync.Mutex
+	mu     sync.Mutex
 	sc     *scenario.Scenario
 	tenant string // the adapter that sends X-Tenant
 	calls  []call
-	errs  []string
+	errs   []string
 }
 
 func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -270,4 +270,3 @@ func initialVars(pb *runner.Playbook, sc *scenario.Scenario, rec *executor.Recor
 	}
 	return vars
 }
-
