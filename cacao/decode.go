@@ -66,7 +66,7 @@ func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		line, col := 1, 1
-		for _, b := range data[:min(int(se.Offset), len(data))] {
+		for _, b := range data[:max(min(int(se.Offset)-1, len(data)), 0)] {
 			if b == '\n' {
 				line, col = line+1, 1
 			} else {
@@ -250,6 +250,9 @@ func describeJSON(v any) string {
 }
 
 func article(jsonType string) string {
+	if strings.HasPrefix(jsonType, `"a`) {
+		return "an " + jsonType
+	}
 	switch jsonType {
 	case "array", "object", "integer":
 		return "an " + jsonType

@@ -255,7 +255,7 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 	var w way
 	switch {
 	case start.Type != StepStart:
-		im.rep.note(pb.WorkflowStart, "workflow_start is a %s step, not a start step as CACAO requires: the flow starts with it", start.Type)
+		im.rep.note(pb.WorkflowStart, "workflow_start is %s step, not a start step as CACAO requires: the flow starts with it", article(strconv.Quote(start.Type)))
 		w = im.translate(pb.WorkflowStart, nil)
 	case next(start) == "":
 		im.rep.note(pb.WorkflowStart, "the start step leads nowhere (no on_completion): the playbook is empty")

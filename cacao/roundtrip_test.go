@@ -2,6 +2,7 @@ package cacao
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/ident"
@@ -135,35 +137,52 @@ func TestExportWhenGuard(t *testing.T) {
 }
 
 // TestRoundTripIdentical: export → import → export of the bundled
-// examples gives byte-identical files, extensions included.
+// examples gives byte-identical files, extensions included, with and
+// without adapters; the import lists nothing as dropped.
 func TestRoundTripIdentical(t *testing.T) {
 	for _, path := range bundled {
-		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
-			files, err := Export(loadDesign(t, path), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range files {
-				var first bytes.Buffer
-				if err := f.Playbook.Encode(&first); err != nil {
-					t.Fatal(err)
+		for _, withAdapters := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/adapters=%v", filepath.Base(filepath.Dir(path)), withAdapters), func(t *testing.T) {
+				d := loadDesign(t, path)
+				d.Metadata.TLP = secops.TLPAmberStrict
+				var opts Options
+				if withAdapters {
+					opts.Adapters = testAdapters(t, d)
 				}
-				d, _, err := Import(bytes.NewReader(first.Bytes()))
+				files, err := Export(d, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
-				again, err := Export(d, Options{})
-				if err != nil {
-					t.Fatal(err)
+				for _, f := range files {
+					var first bytes.Buffer
+					if err := f.Playbook.Encode(&first); err != nil {
+						t.Fatal(err)
+					}
+					imported, rep, err := Import(bytes.NewReader(first.Bytes()))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, n := range rep.Notes {
+						if n.Path != "" {
+							t.Errorf("%s: dropped: %v", f.ID, n)
+						}
+					}
+					if imported.Metadata.TLP != secops.TLPAmberStrict {
+						t.Errorf("%s: metadata.tlp %q, want amber+strict", f.ID, imported.Metadata.TLP)
+					}
+					again, err := Export(imported, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var second bytes.Buffer
+					if err := again[0].Playbook.Encode(&second); err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(first.String(), second.String()); diff != "" {
+						t.Errorf("%s: export → import → export (-want +got):\n%s", f.ID, diff)
+					}
 				}
-				var second bytes.Buffer
-				if err := again[0].Playbook.Encode(&second); err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(first.String(), second.String()); diff != "" {
-					t.Errorf("%s: export → import → export (-want +got):\n%s", f.ID, diff)
-				}
-			}
-		})
+			})
+		}
 	}
 }
