@@ -97,9 +97,9 @@ func TestImportShapes(t *testing.T) {
 			notes:      []string{"parallel--1: parallel steps run one after another in the order of next_steps: if-condition--2, action--3"},
 		},
 		{
-			name: "start leads nowhere",
-			json: head + `"workflow_start":"start--0","workflow":{"start--0":{"type":"start"}}}`,
-			steps: []playbook.Step{{ID: "check", Name: "Check the conditions", Process: "1", End: "empty playbook"}},
+			name:       "start leads nowhere",
+			json:       head + `"workflow_start":"start--0","workflow":{"start--0":{"type":"start"}}}`,
+			steps:      []playbook.Step{{ID: "check", Name: "Check the conditions", Process: "1", End: "empty playbook"}},
 			procedures: []string{"Check which of these conditions holds: "},
 			notes:      []string{"start--0: the start step leads nowhere"},
 		},

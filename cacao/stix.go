@@ -144,7 +144,6 @@ func (t *stixer) expr(e celast.Expr) (string, bool) {
 			}
 			return v + " IN (" + strings.Join(ls, ", ") + ")", true
 		}
-		return "", false
 	}
 	if v, f := t.operand(e); f != nil && f.Type == process.Bool && !f.List {
 		return v + " = true", true
