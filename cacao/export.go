@@ -66,17 +66,17 @@ type File struct {
 // from the design name, the playbook id and the step, method and branch
 // they stand for, so the same design always gives the same files.
 //
-// Each design step becomes one action step per method of its process
-// (a manual command carrying the procedure for person tasks, an
-// AdapterCommand for methods with an action), followed by an
-// if-condition step per conditional branch whose condition is the CEL
-// expression, verbatim, with expression_language "cel" in the secops step
-// extension. A response becomes its own chain of action steps (preceded
-// by a manual approval action when it needs approval) ending in its own
-// end step, once per place that responds with it, so each branch ends in
-// a unique end step. Fields become playbook_variables. Every playbook
-// is checked with Check; a design that gives a playbook Check rejects,
-// or that refers to undefined processes, responses or steps, is an error.
+// Each design step becomes one action step per method of its process;
+// a method's when and the design's branches become block-structured
+// if-conditions (each branch a sub-workflow ending in its own end step,
+// the flow going on at on_completion); a design step reached by several
+// ways is written once per way. Conditions with a STIX comparison form
+// are written as one over the playbook variables, the others stay CEL
+// and are listed in File.Notes. With opts.Adapters, actions are http-api
+// and bash commands and manual steps target their party. See the
+// package documentation for the details. Every playbook is checked with
+// Check; a design that gives a playbook Check rejects, or that refers
+// to undefined processes, responses or steps, is an error.
 func Export(d *secops.Design, opts Options) ([]File, error) {
 	t := opts.Time
 	if t.IsZero() {

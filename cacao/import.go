@@ -156,14 +156,18 @@ const (
 //     method records the decision in a new bool field (a string field
 //     for switch), and branches on that field: CACAO conditions are
 //     STIX patterns, not CEL. Only if-conditions marked with
-//     expression_language "cel" are carried verbatim as branch
-//     conditions;
+//     expression_language "cel", and those Export wrote as a STIX
+//     translation with the CEL in the secops extension, become branch
+//     conditions (the CEL);
 //   - a while-condition runs its body at most once (designs have no
 //     loops), then goes on with its on_completion (or its on_false, if
 //     it has that instead); a way back into the loop from its body goes
 //     on after the loop too;
 //   - the branches of a parallel step run one after another, in the order
-//     of next_steps, then its on_completion;
+//     of next_steps, then its on_completion; none is lost;
+//   - the end steps Export writes to close a branch (end_of in the
+//     extension) carry no meaning; the steps Export writes once per way
+//     into a design step are that one design step again;
 //   - any other way back to a step already on the way (a cycle) ends the
 //     playbook there, with a note;
 //   - on_failure paths are dropped (designs have no failure paths);

@@ -181,10 +181,19 @@ placeholders marked "# TODO(import)"; so are the incidents a playbook
 exported by secops names, each with a placeholder detection
 (alert.incident == "<id>") so that alerts reach the playbook.
 
-A file that is not a CACAO playbook, or whose workflow is too large or too
-tangled to import (more than 10000 steps, or branches that would multiply
-them), is refused with exit status 2. Loops are cut: a while-condition runs
-its body at most once.`,
+What is carried over: the flow from workflow_start (whatever step it is,
+with a warning when it is not a start step), conditions (CEL as it is, STIX
+ones as a person's decision), parallel steps one after another in the order
+of next_steps with no branch lost, TLP 2.0 markings as metadata.tlp,
+external_references as text and incident references, step timeouts as
+estimates. Every other property is listed on stderr with its JSON path,
+e.g. $.valid_until: dropped.
+
+A file that is not a CACAO playbook, that is malformed (the message gives
+the JSON path: workflow: want an object of steps, got an array), or whose
+workflow is too large or too tangled to import (more than 10000 steps, or
+branches that would multiply them), is refused with exit status 2. Loops are
+cut: a while-condition runs its body at most once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
