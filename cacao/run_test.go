@@ -168,74 +168,15 @@ func TestExportedPlaybooksRun(t *testing.T) {
 		for i := range s.File.Scenarios {
 			sc := &s.File.Scenarios[i]
 			t.Run(string(sc.ID), func(t *testing.T) {
-				res := s.RunScenario(context.Background(), sc)
-				if res.Record == nil || res.Record.Playbook == "" {
-					t.Skipf("the scenario reaches no playbook: %v", res.Mismatches)
-				}
-				rec := res.Record
-				pb := playbooks[rec.Playbook]
-				h.mu.Lock()
-				h.sc, h.tenant, h.calls, h.errs = sc, tenant, nil, nil
-				h.mu.Unlock()
-				tr, err := (&runner.Runner{
-					Manual: func(id string, st *runner.Step) (map[string]any, error) {
-						out := map[string]any{}
-						for k, v := range sc.Outputs[ident.Number(extOf(st).Method)] {
-							out["__"+k+"__"] = v
-						}
-						return out, nil
-					},
-					CEL: func(cond string, vars map[string]any) (bool, error) {
-						prg, err := expr.Compile(expr.Fields, cond)
-						if err != nil {
-							return false, err
-						}
-						fields := map[string]any{}
-						for k, v := range vars {
-							if !strings.HasPrefix(k, "__secops_") {
-								fields[strings.TrimSuffix(strings.TrimPrefix(k, "__"), "__")] = v
-							}
-						}
-						sev, _ := vars[cacao.SeverityVariable].(string)
-						return prg.Eval(context.Background(), &expr.Vars{Fields: fields, Severity: sev})
-					},
-				}).Run(context.Background(), pb, initialVars(pb, sc, rec))
+				rec, err := suite.Simulate(context.Background(), s.Plan, sc)
 				if err != nil {
-					t.Fatalf("the CACAO run failed: %v", err)
+					t.Fatalf("secops test: %v", err)
 				}
+				if rec.Playbook == "" {
+					t.Skip("the scenario reaches no playbook")
+				}
+				calls += runBoth(t, h, tenant, playbooks[rec.Playbook], sc, rec)
 				ran++
-				// The end: the first end step that stands for a response
-				// or an end of the design.
-				var gotResp, gotEnd string
-				for _, id := range tr.Steps {
-					st := pb.Workflow[id]
-					if e := extOf(st); st.Type == "end" && e.EndOf == "" {
-						gotResp, gotEnd = e.Response, e.End
-						break
-					}
-				}
-				if diff := cmp.Diff([]string{string(rec.Response), rec.End}, []string{gotResp, gotEnd}); diff != "" {
-					t.Errorf("response and end (-secops test +CACAO):\n%s", diff)
-				}
-				var want []call
-				for _, ev := range rec.Events {
-					if ev.Kind == executor.EvMethod && ev.Action != "" {
-						want = append(want, call{Method: string(ev.Method), Action: string(ev.Action)})
-					}
-				}
-				h.mu.Lock()
-				defer h.mu.Unlock()
-				got := make([]call, len(h.calls))
-				for i, c := range h.calls {
-					got[i] = call{Method: c.Method, Action: c.Action}
-				}
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("webhook calls (-secops test +CACAO):\n%s", diff)
-				}
-				calls += len(got)
-				for _, e := range h.errs {
-					t.Error(e)
-				}
 			})
 		}
 	}
@@ -245,6 +186,74 @@ func TestExportedPlaybooksRun(t *testing.T) {
 	if calls == 0 {
 		t.Error("no scenario called a webhook: the comparison proves nothing")
 	}
+}
+
+// runBoth runs the CACAO playbook pb for scenario sc, whose secops run
+// is rec, and compares the two: the response or end, and the webhook
+// calls in order. It returns the number of calls.
+func runBoth(t *testing.T, h *hook, tenant string, pb *runner.Playbook, sc *scenario.Scenario, rec *executor.Record) int {
+	t.Helper()
+	h.mu.Lock()
+	h.sc, h.tenant, h.calls, h.errs = sc, tenant, nil, nil
+	h.mu.Unlock()
+	tr, err := (&runner.Runner{
+		Manual: func(id string, st *runner.Step) (map[string]any, error) {
+			out := map[string]any{}
+			for k, v := range sc.Outputs[ident.Number(extOf(st).Method)] {
+				out["__"+k+"__"] = v
+			}
+			return out, nil
+		},
+		CEL: func(cond string, vars map[string]any) (bool, error) {
+			prg, err := expr.Compile(expr.Fields, cond)
+			if err != nil {
+				return false, err
+			}
+			fields := map[string]any{}
+			for k, v := range vars {
+				if !strings.HasPrefix(k, "__secops_") {
+					fields[strings.TrimSuffix(strings.TrimPrefix(k, "__"), "__")] = v
+				}
+			}
+			sev, _ := vars[cacao.SeverityVariable].(string)
+			return prg.Eval(context.Background(), &expr.Vars{Fields: fields, Severity: sev})
+		},
+	}).Run(context.Background(), pb, initialVars(pb, sc, rec))
+	if err != nil {
+		t.Fatalf("the CACAO run failed: %v", err)
+	}
+	// The end: the first end step that stands for a response or an end
+	// of the design.
+	var gotResp, gotEnd string
+	for _, id := range tr.Steps {
+		st := pb.Workflow[id]
+		if e := extOf(st); st.Type == "end" && e.EndOf == "" {
+			gotResp, gotEnd = e.Response, e.End
+			break
+		}
+	}
+	if diff := cmp.Diff([]string{string(rec.Response), rec.End}, []string{gotResp, gotEnd}); diff != "" {
+		t.Errorf("response and end (-secops +CACAO):\n%s", diff)
+	}
+	var want []call
+	for _, ev := range rec.Events {
+		if ev.Kind == executor.EvMethod && ev.Action != "" {
+			want = append(want, call{Method: string(ev.Method), Action: string(ev.Action)})
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	got := make([]call, len(h.calls))
+	for i, c := range h.calls {
+		got[i] = call{Method: c.Method, Action: c.Action}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("webhook calls (-secops +CACAO):\n%s", diff)
+	}
+	for _, e := range h.errs {
+		t.Error(e)
+	}
+	return len(got)
 }
 
 // initialVars are what the caller passes in: the alert's values, the
