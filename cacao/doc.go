@@ -63,6 +63,12 @@
 //     executors handle unevenly.) Import makes the copies one step
 //     again, by the design step their extension names.
 //
+// Branches are never written as a switch-condition: design branches are
+// ordered boolean conditions, not the values of one variable, and
+// SOARCA, the open-source Go executor, does not run switch-condition
+// steps (it goes on at on_completion without taking a case), while every
+// executor runs if-conditions.
+//
 // Check makes the checks the CACAO schemas cannot make, the block rules
 // among them: every condition and parallel step has on_completion, and
 // every branch sub-workflow runs to an end step of its own without
