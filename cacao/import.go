@@ -386,6 +386,7 @@ type importer struct {
 	partyIDs   map[ident.ID]bool
 	suffixes   map[string]int      // the last number fresh gave each base
 	extSteps   map[string]ident.ID // the design step made for each step extension's step and process
+	extPrint   map[string]string   // what the actions of that design step were: see chainPrint
 	extTop     map[string]bool     // the top-level process numbers step extensions use
 	nproc      int
 	refs       []scope.Reference // the URLs of external_references
@@ -404,7 +405,7 @@ func newImporter(pb *Playbook) *importer {
 		exts: map[string]*StepExtension{}, conts: map[contKey]*cont{}, memo: map[at]way{},
 		active: map[string][]frame{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
 		fields: map[ident.ID]bool{}, procs: map[ident.Number]int{}, responses: map[ident.ID]bool{},
-		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}, extSteps: map[string]ident.ID{}}
+		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}, extSteps: map[string]ident.ID{}, extPrint: map[string]string{}}
 	for id, s := range pb.Workflow {
 		if s == nil {
 			continue
@@ -848,8 +849,7 @@ func (im *importer) action(id string, c *cont) way {
 	if e != nil && e.Response != "" {
 		return im.response(id, e)
 	}
-	type link struct{ id, when string }
-	chain := []link{{first, when}}
+	chain := []chainLink{{first, when}}
 	seen := map[string]bool{id: true, first: true}
 	if e != nil && e.Step != "" {
 		for !seen[after] {
@@ -860,21 +860,45 @@ func (im *importer) action(id string, c *cont) way {
 				break
 			}
 			seen[after], seen[aid] = true, true
-			chain = append(chain, link{aid, w})
+			chain = append(chain, chainLink{aid, w})
 			after = then
 		}
 	}
 	im.work += len(chain)
 	var st playbook.Step
+	claimed := false // a step that claims to be a design step it is not
 	if e != nil && e.Step != "" && ident.Number(e.Process).Valid() {
 		// Export writes a design step once for each way into it: the
 		// copies are one step.
 		key := e.Step + "\x00" + e.Process
 		if sid, ok := im.extSteps[key]; ok {
-			return way{kind: playbook.Goto, to: string(sid)}
+			if chainPrint(im, chain) == im.extPrint[key] {
+				return way{kind: playbook.Goto, to: string(sid)}
+			}
+			im.rep.note(id, "its secops extension says it is design step %s again, but its actions differ from the first one's: imported as a step of its own", e.Step)
+			claimed = true
 		}
+	}
+	switch {
+	case claimed:
+		name := e.StepName
+		if name == "" {
+			name = s.Name
+		}
+		st = playbook.Step{ID: im.stepID(e.Step), Name: name}
+		st.Process = im.newProcess(name, nil)
+		for i, l := range chain {
+			m := im.method(l.id, im.pb.Workflow[l.id], nil, st.Process+ident.Number("."+strconv.Itoa(i+1)))
+			if l.when != "" {
+				m.When = l.when
+			}
+			im.addMethod(st.Process, m)
+		}
+	case e != nil && e.Step != "" && ident.Number(e.Process).Valid():
+		key := e.Step + "\x00" + e.Process
 		st = playbook.Step{ID: im.stepID(e.Step), Name: e.StepName, Target: playbook.Target(e.Target)}
 		im.extSteps[key] = st.ID
+		im.extPrint[key] = chainPrint(im, chain)
 		st.Process = im.extProcess(e)
 		if !st.Target.Valid() {
 			st.Target = ""
@@ -888,7 +912,7 @@ func (im *importer) action(id string, c *cont) way {
 				im.addMethod(st.Process, m)
 			}
 		}
-	} else {
+	default:
 		name := s.Name
 		if name == "" {
 			name = "Step " + strconv.Itoa(len(im.p.Steps)+1)
@@ -910,6 +934,22 @@ func (im *importer) action(id string, c *cont) way {
 	}
 	im.setWay(&im.p.Steps[i], w, id)
 	return way{kind: playbook.Goto, to: string(st.ID)}
+}
+
+// chainLink is an action step of a design step's chain, with the when
+// of the if-condition guarding it.
+type chainLink struct{ id, when string }
+
+// chainPrint sums up the action steps of a chain, the methods, names,
+// conditions and commands, to tell copies of one design step apart from
+// steps that only claim to be it.
+func chainPrint(im *importer, chain []chainLink) string {
+	var b strings.Builder
+	for _, l := range chain {
+		s, e := im.pb.Workflow[l.id], im.exts[l.id]
+		fmt.Fprintf(&b, "%s|%s|%s|%d;", e.Method, s.Name, e.When, len(s.Commands))
+	}
+	return b.String()
 }
 
 // method makes the method for action step s.
