@@ -99,7 +99,7 @@ var (
 	anyObject     = &jshape{kind: "object"}
 	objOfObjects  = &jshape{kind: "object", elem: anyObject}
 	variableShape = &jshape{kind: "object", what: "a variable object", props: map[string]*jshape{
-		"type": strShape, "description": strShape, "value": {kind: "string", null: true}, "constant": boolShape, "external": boolShape}}
+		"type": strShape, "description": strShape, "value": {kind: "any"}, "constant": boolShape, "external": boolShape}}
 	variablesShape = &jshape{kind: "object", what: "an object of variables", elem: variableShape}
 	agentShape     = &jshape{kind: "object", what: "an agent or target object", props: map[string]*jshape{
 		"type": strShape, "name": strShape, "description": strShape, "category": strList,

@@ -111,7 +111,10 @@
 //     {"operation", "inputs", "method", "run", "idempotency_key"}, with
 //     each input a variable reference ("__x__:value" in quotes for
 //     string-valued variables, bare for bool, integer and list ones,
-//     whose value is then JSON text). The run id is the external
+//     whose value is then JSON text; a variable with no value is what
+//     the executor makes of it, where the webhook adapter leaves the
+//     input out). The reply is the adapter's, {"outputs": {"x": …}}:
+//     output x is the out_arg __x__. The run id is the external
 //     variable RunVariable (__secops_run__), which the caller sets per
 //     execution; the Idempotency-Key header and idempotency_key are
 //     __secops_run__:value/<stage>/<method>/apply, stage "step" or

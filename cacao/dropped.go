@@ -128,6 +128,21 @@ func droppedFields(root map[string]any, pb *Playbook, rep *Report) {
 					rep.dropped("", joinPath(path, id, true), "dropped: a design holds no credentials (give them to the adapters instead)")
 				}
 			}
+		case k == "agent_definitions" || k == "target_definitions":
+			used := map[string]bool{}
+			for _, st := range pb.Workflow {
+				if st != nil {
+					used[st.Agent] = true
+					for _, t := range st.Targets {
+						used[t] = true
+					}
+				}
+			}
+			for _, id := range sortedKeys(asMap(root[k])) {
+				if !used[id] {
+					rep.dropped("", joinPath(path, id, true), "dropped: no step names it")
+				}
+			}
 		case k == "playbook_variables":
 			for _, name := range sortedKeys(asMap(root[k])) {
 				unknownKeys(asMap(asMap(root[k])[name]), variableKeys, joinPath(path, name, true), "", rep)

@@ -33,8 +33,8 @@ func TestImportMalformed(t *testing.T) {
 			`workflow["action--1"].timeout: want a whole number of milliseconds, got the string "10s"`},
 		{"next_steps a string", head + `"workflow_start":"start--0","workflow":{"parallel--1":{"type":"parallel","next_steps":"action--2"}}}`,
 			`workflow["parallel--1"].next_steps: want an array of strings, got the string "action--2"`},
-		{"variable value a number", head + `"workflow_start":"start--0","playbook_variables":{"__x__":{"type":"integer","value":5}},"workflow":{}}`,
-			`playbook_variables["__x__"].value: want a string, got the number 5`},
+		{"variable type a number", head + `"workflow_start":"start--0","playbook_variables":{"__x__":{"type":5}},"workflow":{}}`,
+			`playbook_variables["__x__"].type: want a string, got the number 5`},
 		{"syntax", "{\n  \"type\": \"playbook\",\n  \"name\": \"x\"\n  \"id\": 1\n}", "not valid JSON: line 4, column 3"},
 		{"truncated", `{"type": "playbook", "workflow": {`, "not valid JSON"},
 		{"top-level array", `[{"type":"playbook"}]`, "not a CACAO playbook: the JSON is an array, not an object"},
@@ -108,14 +108,16 @@ func TestImportShapes(t *testing.T) {
 		},
 		{
 			name: "unknown properties",
-			json: head + `"workflow_start":"start--0","valid_until":"2030-01-01T00:00:00.000Z","workflow":{
+			json: head + `"workflow_start":"start--0","valid_until":"2030-01-01T00:00:00.000Z",
+				"playbook_variables":{"__cfg__":{"type":"dictionary","value":{"retries":3}}},"workflow":{
 				"start--0":{"type":"start","on_completion":"action--1","delay":100},
 				"action--1":{"type":"action","name":"A","commands":[{"type":"manual","command":"a","version":"2"}],"timeout":90000,"owner":"identity--1","on_completion":"end--2"},
 				"end--2":{"type":"end"}}}`,
 			steps:      []playbook.Step{{ID: "a", Name: "A", Process: "1", End: "end"}},
 			procedures: []string{"a"},
 			notes: []string{`$.valid_until: dropped`, `$.workflow["start--0"].delay: dropped`, `$.workflow["action--1"].owner: dropped`,
-				`$.workflow["action--1"].commands[0].version: dropped`, `$.workflow["action--1"].timeout: became the method's estimate, 1m30s`},
+				`$.workflow["action--1"].commands[0].version: dropped`, `$.workflow["action--1"].timeout: became the method's estimate, 1m30s`,
+				"variable __cfg__ of type dictionary became a string field", "variable __cfg__: its value is kept only in the field description"},
 		},
 	}
 	for _, tt := range tests {

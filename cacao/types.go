@@ -1,6 +1,7 @@
 package cacao
 
 import (
+	"bytes"
 	"encoding/json"
 )
 
@@ -265,7 +266,9 @@ type Variable struct {
 	// Description is the description property; empty if there is none.
 	Description string `json:"description,omitempty"`
 	// Value is the value property, the variable's initial value; nil
-	// when it is absent, which differs from the empty string.
+	// when it is absent or null, which differs from the empty string. A
+	// value that is not a string (CACAO allows a JSON object) is read as
+	// its JSON text.
 	Value *string `json:"value,omitempty"`
 	// Constant is the constant property, set when the variable cannot be
 	// changed.
@@ -313,4 +316,32 @@ type ExtensionDefinition struct {
 	// Version is the version property, the extension's version, e.g.
 	// "1.0.0".
 	Version string `json:"version"`
+}
+
+// UnmarshalJSON reads a variable; a value that is not a string or null
+// is kept as its JSON text.
+func (v *Variable) UnmarshalJSON(data []byte) error {
+	type plain Variable
+	var w struct {
+		plain
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*v = Variable(w.plain)
+	v.Value = nil
+	switch raw := bytes.TrimSpace(w.Value); {
+	case len(raw) == 0 || string(raw) == "null":
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		v.Value = &s
+	default:
+		s := string(raw)
+		v.Value = &s
+	}
+	return nil
 }
