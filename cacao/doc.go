@@ -127,7 +127,9 @@
 //     step's timeout.
 //   - a command adapter's method is a bash command: printf '%s'
 //     '<the JSON above>' | <the command line, quoted> (after cd <dir>
-//     when it has one). Its environment is not written (it may hold
+//     when it has one). Paths are as the adapter file writes them; secops
+//     resolves relative ones against that file's directory, where the
+//     command must run. Its environment is not written (it may hold
 //     secrets).
 //   - a method done by a person (and an approval) is a manual command
 //     whose target is also its agent, the party responsible for the
