@@ -153,6 +153,8 @@ type exporter struct {
 	onPath   map[ident.ID]bool          // design steps being written
 	severity bool                       // a condition reads severity
 	secrets  map[string]Variable        // the variables of secret headers
+	cel      expr.Cache                 // the conditions compiled
+	stix     map[string]stixResult      // the conditions translated
 	notes    []Note
 	errs     []error
 }
@@ -232,7 +234,7 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time, af *con
 	for _, i := range p.Inputs {
 		inputs = append(inputs, string(i))
 	}
-	fields := usedFields(d, p)
+	fields := usedFields(d, p, &x.cel)
 	x.pb.PlaybookExtensions = map[string]json.RawMessage{ExtensionID: rawJSON(PlaybookExtension{
 		Design: name, Title: d.Metadata.Title, Language: d.Metadata.Language, Version: d.Metadata.Version,
 		Playbook: string(p.ID), Description: p.Description, Incidents: incidents, Inputs: inputs, Fields: fields,
@@ -316,7 +318,7 @@ func (x *exporter) marking(t secops.TLP) {
 // usedFields returns the fields of d that playbook p uses: its inputs,
 // the inputs and outputs of the methods it runs, and the fields its
 // conditions read, in the order of d.Fields.
-func usedFields(d *secops.Design, p *playbook.Playbook) []process.Field {
+func usedFields(d *secops.Design, p *playbook.Playbook, cache *expr.Cache) []process.Field {
 	used := map[ident.ID]bool{}
 	for _, i := range p.Inputs {
 		used[i] = true
@@ -325,7 +327,7 @@ func usedFields(d *secops.Design, p *playbook.Playbook) []process.Field {
 		if src == "" {
 			return
 		}
-		if prg, err := expr.Compile(expr.Fields, src); err == nil {
+		if prg, err := cache.Compile(expr.Fields, src); err == nil {
 			for _, r := range prg.Refs() {
 				used[ident.ID(r)] = true
 			}
@@ -439,11 +441,25 @@ func (x *exporter) closing(key, name, of string, base StepExtension) string {
 	return id
 }
 
+// stixResult is what stixCondition returned for a condition.
+type stixResult struct {
+	stix         string
+	ok, severity bool
+}
+
 // condition returns the condition property for a CEL condition: its
 // STIX translation when it has one, else the CEL itself, marked with
 // expression_language cel in e and listed in the notes.
 func (x *exporter) condition(id, cel string, e *StepExtension) string {
-	stix, ok, sev := stixCondition(cel, x.d.Field)
+	r, seen := x.stix[cel]
+	if !seen {
+		r.stix, r.ok, r.severity = stixCondition(cel, x.d.Field)
+		if x.stix == nil {
+			x.stix = map[string]stixResult{}
+		}
+		x.stix[cel] = r
+	}
+	stix, ok, sev := r.stix, r.ok, r.severity
 	x.severity = x.severity || sev
 	if ok {
 		return stix

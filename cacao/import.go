@@ -311,7 +311,7 @@ func (im *importer) conditionFields() {
 		if w == "" {
 			continue
 		}
-		prg, err := expr.Compile(expr.Fields, w)
+		prg, err := im.cel.Compile(expr.Fields, w)
 		if err != nil {
 			continue // validation reports it
 		}
@@ -387,6 +387,7 @@ type importer struct {
 	suffixes   map[string]int      // the last number fresh gave each base
 	extSteps   map[string]ident.ID // the design step made for each step extension's step and process
 	extPrint   map[string]string   // what the actions of that design step were: see chainPrint
+	cel        expr.Cache          // the conditions compiled
 	extTop     map[string]bool     // the top-level process numbers step extensions use
 	nproc      int
 	refs       []scope.Reference // the URLs of external_references
@@ -608,11 +609,11 @@ func (im *importer) translateStep(id string, c *cont) way {
 		cel := false
 		condition := s.Condition
 		if e := im.exts[id]; e != nil && e.ExpressionLanguage == ExpressionLanguage {
-			_, err := expr.Compile(expr.Fields, s.Condition)
+			_, err := im.cel.Compile(expr.Fields, s.Condition)
 			cel = err == nil
 		} else if e != nil && e.Condition != "" {
 			// The design's CEL beside its STIX translation.
-			_, err := expr.Compile(expr.Fields, e.Condition)
+			_, err := im.cel.Compile(expr.Fields, e.Condition)
 			if cel = err == nil; cel {
 				condition = e.Condition
 			}
