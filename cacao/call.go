@@ -26,7 +26,7 @@ const AuthHeaders = "secops-headers"
 // http-api command for a webhook adapter and a bash command for a
 // command adapter; otherwise (or when the adapter is not configured) an
 // AdapterCommand, with a note.
-func (x *exporter) call(st *Step, m *process.Method, stage string) {
+func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
 	name := m.Action.Adapter()
 	st.Agent = x.adapter(name)
 	var a *config.Entry
@@ -44,7 +44,8 @@ func (x *exporter) call(st *Step, m *process.Method, stage string) {
 	if a.Timeout > 0 {
 		st.Timeout = time.Duration(a.Timeout).Milliseconds()
 	}
-	body := x.body(m, stage)
+	key := idempotencyKey(m, stage, where)
+	body := x.body(m, key)
 	desc := "Call operation " + m.Action.Operation() + " of the " + name + " adapter"
 	switch a.Kind {
 	case config.Webhook:
@@ -64,7 +65,7 @@ func (x *exporter) call(st *Step, m *process.Method, stage string) {
 			"Content-Type":    {"application/json"},
 			"Accept":          {"application/json"},
 			"User-Agent":      {"secops"},
-			"Idempotency-Key": {idempotencyKey(m, stage)},
+			"Idempotency-Key": {key},
 		}
 		for k, v := range a.Headers {
 			if vars, _ := webhook.HeaderVariables(v); len(vars) == 0 {
@@ -85,17 +86,17 @@ func (x *exporter) call(st *Step, m *process.Method, stage string) {
 	}
 }
 
-// idempotencyKey is the Idempotency-Key of a call: the run (a variable
-// the caller sets), the stage, the method and that it applies the
-// action, not a rollback.
-func idempotencyKey(m *process.Method, stage string) string {
-	return RunVariable + ":value/" + stage + "/" + string(m.ID) + "/apply"
+// idempotencyKey is the Idempotency-Key of a call, made as the secops
+// executor makes it (executor.Key): run/stage/step-or-response/method,
+// the run being the variable the caller sets.
+func idempotencyKey(m *process.Method, stage, where string) string {
+	return RunVariable + ":value/" + stage + "/" + where + "/" + string(m.ID)
 }
 
 // body is the JSON request the adapter sends, with the inputs as
 // variable references: a string-valued variable inside quotes, a bool,
 // integer or list one bare (its value is then JSON text).
-func (x *exporter) body(m *process.Method, stage string) string {
+func (x *exporter) body(m *process.Method, key string) string {
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	var b strings.Builder
 	b.WriteString(`{"operation":` + q(m.Action.Operation()) + `,"inputs":{`)
@@ -114,7 +115,7 @@ func (x *exporter) body(m *process.Method, stage string) string {
 		}
 	}
 	b.WriteString(`},"method":` + q(string(m.ID)) + `,"run":` + q(RunVariable+":value") +
-		`,"idempotency_key":` + q(idempotencyKey(m, stage)) + `}`)
+		`,"idempotency_key":` + q(key) + `}`)
 	return b.String()
 }
 

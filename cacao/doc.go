@@ -117,8 +117,10 @@
 //     output x is the out_arg __x__. The run id is the external
 //     variable RunVariable (__secops_run__), which the caller sets per
 //     execution; the Idempotency-Key header and idempotency_key are
-//     __secops_run__:value/<stage>/<method>/apply, stage "step" or
-//     "response", the parts the secops executor derives its key from.
+//     __secops_run__:value/step/<step>/<method> or
+//     __secops_run__:value/response/<response>/<method>, the key the
+//     secops executor sends for the same call (executor.Key), once the
+//     executor puts the run id in.
 //     Headers without ${VAR} are copied; the secret ones are
 //     authentication_info of the target without their values: a bearer
 //     token as oauth2 whose token is an external variable

@@ -516,11 +516,11 @@ func (x *exporter) actions(proc *process.Process, key string, base StepExtension
 		if m.Manual() {
 			x.manual(st, m.Procedure, x.party(phase))
 		} else {
-			stage := "step"
+			stage, where := "step", base.Step
 			if base.Response != "" {
-				stage = "response"
+				stage, where = "response", base.Response
 			}
-			x.call(st, m, stage)
+			x.call(st, m, stage, where)
 		}
 		id := x.id("action", mkey)
 		if m.When != "" {

@@ -235,18 +235,21 @@ func runBoth(t *testing.T, h *hook, tenant string, pb *runner.Playbook, sc *scen
 	if diff := cmp.Diff([]string{string(rec.Response), rec.End}, []string{gotResp, gotEnd}); diff != "" {
 		t.Errorf("response and end (-secops +CACAO):\n%s", diff)
 	}
+	// The key the secops executor sends (executor.Key):
+	// run/stage/step-or-response/method.
 	var want []call
 	for _, ev := range rec.Events {
 		if ev.Kind == executor.EvMethod && ev.Action != "" {
-			want = append(want, call{Method: string(ev.Method), Action: string(ev.Action)})
+			key := string(sc.ID) + "/step/" + string(ev.Step) + "/" + string(ev.Method)
+			if ev.Response != "" {
+				key = string(sc.ID) + "/response/" + string(ev.Response) + "/" + string(ev.Method)
+			}
+			want = append(want, call{Method: string(ev.Method), Action: string(ev.Action), Key: key})
 		}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	got := make([]call, len(h.calls))
-	for i, c := range h.calls {
-		got[i] = call{Method: c.Method, Action: c.Action}
-	}
+	got := h.calls
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("webhook calls (-secops +CACAO):\n%s", diff)
 	}

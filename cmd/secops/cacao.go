@@ -57,7 +57,9 @@ URL with the JSON body and Idempotency-Key the webhook adapter sends, its
 secret headers as authentication_info without their values), a command
 adapter's a bash command with its command line, and a method done by a
 person a manual command targeted at the party responsible for the phase.
-The run id is the external variable __secops_run__. Without --adapters,
+The run id is the external variable __secops_run__; the Idempotency-Key is
+the secops executor's, __secops_run__:value/step/<step>/<method> (or
+/response/<response>/<method>). Without --adapters,
 methods with an action are secops-adapter commands that only secops runs,
 and the export says so on stderr.
 
