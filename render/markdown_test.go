@@ -173,13 +173,14 @@ func TestAcceptanceProcessTable(t *testing.T) {
 }
 
 // TestAcceptanceFlowcharts: every way on of every step of the reference
-// design (next, and each branch with its condition or "otherwise") is an
-// edge of the Mermaid flowchart, the same flowchart is in the runbook, and
-// the DOT graph has the edge too.
+// design (next, and each branch with its number and condition in words or
+// "otherwise") is an edge of the Mermaid flowchart, the same flowchart is
+// in the runbook, and the DOT graph has the way too, through a label node.
 func TestAcceptanceFlowcharts(t *testing.T) {
 	d := load(t, referencePath, false)
 	w := wordsFor(d.Metadata.Language)
 	md := markdownOf(t, d)
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
 	for i := range d.Playbooks {
 		p := &d.Playbooks[i]
 		t.Run(string(p.ID), func(t *testing.T) {
@@ -197,14 +198,15 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 			for _, err := range errs {
 				t.Error(err)
 			}
-			byLabel := map[string]string{} // decoded label -> node id
+			byLabel := map[string]string{} // label without white space -> node id
 			for id, l := range g.nodes {
-				byLabel[l] = id
+				byLabel[squash(l)] = id
 			}
+			_, number := numbering(p)
 			stepNode := func(id string) string {
 				s := p.Step(ident.ID(id))
-				label := s.Name + "\n" + string(s.Process) + " " + d.Process(s.Process).Name
-				n, ok := byLabel[label]
+				label := fmt.Sprintf("%d. %s\n%s %s", number[s.ID], s.Name, s.Process, d.Process(s.Process).Name)
+				n, ok := byLabel[squash(label)]
 				if !ok {
 					t.Fatalf("no node for step %s (label %q)", id, label)
 				}
@@ -216,7 +218,7 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 					return stepNode(way.To), "step:" + way.To
 				case playbook.Respond:
 					r := d.Response(ident.ID(way.To))
-					n, ok := byLabel[or(w.responsePhases, r.Phase)+" "+way.To+"\n"+r.Name]
+					n, ok := byLabel[squash(or(w.responsePhases, r.Phase)+" "+way.To+"\n"+r.Name)]
 					if !ok {
 						t.Fatalf("no node for response %s", way.To)
 					}
@@ -226,9 +228,25 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 					return "", ""
 				}
 			}
-			has := func(e flowEdge) bool {
+			has := func(from, to, label string) bool {
 				for _, got := range g.edges {
-					if got == e {
+					if got.from == from && got.to == to && squash(got.label) == squash(label) {
+						return true
+					}
+				}
+				return false
+			}
+			// DOT: "from" -> "label:N" [arrowhead=none]; "label:N" -> "to".
+			dotLabelTo := map[string]string{}
+			for _, m := range regexp.MustCompile(`(?m)^\t"(label:[0-9]+)" -> ("[^"]*");$`).FindAllStringSubmatch(dot.String(), -1) {
+				dotLabelTo[m[1]] = m[2]
+			}
+			dotHas := func(from, to string, labelled bool) bool {
+				if !labelled {
+					return strings.Contains(dot.String(), "\t"+dotQuote(from)+" -> "+dotQuote(to)+";\n")
+				}
+				for _, m := range regexp.MustCompile(`(?m)^\t`+regexp.QuoteMeta(dotQuote(from))+` -> "(label:[0-9]+)" \[arrowhead=none\];$`).FindAllStringSubmatch(dot.String(), -1) {
+					if dotLabelTo[m[1]] == dotQuote(to) {
 						return true
 					}
 				}
@@ -247,30 +265,31 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 						ways = append(ways, way{wy, ""})
 					}
 				}
-				for _, b := range s.Branches {
-					label := b.When
-					if label == "" {
-						label = w.otherwise
+				for k, b := range s.Branches {
+					label := w.otherwise
+					if b.When != "" {
+						label = describe(d, w, b.When)
 					}
-					ways = append(ways, way{b.Way(), label})
+					ways = append(ways, way{b.Way(), fmt.Sprintf("%d.%d %s", number[s.ID], k+1, label)})
 				}
 				for _, wy := range ways {
 					edges++
 					to, dotTo := target(wy.Way)
-					if e := (flowEdge{from, to, wy.label}); !has(e) {
-						t.Errorf("step %s: no Mermaid edge %+v", s.ID, e)
+					if !has(from, to, wy.label) {
+						t.Errorf("step %s: no Mermaid edge to %s labelled %q", s.ID, to, wy.label)
 					}
-					dotEdge := fmt.Sprintf("%s -> %s", dotQuote("step:"+string(s.ID)), dotQuote(dotTo))
-					if wy.label != "" {
-						dotEdge += " [label=" + dotQuote(wy.label) + "]"
-					}
-					if !strings.Contains(dot.String(), dotEdge+";\n") {
-						t.Errorf("step %s: no DOT edge %s", s.ID, dotEdge)
+					if !dotHas("step:"+string(s.ID), dotTo, wy.label != "") {
+						t.Errorf("step %s: no DOT way to %s", s.ID, dotTo)
 					}
 				}
 			}
-			if got := len(g.edges) - 1; got != edges { // -1: the edge from the start node
-				t.Errorf("%d edges besides the start, want %d", got, edges)
+			confirm, _ := confirmations(d, p)
+			extra := 1 // the edge from the start node
+			if len(confirm) > 0 {
+				extra += 2 // the confirmation's two ways
+			}
+			if got := len(g.edges) - extra; got != edges {
+				t.Errorf("%d edges besides the start and the confirmation, want %d", got, edges)
 			}
 		})
 	}

@@ -48,6 +48,16 @@ type words struct {
 
 	policies, rule string
 
+	// Conditions in words (see describe); %s is a field's name.
+	isTrue, isFalse, known, unknown, some, noneOf string
+	count                                         string // %s: name, %s: operator, %d: number
+	and, or                                       string
+	notIncident                                   string // the end of a flow whose confirmation fails
+
+	// The HTML runbook.
+	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer string
+	decisions, decision, goTo, footnoteCEL, contents, notTriagedCard   string
+
 	sep      string // between the items of an inline list
 	quoted   string // %s: a name quoted in running text
 	quoteSep string // between a word and a quoted name
@@ -109,6 +119,15 @@ var english = words{
 
 	policies: "Policies", rule: "Rule",
 
+	isTrue: "%s: yes", isFalse: "%s: no", known: "%s known", unknown: "%s unknown",
+	some: "%s: one or more", noneOf: "%s: none", count: "%s %s %d", and: " and ", or: " or ",
+	notIncident: "not an incident",
+
+	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
+	triagedBy: "Triaged by", approvedBy: "Containment approved by", performer: "Carried out by",
+	decisions: "Decisions", decision: "Decision", goTo: "go to", footnoteCEL: "Conditions as written (CEL)",
+	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged",
+
 	sep: ", ", quoted: "“%s”", quoteSep: " ", none: "—",
 }
 
@@ -166,6 +185,15 @@ var japanese = words{
 	responsePhases: map[response.Phase]string{response.FirstResponse: "一次対応", response.Later: "対応"},
 
 	policies: "運用ルール", rule: "ルール",
+
+	isTrue: "%s: はい", isFalse: "%s: いいえ", known: "%sあり", unknown: "%sなし",
+	some: "%sあり", noneOf: "%sなし", count: "%s %s %d件", and: " かつ ", or: " または ",
+	notIncident: "インシデントではない",
+
+	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", confirmFirst: "最初に確認",
+	triagedBy: "トリアージ", approvedBy: "封じ込めの承認", performer: "実施",
+	decisions: "判断", decision: "判断", goTo: "→", footnoteCEL: "条件式 (CEL)",
+	contents: "目次", notTriagedCard: "トリアージ閾値未満: トリアージしない",
 
 	sep: "、", quoted: "「%s」", quoteSep: "", none: "—",
 }
