@@ -117,21 +117,15 @@ func section(t *testing.T, md, title string) string {
 
 // TestAcceptanceProcessTable: a person who never saw the YAML finds every
 // method of the reference design, with its procedure, inputs and outputs
-// (field names and ids), in the process table of the runbook.
+// (field names and ids), under its process in the process table of the
+// runbook, and every step links to its process and methods.
 func TestAcceptanceProcessTable(t *testing.T) {
 	d := load(t, referencePath, false)
 	w := wordsFor(d.Metadata.Language)
-	tbs := tables(t, section(t, markdownOf(t, d), w.processTable))
-	if len(tbs) != 1 {
-		t.Fatalf("%d tables in the process table section, want 1", len(tbs))
-	}
-	want := []string{"#1 " + w.process, "#2 " + w.method, w.procedure, w.inputs, w.outputs}
-	if diff := cmp.Diff(want, tbs[0][0][:len(want)]); diff != "" {
-		t.Errorf("process table header (-want +got)\n%s", diff)
-	}
-	rows := map[string][]string{} // method cell -> row
-	for _, r := range tbs[0][1:] {
-		rows[r[1]] = r
+	md := markdownOf(t, d)
+	sec := section(t, md, w.processTable)
+	if tbs := tables(t, sec); len(tbs) != 0 {
+		t.Errorf("%d tables in the process table section, want none (prose does not fit in cells)", len(tbs))
 	}
 	fieldRef := func(id string) string {
 		f := d.Field(ident.ID(id))
@@ -140,35 +134,47 @@ func TestAcceptanceProcessTable(t *testing.T) {
 		}
 		return fmt.Sprintf("%s (`%s`)", text(f.Name), id)
 	}
-	methods := 0
 	for _, p := range d.Processes {
-		for i, me := range p.Methods {
-			methods++
-			row, ok := rows[string(me.ID)+" "+text(me.Name)]
-			if !ok {
-				t.Errorf("method %s %s is not in the process table", me.ID, me.Name)
+		head := "\n### " + `<a id="process-` + string(p.ID) + `"></a>` + text(string(p.ID)) + " " + text(p.Name) + "\n"
+		at := strings.Index(sec, head)
+		if at < 0 {
+			t.Errorf("no heading %q", head)
+			continue
+		}
+		body := sec[at+len(head):]
+		if end := strings.Index(body, "\n### "); end >= 0 {
+			body = body[:end]
+		}
+		for _, me := range p.Methods {
+			item := "- " + `<a id="method-` + string(me.ID) + `"></a>**` + text(string(me.ID)) + " " + text(me.Name) + "**: " + mdProse(me.Procedure) + "\n"
+			at := strings.Index(body, item)
+			if at < 0 {
+				t.Errorf("method %s: no item %q under process %s", me.ID, item, p.ID)
 				continue
 			}
-			if i == 0 && !strings.Contains(row[0], string(p.ID)) {
-				t.Errorf("method %s: process cell %q does not name process %s", me.ID, row[0], p.ID)
-			}
-			if !strings.Contains(row[2], text(me.Procedure)) {
-				t.Errorf("method %s: procedure cell %q lacks %q", me.ID, row[2], me.Procedure)
+			rest := body[at+len(item):]
+			if end := strings.Index(rest, "\n- "); end >= 0 {
+				rest = rest[:end]
 			}
 			for _, in := range me.Inputs {
-				if !strings.Contains(row[3], fieldRef(string(in))) {
-					t.Errorf("method %s: inputs cell %q lacks %s", me.ID, row[3], fieldRef(string(in)))
+				if !strings.Contains(rest, fieldRef(string(in))) {
+					t.Errorf("method %s: inputs lack %s:\n%s", me.ID, fieldRef(string(in)), rest)
 				}
 			}
 			for _, out := range me.Outputs {
-				if !strings.Contains(row[4], fieldRef(string(out))) {
-					t.Errorf("method %s: outputs cell %q lacks %s", me.ID, row[4], fieldRef(string(out)))
+				if !strings.Contains(rest, fieldRef(string(out))) {
+					t.Errorf("method %s: outputs lack %s:\n%s", me.ID, fieldRef(string(out)), rest)
 				}
 			}
 		}
 	}
-	if got := len(tbs[0]) - 1; got != methods {
-		t.Errorf("process table has %d rows, want one per method (%d)", got, methods)
+	for i := range d.Playbooks {
+		p := &d.Playbooks[i]
+		for _, s := range p.Steps {
+			if link := "](#process-" + string(s.Process) + ")"; !strings.Contains(playbookBody(t, md, w, p), link) {
+				t.Errorf("%s: step %s does not link to process %s", p.ID, s.ID, s.Process)
+			}
+		}
 	}
 }
 
@@ -307,30 +313,78 @@ func playbookBody(t *testing.T, md string, w *words, p *playbook.Playbook) strin
 	return body[:strings.Index(body, "\n#### "+w.flow+"\n")]
 }
 
-// TestMarkdownGroupsByTarget: the steps of the reference playbook are
-// numbered in flow order, with a target heading wherever the target
-// changes: 1–5 on the alerted host, 6–7 across the fleet, 8 on the host.
-func TestMarkdownGroupsByTarget(t *testing.T) {
+// TestMarkdownSteps: the steps of the reference playbook are numbered in
+// flow order, each with its target, and no heading repeats (the target is
+// said per step, not by headings that would come back: 1–5 on the alerted
+// host, 6–7 across the fleet, 8 on the host again).
+func TestMarkdownSteps(t *testing.T) {
 	d := load(t, referencePath, false)
+	w := wordsFor(d.Metadata.Language)
+	md := markdownOf(t, d)
 	p := d.Playbook("targeted-attack-triage")
-	body := playbookBody(t, markdownOf(t, d), wordsFor(d.Metadata.Language), p)
+	body := playbookBody(t, md, w, p)
 	var got []string
 	for l := range strings.SplitSeq(body, "\n") {
-		if h, ok := strings.CutPrefix(l, "#### "); ok {
-			got = append(got, h)
-		} else if n, rest, ok := strings.Cut(l, ". **"); ok && !strings.HasPrefix(l, " ") {
+		if n, rest, ok := strings.Cut(l, ". **"); ok && !strings.HasPrefix(l, " ") {
 			_, id, _ := strings.Cut(rest, "(`")
-			id, _, _ = strings.Cut(id, "`)")
-			got = append(got, n+" "+id)
+			id, rest, _ = strings.Cut(id, "`)")
+			_, target, _ := strings.Cut(rest, " — ")
+			target, _, _ = strings.Cut(target, "<a ")
+			got = append(got, n+" "+id+" "+target)
 		}
 	}
 	want := []string{
-		"該当端末内", "1 exfil-data", "2 c2-traffic", "3 lateral-traffic", "4 aggregate", "5 offer-report",
-		"該当端末外", "6 search-others", "7 continuity-all",
-		"該当端末内", "8 continuity-host",
+		"1 exfil-data 該当端末内", "2 c2-traffic 該当端末内", "3 lateral-traffic 該当端末内", "4 aggregate 該当端末内", "5 offer-report 該当端末内",
+		"6 search-others 該当端末外", "7 continuity-all 該当端末外", "8 continuity-host 該当端末内",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("headings and steps (-want +got):\n%s", diff)
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	seen := map[string]bool{}
+	for l := range strings.SplitSeq(md, "\n") {
+		if strings.HasPrefix(l, "#") {
+			if seen[l] {
+				t.Errorf("heading %q repeats", l)
+			}
+			seen[l] = true
+		}
+	}
+}
+
+// TestMarkdownFolded: text that YAML folded (">-") has no space between
+// two Japanese characters where a line break was.
+func TestMarkdownFolded(t *testing.T) {
+	d := load(t, referencePath, false)
+	md := markdownOf(t, d)
+	for _, want := range []string{
+		"バンキングトロジャン", // threats of user-pcs, folded between バンキング and トロジャン
+		"検知〜一次対応の運用設計。検知はMSSP、解析は専門企業に依頼し、トリアージ", // the description
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the runbook lacks %q", want)
+		}
+	}
+}
+
+// TestMarkdownNoEmptyColumns: no table has a column that is empty in
+// every row.
+func TestMarkdownNoEmptyColumns(t *testing.T) {
+	for _, ds := range designs {
+		t.Run(ds.name, func(t *testing.T) {
+			for _, tb := range tables(t, markdownOf(t, load(t, ds.path, ds.optional))) {
+				for c := range tb[0] {
+					empty := true
+					for _, row := range tb[1:] {
+						if c < len(row) && row[c] != "" {
+							empty = false
+						}
+					}
+					if empty && len(tb) > 1 {
+						t.Errorf("column %q is empty in every row", tb[0][c])
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -125,7 +125,7 @@ var english = words{
 
 	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
 	triagedBy: "Triaged by", approvedBy: "Containment approved by", performer: "Carried out by",
-	decisions: "Decisions", decision: "Decision", goTo: "go to", footnoteCEL: "Conditions as written (CEL)",
+	decisions: "Decisions", decision: "Decision", goTo: "→", footnoteCEL: "Conditions as written (CEL)",
 	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged",
 
 	sep: ", ", quoted: "“%s”", quoteSep: " ", none: "—",
