@@ -89,7 +89,7 @@ func ExampleMarkdown() {
 	// Print the playbook's numbered procedure only.
 	md := b.String()
 	start := strings.Index(md, "1. **")
-	end := strings.Index(md, "#### Flow")
+	end := strings.Index(md, "#### Flow:")
 	fmt.Print(md[start:end])
 	// Output:
 	// 1. **Is it C&C?** (`c2`) — On the alerted host<a id="step-c2-triage-c2"></a>

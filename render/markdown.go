@@ -456,7 +456,7 @@ func (m *markdown) playbooks() {
 			m.step(p, s, n+1, number)
 		}
 
-		m.printf("\n#### %s\n\n```mermaid\n", m.w.flow)
+		m.printf("\n#### %s: %s\n\n```mermaid\n", m.w.flow, text(p.Name))
 		writeMermaid(&m.b, m.d, p)
 		m.b.WriteString("```\n")
 	}

@@ -310,7 +310,7 @@ func playbookBody(t *testing.T, md string, w *words, p *playbook.Playbook) strin
 		t.Fatalf("no heading for playbook %s", p.ID)
 	}
 	body := md[at:]
-	return body[:strings.Index(body, "\n#### "+w.flow+"\n")]
+	return body[:strings.Index(body, "\n#### "+w.flow+": ")]
 }
 
 // TestMarkdownSteps: the steps of the reference playbook are numbered in
