@@ -123,7 +123,7 @@ func New(d *secops.Design) (*Layer, error) {
 	}
 
 	type acc struct {
-		score                           int
+		score                            int
 		incidents, detections, playbooks []string
 	}
 	byID := map[string]*acc{}
