@@ -73,7 +73,22 @@ func (c *describer) expr(e celast.Expr, outer int) (string, bool) {
 	call := e.AsCall()
 	args := call.Args()
 	switch fn := call.FunctionName(); fn {
+	case "_[_]": // fields["x"] (a bool)
+		if name, ok := c.field(e); ok {
+			return fmt.Sprintf(c.w.isTrue, name), true
+		}
+		return "", false
 	case "_&&_", "_||_":
+		if fn == "_&&_" {
+			// has(fields.x) && <about x>: the test only guards the rest.
+			if k, ok := hasKey(args[0]); ok && onlyKey(args[1], k) {
+				return c.expr(args[1], outer)
+			}
+			// size(fields.x) > 0 && size(fields.x) <= 10: a range.
+			if s, ok := c.sizeRange(args[0], args[1]); ok {
+				return s, true
+			}
+		}
 		prec, sep := precAnd, c.w.and
 		if fn == "_||_" {
 			prec, sep = precOr, c.w.or
@@ -201,4 +216,102 @@ func (c *describer) fieldName(operand celast.Expr, key string) (string, bool) {
 		return oneLine(f.Name), true
 	}
 	return key, true
+}
+
+// hasKey returns x when e is has(fields.x).
+func hasKey(e celast.Expr) (string, bool) {
+	if e.Kind() == celast.SelectKind && e.AsSelect().IsTestOnly() {
+		if op := e.AsSelect().Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == "fields" {
+			return e.AsSelect().FieldName(), true
+		}
+	}
+	return "", false
+}
+
+// onlyKey reports whether e reads fields.key and no other key of fields
+// (and nothing but literals besides).
+func onlyKey(e celast.Expr, key string) bool {
+	found, other := false, false
+	var walk func(e celast.Expr)
+	walk = func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.SelectKind:
+			s := e.AsSelect()
+			if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == "fields" {
+				if s.FieldName() == key {
+					found = true
+				} else {
+					other = true
+				}
+				return
+			}
+			walk(s.Operand())
+		case celast.CallKind:
+			for _, a := range e.AsCall().Args() {
+				walk(a)
+			}
+			if t := e.AsCall().Target(); t.Kind() != celast.UnspecifiedExprKind {
+				walk(t)
+			}
+		case celast.LiteralKind:
+		default:
+			other = true
+		}
+	}
+	walk(e)
+	return found && !other
+}
+
+// sizeBound reads size(fields.x) OP n (or n OP size(fields.x)) as a bound
+// on the number of items of x: the key, and the least or the most.
+func sizeBound(e celast.Expr) (key string, n int64, lower, ok bool) {
+	if e.Kind() != celast.CallKind || len(e.AsCall().Args()) != 2 {
+		return "", 0, false, false
+	}
+	fn := e.AsCall().FunctionName()
+	l, r := e.AsCall().Args()[0], e.AsCall().Args()[1]
+	if l.Kind() == celast.LiteralKind {
+		l, r, fn = r, l, flip[fn]
+	}
+	if r.Kind() != celast.LiteralKind || l.Kind() != celast.CallKind || l.AsCall().FunctionName() != "size" || len(l.AsCall().Args()) != 1 {
+		return "", 0, false, false
+	}
+	v, isInt := r.AsLiteral().Value().(int64)
+	arg := l.AsCall().Args()[0]
+	if !isInt || arg.Kind() != celast.SelectKind || arg.AsSelect().IsTestOnly() {
+		return "", 0, false, false
+	}
+	if op := arg.AsSelect().Operand(); op.Kind() != celast.IdentKind || op.AsIdent() != "fields" {
+		return "", 0, false, false
+	}
+	key = arg.AsSelect().FieldName()
+	switch fn {
+	case "_>_":
+		return key, v + 1, true, true
+	case "_>=_":
+		return key, v, true, true
+	case "_<_":
+		return key, v - 1, false, true
+	case "_<=_":
+		return key, v, false, true
+	}
+	return "", 0, false, false
+}
+
+// sizeRange says "x: 1 to 10" for a lower and an upper bound on the size
+// of the same list, in either order.
+func (c *describer) sizeRange(a, b celast.Expr) (string, bool) {
+	ka, na, la, oka := sizeBound(a)
+	kb, nb, lb, okb := sizeBound(b)
+	if !oka || !okb || ka != kb || la == lb {
+		return "", false
+	}
+	if !la {
+		na, nb = nb, na
+	}
+	name := ka
+	if f := c.d.Field(ident.ID(ka)); f != nil && f.Name != "" {
+		name = oneLine(f.Name)
+	}
+	return fmt.Sprintf(c.w.between, name, na, nb), true
 }

@@ -51,6 +51,7 @@ type words struct {
 	// Conditions in words (see describe); %s is a field's name.
 	isTrue, isFalse, known, unknown, some, noneOf string
 	count                                         string // %s: name, %s: operator, %d: number
+	between                                       string // %s: name, %d: least, %d: most
 	and, or                                       string
 	notIncident                                   string // the end of a flow whose confirmation fails
 
@@ -120,7 +121,7 @@ var english = words{
 	policies: "Policies", rule: "Rule",
 
 	isTrue: "%s: yes", isFalse: "%s: no", known: "%s known", unknown: "%s unknown",
-	some: "%s: one or more", noneOf: "%s: none", count: "%s %s %d", and: " and ", or: " or ",
+	some: "%s: one or more", noneOf: "%s: none", count: "%s %s %d", between: "%s: %d to %d", and: " and ", or: " or ",
 	notIncident: "not an incident",
 
 	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
@@ -187,7 +188,7 @@ var japanese = words{
 	policies: "運用ルール", rule: "ルール",
 
 	isTrue: "%s: はい", isFalse: "%s: いいえ", known: "%sあり", unknown: "%sなし",
-	some: "%sあり", noneOf: "%sなし", count: "%s %s %d件", and: " かつ ", or: " または ",
+	some: "%sあり", noneOf: "%sなし", count: "%s %s %d件", between: "%s %d〜%d件", and: " かつ ", or: " または ",
 	notIncident: "インシデントではない",
 
 	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", confirmFirst: "最初に確認",

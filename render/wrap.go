@@ -95,6 +95,10 @@ func segments(s string) []string {
 			for j < len(rs) && idChar(rs[j]) {
 				j++
 			}
+		case katakana(rs[i]): // a loanword: マルウェア is one word
+			for j < len(rs) && katakana(rs[j]) {
+				j++
+			}
 		}
 		// Keep opening brackets with what follows them.
 		for strings.ContainsRune(noBreakAfter, rs[j-1]) && j < len(rs) {
@@ -119,7 +123,8 @@ func segments(s string) []string {
 // wrap breaks s into lines no wider than width points at the given font
 // size, never inside a word or an id; a piece wider than a line gets a
 // line of its own. Where a line must break, it breaks at the best place in
-// its last 40%: at a space or after punctuation, else where Japanese
+// its last 60% (the better the place, the further back): at a space or
+// after punctuation, else where Japanese
 // changes from kana to another script (between bunsetsu, as in
 // 確認された|別端末), else between any two CJK characters. White space
 // at the ends of lines is dropped.
@@ -149,10 +154,11 @@ func wrap(s string, width, size float64) []string {
 		best, bestPenalty, w := i, breakPenalty(segs[i-1], segs[i]), lineW
 		for j := i - 1; j > start; j-- {
 			w -= widths[j]
-			if w < 0.6*width {
+			if w < 0.4*width {
 				break
 			}
-			if p := breakPenalty(segs[j-1], segs[j]); p < bestPenalty {
+			// The better the place, the shorter the line may be left.
+			if p := breakPenalty(segs[j-1], segs[j]); p < bestPenalty && w >= (0.4+0.1*float64(p))*width {
 				best, bestPenalty = j, p
 			}
 		}
@@ -189,6 +195,9 @@ func breakPenalty(before, after string) int {
 }
 
 func hiragana(r rune) bool { return r >= 0x3041 && r <= 0x309F }
+
+// katakana reports whether r is a katakana letter or the long vowel mark.
+func katakana(r rune) bool { return r >= 0x30A1 && r <= 0x30FA || r == 0x30FC }
 
 // joinFolded rejoins text that YAML folded (">-") or that was written over
 // several lines: a line break between two CJK characters is dropped, any
