@@ -54,6 +54,15 @@ func writeDOT(b *strings.Builder, d *secops.Design, p *playbook.Playbook, sized 
 		name, title = string(p.ID), p.Name
 	}
 	fmt.Fprintf(b, "digraph %s {\n", dotQuote(name))
+	if sized && p != nil {
+		// The SVG's element ids start with the graph's: unique in a page
+		// that holds several flows.
+		for i := range d.Playbooks {
+			if &d.Playbooks[i] == p {
+				fmt.Fprintf(b, "\tgraph [id=\"flow_%d\"];\n", i+1)
+			}
+		}
+	}
 	fmt.Fprintf(b, "\tgraph [label=%s, labelloc=t, fontname=\"sans-serif\", fontsize=14, rankdir=TB, nodesep=\"0.3\", ranksep=\"0.3\"];\n", dotQuote(oneLine(title)))
 	fmt.Fprintf(b, "\tnode [fontname=\"sans-serif\", fontsize=%g, margin=\"0.1,0.05\"];\n", nodeFont)
 	b.WriteString("\tedge [fontname=\"sans-serif\"];\n")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/criteria"
@@ -67,9 +68,25 @@ func esc(s string) string { return html.EscapeString(s) }
 // prose escapes text that YAML may have folded.
 func prose(s string) string { return esc(joinFolded(s)) }
 
-// anchor makes an id attribute value from its parts.
+// anchor makes an id for HTML and Markdown from its parts, joined by "-".
+// Letters, digits, ".", "_" and "-" (all that valid ids are made of) are
+// kept; any other character becomes "~" and its code in hex, so that a
+// hostile id can make no markup and two ids never make the same anchor.
 func anchor(parts ...string) string {
-	return strings.Join(parts, "-")
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		for _, r := range p {
+			if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
+				b.WriteRune(r)
+			} else {
+				fmt.Fprintf(&b, "~%x", r)
+			}
+		}
+	}
+	return b.String()
 }
 
 const css = `
@@ -480,9 +497,9 @@ func (h *htmlDoc) confirmStep(p *playbook.Playbook, dt *criteria.Detection, numb
 	h.printf("<p>%s: %s</p>\n", esc(h.w.process), h.process(c.Process))
 	h.methods(c.Process)
 	h.printf("<h5>%s 0</h5>\n<ol class=\"decisions\">\n", esc(h.w.decision))
-	h.printf("<li><span class=\"num\">0.1</span> %s %s <span class=\"cel\"><code>%s</code></span></li>\n",
+	h.printf("<li><span class=\"num\">0.1</span> %s → %s <span class=\"cel\"><code>%s</code></span></li>\n",
 		esc(fmt.Sprintf(h.w.when, describe(h.d, h.w, c.When))), h.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}), esc(oneLine(c.When)))
-	h.printf("<li><span class=\"num\">0.2</span> %s %s</li>\n</ol>\n</li>\n", esc(h.w.otherwiseItem), h.way(p, number, playbook.Way{Kind: playbook.End, To: h.w.notIncident}))
+	h.printf("<li><span class=\"num\">0.2</span> %s → %s</li>\n</ol>\n</li>\n", esc(h.w.otherwiseItem), h.way(p, number, playbook.Way{Kind: playbook.End, To: h.w.notIncident}))
 }
 
 func (h *htmlDoc) step(p *playbook.Playbook, s *playbook.Step, number map[ident.ID]int) {
