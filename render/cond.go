@@ -29,16 +29,47 @@ func describe(d *secops.Design, w *words, src string) string {
 	if err != nil {
 		return oneLine(src)
 	}
-	a, iss := env.Parse(src)
-	if iss.Err() != nil {
+	root, ok := parsed(env, src)
+	if !ok {
 		return oneLine(src)
 	}
 	c := &describer{d: d, w: w}
-	s, ok := c.expr(a.NativeRep().Expr(), 0)
+	s, ok := c.expr(root, 0)
 	if !ok {
 		return oneLine(src)
 	}
 	return s
+}
+
+// parseCache keeps the parsed conditions, which a rendering reads several
+// times (the steps, the flow) and the next rendering again. It is emptied
+// when it holds maxParsed entries, so that a long-running program that
+// renders many designs does not grow without bound.
+var parseCache = struct {
+	sync.Mutex
+	m map[string]celast.Expr // nil: the source does not parse
+}{m: map[string]celast.Expr{}}
+
+const maxParsed = 4096
+
+func parsed(env *cel.Env, src string) (celast.Expr, bool) {
+	parseCache.Lock()
+	e, ok := parseCache.m[src]
+	parseCache.Unlock()
+	if ok {
+		return e, e != nil
+	}
+	a, iss := env.Parse(src)
+	if iss.Err() == nil {
+		e = a.NativeRep().Expr()
+	}
+	parseCache.Lock()
+	if len(parseCache.m) >= maxParsed {
+		clear(parseCache.m)
+	}
+	parseCache.m[src] = e
+	parseCache.Unlock()
+	return e, e != nil
 }
 
 type describer struct {
