@@ -130,3 +130,27 @@ func TestHTMLNil(t *testing.T) {
 		t.Error("SVG(nil, nil): no error")
 	}
 }
+
+// TestHTMLConcurrent renders from several goroutines at once: the
+// in-process Graphviz is shared, and the results are all the same.
+func TestHTMLConcurrent(t *testing.T) {
+	d := load(t, referencePath, false)
+	want := htmlOf(t, d)
+	errs := make(chan error, 4)
+	pages := make(chan string, 4)
+	for range 4 {
+		go func() {
+			var b strings.Builder
+			errs <- HTML(context.Background(), &b, d)
+			pages <- b.String()
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+		if got := <-pages; got != want {
+			t.Error("a concurrent rendering differs")
+		}
+	}
+}
