@@ -37,9 +37,10 @@ func chromium(t *testing.T) string {
 type pageReport struct {
 	ScrollWidth int      `json:"scrollWidth"`
 	ClientWidth int      `json:"clientWidth"`
-	Missing     []string `json:"missing"` // procedures that are not visible text
-	Spills      []string `json:"spills"`  // SVG labels that leave their box
-	Nodes       int      `json:"nodes"`   // SVG nodes checked
+	Missing     []string `json:"missing"`  // procedures that are not visible text
+	Spills      []string `json:"spills"`   // SVG labels that leave their box
+	Nodes       int      `json:"nodes"`    // SVG nodes checked
+	Squeezed    []string `json:"squeezed"` // text a few characters a line
 }
 
 // inspectJS is run in the page with the procedures to look for as its
@@ -64,13 +65,27 @@ const inspectJS = `(procs) => {
       }
     }
   }
+  // Text squeezed into a column a few characters wide: three lines or
+  // more of fewer than five characters each.
+  const squeezed = [];
+  for (const el of document.querySelectorAll("td, th, dd, dt, li, p, h3, h4")) {
+    const text = el.innerText.trim();
+    if (text === "") continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.bottom))).size;
+    if (lines >= 3 && text.length / lines < 5) {
+      squeezed.push(text.slice(0, 40) + " [" + lines + " lines, " + Math.round(el.getBoundingClientRect().width) + " px]");
+    }
+  }
   const e = document.documentElement;
-  return JSON.stringify({scrollWidth: e.scrollWidth, clientWidth: e.clientWidth, missing, spills, nodes});
+  return JSON.stringify({scrollWidth: e.scrollWidth, clientWidth: e.clientWidth, missing, spills, nodes, squeezed});
 }`
 
 // TestHTMLInBrowser opens the HTML runbooks of both examples in headless
-// Chromium at 1,000 px: nothing scrolls sideways, every method's
-// procedure is visible text, no label of the drawn flows spills out of its
+// Chromium at 1,000 px: nothing scrolls sideways, no text is squeezed
+// into a column a few characters wide, every method's procedure is
+// visible text, no label of the drawn flows spills out of its
 // box, and the page requests nothing but itself.
 func TestHTMLInBrowser(t *testing.T) {
 	if testing.Short() {
@@ -152,6 +167,9 @@ func TestHTMLInBrowser(t *testing.T) {
 			}
 			if got.Nodes == 0 {
 				t.Error("no SVG nodes in the page")
+			}
+			for _, s := range got.Squeezed {
+				t.Errorf("text squeezed into a narrow column: %s", s)
 			}
 			for _, s := range got.Spills {
 				t.Errorf("label spills out of its box: %s", s)

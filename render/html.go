@@ -99,7 +99,7 @@ h2{font-size:1.35rem;margin-top:2.5rem;border-bottom:2px solid var(--line);paddi
 h3{font-size:1.15rem;margin-top:1.8rem}
 h4{font-size:1rem;margin:1.2rem 0 .3rem}
 a{color:var(--accent)}
-p,li,dd,td,th{overflow-wrap:anywhere;word-break:normal}
+p,li,dd,dt,td,th{overflow-wrap:break-word;word-break:normal}
 :lang(ja) p,:lang(ja) li,:lang(ja) dd,:lang(ja) td{line-break:strict}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;background:var(--bg2);padding:0 .2em;border-radius:3px;white-space:pre-wrap;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:.6rem 0}
@@ -107,11 +107,11 @@ th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-
 th{background:var(--bg2);font-weight:600}
 nav ol{columns:2;padding-left:1.2rem}
 .meta{color:var(--muted)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(18rem,1fr));gap:1rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,24rem),1fr));gap:1rem}
 .card{border:1px solid var(--line);border-left:6px solid var(--accent);border-radius:6px;padding:.6rem .9rem;break-inside:avoid}
 .card.untriaged{border-left-color:var(--line)}
 .card h3{margin:.2rem 0 .5rem;font-size:1.05rem}
-dl.facts{display:grid;grid-template-columns:minmax(6rem,auto) 1fr;gap:.2rem .8rem;margin:.3rem 0}
+dl.facts{display:grid;grid-template-columns:fit-content(35%) minmax(0,1fr);gap:.2rem .8rem;margin:.3rem 0}
 dl.facts dt{color:var(--muted);font-weight:600}
 dl.facts dd{margin:0}
 figure.flow{margin:1rem 0;padding:.5rem;border:1px solid var(--line);border-radius:6px;overflow:hidden;text-align:center}

@@ -175,7 +175,7 @@ var japanese = words{
 	targets:  map[playbook.Target]string{playbook.Host: "該当端末内", playbook.Fleet: "該当端末外"},
 	noTarget: "対象の指定なし",
 	process:  "プロセス", next: "次へ", otherwise: "それ以外", otherwiseItem: "それ以外", end: "終了",
-	when:    "%s の場合",
+	when:    "%sの場合",
 	stepRef: "手順 %d%s",
 
 	processTable: "プロセス表", method: "メソッド", procedure: "手順",
