@@ -437,3 +437,32 @@ func TestMarkdownFlowOrder(t *testing.T) {
 		})
 	}
 }
+
+// mdVisibleRE strips what GitHub does not show of a cell: anchors, link
+// targets, emphasis and code marks.
+var mdVisibleRE = regexp.MustCompile(`<a id="[^"]*"></a>|\]\([^)]*\)|[\[*` + "`" + `]|<br>`)
+
+// TestMarkdownTablesFit: the tables of both examples fit GitHub's column
+// (about 830 px, some 100 Latin or 50 Japanese characters a line): at most
+// five columns, and no row whose text would need more than three lines a
+// column on average.
+func TestMarkdownTablesFit(t *testing.T) {
+	for _, ds := range designs[:2] {
+		t.Run(ds.name, func(t *testing.T) {
+			for _, tb := range tables(t, markdownOf(t, load(t, ds.path, ds.optional))) {
+				if len(tb[0]) > 5 {
+					t.Errorf("table %q has %d columns", tb[0], len(tb[0]))
+				}
+				for _, row := range tb[1:] {
+					width := 0.0
+					for _, c := range row {
+						width += textWidth(mdVisibleRE.ReplaceAllString(c, ""), 14)
+					}
+					if width > 3*830 {
+						t.Errorf("row %q is %.0f px of text", row, width)
+					}
+				}
+			}
+		})
+	}
+}
