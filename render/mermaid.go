@@ -79,7 +79,7 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 		}
 	}
 	for _, n := range g.nodes {
-		lines := wrapLines(n.lines, nodeWrap, nodeFont)
+		lines := wrapLines(n.lines, mermaidWrap, mermaidFont)
 		label := make([]string, len(lines))
 		for i, l := range lines {
 			label[i] = mermaidText(l)
@@ -105,7 +105,7 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 			fmt.Fprintf(b, "%s%s --> %s\n", indent, id(e.from), id(e.to))
 			continue
 		}
-		lines := wrap(e.text(), labelWrap, labelFont)
+		lines := wrap(e.text(), mermaidWrap, mermaidFont)
 		for i, l := range lines {
 			lines[i] = mermaidText(l)
 		}
@@ -115,6 +115,13 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 		fmt.Fprintf(b, "%s%s -->|\"%s\"| %s\n", indent, id(e.from), strings.Join(lines, "<br/>"), id(e.to))
 	}
 }
+
+// Mermaid draws labels at 16 px and wraps a line wider than 200 px where
+// it likes (inside a Japanese word or an id): lines are kept narrower.
+const (
+	mermaidFont = 16.0
+	mermaidWrap = 190.0
+)
 
 // mermaidIDs hands out node ids unique within one flowchart: the same key
 // always gets the same id, and two keys whose wanted ids collide (a-b and
