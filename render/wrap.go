@@ -173,9 +173,9 @@ func wrap(s string, width, size float64) []string {
 }
 
 // breakPenalty says how bad a line break between two segments is: 0 at a
-// space or after punctuation, 1 between scripts, 2 after kana before
-// anything else, 3 inside a run of kanji or katakana, 4 between a kanji
-// and the kana that inflect it.
+// space or after punctuation, 1 between Latin and CJK, 2 after hiragana
+// before anything else and between katakana and kanji, 3 inside a run of
+// kanji, 4 between a kanji and the hiragana that inflect it.
 func breakPenalty(before, after string) int {
 	b, _ := utf8.DecodeLastRuneInString(before)
 	a, _ := utf8.DecodeRuneInString(after)
@@ -186,7 +186,7 @@ func breakPenalty(before, after string) int {
 		return 0
 	case wide(a) != wide(b):
 		return 1
-	case hiragana(b) && !hiragana(a):
+	case hiragana(b) && !hiragana(a), katakana(b) != katakana(a):
 		return 2
 	case !hiragana(b) && hiragana(a):
 		return 4
