@@ -179,7 +179,7 @@ func (c *describer) expr(e celast.Expr, outer int) (string, bool) {
 		var v string
 		switch x := lit.(type) {
 		case string:
-			v = fmt.Sprintf(c.w.quoted, x)
+			v = fmt.Sprintf(c.w.quoted, oneLine(x))
 		case int64:
 			v = strconv.FormatInt(x, 10)
 		case uint64:
