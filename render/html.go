@@ -25,7 +25,8 @@ import (
 // scrolling sideways and prints well.
 //
 // It holds, in order: a summary of the preparation (scope, criteria,
-// response level) in one table; for each detection rule, a card that says
+// response level) in one table; the scope and the severities; for each
+// detection rule, a card that says
 // what to do when the alert fires (the incident, severity and targets, the
 // confirmation to do first, the playbook, who triages, who approves the
 // containment); each playbook with its flow drawn by Graphviz (see SVG),
@@ -33,8 +34,8 @@ import (
 // inputs, outputs and estimate inline, and each branch as a numbered
 // decision in words (the CEL beside it); the responses with their
 // approval, the party that carries them out (from the responsibilities)
-// and the rollback of every method; then the scope, the severities, the
-// fields, the process table and the policies for reference. Steps,
+// and the rollback of every method; then the fields, the process table
+// and the policies for reference. Steps,
 // processes, methods, responses, fields and incidents link to each other.
 //
 // d may have validation findings: references that do not resolve are
@@ -163,11 +164,11 @@ func (h *htmlDoc) page() {
 	}
 	secs := []sec{
 		{"summary", h.w.summary, h.summary, true},
+		{"scope", h.w.scope, h.scope, true},
+		{"criteria", h.w.criteria, h.criteria, true},
 		{"alerts", h.w.whenFires, h.cards, len(d.Criteria.Detections) > 0},
 		{"playbooks", h.w.playbooks, h.playbooks, len(d.Playbooks) > 0},
 		{"responses", h.w.responses, h.responses, len(d.Responses) > 0},
-		{"scope", h.w.scope, h.scope, true},
-		{"criteria", h.w.criteria, h.criteria, true},
 		{"fields", h.w.fields, h.fields, len(d.Fields) > 0},
 		{"processes", h.w.processTable, h.processes, len(d.Processes) > 0},
 		{"policies", h.w.policies, h.policies, len(d.Policies) > 0},
