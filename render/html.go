@@ -26,16 +26,15 @@ import (
 //
 // It holds, in order: a summary of the preparation (scope, criteria,
 // response level) in one table; the scope and the severities; for each
-// detection rule, a card that says
-// what to do when the alert fires (the incident, severity and targets, the
-// confirmation to do first, the playbook, who triages, who approves the
-// containment); each playbook with its flow drawn by Graphviz (see SVG),
-// then its steps in flow order with every method's procedure, condition,
-// inputs, outputs and estimate inline, and each branch as a numbered
-// decision in words (the CEL beside it); the responses with their
-// approval, the party that carries them out (from the responsibilities)
-// and the rollback of every method; then the fields, the process table
-// and the policies for reference. Steps,
+// detection rule, a card that says what to do when the alert fires (the
+// incident, severity and targets, the confirmation to do first, the
+// playbook, who triages, who approves the containment); each playbook
+// with its flow drawn by Graphviz (see SVG), then its steps in flow order
+// with every method's procedure, condition, inputs, outputs and estimate
+// inline, and each branch as a numbered decision in words (the CEL beside
+// it); the responses with their approval, the party that carries them out
+// (from the responsibilities) and the rollback of every method; then the
+// fields, the process table and the policies for reference. Steps,
 // processes, methods, responses, fields and incidents link to each other.
 //
 // d may have validation findings: references that do not resolve are
