@@ -116,3 +116,18 @@ func ExampleHTML() {
 	// <li><span class="num">1.2</span> Otherwise → End: false positive</li>
 	// </ol>
 }
+
+func ExampleSVG() {
+	d := design()
+	var b strings.Builder
+	if err := render.SVG(context.Background(), &b, d, d.Playbook("c2-triage")); err != nil {
+		fmt.Println(err)
+	}
+	svg := b.String()
+	// Start, step, response, end, and a label node per branch.
+	fmt.Println(strings.HasPrefix(svg, "<svg"), strings.Count(svg, `class="node"`), "nodes")
+	fmt.Println(strings.Contains(svg, ">1.1 Threat score &gt; 7<"))
+	// Output:
+	// true 6 nodes
+	// true
+}
