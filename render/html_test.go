@@ -107,7 +107,8 @@ func TestHTMLReference(t *testing.T) {
 // TestHTMLHostile: text from the design cannot make markup, in the page
 // or in its SVG.
 func TestHTMLHostile(t *testing.T) {
-	for _, s := range []string{`<script>alert(1)</script>`, `"><img src=x>`, `&amp;`, `]]>`, "<!--", `</svg>`} {
+	for _, s := range []string{`<script>alert(1)</script>`, `"><img src=x>`, `&amp;`, `]]>`, "<!--", `</svg>`,
+		`\`, `\N`, `\"`, "line\nbreak", `<b>`, `{`, `->`, "C&C/マルウェア", "end", "subgraph", `%%{init: {}}%%`} {
 		t.Run(s, func(t *testing.T) {
 			page := htmlOf(t, hostileDesign(s))
 			for _, bad := range []string{"<script", "<img", "</svg><", "<!--<"} {

@@ -381,7 +381,7 @@ func (m *markdown) criteria() {
 				pb = "[" + text(p.Name) + "](#" + anchor("playbook", string(p.ID)) + ")"
 			}
 			if !c.Triaged(dt.Severity) {
-				pb = m.w.notTriaged
+				pb = m.w.notTriagedCell
 			}
 			rows = append(rows, []string{text(dt.Name), m.incident(dt.Incident), m.severity(dt.Severity), confirm, pb})
 			conds = append(conds, []string{code(string(dt.ID)), m.party(dt.Source), code(dt.When)})

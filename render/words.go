@@ -127,7 +127,7 @@ var english = words{
 	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
 	triagedBy: "Triaged by", approvedBy: "Containment approved by", performer: "Carried out by",
 	decisions: "Decisions", decision: "Decision", goTo: "→", footnoteCEL: "Conditions as written (CEL)",
-	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged",
+	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged", notTriagedCell: "not triaged",
 
 	sep: ", ", quoted: "“%s”", quoteSep: " ", none: "—",
 }
@@ -194,7 +194,7 @@ var japanese = words{
 	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", confirmFirst: "最初に確認",
 	triagedBy: "トリアージ", approvedBy: "封じ込めの承認", performer: "実施",
 	decisions: "判断", decision: "判断", goTo: "→", footnoteCEL: "条件式 (CEL)",
-	contents: "目次", notTriagedCard: "トリアージ閾値未満: トリアージしない",
+	contents: "目次", notTriagedCard: "トリアージ閾値未満: トリアージしない", notTriagedCell: "トリアージしない",
 
 	sep: "、", quoted: "「%s」", quoteSep: "", none: "—",
 }
