@@ -56,8 +56,8 @@ type words struct {
 	notIncident                                   string // the end of a flow whose confirmation fails
 
 	// The HTML runbook.
-	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer string
-	decisions, decision, goTo, footnoteCEL, contents, notTriagedCard   string
+	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer               string
+	decisions, decision, goTo, footnoteCEL, contents, notTriagedCard, notTriagedCell string
 
 	sep      string // between the items of an inline list
 	quoted   string // %s: a name quoted in running text
