@@ -56,8 +56,8 @@ type words struct {
 	notIncident                                   string // the end of a flow whose confirmation fails
 
 	// The HTML runbook.
-	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer               string
-	decisions, decision, goTo, footnoteCEL, contents, notTriagedCard, notTriagedCell string
+	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer string
+	decision, goTo, contents, notTriagedCard, notTriagedCell           string
 
 	sep      string // between the items of an inline list
 	quoted   string // %s: a name quoted in running text
@@ -126,7 +126,7 @@ var english = words{
 
 	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
 	triagedBy: "Triaged by", approvedBy: "Containment approved by", performer: "Carried out by",
-	decisions: "Decisions", decision: "Decision", goTo: "→", footnoteCEL: "Conditions as written (CEL)",
+	decision: "Decision", goTo: "→",
 	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged", notTriagedCell: "not triaged",
 
 	sep: ", ", quoted: "“%s”", quoteSep: " ", none: "—",
@@ -193,7 +193,7 @@ var japanese = words{
 
 	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", confirmFirst: "最初に確認",
 	triagedBy: "トリアージ", approvedBy: "封じ込めの承認", performer: "実施",
-	decisions: "判断", decision: "判断", goTo: "→", footnoteCEL: "条件式 (CEL)",
+	decision: "判断", goTo: "→",
 	contents: "目次", notTriagedCard: "トリアージ閾値未満: トリアージしない", notTriagedCell: "トリアージしない",
 
 	sep: "、", quoted: "「%s」", quoteSep: "", none: "—",
