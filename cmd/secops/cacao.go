@@ -144,6 +144,7 @@ A design with errors is not exported (exit status 1).`,
 	c.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration (secops-adapters/v1) that makes actions http-api and bash commands")
 	c.Flags().StringVar(&at, "time", "", "created and modified time (RFC 3339); default SOURCE_DATE_EPOCH, else the fixed 2000-01-01T00:00:00Z")
 	cmd.AddCommand(c)
+	cmd.AddCommand(newExportNavigator()) // in navigator.go
 	return cmd
 }
 
