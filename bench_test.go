@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/goccy/go-yaml"
+	"github.com/secopsdesign/secops/finding"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/internal/synth"
@@ -51,8 +52,28 @@ func BenchmarkDecodeJSON(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeYAML is the baseline of BenchmarkLoadValidate/yaml:
-// goccy/go-yaml into the same types, nothing else.
+// BenchmarkParseYAMLNode is the baseline of BenchmarkLoadValidate/yaml:
+// go.yaml.in/yaml/v3 parsing into a yaml.Node, nothing else. Load parses
+// into the same tree and decodes from it.
+func BenchmarkParseYAMLNode(b *testing.B) {
+	for _, n := range benchSizes {
+		_, doc := benchDocs(b, n)
+		b.Run(fmt.Sprintf("playbooks=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var node yaml.Node
+				if err := yaml.Unmarshal(doc, &node); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perPlaybook(b, n)
+		})
+	}
+}
+
+// BenchmarkDecodeYAML decodes with go.yaml.in/yaml/v3 into the same types,
+// nothing else: what a loader without findings or positions would cost.
 func BenchmarkDecodeYAML(b *testing.B) {
 	for _, n := range benchSizes {
 		_, doc := benchDocs(b, n)
@@ -95,4 +116,34 @@ func BenchmarkLoadValidate(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkWideMapping loads and validates a 7.8 MB design whose top-level
+// block mapping has 100,000 keys (all but format unknown), beside parsing
+// it into a yaml.Node. The goal is well under a second per load.
+func BenchmarkWideMapping(b *testing.B) {
+	doc := synth.WideMapping(100000)
+	b.Run("parse", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var node yaml.Node
+			if err := yaml.Unmarshal(doc, &node); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("load-validate", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		b.ReportAllocs()
+		for b.Loop() {
+			d, err := secops.Load(bytes.NewReader(doc), "wide.yaml")
+			if d == nil {
+				b.Fatal(err)
+			}
+			if l := finding.From(d.Validate()); len(l) < 100000-1 {
+				b.Fatalf("%d findings, want one per unknown key", len(l))
+			}
+		}
+	})
 }

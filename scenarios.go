@@ -149,6 +149,10 @@ func (d *Design) CheckScenarios(f *scenario.File) finding.List {
 				add(finding.UnknownRef, ep.Child("skipped").Index(k), false, "the design has no method %q", id)
 			}
 		}
+		if at, first, n := repeats(e.Skipped); n > 0 {
+			sk := ep.Child("skipped")
+			add(finding.DuplicateID, sk.Index(at), false, "method %q is already listed at %s", e.Skipped[at], sk.Index(first))
+		}
 	}
 	return l
 }
