@@ -67,6 +67,17 @@ func TestDecode(t *testing.T) {
 		{"anchors", "items:\n  - &a {id: a}\n  - *a\n", nil},
 		{"json key in another case", `{"Name": "x", "items": []}`, []at{{finding.UnknownField, "Name", 1, 2}}},
 		{"two documents", "name: a\n---\nname: b\n", []at{{finding.Syntax, "", 3, 1}}},
+		{"a final ---", "name: a\n---\n", nil},
+		{"%YAML 1.2", "%YAML 1.2\n---\nname: a\n", nil},
+		{"byte order mark", "\ufeffname: a\n", nil},
+		{"numbers beyond float64 in untyped values", "items:\n  - {id: a, extra: {big: 1e99999, ok: 123456789012345678901234, hex: 0xFFFFFFFFFFFFFFFFFFFF}}\n", []at{
+			{finding.InvalidValue, "items[0].extra.big", 2, 26},
+			{finding.InvalidValue, "items[0].extra.hex", 2, 70},
+		}},
+		{"tags", "name: !!str 12\nitems:\n  - !thing {id: a}\n  - {id: !!int 7}\n", []at{
+			{finding.InvalidValue, "items[0]", 3, 5},
+			{finding.InvalidValue, "items[1].id", 4, 10},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
