@@ -331,3 +331,39 @@ func TestControlCharacterJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherFormat: a document of another secops format, loaded as a
+// design or a scenario file, gives one finding that says so, instead of
+// a finding per key that the other format does not have.
+func TestOtherFormat(t *testing.T) {
+	tests := []struct {
+		name string
+		load func() error
+		want []at
+	}{
+		{"scenario file as a design", func() error {
+			d, err := LoadFile("examples/targeted-attack/scenarios.yaml")
+			if d != nil {
+				t.Error("a design from a scenario file")
+			}
+			return err
+		}, []at{{finding.InvalidValue, "format", 6}}},
+		{"adapter configuration as a design", func() error {
+			_, err := Load(strings.NewReader("format: secops-adapters/v1\nadapters: {}\n"), "a.yaml")
+			return err
+		}, []at{{finding.InvalidValue, "format", 1}}},
+		{"design as a scenario file", func() error {
+			f, err := LoadScenarioFile("examples/targeted-attack/design.yaml")
+			if f != nil {
+				t.Error("a scenario file from a design")
+			}
+			return err
+		}, []at{{finding.InvalidValue, "format", 13}}},
+	}
+	for _, tt := range tests {
+		l := finding.From(tt.load())
+		if diff := cmp.Diff(tt.want, findingsAt(l)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s\n%v", tt.name, diff, l)
+		}
+	}
+}
