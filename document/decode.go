@@ -22,8 +22,9 @@ import (
 type decoder struct {
 	src       *Source
 	findings  finding.List
-	budget    int  // node visits left; aliases cannot expand without bound
-	exhausted bool // the budget ran out
+	segs      []finding.Segment // the path of the value being decoded
+	budget    int               // node visits left; aliases cannot expand without bound
+	exhausted bool              // the budget ran out
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -35,7 +36,23 @@ func zero(v any) {
 	rv.Set(reflect.Zero(rv.Type()))
 }
 
-func (d *decoder) add(code finding.Code, p *finding.Path, n *yaml.Node, format string, args ...any) {
+// push and pop keep the path of the value being decoded: a key, or an
+// index when key is "". The path is built only for a finding.
+func (d *decoder) push(key string, index int) {
+	d.segs = append(d.segs, finding.Segment{Key: key, Index: index})
+}
+
+func (d *decoder) pop() { d.segs = d.segs[:len(d.segs)-1] }
+
+func (d *decoder) add(code finding.Code, n *yaml.Node, format string, args ...any) {
+	var p *finding.Path
+	for _, s := range d.segs {
+		if s.Key == "" {
+			p = p.Index(s.Index)
+		} else {
+			p = p.Child(s.Key)
+		}
+	}
 	f := finding.New(code, p, format, args...)
 	f.File = d.src.name
 	if n != nil {
@@ -113,48 +130,49 @@ func looksNumeric(s string) bool {
 }
 
 // tagged reports, and records as a finding, a tag n may not have.
-func (d *decoder) badTag(n *yaml.Node, p *finding.Path) bool {
+func (d *decoder) badTag(n *yaml.Node) bool {
 	if n.Style&yaml.TaggedStyle == 0 || slices.Contains(allowedTags[n.Kind], n.Tag) {
 		return false
 	}
-	d.add(finding.InvalidValue, p, n, "the tag %s is not supported: a document holds plain data (tags allowed: !!str, !!int, !!float, !!bool, !!null, !!map, !!seq)", n.Tag)
+	d.add(finding.InvalidValue, n, "the tag %s is not supported: a document holds plain data (tags allowed: !!str, !!int, !!float, !!bool, !!null, !!map, !!seq)", n.Tag)
 	return true
 }
 
 // checkString records a finding for a control character in s, the value
 // of n, and reports whether s is clean.
-func (d *decoder) checkString(s string, n *yaml.Node, p *finding.Path) bool {
+func (d *decoder) checkString(s string, n *yaml.Node) bool {
 	i, r := controlIn(s)
 	if i < 0 {
 		return true
 	}
-	d.add(finding.InvalidValue, p, n, "%s at character %d of the string: only tab and newline may appear in strings", describeRune(r), i+1)
+	d.add(finding.InvalidValue, n, "%s at character %d of the string: only tab and newline may appear in strings", describeRune(r), i+1)
 	return false
 }
 
-func (d *decoder) decode(n *yaml.Node, v reflect.Value, p *finding.Path, depth int) {
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, depth int) {
 	if d.exhausted {
 		return
 	}
 	if d.budget--; d.budget < 0 {
 		d.exhausted = true
-		d.findings = finding.List{}
-		d.add(finding.Syntax, nil, n, "aliases expand to more than %d values; refusing to expand them", len(d.src.data)+100000)
+		f := finding.New(finding.Syntax, nil, "aliases expand to more than %d values; refusing to expand them", len(d.src.data)+100000)
+		f.File, f.Line, f.Column = d.src.name, n.Line, n.Column
+		d.findings = finding.List{f} // about the whole file: no path
 		return
 	}
 	if depth > MaxDepth {
-		d.add(finding.Syntax, p, n, "nesting deeper than %d levels", MaxDepth)
+		d.add(finding.Syntax, n, "nesting deeper than %d levels", MaxDepth)
 		return
 	}
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
-			d.add(finding.Syntax, p, n, "alias *%s names no anchor defined before it", n.Value)
+			d.add(finding.Syntax, n, "alias *%s names no anchor defined before it", n.Value)
 			return
 		}
-		d.decode(n.Alias, v, p, depth+1)
+		d.decode(n.Alias, v, depth+1)
 		return
 	}
-	if d.badTag(n, p) {
+	if d.badTag(n) {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == nullTag {
@@ -164,40 +182,40 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, p *finding.Path, depth i
 
 	if reflect.PointerTo(v.Type()).Implements(textUnmarshaler) {
 		if n.Kind != yaml.ScalarNode {
-			d.add(finding.InvalidValue, p, n, "want a string, got %s", describeNode(n))
+			d.add(finding.InvalidValue, n, "want a string, got %s", describeNode(n))
 			return
 		}
-		if !d.checkString(n.Value, n, p) {
+		if !d.checkString(n.Value, n) {
 			return
 		}
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
-			d.add(finding.InvalidValue, p, n, "%v", err)
+			d.add(finding.InvalidValue, n, "%v", err)
 		}
 		return
 	}
 
 	switch v.Kind() {
 	case reflect.String:
-		if s, ok := d.str(n, p); ok {
+		if s, ok := d.str(n); ok {
 			v.SetString(s)
 		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || scalarTag(n) != boolTag {
-			d.add(finding.InvalidValue, p, n, "want true or false, got %s", describeNode(n))
+			d.add(finding.InvalidValue, n, "want true or false, got %s", describeNode(n))
 			return
 		}
 		v.SetBool(strings.EqualFold(n.Value, "true"))
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		i, ok := d.integer(n, p)
+		i, ok := d.integer(n)
 		if ok && v.OverflowInt(i) {
-			d.add(finding.InvalidValue, p, n, "integer %s is too large", n.Value)
+			d.add(finding.InvalidValue, n, "integer %s is too large", n.Value)
 			return
 		}
 		if ok {
 			v.SetInt(i)
 		}
 	case reflect.Float64, reflect.Float32:
-		if f, ok := d.float(n, p); ok {
+		if f, ok := d.float(n); ok {
 			v.SetFloat(f)
 		}
 	case reflect.Pointer:
@@ -205,65 +223,67 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, p *finding.Path, depth i
 		// zero value does not cause findings of its own.
 		before := len(d.findings)
 		e := reflect.New(v.Type().Elem())
-		d.decode(n, e.Elem(), p, depth)
+		d.decode(n, e.Elem(), depth)
 		if len(d.findings) == before || n.Kind == yaml.MappingNode {
 			v.Set(e) // a mapping with some bad values: keep the good ones
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.add(finding.InvalidValue, p, n, "want a list, got %s", describeNode(n))
+			d.add(finding.InvalidValue, n, "want a list, got %s", describeNode(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, e := range n.Content {
-			d.decode(e, s.Index(i), p.Index(i), depth+1)
+			d.push("", i)
+			d.decode(e, s.Index(i), depth+1)
+			d.pop()
 		}
 		v.Set(s)
 	case reflect.Struct:
-		d.decodeStruct(n, v, p, depth)
+		d.decodeStruct(n, v, depth)
 	case reflect.Map:
-		d.decodeMap(n, v, p, depth)
+		d.decodeMap(n, v, depth)
 	case reflect.Interface:
-		if x := d.generic(n, p, depth); x != nil {
+		if x := d.generic(n, depth); x != nil {
 			v.Set(reflect.ValueOf(x))
 		}
 	default:
-		d.add(finding.InvalidValue, p, n, "cannot decode into %s", v.Type())
+		d.add(finding.InvalidValue, n, "cannot decode into %s", v.Type())
 	}
 }
 
 // str returns the string a scalar holds where a string is wanted: a
 // quoted or plain string, or a date; a number or a bool must be quoted.
-func (d *decoder) str(n *yaml.Node, p *finding.Path) (string, bool) {
+func (d *decoder) str(n *yaml.Node) (string, bool) {
 	if n.Kind == yaml.ScalarNode {
 		switch scalarTag(n) {
 		case strTag, timestampTag, mergeTag:
-			return n.Value, d.checkString(n.Value, n, p)
+			return n.Value, d.checkString(n.Value, n)
 		case intTag, floatTag, numberTag, boolTag:
-			d.add(finding.InvalidValue, p, n, "want a string, got %s (quote it: \"%s\")", describeNode(n), n.Value)
+			d.add(finding.InvalidValue, n, "want a string, got %s (quote it: \"%s\")", describeNode(n), n.Value)
 			return "", false
 		}
 	}
-	d.add(finding.InvalidValue, p, n, "want a string, got %s", describeNode(n))
+	d.add(finding.InvalidValue, n, "want a string, got %s", describeNode(n))
 	return "", false
 }
 
 // integer returns the value of an integer scalar.
-func (d *decoder) integer(n *yaml.Node, p *finding.Path) (int64, bool) {
+func (d *decoder) integer(n *yaml.Node) (int64, bool) {
 	tag := ""
 	if n.Kind == yaml.ScalarNode {
 		tag = scalarTag(n)
 	}
 	if tag != intTag && tag != numberTag || tag == numberTag && !isInteger(n.Value) {
-		d.add(finding.InvalidValue, p, n, "want an integer, got %s", describeNode(n))
+		d.add(finding.InvalidValue, n, "want an integer, got %s", describeNode(n))
 		return 0, false
 	}
 	i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) || tag == numberTag {
-			d.add(finding.InvalidValue, p, n, "integer %s is too large", n.Value)
+			d.add(finding.InvalidValue, n, "integer %s is too large", n.Value)
 		} else {
-			d.add(finding.InvalidValue, p, n, "want an integer, got %s", describeNode(n))
+			d.add(finding.InvalidValue, n, "want an integer, got %s", describeNode(n))
 		}
 		return 0, false
 	}
@@ -278,18 +298,18 @@ func isInteger(s string) bool {
 
 // float returns the value of a number scalar, integer or not, as a
 // float64; a number beyond float64 is an invalid value.
-func (d *decoder) float(n *yaml.Node, p *finding.Path) (float64, bool) {
+func (d *decoder) float(n *yaml.Node) (float64, bool) {
 	tag := ""
 	if n.Kind == yaml.ScalarNode {
 		tag = scalarTag(n)
 	}
 	if tag != intTag && tag != floatTag && tag != numberTag {
-		d.add(finding.InvalidValue, p, n, "want a number, got %s", describeNode(n))
+		d.add(finding.InvalidValue, n, "want a number, got %s", describeNode(n))
 		return 0, false
 	}
 	f, ok := parseFloat(n.Value)
 	if !ok {
-		d.add(finding.InvalidValue, p, n, "the number %s is out of range", n.Value)
+		d.add(finding.InvalidValue, n, "the number %s is out of range", n.Value)
 	}
 	return f, ok
 }
@@ -349,34 +369,36 @@ func isMergeKey(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.Tag =
 // key returns the string of the mapping key k, following an alias;
 // a key that is not a scalar, or holds a control character, is an invalid
 // value.
-func (d *decoder) key(k *yaml.Node, p *finding.Path) (string, bool) {
+func (d *decoder) key(k *yaml.Node) (string, bool) {
 	for hops := 0; hops < 100 && k.Kind == yaml.AliasNode && k.Alias != nil; hops++ {
 		k = k.Alias
 	}
 	if k.Kind != yaml.ScalarNode {
-		d.add(finding.InvalidValue, p, k, "want a string as a key, got %s", describeNode(k))
+		d.add(finding.InvalidValue, k, "want a string as a key, got %s", describeNode(k))
 		return "", false
 	}
-	return k.Value, d.checkString(k.Value, k, p.Child(k.Value))
+	d.push(k.Value, -1)
+	defer d.pop()
+	return k.Value, d.checkString(k.Value, k)
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, p *finding.Path, depth int) {
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, depth int) {
 	if n.Kind != yaml.MappingNode {
-		d.add(finding.InvalidValue, p, n, "want a mapping, got %s", describeNode(n))
+		d.add(finding.InvalidValue, n, "want a mapping, got %s", describeNode(n))
 		return
 	}
 	info := structInfo(v.Type())
 	// Merge keys (<<) first, so that the mapping's own keys win over merged
 	// ones.
 	for _, src := range mergeSources(n) {
-		d.decode(src, v, p, depth)
+		d.decode(src, v, depth)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if isMergeKey(k) {
 			continue
 		}
-		key, ok := d.key(k, p)
+		key, ok := d.key(k)
 		if !ok {
 			continue
 		}
@@ -386,29 +408,33 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, p *finding.Path, d
 			if s := finding.Suggest(key, info.names); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
-			d.add(finding.UnknownField, p.Child(key), k, "%s", msg)
+			d.push(key, -1)
+			d.add(finding.UnknownField, k, "%s", msg)
+			d.pop()
 			continue
 		}
 		// A key replaces what a merge put there whole: merging is shallow.
 		f := v.Field(idx)
 		f.Set(reflect.Zero(f.Type()))
-		d.decode(n.Content[i+1], f, p.Child(key), depth+1)
+		d.push(key, -1)
+		d.decode(n.Content[i+1], f, depth+1)
+		d.pop()
 	}
 }
 
-func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, p *finding.Path, depth int) {
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, depth int) {
 	if n.Kind != yaml.MappingNode {
-		d.add(finding.InvalidValue, p, n, "want a mapping, got %s", describeNode(n))
+		d.add(finding.InvalidValue, n, "want a mapping, got %s", describeNode(n))
 		return
 	}
 	if v.Type().Key().Kind() != reflect.String {
-		d.add(finding.InvalidValue, p, n, "cannot decode into %s", v.Type())
+		d.add(finding.InvalidValue, n, "cannot decode into %s", v.Type())
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 	for _, src := range mergeSources(n) {
 		merged := reflect.New(v.Type()).Elem()
-		d.decode(src, merged, p, depth)
+		d.decode(src, merged, depth)
 		for it := merged.MapRange(); it.Next(); {
 			m.SetMapIndex(it.Key(), it.Value())
 		}
@@ -418,12 +444,14 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, p *finding.Path, dept
 		if isMergeKey(k) {
 			continue
 		}
-		key, ok := d.key(k, p)
+		key, ok := d.key(k)
 		if !ok {
 			continue
 		}
 		e := reflect.New(v.Type().Elem()).Elem()
-		d.decode(n.Content[i+1], e, p.Child(key), depth+1)
+		d.push(key, -1)
+		d.decode(n.Content[i+1], e, depth+1)
+		d.pop()
 		m.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), e)
 	}
 	v.Set(m)
@@ -432,17 +460,19 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, p *finding.Path, dept
 // generic converts a node as encoding/json would into an any: maps,
 // lists, strings, bools, int64 or float64, nil. It is called on nodes
 // that are neither aliases nor null.
-func (d *decoder) generic(n *yaml.Node, p *finding.Path, depth int) any {
+func (d *decoder) generic(n *yaml.Node, depth int) any {
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := map[string]any{}
-		d.decodeMap(n, reflect.ValueOf(&m).Elem(), p, depth)
+		d.decodeMap(n, reflect.ValueOf(&m).Elem(), depth)
 		return m
 	case yaml.SequenceNode:
 		l := make([]any, len(n.Content))
 		for i, e := range n.Content {
 			var x any
-			d.decode(e, reflect.ValueOf(&x).Elem(), p.Index(i), depth+1)
+			d.push("", i)
+			d.decode(e, reflect.ValueOf(&x).Elem(), depth+1)
+			d.pop()
 			l[i] = x
 		}
 		return l
@@ -456,13 +486,13 @@ func (d *decoder) generic(n *yaml.Node, p *finding.Path, depth int) any {
 				return i
 			}
 		}
-		f, ok := d.float(n, p)
+		f, ok := d.float(n)
 		if !ok {
 			return nil
 		}
 		return f
 	}
-	if s, ok := d.str(n, p); ok {
+	if s, ok := d.str(n); ok {
 		return s
 	}
 	return nil

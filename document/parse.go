@@ -14,17 +14,16 @@ import (
 )
 
 // Source is the text a document was decoded from, kept to find the
-// position of a path when a finding needs it.
+// position of a path when a finding needs it. It keeps an index of the
+// document's structure and positions (see node), a fraction of the size
+// of the parser's tree, which is dropped once the document is decoded.
 type Source struct {
 	name string
 	data []byte
 
-	// The parsed document, on first use.
-	root  *yaml.Node // the first document's content; nil when there is none
-	extra *yaml.Node // the second document's content, if any
-	docs  int        // how many documents have content
-	err   error      // a *syntaxError
-	done  bool
+	root *node // the index of the first document; nil when there is none
+	err  error // a *syntaxError
+	done bool  // root and err are set
 }
 
 func (s *Source) isJSON() bool {
@@ -32,14 +31,77 @@ func (s *Source) isJSON() bool {
 	return len(t) > 0 && t[0] == '{'
 }
 
-// tree parses the source once, on first use, and returns the content of
+// index parses the source once, on first use, and returns the index of
 // its first document.
-func (s *Source) tree() (*yaml.Node, error) {
+func (s *Source) index() (*node, error) {
 	if !s.done {
-		s.done = true
-		s.root, s.extra, s.docs, s.err = parse(s.data)
+		root, _, _, err := parse(s.data)
+		s.setIndex(root, err)
 	}
 	return s.root, s.err
+}
+
+// setIndex keeps the index of the parsed document root, or the error that
+// parsing it gave.
+func (s *Source) setIndex(root *yaml.Node, err error) {
+	s.done, s.err, s.root = true, err, nil
+	if err == nil && root != nil {
+		s.root = &node{}
+		build(s.root, root, map[string]string{})
+	}
+}
+
+// node is one value of a document in the index a Source keeps: where it
+// is written, what kind of value it is and, for a mapping or a list, its
+// entries. An entry of a mapping also holds its key and where that is
+// written. It takes a third of a yaml.Node, and its children are one
+// allocation.
+type node struct {
+	line, col       int32
+	keyLine, keyCol int32  // of the key, for an entry of a mapping
+	kind            uint8  // mappingNode, sequenceNode or another kind
+	null            bool   // a null scalar
+	mergeKey        bool   // the entry of a merge key (<<)
+	key             string // for an entry of a mapping with a scalar key
+	kids            []node
+}
+
+const (
+	otherNode uint8 = iota
+	mappingNode
+	sequenceNode
+)
+
+// build fills n from y; keys are interned, since most repeat.
+func build(n *node, y *yaml.Node, keys map[string]string) {
+	n.line, n.col = int32(y.Line), int32(y.Column)
+	switch y.Kind {
+	case yaml.MappingNode:
+		n.kind = mappingNode
+		n.kids = make([]node, len(y.Content)/2)
+		for i := range n.kids {
+			k, v, kid := y.Content[2*i], y.Content[2*i+1], &n.kids[i]
+			build(kid, v, keys)
+			kid.keyLine, kid.keyCol = int32(k.Line), int32(k.Column)
+			if k.Kind == yaml.ScalarNode {
+				kid.mergeKey = k.Tag == mergeTag
+				key, ok := keys[k.Value]
+				if !ok {
+					key = k.Value
+					keys[key] = key
+				}
+				kid.key = key
+			}
+		}
+	case yaml.SequenceNode:
+		n.kind = sequenceNode
+		n.kids = make([]node, len(y.Content))
+		for i, c := range y.Content {
+			build(&n.kids[i], c, keys)
+		}
+	case yaml.ScalarNode:
+		n.null = y.Tag == nullTag
+	}
 }
 
 // syntaxError is a document that is not YAML, at a position.
@@ -310,12 +372,11 @@ func (s *Source) Position(path string, key bool) finding.Position {
 		return finding.Position{}
 	}
 	pos := finding.Position{File: s.name}
-	root, err := s.tree()
+	root, err := s.index()
 	if err != nil || root == nil {
 		return pos
 	}
-	n, _ := lookup(root, finding.ParsePath(path), key)
-	pos.Line, pos.Column = n.Line, n.Column
+	pos.Line, pos.Column = lookup(root, finding.ParsePath(path), key)
 	return pos
 }
 
@@ -325,55 +386,61 @@ func (s *Source) Has(path string) bool {
 	if s == nil {
 		return false
 	}
-	root, err := s.tree()
+	root, err := s.index()
 	if err != nil || root == nil {
 		return false
 	}
-	n, found := lookup(root, finding.ParsePath(path), false)
-	return found && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+	n, found := find(root, finding.ParsePath(path))
+	return found && !n.null
 }
 
-// lookup walks segs down from n and returns the node found, and true.
-// When a part of the path is missing it returns the node that would hold
-// it (the key of the mapping, or the list entry, it would be in) and
-// false. With key set, a final mapping key gives the key's node rather
-// than its value's. Aliases are not followed: a path through one ends at
-// the alias, where the value is written.
-func lookup(n *yaml.Node, segs []finding.Segment, key bool) (*yaml.Node, bool) {
-	owner := n // the key or entry through which n was reached
+// lookup returns the line and column of the value at segs below n. When a
+// part of the path is missing it gives the place that would hold it: the
+// key of the mapping, or the list entry, it would be in. With key set, a
+// final mapping key gives the key's position rather than its value's.
+// Aliases are not followed: a path through one ends at the alias, where
+// the value is written.
+func lookup(n *node, segs []finding.Segment, key bool) (line, col int) {
+	line, col = int(n.line), int(n.col) // of the key or entry through which n was reached
 	for i, seg := range segs {
-		switch n.Kind {
-		case yaml.MappingNode:
-			k, v := findKey(n, seg.Key)
-			if k == nil {
-				return owner, false
-			}
-			if key && i == len(segs)-1 {
-				return k, true
-			}
-			n, owner = v, k
-		case yaml.SequenceNode:
-			if seg.Key != "" || seg.Index < 0 || seg.Index >= len(n.Content) {
-				return owner, false
-			}
-			n = n.Content[seg.Index]
-			owner = n
+		kid := child(n, seg)
+		if kid == nil {
+			return line, col
+		}
+		n = kid
+		switch {
+		case seg.Key == "":
+			line, col = int(n.line), int(n.col)
+		case key && i == len(segs)-1:
+			return int(n.keyLine), int(n.keyCol)
 		default:
-			return owner, false
+			line, col = int(n.keyLine), int(n.keyCol)
+		}
+	}
+	return int(n.line), int(n.col)
+}
+
+// find returns the node at segs below n, and whether it is there.
+func find(n *node, segs []finding.Segment) (*node, bool) {
+	for _, seg := range segs {
+		if n = child(n, seg); n == nil {
+			return nil, false
 		}
 	}
 	return n, true
 }
 
-// findKey returns the key and the value of k in the mapping n, or nils.
-func findKey(n *yaml.Node, k string) (key, value *yaml.Node) {
-	if k == "" {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if c := n.Content[i]; c.Kind == yaml.ScalarNode && c.Value == k && c.Tag != "!!merge" {
-			return c, n.Content[i+1]
+// child returns the entry seg of the mapping or list n, or nil.
+func child(n *node, seg finding.Segment) *node {
+	switch {
+	case n.kind == mappingNode && seg.Key != "":
+		for i := range n.kids {
+			if k := &n.kids[i]; k.key == seg.Key && !k.mergeKey {
+				return k
+			}
 		}
+	case n.kind == sequenceNode && seg.Key == "" && seg.Index >= 0 && seg.Index < len(n.kids):
+		return &n.kids[seg.Index]
 	}
-	return nil, nil
+	return nil
 }

@@ -54,7 +54,8 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		// Slow path: report every problem with its position.
 		zero(v)
 	}
-	root, err := src.tree()
+	root, extra, docs, err := parse(data)
+	src.setIndex(root, err) // the parser's tree is not kept
 	if err != nil {
 		return finding.List{src.syntaxFinding(err)}, true
 	}
@@ -62,10 +63,10 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		return finding.List{{Severity: finding.Error, Code: finding.Syntax, Message: "empty document", Position: finding.Position{File: name, Line: 1, Column: 1}}}, true
 	}
 	dec := &decoder{src: src, budget: len(data) + 100000}
-	if src.extra != nil {
-		dec.add(finding.Syntax, nil, src.extra, "the file holds %d documents; a %s is one document", src.docs, what)
+	if extra != nil { // at the top: no path
+		dec.add(finding.Syntax, extra, "the file holds %d documents; a %s is one document", docs, what)
 	}
-	dec.decode(root, valueOf(v), nil, 0)
+	dec.decode(root, valueOf(v), 0)
 	return dec.findings, dec.exhausted
 }
 
