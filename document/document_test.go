@@ -65,6 +65,7 @@ func TestDecode(t *testing.T) {
 		{"bad duration", "items:\n  - {id: a, wait: soon}\n", []at{{finding.InvalidValue, "items[0].wait", 2, 19}}},
 		{"json slow path", `{"name": "x", "items": [{"id": "a", "colour": "red"}]}`, []at{{finding.UnknownField, "items[0].colour", 1, 37}}},
 		{"anchors", "items:\n  - &a {id: a}\n  - *a\n", nil},
+		{"json slow path without spaces", `{"name":"x","items":[{"id":"a","colour":"red"}]}`, []at{{finding.UnknownField, "items[0].colour", 1, 32}}},
 		{"json key in another case", `{"Name": "x", "items": []}`, []at{{finding.UnknownField, "Name", 1, 2}}},
 		{"two documents", "name: a\n---\nname: b\n", []at{{finding.Syntax, "", 3, 1}}},
 		{"a final ---", "name: a\n---\n", nil},

@@ -146,33 +146,37 @@ func TestValidateSummary(t *testing.T) {
 
 var positionRE = regexp.MustCompile(`^(.+?):(\d+):(\d+): \w+: .*\[([a-z-]+)\]$`)
 
-// TestValidateOrder: the findings of several files come in one order,
-// file, line, column and code.
-func TestValidateOrder(t *testing.T) {
+// TestFindingOrder: the findings of several files, and those that other
+// commands print (export cacao refusing a design with errors), come in
+// one order: file, line, column and code.
+func TestFindingOrder(t *testing.T) {
 	files := []string{invalid + "unknown-field.yaml", invalid + "invalid-value-id.yaml", invalid + "unavailable-input.yaml"}
-	_, stdout, _ := runCLI(t, "", append([]string{"validate"}, files...)...)
-	type key struct {
-		file      string
-		line, col int
-		code      string
-	}
-	var got []key
-	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		m := positionRE.FindStringSubmatch(line)
-		if m == nil {
-			t.Fatalf("not a finding: %q", line)
+	_, validateOut, _ := runCLI(t, "", append([]string{"validate"}, files...)...)
+	_, _, exportErr := runCLI(t, "", "export", "cacao", invalid+"invalid-value-id.yaml", "--out", t.TempDir())
+	for name, out := range map[string]string{"validate": validateOut, "export cacao": exportErr} {
+		type key struct {
+			file      string
+			line, col int
+			code      string
 		}
-		l, _ := strconv.Atoi(m[2])
-		c, _ := strconv.Atoi(m[3])
-		got = append(got, key{m[1], l, c, m[4]})
-	}
-	if len(got) < 6 {
-		t.Fatalf("%d findings", len(got))
-	}
-	for i := 1; i < len(got); i++ {
-		a, b := got[i-1], got[i]
-		if a.file > b.file || a.file == b.file && (a.line > b.line || a.line == b.line && (a.col > b.col || a.col == b.col && a.code > b.code)) {
-			t.Errorf("%+v before %+v", a, b)
+		var got []key
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			m := positionRE.FindStringSubmatch(line)
+			if m == nil {
+				t.Fatalf("%s: not a finding: %q", name, line)
+			}
+			l, _ := strconv.Atoi(m[2])
+			c, _ := strconv.Atoi(m[3])
+			got = append(got, key{m[1], l, c, m[4]})
+		}
+		if len(got) < 5 {
+			t.Fatalf("%s: %d findings", name, len(got))
+		}
+		for i := 1; i < len(got); i++ {
+			a, b := got[i-1], got[i]
+			if a.file > b.file || a.file == b.file && (a.line > b.line || a.line == b.line && (a.col > b.col || a.col == b.col && a.code > b.code)) {
+				t.Errorf("%s: %+v before %+v", name, a, b)
+			}
 		}
 	}
 }

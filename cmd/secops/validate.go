@@ -49,7 +49,9 @@ with --strict), 2 the command could not run.`,
 			if opt.format != "text" && opt.format != "json" {
 				return usageError("--format must be text or json, not %q", opt.format)
 			}
-			opt.verbose = opt.verbose || isCharDevice(os.Stderr)
+			if f, ok := cmd.ErrOrStderr().(*os.File); ok && isCharDevice(f) {
+				opt.verbose = true // someone is watching: say that all went well
+			}
 			return validateFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), args, opt)
 		},
 	}
