@@ -88,6 +88,7 @@ func TestValidateJSON(t *testing.T) {
 	}{
 		{"missing file", "", []string{"nosuch.yaml"}, 2, []jsonRow{{"fatal", "nosuch.yaml", 0}}},
 		{"no file", "", nil, 2, []jsonRow{{"fatal", "", 0}}},
+		{"unknown flag", "", []string{"--frob", minimal}, 2, []jsonRow{{"fatal", "", 0}}},
 		{"clean", "", []string{minimal}, 0, []jsonRow{}},
 		{"findings", "", []string{invalid + "cycle.yaml"}, 1, []jsonRow{{"cycle", invalid + "cycle.yaml", 75}}},
 		{"stdin", string(design), []string{"-"}, 0, []jsonRow{}},

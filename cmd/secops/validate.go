@@ -55,6 +55,16 @@ with --strict), 2 the command could not run.`,
 			return validateFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), args, opt)
 		},
 	}
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if opt.format != "json" {
+			return err
+		}
+		// Asked for JSON: a mistake in the command is JSON too.
+		if werr := finding.WriteJSON(cmd.OutOrStdout(), finding.List{fatal("", err)}); werr != nil {
+			return usageError("%v", werr)
+		}
+		return &exitError{code: 2}
+	})
 	cmd.Flags().StringVar(&opt.format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opt.strict, "strict", false, "treat warnings as errors")
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "print a summary line per file on stderr")
