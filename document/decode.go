@@ -23,6 +23,7 @@ type decoder struct {
 	src       *Source
 	findings  finding.List
 	segs      []finding.Segment // the path of the value being decoded
+	merging   []*yaml.Node      // the mappings whose merge keys are being decoded
 	budget    int               // node visits left; aliases cannot expand without bound
 	exhausted bool              // the budget ran out
 }
@@ -364,6 +365,26 @@ func mergeSources(n *yaml.Node) []*yaml.Node {
 	return out
 }
 
+// eachMerged calls f with each mapping that the merge keys of n bring in,
+// in the order of mergeSources, leaving out (with a finding) any that is
+// being merged already: a mapping that merges itself, directly or through
+// another, would never end.
+func (d *decoder) eachMerged(n *yaml.Node, f func(src *yaml.Node)) {
+	srcs := mergeSources(n)
+	if len(srcs) == 0 {
+		return
+	}
+	d.merging = append(d.merging, n)
+	for _, src := range srcs {
+		if slices.Contains(d.merging, src) {
+			d.add(finding.InvalidValue, n, "a merge key (<<) brings in the mapping that holds it")
+			continue
+		}
+		f(src)
+	}
+	d.merging = d.merging[:len(d.merging)-1]
+}
+
 func isMergeKey(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.Tag == mergeTag }
 
 // key returns the string of the mapping key k, following an alias;
@@ -390,9 +411,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, depth int) {
 	info := structInfo(v.Type())
 	// Merge keys (<<) first, so that the mapping's own keys win over merged
 	// ones.
-	for _, src := range mergeSources(n) {
-		d.decode(src, v, depth)
-	}
+	d.eachMerged(n, func(src *yaml.Node) {
+		d.decode(src, v, depth+1)
+	})
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if isMergeKey(k) {
@@ -432,13 +453,13 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, depth int) {
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-	for _, src := range mergeSources(n) {
+	d.eachMerged(n, func(src *yaml.Node) {
 		merged := reflect.New(v.Type()).Elem()
-		d.decode(src, merged, depth)
+		d.decode(src, merged, depth+1)
 		for it := merged.MapRange(); it.Next(); {
 			m.SetMapIndex(it.Key(), it.Value())
 		}
-	}
+	})
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if isMergeKey(k) {
