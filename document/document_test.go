@@ -76,7 +76,8 @@ func TestDecode(t *testing.T) {
 			{finding.InvalidValue, "items[0].extra.hex", 2, 70},
 		}},
 		{"a mapping that merges itself", "name: x\nitems:\n  - &a {<<: *a, id: a}\n", []at{{finding.InvalidValue, "items[0]", 3, 5}}},
-		{"a mapping that merges one that holds it", "items:\n  - &a {id: a, extra: {x: &b {<<: *a}}}\n", // Bounded by the depth limit: the merge goes one level deeper each time.
+		// Bounded by the depth limit: each merge goes one level deeper.
+		{"a mapping that merges one that holds it", "items:\n  - &a {id: a, extra: {x: &b {<<: *a}}}\n",
 			[]at{{finding.Syntax, "items[0].extra.x" + strings.Repeat(".extra.x", 20), 2, 5}}},
 		{"tags", "name: !!str 12\nitems:\n  - !thing {id: a}\n  - {id: !!int 7}\n", []at{
 			{finding.InvalidValue, "items[0]", 3, 5},
