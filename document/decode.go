@@ -98,7 +98,9 @@ func scalarTag(n *yaml.Node) string {
 // hexadecimal, octal or binary digits (with underscores), or a decimal
 // with a fraction or an exponent.
 func looksNumeric(s string) bool {
-	s = strings.TrimLeft(s, "+-")
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
 	if s == "" || !strings.ContainsAny(s[:1], "0123456789.") {
 		return false
 	}
@@ -130,7 +132,7 @@ func looksNumeric(s string) bool {
 	return (whole != "" || frac != "") && (whole == "" || digits(whole, "0123456789")) && (frac == "" || digits(frac, "0123456789"))
 }
 
-// tagged reports, and records as a finding, a tag n may not have.
+// badTag reports, and records as a finding, a tag n may not have.
 func (d *decoder) badTag(n *yaml.Node) bool {
 	if n.Style&yaml.TaggedStyle == 0 || slices.Contains(allowedTags[n.Kind], n.Tag) {
 		return false
@@ -201,11 +203,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, depth int) {
 			v.SetString(s)
 		}
 	case reflect.Bool:
-		if n.Kind != yaml.ScalarNode || scalarTag(n) != boolTag {
+		b, ok := boolValue(n)
+		if !ok {
 			d.add(finding.InvalidValue, n, "want true or false, got %s", describeNode(n))
 			return
 		}
-		v.SetBool(strings.EqualFold(n.Value, "true"))
+		v.SetBool(b)
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i, ok := d.integer(n)
 		if ok && v.OverflowInt(i) {
@@ -269,6 +272,21 @@ func (d *decoder) str(n *yaml.Node) (string, bool) {
 	return "", false
 }
 
+// boolValue returns the value of a bool scalar: true or false in any
+// case, as YAML writes them; a !!bool tag on anything else is not one.
+func boolValue(n *yaml.Node) (bool, bool) {
+	if n.Kind != yaml.ScalarNode || scalarTag(n) != boolTag {
+		return false, false
+	}
+	switch {
+	case strings.EqualFold(n.Value, "true"):
+		return true, true
+	case strings.EqualFold(n.Value, "false"):
+		return false, true
+	}
+	return false, false
+}
+
 // integer returns the value of an integer scalar.
 func (d *decoder) integer(n *yaml.Node) (int64, bool) {
 	tag := ""
@@ -309,8 +327,12 @@ func (d *decoder) float(n *yaml.Node) (float64, bool) {
 		return 0, false
 	}
 	f, ok := parseFloat(n.Value)
-	if !ok {
+	switch {
+	case ok:
+	case looksNumeric(n.Value):
 		d.add(finding.InvalidValue, n, "the number %s is out of range", n.Value)
+	default:
+		d.add(finding.InvalidValue, n, "want a number, got %q", n.Value)
 	}
 	return f, ok
 }
@@ -500,7 +522,11 @@ func (d *decoder) generic(n *yaml.Node, depth int) any {
 	}
 	switch scalarTag(n) {
 	case boolTag:
-		return strings.EqualFold(n.Value, "true")
+		if b, ok := boolValue(n); ok {
+			return b
+		}
+		d.add(finding.InvalidValue, n, "want true or false, got %q", n.Value)
+		return nil
 	case intTag, numberTag, floatTag:
 		if tag := scalarTag(n); tag != floatTag && isInteger(n.Value) {
 			if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
@@ -527,6 +553,9 @@ func describeNode(n *yaml.Node) string {
 		return "a list"
 	case yaml.AliasNode:
 		return "an alias"
+	}
+	if n.Style&yaml.TaggedStyle != 0 && n.Tag != strTag {
+		return fmt.Sprintf("%s %q", n.Tag, n.Value)
 	}
 	switch scalarTag(n) {
 	case intTag:

@@ -79,9 +79,13 @@ func TestDecode(t *testing.T) {
 		// Bounded by the depth limit: each merge goes one level deeper.
 		{"a mapping that merges one that holds it", "items:\n  - &a {id: a, extra: {x: &b {<<: *a}}}\n",
 			[]at{{finding.Syntax, "items[0].extra.x" + strings.Repeat(".extra.x", 20), 2, 5}}},
-		{"tags", "name: !!str 12\nitems:\n  - !thing {id: a}\n  - {id: !!int 7}\n", []at{
+		{"tags", "name: !!str 12\nitems:\n  - !thing {id: a}\n  - {id: !!int 7}\n  - {id: b, on: !!bool yes, count: !!int x, extra: {f: !!float x, b: !!bool no}}\n", []at{
 			{finding.InvalidValue, "items[0]", 3, 5},
 			{finding.InvalidValue, "items[1].id", 4, 10},
+			{finding.InvalidValue, "items[2].on", 5, 17},
+			{finding.InvalidValue, "items[2].count", 5, 36},
+			{finding.InvalidValue, "items[2].extra.f", 5, 56},
+			{finding.InvalidValue, "items[2].extra.b", 5, 70},
 		}},
 	}
 	for _, tt := range tests {
@@ -306,5 +310,21 @@ func TestPosition(t *testing.T) {
 	}
 	if got := (*Source)(nil).Position("x", false); got != (finding.Position{}) {
 		t.Errorf("nil source gives %v", got)
+	}
+}
+
+func TestLooksNumeric(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"12", true}, {"-12", true}, {"+1.5", true}, {".5", true}, {"1.", true}, {"1e99999", true}, {"1E-3", true},
+		{"0x1F", true}, {"0o17", true}, {"0b101", true}, {"1_000", true}, {"123456789012345678901234567890", true},
+		{"", false}, {".", false}, {"--1", false}, {"1.1.1", false}, {"2026-11-20", false}, {"1e", false},
+		{"0x", false}, {"12:30", false}, {"v1", false}, {"1a", false}, {".inf", false},
+	} {
+		if got := looksNumeric(tt.in); got != tt.want {
+			t.Errorf("looksNumeric(%q) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }
