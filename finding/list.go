@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -129,12 +130,14 @@ func From(err error) List {
 // WriteText writes one line per finding in the text form of
 // Finding.Error, in the order of Sort.
 func WriteText(w io.Writer, l List) error {
+	bw := bufio.NewWriter(w) // one write for many findings, not one each
 	for _, f := range l.Sorted() {
-		if _, err := io.WriteString(w, f.Error()+"\n"); err != nil {
+		bw.WriteString(f.Error())
+		if err := bw.WriteByte('\n'); err != nil {
 			return err
 		}
 	}
-	return nil
+	return bw.Flush()
 }
 
 // WriteJSON writes l as a JSON array of objects with the keys severity,
