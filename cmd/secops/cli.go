@@ -46,6 +46,9 @@ func version() string {
 // design. A command group given no command, or flags only, is an error
 // too.
 func checkCommand(root *cobra.Command, args []string) error {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return nil // the shell asking for completions: cobra answers
+	}
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	cmd := root

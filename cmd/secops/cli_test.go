@@ -48,6 +48,8 @@ func TestUnknownCommand(t *testing.T) {
 		{[]string{"import"}, 2, "secops import needs a command: cacao"},
 		{[]string{"export", "--out", "dir"}, 2, "secops export needs a command: cacao"},
 		{[]string{"help", "validate"}, 0, ""},
+		{[]string{"__complete", "valid"}, 0, ""},
+		{[]string{"completion", "bash"}, 0, ""},
 		{[]string{"import", "--help"}, 0, ""},
 	}
 	for _, tt := range tests {
@@ -61,6 +63,10 @@ func TestUnknownCommand(t *testing.T) {
 		if tt.code != 0 && stdout != "" {
 			t.Errorf("secops %s: stdout %q, want nothing", strings.Join(tt.args, " "), stdout)
 		}
+	}
+	// Shell completion goes through cobra's hidden command.
+	if _, stdout, _ := runCLI(t, "", "__complete", "valid"); !strings.HasPrefix(stdout, "validate") {
+		t.Errorf("completion of valid: %q", stdout)
 	}
 }
 
