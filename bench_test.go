@@ -87,24 +87,6 @@ func BenchmarkParseYAMLNode(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeYAML decodes with go.yaml.in/yaml/v3 into the same types,
-// nothing else: what a loader without findings or positions would cost.
-func BenchmarkDecodeYAML(b *testing.B) {
-	for _, n := range benchSizes {
-		_, doc := benchDocs(b, n)
-		b.Run(fmt.Sprintf("playbooks=%d", n), func(b *testing.B) {
-			b.SetBytes(int64(len(doc)))
-			loop(b, func() {
-				var d secops.Design
-				if err := yaml.Unmarshal(doc, &d); err != nil {
-					b.Fatal(err)
-				}
-			})
-			perPlaybook(b, n)
-		})
-	}
-}
-
 // BenchmarkLoadValidate loads and validates the synthetic designs, from
 // JSON and from YAML.
 func BenchmarkLoadValidate(b *testing.B) {
