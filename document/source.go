@@ -28,10 +28,14 @@ const (
 //
 // Every key that v's type does not have and every value of the wrong type
 // is a finding, with its position, and decoding goes on after each. The
-// returned Source finds the position of any path later. fatal reports that
-// nothing could be decoded: the document is not YAML or JSON, is larger
-// than MaxSize, nests deeper than MaxDepth, is not UTF-8, or expands
-// aliases without bound; the findings then hold one finding saying so.
+// returned Source finds the position of any path later. A control
+// character in a string, a number where a string is wanted and a tag
+// other than YAML's own are invalid values. fatal reports that nothing
+// could be decoded: the document is not YAML or JSON (a key written twice
+// in a mapping, an alias without its anchor), is larger than MaxSize,
+// nests deeper than MaxDepth, is not UTF-8, has a control character in
+// its text, or expands aliases without bound; the findings then hold one
+// finding saying so.
 //
 // A JSON document takes a fast path through encoding/json and is parsed
 // for positions only when a finding needs one.
