@@ -64,11 +64,10 @@ func LoadFile(path string) (*Design, error) {
 // report the rest; Validate repeats the findings of Load. A document that
 // is not YAML or JSON, is larger than document.MaxSize, nests deeper than
 // document.MaxDepth, is not UTF-8, has a control character in its text, or
-// expands aliases without bound gives a
-// nil design and a single finding; so does a document of another secops
-// format (a scenario file, an adapter configuration), with a finding that
-// says which and names the command for it. An error reading r is returned
-// as it is.
+// expands aliases without bound gives a nil design and a single finding;
+// so does a document of another secops format (a scenario file, an adapter
+// configuration), with a finding that says which and names the command for
+// it. An error reading r is returned as it is.
 func Load(r io.Reader, name string) (*Design, error) {
 	data, err := document.ReadAll(r)
 	if err != nil {
