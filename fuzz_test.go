@@ -25,6 +25,20 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"format": "secops/v1", "metadata": {"name": "x"}}`))
+	if base, err := os.ReadFile("testdata/minimal.yaml"); err == nil {
+		for _, tt := range hostileCases {
+			if tt.name != "a hundred thousand repeated inputs" { // too large a seed
+				f.Add([]byte(tt.apply(f, base)))
+			}
+		}
+	}
+	for _, doc := range []string{
+		"%YAML 1.2\n---\nformat: secops/v1\n", "format: secops/v1\n---\n", "\xef\xbb\xbfformat: secops/v1\n",
+		"a: &a {x: 1}\nb: {<<: *a, y: 2}\n", "items:\n  - *nope\n", "a: 1\na: 2\n", "x: !!str 1.1\n",
+		`{"metadata": {"title": "\u0000"}}`, "metadata:\n  title: a\tb\n",
+	} {
+		f.Add([]byte(doc))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := Load(bytes.NewReader(data), "fuzz.yaml")
 		if d == nil {

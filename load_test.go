@@ -192,10 +192,10 @@ func TestRoundTripStrings(t *testing.T) {
 	d, err := LoadFile("testdata/minimal.yaml")
 	require.NoError(t, err)
 	odd := []string{
-		"  line1\n  line2", "tab\tinside", "\tx", "x\t", ".inf", "? q", "x\r\ny", "\n", "   \n  x",
-		"true", "null", "~", "1.1", "0x1F", "2026-11-20", "- item", "a: b", "a #b", "#c", "@x", "`x`",
+		"  line1\n  line2", "tab\tinside", "\tx", "x\t", ".inf", "? q", "\n", "   \n  x",
+		"true", "null", "~", "1.1", "0x1F", "1e99999", "12345678901234567890123", "2026-11-20", "- item", "a: b", "a #b", "#c", "@x", "`x`",
 		"line\n", "two\n\n", "last line ", "日本語: テキスト", "C&C/マルウェア通信", "'quoted'", "\"dq\"", "back\\slash",
-		"x\u2028y", "\x00nul", "yes", "No", "<<", "%YAML", "!tag", "*alias", "&anchor", "{flow}", "[list]", "ok text",
+		"x\u2028y", "yes", "No", "<<", "%YAML", "!tag", "*alias", "&anchor", "{flow}", "[list]", "ok text",
 	}
 	for _, s := range odd {
 		d.Metadata.Title = s
@@ -210,6 +210,160 @@ func TestRoundTripStrings(t *testing.T) {
 		}
 		if diff := cmp.Diff(d, back, ignoreSource); diff != "" {
 			t.Errorf("%q: save → load changed the design (-want +got):\n%s", s, diff)
+		}
+	}
+}
+
+// hostileCase is a variant of testdata/minimal.yaml written to slip
+// something past the loader.
+type hostileCase struct {
+	name     string
+	old, new string // the first old in minimal.yaml becomes new
+	fatal    bool   // nothing can be read: a nil design
+	want     []at
+}
+
+var hostileCases = []hostileCase{
+	{"NUL in a plain scalar", "Search the EDR", "Search\x00 the EDR", true,
+		[]at{{finding.InvalidValue, "", 42}}},
+	{"NUL inside quotes", "procedure: Search the EDR", "procedure: \"Search\x00 the EDR", true,
+		[]at{{finding.InvalidValue, "", 42}}},
+	{"DEL in a comment", "# The smallest", "# The\x7f smallest", true,
+		[]at{{finding.InvalidValue, "", 1}}},
+	{"escaped NUL", "procedure: Search the EDR for the same hash on other hosts.", `procedure: "Search\0 the EDR"`, false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].procedure", 42}}},
+	{"escaped ESC", "procedure: Search the EDR for the same hash on other hosts.", `procedure: "\e[31mred"`, false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].procedure", 42}}},
+	{"escaped carriage return", "procedure: Search the EDR for the same hash on other hosts.", `procedure: "line\rover"`, false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].procedure", 42}}},
+	{"escaped NEL", "procedure: Search the EDR for the same hash on other hosts.", `procedure: "a\Nb"`, false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].procedure", 42}}},
+	{"control character in a key", "  name: minimal\n", "  name: minimal\n  \"ti\\atle\": x\n", false,
+		[]at{{finding.InvalidValue, "metadata.ti\atle", 6}}},
+	{"small integer for a string", "name: Look for spread", "name: 12", false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].name", 41}}},
+	{"20-digit integer for a string", "name: Look for spread", "name: 99999999999999999999", false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].name", 41}}},
+	{"integer beyond float64 for a string", "name: Look for spread", "name: 1" + strings.Repeat("0", 400), false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].name", 41}}},
+	{"1e99999 for a string", "name: Look for spread", "name: 1e99999", false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].name", 41}}},
+	{"long hex for a string", "name: Look for spread", "name: 0xFFFFFFFFFFFFFFFFFFFFFFFF", false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].name", 41}}},
+	{"custom tag", "procedure: Search the EDR", "procedure: !evil Search the EDR", false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].procedure", 42}}},
+	{"python tag on a mapping", "rollback: {procedure", "rollback: !!python/object:os.system {procedure", false,
+		// The rollback is dropped, so the action has none.
+		[]at{{finding.MissingRollback, "processes[1].methods[0].action", 54}, {finding.InvalidValue, "processes[1].methods[0].rollback", 55}}},
+	{"binary tag", "procedure: Search the EDR for the same hash on other hosts.", "procedure: !!binary U2VhcmNo", false,
+		[]at{{finding.InvalidValue, "processes[0].methods[0].procedure", 42}}},
+	{"repeated playbook inputs", "    inputs: [host]\n    start:", "    inputs: [host, host, host]\n    start:", false,
+		[]at{{finding.DuplicateID, "playbooks[0].inputs[1]", 63}}},
+	{"a hundred thousand repeated inputs", "    inputs: [host]\n    start:", "    inputs: [host" + strings.Repeat(", host", 100000) + "]\n    start:", false,
+		[]at{{finding.DuplicateID, "playbooks[0].inputs[1]", 63}}},
+	{"repeated method inputs and outputs", "        inputs: [host]\n        outputs: [spreading]", "        inputs: [host, host]\n        outputs: [spreading, spreading]", false,
+		[]at{{finding.DuplicateID, "processes[0].methods[0].inputs[1]", 43}, {finding.DuplicateID, "processes[0].methods[0].outputs[1]", 44}}},
+	{"repeated response processes", `processes: ["2.1"]`, `processes: ["2.1", "2.1"]`, false,
+		[]at{{finding.DuplicateID, "responses[0].processes[1]", 58}}},
+	{"repeated playbook incidents", "incidents: [malware]", "incidents: [malware, malware]", false,
+		[]at{{finding.DuplicateID, "playbooks[0].incidents[1]", 62}}},
+	{"repeated informed parties", "detection: {responsible: soc}", "detection: {responsible: soc, informed: [csirt, csirt], consulted: [soc, soc]}", false,
+		[]at{{finding.DuplicateID, "scope.responsibilities.detection.informed[1]", 15}, {finding.DuplicateID, "scope.responsibilities.detection.consulted[1]", 15}}},
+}
+
+// TestHostileValues: control characters, numbers of any size where a
+// string is wanted, custom tags and repeated ids are findings at the
+// value, or, where the text cannot be read at all, one finding at the
+// character.
+func TestHostileValues(t *testing.T) {
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	require.NoError(t, err)
+	for _, tt := range hostileCases {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := tt.apply(t, base)
+			d, err := Load(strings.NewReader(doc), "hostile.yaml")
+			l := finding.From(err)
+			if (d == nil) != tt.fatal {
+				t.Fatalf("nil design = %v, want %v: %v", d == nil, tt.fatal, err)
+			}
+			if d != nil {
+				l = finding.From(d.Validate())
+			}
+			l.Sort()
+			if diff := cmp.Diff(tt.want, findingsAt(l)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s\n%v", diff, l)
+			}
+		})
+	}
+}
+
+func (tt hostileCase) apply(t testing.TB, base []byte) string {
+	if !bytes.Contains(base, []byte(tt.old)) {
+		t.Fatalf("%s: %q is not in minimal.yaml", tt.name, tt.old)
+	}
+	return strings.Replace(string(base), tt.old, tt.new, 1)
+}
+
+// TestControlCharacterJSON: JSON's escapes reach the same check, although
+// JSON documents take a fast path that skips the YAML parser; what
+// encoding/json writes unescaped (DEL, the C1 controls) is caught in the
+// text, before any parsing.
+func TestControlCharacterJSON(t *testing.T) {
+	d, err := LoadFile("testdata/minimal.yaml")
+	require.NoError(t, err)
+	tests := []struct {
+		title string
+		want  at
+	}{
+		{"a\x00b", at{finding.InvalidValue, "metadata.title", 5}},
+		{"a\x1bb", at{finding.InvalidValue, "metadata.title", 5}},
+		{"a\rb", at{finding.InvalidValue, "metadata.title", 5}},
+		{"a\u0085b", at{finding.InvalidValue, "", 5}},
+		{"a\x7fb", at{finding.InvalidValue, "", 5}},
+	}
+	for _, tt := range tests {
+		d.Metadata.Title = tt.title
+		var buf bytes.Buffer
+		require.NoError(t, d.WriteJSON(&buf))
+		_, err := Load(&buf, "c.json")
+		if diff := cmp.Diff([]at{tt.want}, findingsAt(finding.From(err))); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tt.title, diff)
+		}
+	}
+}
+
+// TestOtherFormat: a document of another secops format, loaded as a
+// design or a scenario file, gives one finding that says so, instead of
+// a finding per key that the other format does not have.
+func TestOtherFormat(t *testing.T) {
+	tests := []struct {
+		name string
+		load func() error
+		want []at
+	}{
+		{"scenario file as a design", func() error {
+			d, err := LoadFile("examples/targeted-attack/scenarios.yaml")
+			if d != nil {
+				t.Error("a design from a scenario file")
+			}
+			return err
+		}, []at{{finding.InvalidValue, "format", 6}}},
+		{"adapter configuration as a design", func() error {
+			_, err := Load(strings.NewReader("format: secops-adapters/v1\nadapters: {}\n"), "a.yaml")
+			return err
+		}, []at{{finding.InvalidValue, "format", 1}}},
+		{"design as a scenario file", func() error {
+			f, err := LoadScenarioFile("examples/targeted-attack/design.yaml")
+			if f != nil {
+				t.Error("a scenario file from a design")
+			}
+			return err
+		}, []at{{finding.InvalidValue, "format", 13}}},
+	}
+	for _, tt := range tests {
+		l := finding.From(tt.load())
+		if diff := cmp.Diff(tt.want, findingsAt(l)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s\n%v", tt.name, diff, l)
 		}
 	}
 }

@@ -28,7 +28,9 @@ func LoadScenarioFile(path string) (*scenario.File, error) {
 // LoadScenarios reads a scenario file (format secops-scenarios/v1) in YAML
 // or JSON from r, with the same checks and findings as Load: unknown keys
 // and values of the wrong type are findings with positions. The file is
-// returned whenever it could be read, together with its findings.
+// returned whenever it could be read, together with its findings, unless
+// it is a document of another secops format (a design): then it is nil and
+// a single finding says so.
 func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
 	data, err := document.ReadAll(r)
 	if err != nil {
@@ -38,6 +40,9 @@ func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
 	src, findings, fatal := document.Decode(data, name, f, "scenario file")
 	if fatal {
 		return nil, findings
+	}
+	if fd, other := otherFormat(src, f.Format, scenario.Format); other {
+		return nil, finding.List{fd}
 	}
 	f.Source = src
 	if f.Design == "" {
@@ -148,6 +153,10 @@ func (d *Design) CheckScenarios(f *scenario.File) finding.List {
 			if methods[id] == nil {
 				add(finding.UnknownRef, ep.Child("skipped").Index(k), false, "the design has no method %q", id)
 			}
+		}
+		if at, first, n := repeats(e.Skipped); n > 0 {
+			sk := ep.Child("skipped")
+			add(finding.DuplicateID, sk.Index(at), false, "method %q is already listed at %s", e.Skipped[at], sk.Index(first))
 		}
 	}
 	return l

@@ -530,6 +530,7 @@ func (v *validator) checkScope() {
 		for k, s := range inc.Systems {
 			v.ref(pp.Child("systems").Index(k), "system", s, v.systems)
 		}
+		repeatedIDs(v, pp.Child("systems"), "system", inc.Systems)
 		for k, r := range inc.References {
 			if !r.Valid() {
 				v.add(finding.InvalidValue, pp.Child("references").Index(k), "%q is not a reference: want attack:T1566, rsit:<class>/<type>, d3fend:D3-NI, react:RA3101 or url:<address>", r)
@@ -558,6 +559,8 @@ func (v *validator) checkScope() {
 		for k, id := range a.Informed {
 			v.ref(pp.Child("informed").Index(k), "party", id, v.parties)
 		}
+		repeatedIDs(v, pp.Child("consulted"), "party", a.Consulted)
+		repeatedIDs(v, pp.Child("informed"), "party", a.Informed)
 	}
 }
 
@@ -646,15 +649,29 @@ func (v *validator) checkProcesses() {
 			for j, id := range m.Inputs {
 				v.fieldRef(mp.Child("inputs").Index(j), id)
 			}
+			repeatedIDs(v, mp.Child("inputs"), "field", m.Inputs)
 			for j, id := range m.Outputs {
 				v.fieldRef(mp.Child("outputs").Index(j), id)
 			}
+			repeatedIDs(v, mp.Child("outputs"), "field", m.Outputs)
 			v.actionAt(mp, "action", m.Action)
 			if m.Rollback != nil {
 				v.required(mp.Child("rollback", "procedure"), m.Rollback.Procedure == "")
 				v.action(mp.Child("rollback", "action"), m.Rollback.Action)
 			}
 		}
+	}
+}
+
+// repeatedIDs reports a list of ids that names an id more than once: one
+// finding per list, at the first repeat, however many there are.
+func repeatedIDs[T ~string](v *validator, p *finding.Path, kind string, ids []T) {
+	if at, first, n := repeats(ids); n > 0 {
+		more := ""
+		if n > 1 {
+			more = fmt.Sprintf(" (%d repeated entries in this list)", n)
+		}
+		v.add(finding.DuplicateID, p.Index(at), "%s %q is already listed at %s%s", kind, ids[at], p.Index(first), more)
 	}
 }
 
@@ -683,6 +700,7 @@ func (v *validator) checkResponses() {
 				v.processRef(pp.Child("processes").Index(k), id)
 			}
 		}
+		repeatedIDs(v, pp.Child("processes"), "process", r.Processes)
 		v.refAt(pp, "approval", "party", r.Approval, v.parties)
 	}
 }
@@ -699,9 +717,11 @@ func (v *validator) checkPlaybooks() {
 				}
 			}
 		}
+		repeatedIDs(v, pp.Child("incidents"), "incident", pb.Incidents)
 		for k, id := range pb.Inputs {
 			v.fieldRef(pp.Child("inputs").Index(k), id)
 		}
+		repeatedIDs(v, pp.Child("inputs"), "field", pb.Inputs)
 		if v.requiredAt(pp, "start", pb.Start == "") {
 			v.refAt(pp, "start", "step", pb.Start, v.steps[i])
 		}
@@ -822,4 +842,41 @@ func fieldKind(f process.Field) string {
 		return "list of " + string(f.Type)
 	}
 	return string(f.Type)
+}
+
+// repeats finds the entries of a list that repeat an earlier one: it
+// returns the index of the first repeat, the index of the entry it
+// repeats, and how many repeats there are (0, and -1 for the indexes,
+// when every entry is unique).
+func repeats[T comparable](list []T) (at, first, n int) {
+	at, first = -1, -1
+	if len(list) < 2 {
+		return at, first, 0
+	}
+	if len(list) <= 16 {
+		for i := 1; i < len(list); i++ {
+			for j := 0; j < i; j++ {
+				if list[i] == list[j] {
+					if at < 0 {
+						at, first = i, j
+					}
+					n++
+					break
+				}
+			}
+		}
+		return at, first, n
+	}
+	seen := make(map[T]int, len(list))
+	for i, x := range list {
+		if j, dup := seen[x]; dup {
+			if at < 0 {
+				at, first = i, j
+			}
+			n++
+			continue
+		}
+		seen[x] = i
+	}
+	return at, first, n
 }

@@ -65,9 +65,28 @@ func TestDecode(t *testing.T) {
 		{"bad duration", "items:\n  - {id: a, wait: soon}\n", []at{{finding.InvalidValue, "items[0].wait", 2, 19}}},
 		{"json slow path", `{"name": "x", "items": [{"id": "a", "colour": "red"}]}`, []at{{finding.UnknownField, "items[0].colour", 1, 37}}},
 		{"anchors", "items:\n  - &a {id: a}\n  - *a\n", nil},
+		{"json slow path without spaces", `{"name":"x","items":[{"id":"a","colour":"red"}]}`, []at{{finding.UnknownField, "items[0].colour", 1, 32}}},
 		{"json key in another case", `{"Name": "x", "items": []}`, []at{{finding.UnknownField, "Name", 1, 2}}},
-		{"unknown alias", "items:\n  - *nope\n", []at{{finding.Syntax, "items[0]", 2, 5}}},
 		{"two documents", "name: a\n---\nname: b\n", []at{{finding.Syntax, "", 3, 1}}},
+		{"a final ---", "name: a\n---\n", nil},
+		{"%YAML 1.2", "%YAML 1.2\n---\nname: a\n", nil},
+		{"byte order mark", "\ufeffname: a\n", nil},
+		{"numbers beyond float64 in untyped values", "items:\n  - {id: a, extra: {big: 1e99999, ok: 123456789012345678901234, hex: 0xFFFFFFFFFFFFFFFFFFFF}}\n", []at{
+			{finding.InvalidValue, "items[0].extra.big", 2, 26},
+			{finding.InvalidValue, "items[0].extra.hex", 2, 70},
+		}},
+		{"a mapping that merges itself", "name: x\nitems:\n  - &a {<<: *a, id: a}\n", []at{{finding.InvalidValue, "items[0]", 3, 5}}},
+		// Bounded by the depth limit: each merge goes one level deeper.
+		{"a mapping that merges one that holds it", "items:\n  - &a {id: a, extra: {x: &b {<<: *a}}}\n",
+			[]at{{finding.Syntax, "items[0].extra.x" + strings.Repeat(".extra.x", 20), 2, 5}}},
+		{"tags", "name: !!str 12\nitems:\n  - !thing {id: a}\n  - {id: !!int 7}\n  - {id: b, on: !!bool yes, count: !!int x, extra: {f: !!float x, b: !!bool no}}\n", []at{
+			{finding.InvalidValue, "items[0]", 3, 5},
+			{finding.InvalidValue, "items[1].id", 4, 10},
+			{finding.InvalidValue, "items[2].on", 5, 17},
+			{finding.InvalidValue, "items[2].count", 5, 36},
+			{finding.InvalidValue, "items[2].extra.f", 5, 56},
+			{finding.InvalidValue, "items[2].extra.b", 5, 70},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,6 +246,11 @@ func TestFatal(t *testing.T) {
 		{"not utf-8", "name: ok\nitems: \xc3\x28\n", 2},
 		{"too deep", "name: " + strings.Repeat("{a: ", 70) + "b" + strings.Repeat("}", 70), 1},
 		{"too large", strings.Repeat("#\n", MaxSize/2+1), 0},
+		// YAML has no forward or undefined aliases: the parser stops there.
+		{"undefined alias", "items:\n  - *nope\n", 2},
+		{"duplicate key", "name: a\nitems: []\nname: b\n", 3},
+		{"unclosed flow sequence", "name: [x,\n  y\nitems: []\n", 3},
+		{"%YAML 2.0", "%YAML 2.0\n---\nname: x\n", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,5 +310,21 @@ func TestPosition(t *testing.T) {
 	}
 	if got := (*Source)(nil).Position("x", false); got != (finding.Position{}) {
 		t.Errorf("nil source gives %v", got)
+	}
+}
+
+func TestLooksNumeric(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"12", true}, {"-12", true}, {"+1.5", true}, {".5", true}, {"1.", true}, {"1e99999", true}, {"1E-3", true},
+		{"0x1F", true}, {"0o17", true}, {"0b101", true}, {"1_000", true}, {"123456789012345678901234567890", true},
+		{"", false}, {".", false}, {"--1", false}, {"1.1.1", false}, {"2026-11-20", false}, {"1e", false},
+		{"0x", false}, {"12:30", false}, {"v1", false}, {"1a", false}, {".inf", false},
+	} {
+		if got := looksNumeric(tt.in); got != tt.want {
+			t.Errorf("looksNumeric(%q) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }

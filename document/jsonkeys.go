@@ -3,6 +3,7 @@ package document
 import (
 	"bytes"
 	"reflect"
+	"strconv"
 )
 
 // knownJSONKeys reports whether every object key of the JSON document data
@@ -58,6 +59,9 @@ func knownJSONKeys(data []byte, t reflect.Type) bool {
 				if data[i] == '\\' {
 					escaped = true
 					i++
+					if i < len(data) && escapesControl(data[i:]) {
+						return false
+					}
 				}
 			}
 			end := i
@@ -104,6 +108,23 @@ func knownJSONKeys(data []byte, t reflect.Type) bool {
 		}
 	}
 	return len(stack) == 0
+}
+
+// escapesControl reports whether the JSON escape sequence that starts
+// with esc (after its backslash) writes a control character other than
+// tab and newline, which Decode reports with its position.
+func escapesControl(esc []byte) bool {
+	switch esc[0] {
+	case 'b', 'f', 'r':
+		return true
+	case 'u':
+		if len(esc) < 5 {
+			return true // malformed: let the slow path say so
+		}
+		r, err := strconv.ParseUint(string(esc[1:5]), 16, 32)
+		return err != nil || r < 0x20 && r != '\t' && r != '\n' || r >= 0x7f && r <= 0x9f
+	}
+	return false
 }
 
 // checkedType returns t without pointers; nil for interfaces and types that

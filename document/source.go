@@ -3,17 +3,11 @@ package document
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"reflect"
-	"strings"
 	"unicode/utf8"
-
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 
 	"github.com/secopsdesign/secops/finding"
 )
@@ -34,10 +28,14 @@ const (
 //
 // Every key that v's type does not have and every value of the wrong type
 // is a finding, with its position, and decoding goes on after each. The
-// returned Source finds the position of any path later. fatal reports that
-// nothing could be decoded: the document is not YAML or JSON, is larger
-// than MaxSize, nests deeper than MaxDepth, is not UTF-8, or expands
-// aliases without bound; the findings then hold one finding saying so.
+// returned Source finds the position of any path later. A control
+// character in a string, a number where a string is wanted and a tag
+// other than YAML's own are invalid values. fatal reports that nothing
+// could be decoded: the document is not YAML or JSON (a key written twice
+// in a mapping, an alias without its anchor), is larger than MaxSize,
+// nests deeper than MaxDepth, is not UTF-8, has a control character in
+// its text, or expands aliases without bound; the findings then hold one
+// finding saying so.
 //
 // A JSON document takes a fast path through encoding/json and is parsed
 // for positions only when a finding needs one.
@@ -60,58 +58,32 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		// Slow path: report every problem with its position.
 		zero(v)
 	}
-	file, err := src.ast()
+	root, extra, docs, err := parse(data)
+	src.setIndex(root, err) // the parser's tree is not kept
 	if err != nil {
 		return finding.List{src.syntaxFinding(err)}, true
 	}
-	dec := &decoder{src: src, anchors: map[string]ast.Node{}, budget: len(data) + 100000}
-	docs := documents(file)
-	var body ast.Node
-	if len(docs) > 0 {
-		body = docs[0].Body
-	}
-	if len(docs) > 1 {
-		dec.add(finding.Syntax, nil, docs[1].Body, "the file holds %d documents; a %s is one document", len(docs), what)
-	}
-	if body == nil {
+	if root == nil {
 		return finding.List{{Severity: finding.Error, Code: finding.Syntax, Message: "empty document", Position: finding.Position{File: name, Line: 1, Column: 1}}}, true
 	}
-	dec.decode(body, valueOf(v), nil, 0)
-	if dec.exhausted {
-		return dec.findings, true
+	dec := &decoder{src: src, budget: len(data) + 100000}
+	if extra != nil { // at the top: no path
+		dec.add(finding.Syntax, extra, "the file holds %d documents; a %s is one document", docs, what)
 	}
-	return dec.findings, false
+	dec.decode(root, valueOf(v), 0)
+	return dec.findings, dec.exhausted
 }
 
-// documents returns the documents of file that have content: a %YAML
-// directive and an empty document after a final "---" are not documents
-// of their own.
-func documents(file *ast.File) []*ast.DocumentNode {
-	if file == nil {
-		return nil
-	}
-	var docs []*ast.DocumentNode
-	for _, d := range file.Docs {
-		if d == nil || d.Body == nil {
-			continue
-		}
-		if _, directive := d.Body.(*ast.DirectiveNode); directive {
-			continue
-		}
-		docs = append(docs, d)
-	}
-	return docs
-}
-
-// precheck rejects oversized, non-UTF-8 and too deeply nested input before
-// any parsing, so that hostile input costs one linear scan.
+// precheck rejects oversized, non-UTF-8 and too deeply nested input, and
+// control characters, before any parsing, so that hostile input costs one
+// linear scan.
 func precheck(data []byte, name, what string) (finding.Finding, bool) {
-	fail := func(line, col int, format string, args ...any) (finding.Finding, bool) {
-		return finding.Finding{Severity: finding.Error, Code: finding.Syntax, Message: fmt.Sprintf(format, args...),
+	fail := func(code finding.Code, line, col int, format string, args ...any) (finding.Finding, bool) {
+		return finding.Finding{Severity: finding.Error, Code: code, Message: fmt.Sprintf(format, args...),
 			Position: finding.Position{File: name, Line: line, Column: col}}, true
 	}
 	if len(data) > MaxSize {
-		return fail(0, 0, "the %s is larger than %d MiB", what, MaxSize>>20)
+		return fail(finding.Syntax, 0, 0, "the %s is larger than %d MiB", what, MaxSize>>20)
 	}
 	if !utf8.Valid(data) {
 		off := 0
@@ -123,13 +95,66 @@ func precheck(data []byte, name, what string) (finding.Finding, bool) {
 			off += size
 		}
 		line, col := lineCol(data, off)
-		return fail(line, col, "the %s is not valid UTF-8 (byte 0x%02x at offset %d)", what, data[off], off)
+		return fail(finding.Syntax, line, col, "the %s is not valid UTF-8 (byte 0x%02x at offset %d)", what, data[off], off)
+	}
+	if off, r := controlInText(data); off >= 0 {
+		line, col := lineCol(data, off)
+		return fail(finding.InvalidValue, line, col, "%s at line %d, column %d: a %s holds no control characters other than tab and line breaks", describeRune(r), line, col, what)
 	}
 	if depth, off := nesting(data); depth > MaxDepth {
 		line, col := lineCol(data, off)
-		return fail(line, col, "the %s nests deeper than %d levels", what, MaxDepth)
+		return fail(finding.Syntax, line, col, "the %s nests deeper than %d levels", what, MaxDepth)
 	}
 	return finding.Finding{}, false
+}
+
+// controlInText returns the offset and value of the first character in
+// data, valid UTF-8, that YAML does not allow in a document: a control
+// character other than tab and the line breaks (LF, CR), or one of the
+// noncharacters U+FFFE and U+FFFF. It returns -1 when there is none.
+func controlInText(data []byte) (int, rune) {
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r', c == 0x7f:
+			return i, rune(c)
+		case c == 0xc2 && i+1 < len(data) && data[i+1] >= 0x80 && data[i+1] <= 0x9f:
+			return i, rune(data[i+1])
+		case c == 0xef && i+2 < len(data) && data[i+1] == 0xbf && (data[i+2] == 0xbe || data[i+2] == 0xbf):
+			return i, 0xffff - rune(0xbf-data[i+2])
+		}
+	}
+	return -1, 0
+}
+
+// controlIn returns the index in characters and the value of the first
+// control character of s other than tab and newline, or -1.
+func controlIn(s string) (int, rune) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 && c != '\t' && c != '\n' || c == 0x7f || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			return utf8.RuneCountInString(s[:i]), r
+		}
+	}
+	return -1, 0
+}
+
+// controlNames names the control characters people meet most.
+var controlNames = map[rune]string{
+	0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x0b: "vertical tab", 0x0c: "form feed",
+	0x0d: "carriage return", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL",
+}
+
+// describeRune names a control character: "control character U+001B (ESC)".
+func describeRune(r rune) string {
+	if r == 0xfffe || r == 0xffff {
+		return fmt.Sprintf("the noncharacter U+%04X", r)
+	}
+	if name, ok := controlNames[r]; ok {
+		return fmt.Sprintf("control character U+%04X (%s)", r, name)
+	}
+	return fmt.Sprintf("control character U+%04X", r)
 }
 
 // lineCol converts a byte offset into a 1-based line and column (in runes).
@@ -252,212 +277,6 @@ func blockIndicator(line []byte, end int, last byte) bool {
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
-}
-
-// Source is the text a document was decoded from, kept to find the
-// position of a path when a finding needs it.
-type Source struct {
-	name   string
-	data   []byte
-	parsed *ast.File
-	err    error
-	done   bool
-}
-
-func (s *Source) isJSON() bool {
-	t := bytes.TrimLeft(s.data, " \t\r\n")
-	return len(t) > 0 && t[0] == '{'
-}
-
-// ast parses the source once, on first use.
-func (s *Source) ast() (*ast.File, error) {
-	if !s.done {
-		s.done = true
-		s.parsed, s.err = parseYAML(s.data)
-	}
-	return s.parsed, s.err
-}
-
-// parseYAML parses data, turning a parser panic into an error: a loader
-// must never crash on its input.
-func parseYAML(data []byte) (f *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("cannot parse: %v", r)
-		}
-	}()
-	return parser.ParseBytes(data, 0)
-}
-
-func (s *Source) syntaxFinding(err error) finding.Finding {
-	f := finding.Finding{Severity: finding.Error, Code: finding.Syntax, Position: finding.Position{File: s.name}}
-	var se *yaml.SyntaxError
-	msg := err.Error()
-	if errors.As(err, &se) && se.Token != nil {
-		f.Line, f.Column = se.Token.Position.Line, se.Token.Position.Column
-		msg = se.Message
-	}
-	f.Message = strings.TrimSpace(msg)
-	if f.Line == 0 {
-		f.Line, f.Column = 1, 1
-	}
-	return f
-}
-
-// Data returns the text the document was decoded from. It must not be
-// modified.
-func (s *Source) Data() []byte {
-	if s == nil {
-		return nil
-	}
-	return s.data
-}
-
-// Name returns the file name given to Decode.
-func (s *Source) Name() string {
-	if s == nil {
-		return ""
-	}
-	return s.name
-}
-
-// Position returns the position of the value at path (as printed by
-// finding.Path) in the source, or of the deepest part of path that exists
-// there. With key set, a path ending in a mapping key gives the key's
-// position rather than its value's. A nil Source gives the zero Position.
-func (s *Source) Position(path string, key bool) finding.Position {
-	if s == nil {
-		return finding.Position{}
-	}
-	pos := finding.Position{File: s.name}
-	file, err := s.ast()
-	docs := documents(file)
-	if err != nil || len(docs) == 0 {
-		return pos
-	}
-	n, _ := lookup(docs[0].Body, finding.ParsePath(path), key)
-	n = head(n)
-	if n != nil {
-		if tk := n.GetToken(); tk != nil {
-			pos.Line, pos.Column = tk.Position.Line, tk.Position.Column
-		}
-	}
-	return pos
-}
-
-// lookup walks segs down from n and returns the node found, and true.
-// When a part of the path is missing it returns the node that would hold
-// it (the key of the mapping, or the list entry, it would be in) and
-// false. With key set, a final mapping key gives the key's node rather
-// than its value's.
-func lookup(n ast.Node, segs []finding.Segment, key bool) (ast.Node, bool) {
-	anchors := 0
-	var owner ast.Node // the key or entry through which n was reached
-	missing := func() (ast.Node, bool) {
-		if owner != nil {
-			return owner, false
-		}
-		return n, false
-	}
-	for i, seg := range segs {
-		n = deref(n, &anchors)
-		var values []*ast.MappingValueNode
-		switch m := n.(type) {
-		case *ast.MappingNode:
-			values = m.Values
-		case *ast.MappingValueNode:
-			values = []*ast.MappingValueNode{m}
-		case *ast.SequenceNode:
-			if seg.Key != "" || seg.Index >= len(m.Values) {
-				return missing()
-			}
-			n = m.Values[seg.Index]
-			owner = n
-			continue
-		default:
-			return missing()
-		}
-		mv := findKey(values, seg.Key)
-		if mv == nil {
-			return missing()
-		}
-		if key && i == len(segs)-1 {
-			return mv.Key, true
-		}
-		n, owner = mv.Value, mv.Key
-	}
-	return deref(n, &anchors), true
-}
-
-// Has reports whether the value at path is written in the source, as
-// opposed to absent or null; a nil Source has nothing.
-func (s *Source) Has(path string) bool {
-	if s == nil {
-		return false
-	}
-	file, err := s.ast()
-	docs := documents(file)
-	if err != nil || len(docs) == 0 {
-		return false
-	}
-	n, found := lookup(docs[0].Body, finding.ParsePath(path), false)
-	_, null := n.(*ast.NullNode)
-	return found && !null
-}
-
-// head returns the node whose position stands for n: the first key of a
-// block mapping rather than its first ':'.
-func head(n ast.Node) ast.Node {
-	switch m := n.(type) {
-	case *ast.MappingNode:
-		if !m.IsFlowStyle && len(m.Values) > 0 {
-			return m.Values[0].Key
-		}
-	case *ast.MappingValueNode:
-		return m.Key
-	}
-	return n
-}
-
-func findKey(values []*ast.MappingValueNode, k string) *ast.MappingValueNode {
-	if k == "" {
-		return nil
-	}
-	for _, mv := range values {
-		if keyString(mv.Key) == k {
-			return mv
-		}
-	}
-	return nil
-}
-
-// deref looks through anchors and tags to the node they decorate.
-func deref(n ast.Node, guard *int) ast.Node {
-	for *guard < 100 {
-		*guard++
-		switch t := n.(type) {
-		case *ast.AnchorNode:
-			n = t.Value
-		case *ast.TagNode:
-			n = t.Value
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-func keyString(k ast.MapKeyNode) string {
-	if k == nil {
-		return ""
-	}
-	if s, ok := k.(*ast.StringNode); ok {
-		return s.Value
-	}
-	if tk := k.GetToken(); tk != nil {
-		return tk.Value
-	}
-	return k.String()
 }
 
 // ReadAll reads r to the end, or to one byte past MaxSize so that Decode

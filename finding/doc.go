@@ -4,5 +4,6 @@
 //
 // Validators take the Path of the value they check and append to a List,
 // so every problem is reported in one pass. WriteText and WriteJSON render
-// a List for people and for tools.
+// a List for people and for tools, in the one order findings are shown in
+// everywhere (List.Sort: file, line, column, code).
 package finding

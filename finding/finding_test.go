@@ -3,6 +3,7 @@ package finding
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,19 +59,46 @@ func TestListError(t *testing.T) {
 	}
 }
 
+// TestSort: one order everywhere, file, line, column, code, then path;
+// findings without a position last in their file; the writers use it.
 func TestSort(t *testing.T) {
 	l := List{
-		{Code: "b", Path: "x"},
-		{Code: "a", Position: Position{File: "f", Line: 3, Column: 1}},
-		{Code: "c", Position: Position{File: "f", Line: 1, Column: 9}},
+		{Severity: Warning, Code: "b", Path: "x", Position: Position{File: "f"}},
+		{Severity: Error, Code: "z", Position: Position{File: "g", Line: 1, Column: 1}},
+		{Severity: Error, Code: "c", Path: "p", Position: Position{File: "f", Line: 3, Column: 1}},
+		{Severity: Error, Code: "a", Path: "q", Position: Position{File: "f", Line: 3, Column: 1}},
+		{Severity: Error, Code: "a", Path: "p", Position: Position{File: "f", Line: 3, Column: 1}},
+		{Severity: Error, Code: "d", Position: Position{File: "f", Line: 1, Column: 9}},
+		{Severity: Error, Code: "e", Position: Position{File: "f", Line: 1, Column: 10}},
 	}
-	l.Sort()
-	var got []Code
-	for _, f := range l {
-		got = append(got, f.Code)
+	want := []string{"f:1:9 d", "f:1:10 e", "f:3:1 a p", "f:3:1 a q", "f:3:1 c p", "f b x", "g:1:1 z"}
+	show := func(l List) []string {
+		var out []string
+		for _, f := range l {
+			out = append(out, strings.TrimSpace(f.Position.String()+" "+string(f.Code)+" "+f.Path))
+		}
+		return out
 	}
-	if diff := cmp.Diff([]Code{"c", "a", "b"}, got); diff != "" {
-		t.Errorf("Sort (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, show(l.Sorted())); diff != "" {
+		t.Errorf("Sorted (-want +got):\n%s", diff)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, l); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(text.String()), "\n") {
+		pos, _, _ := strings.Cut(line, ": ")
+		lines = append(lines, pos)
+	}
+	if diff := cmp.Diff([]string{"f:1:9", "f:1:10", "f:3:1", "f:3:1", "f:3:1", "f", "g:1:1"}, lines); diff != "" {
+		t.Errorf("WriteText order (-want +got):\n%s", diff)
+	}
+	if l[0].Code != "b" {
+		t.Error("Sorted and WriteText changed the list they were given")
+	}
+	if got := l.Summary(); got != "6 errors, 1 warning" {
+		t.Errorf("Summary() = %q", got)
 	}
 }
 

@@ -1,11 +1,13 @@
 package finding
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -53,24 +55,62 @@ func (l List) HasErrors() bool {
 	return false
 }
 
-// Sort orders l by file, line, column, then path and code, keeping
-// findings without a position in their original order at the end.
+// Sort orders l the one way findings are shown everywhere: by file, line,
+// column and code (then path), keeping findings without a position in
+// their original order after those of their file.
 func (l List) Sort() {
-	slices.SortStableFunc(l, func(a, b Finding) int {
-		if (a.Line == 0) != (b.Line == 0) {
-			if a.Line == 0 {
-				return 1
-			}
-			return -1
+	slices.SortStableFunc(l, compare)
+}
+
+// Sorted returns a sorted copy of l, leaving l as it is.
+func (l List) Sorted() List {
+	s := slices.Clone(l)
+	s.Sort()
+	return s
+}
+
+func compare(a, b Finding) int {
+	if c := cmp.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	if (a.Line == 0) != (b.Line == 0) {
+		if a.Line == 0 {
+			return 1
 		}
-		return cmp.Or(
-			cmp.Compare(a.File, b.File),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Column, b.Column),
-			cmp.Compare(a.Path, b.Path),
-			cmp.Compare(a.Code, b.Code),
-		)
-	})
+		return -1
+	}
+	return cmp.Or(
+		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Column, b.Column),
+		cmp.Compare(a.Code, b.Code),
+		cmp.Compare(a.Path, b.Path),
+	)
+}
+
+// Count returns how many findings of l are errors and how many warnings.
+func (l List) Count() (errors, warnings int) {
+	for _, f := range l {
+		if f.Severity == Error {
+			errors++
+		} else {
+			warnings++
+		}
+	}
+	return errors, warnings
+}
+
+// Summary says how many errors and warnings l holds: "2 errors, 1
+// warning".
+func (l List) Summary() string {
+	e, w := l.Count()
+	return plural(e, "error") + ", " + plural(w, "warning")
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 // From returns the findings that err holds: a List, a Finding, or anything
@@ -87,18 +127,22 @@ func From(err error) List {
 	return nil
 }
 
-// WriteText writes one line per finding in the text form of Finding.Error.
+// WriteText writes one line per finding in the text form of
+// Finding.Error, in the order of Sort.
 func WriteText(w io.Writer, l List) error {
-	for _, f := range l {
-		if _, err := io.WriteString(w, f.Error()+"\n"); err != nil {
+	bw := bufio.NewWriter(w) // one write for many findings, not one each
+	for _, f := range l.Sorted() {
+		bw.WriteString(f.Error())
+		if err := bw.WriteByte('\n'); err != nil {
 			return err
 		}
 	}
-	return nil
+	return bw.Flush()
 }
 
 // WriteJSON writes l as a JSON array of objects with the keys severity,
-// code, path, message, file, line and column. An empty list is "[]".
+// code, path, message, file, line and column, in the order of Sort. An
+// empty list is "[]".
 func WriteJSON(w io.Writer, l List) error {
 	type row struct {
 		Severity Severity `json:"severity"`
@@ -110,7 +154,7 @@ func WriteJSON(w io.Writer, l List) error {
 		Column   int      `json:"column"`
 	}
 	rows := make([]row, len(l))
-	for i, f := range l {
+	for i, f := range l.Sorted() {
 		rows[i] = row{f.Severity, f.Code, f.Path, f.Message, f.File, f.Line, f.Column}
 	}
 	enc := json.NewEncoder(w)

@@ -2,15 +2,16 @@ package schema_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters/config"
@@ -78,7 +79,11 @@ func compile(t *testing.T, k schema.Kind) *jsv.Schema {
 
 func instance(t *testing.T, yamlText []byte) any {
 	t.Helper()
-	j, err := yaml.YAMLToJSON(yamlText)
+	var doc any
+	if err := yaml.Unmarshal(yamlText, &doc); err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package suite_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -8,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
@@ -156,10 +157,11 @@ func BenchmarkSuite1000(b *testing.B) {
 		sc.ID = ident.ID(fmt.Sprintf("%s-%d", sc.ID, i))
 		f.Scenarios = append(f.Scenarios, sc)
 	}
-	data, err := yaml.Marshal(f)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := document.EncodeYAML(&buf, f); err != nil {
 		b.Fatal(err)
 	}
+	data := buf.Bytes()
 	path := filepath.Join(b.TempDir(), "scenarios.yaml")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,23 +37,25 @@ func TestBundledScenarios(t *testing.T) {
 func TestValidateBundled(t *testing.T) {
 	files, _ := filepath.Glob("../../examples/*/design.yaml")
 	var out bytes.Buffer
-	if err := validateFiles(&out, files, "text", true); err != nil {
+	if err := validateFiles(&out, io.Discard, nil, files, validateOptions{format: "text", strict: true}); err != nil {
 		t.Errorf("validate --strict: %v\n%s", err, out.String())
 	}
 }
 
 // TestValidateUnreadableFile: a file that cannot be read does not hide
-// the findings of the others, and the JSON output stays an array.
+// the findings of the others, and the JSON output stays an array that
+// holds it too.
 func TestValidateUnreadableFile(t *testing.T) {
 	var out bytes.Buffer
-	err := validateFiles(&out, []string{"../../testdata/invalid/cycle.yaml", "no-such-file.yaml"}, "json", false)
+	err := validateFiles(&out, io.Discard, nil, []string{"../../testdata/invalid/cycle.yaml", "no-such-file.yaml"}, validateOptions{format: "json"})
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 2 {
 		t.Errorf("error = %v, want exit status 2", err)
 	}
 	var rows []map[string]any
-	if jerr := json.Unmarshal(out.Bytes(), &rows); jerr != nil || len(rows) != 1 || rows[0]["code"] != "cycle" {
-		t.Errorf("output = %s (%v), want the cycle finding", out.String(), jerr)
+	if jerr := json.Unmarshal(out.Bytes(), &rows); jerr != nil || len(rows) != 2 || rows[0]["code"] != "cycle" ||
+		rows[1]["code"] != "fatal" || rows[1]["file"] != "no-such-file.yaml" {
+		t.Errorf("output = %s (%v), want the cycle finding, then the unreadable file", out.String(), jerr)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -36,9 +37,11 @@ func newRoot() *cobra.Command {
 		Long: `secops works with security-operations designs written as code in the
 secops/v1 format: scope, severity criteria, detection rules, the process
 table, first responses and triage playbooks.`,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("secops {{.Version}}\n")
 	for _, add := range commands {
 		root.AddCommand(add())
 	}
@@ -54,19 +57,31 @@ func main() {
 }
 
 func run(args []string) int {
+	return runWith(args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// runWith runs the command line args with the given standard streams and
+// returns the exit status.
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
-	err := root.Execute()
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := checkCommand(root, args)
+	if err == nil {
+		err = root.Execute()
+	}
 	if err == nil {
 		return 0
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "secops:", ee.err)
+			fmt.Fprintln(stderr, "secops:", ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintln(os.Stderr, "secops:", err)
+	fmt.Fprintln(stderr, "secops:", err)
 	return 2
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops/schema"
@@ -10,13 +12,14 @@ func init() { commands = append(commands, newSchema) }
 
 func newSchema() *cobra.Command {
 	var scenarios, adapters, record bool
+	var output string
 	cmd := &cobra.Command{
-		Use:   "schema [--scenarios | --adapters | --record]",
+		Use:   "schema [--scenarios | --adapters | --record] [-o FILE]",
 		Short: "Print the JSON Schema of designs, scenario files, adapter files or run records",
 		Long: `Schema prints a JSON Schema (draft 2020-12) for editors and tools: of the
 design format by default, of scenario files with --scenarios, of adapter
 configuration files with --adapters, of run records (secops-record/v1)
-with --record.
+with --record. With -o it writes the schema to FILE instead of stdout.
 
 For VS Code with the YAML extension, start a design with
   # yaml-language-server: $schema=<path or URL of design.schema.json>`,
@@ -37,10 +40,17 @@ For VS Code with the YAML extension, start a design with
 			if err != nil {
 				return usageError("%v", err)
 			}
+			if output != "" && output != "-" {
+				if err := os.WriteFile(output, b, 0o644); err != nil {
+					return usageError("%v", err)
+				}
+				return nil
+			}
 			_, err = cmd.OutOrStdout().Write(b)
 			return err
 		},
 	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the schema to `FILE` instead of stdout")
 	cmd.Flags().BoolVar(&scenarios, "scenarios", false, "print the scenario-file schema")
 	cmd.Flags().BoolVar(&adapters, "adapters", false, "print the adapter-configuration schema")
 	cmd.Flags().BoolVar(&record, "record", false, "print the run-record schema")

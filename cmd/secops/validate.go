@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,59 +14,156 @@ import (
 
 func init() { commands = append(commands, newValidate) }
 
+// stdinName is the file name of a document read from standard input.
+const stdinName = "<stdin>"
+
+// validateOptions are the flags of secops validate.
+type validateOptions struct {
+	format  string // text or json
+	strict  bool   // warnings fail too
+	verbose bool   // a summary line per file on stderr
+}
+
 func newValidate() *cobra.Command {
-	var format string
-	var strict bool
+	var opt validateOptions
 	cmd := &cobra.Command{
-		Use:   "validate [--format text|json] [--strict] FILE...",
+		Use:   "validate [--format text|json] [--strict] [-v] FILE...",
 		Short: "Check designs and report every finding",
 		Long: `Validate loads each design and reports every finding at once, one line
-each: file:line:col: severity: path: message [code].
+each on stdout, ordered by file, line, column and code:
+file:line:col: severity: path: message [code]. FILE "-" is standard input.
+
+After a list of findings, the count of errors and warnings follows on
+stderr. With -v, or when stderr is a terminal, each file also gets a
+summary line there ("design.yaml: 0 errors, 0 warnings").
+
+With --format json, stdout is always one JSON array of findings, with
+the keys severity, code, path, message, file, line and column. A file
+that cannot be read, or a mistake in the command, is an entry of code
+"fatal" (severity error) in that array.
 
 Exit status: 0 no errors (warnings are printed), 1 errors (or warnings
 with --strict), 2 the command could not run.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError("--format must be text or json, not %q", format)
+			if opt.format != "text" && opt.format != "json" {
+				return usageError("--format must be text or json, not %q", opt.format)
 			}
-			return validateFiles(cmd.OutOrStdout(), args, format, strict)
+			if f, ok := cmd.ErrOrStderr().(*os.File); ok && isCharDevice(f) {
+				opt.verbose = true // someone is watching: say that all went well
+			}
+			return validateFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), args, opt)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if opt.format != "json" {
+			return err
+		}
+		// Asked for JSON: a mistake in the command is JSON too.
+		if werr := finding.WriteJSON(cmd.OutOrStdout(), finding.List{fatal("", err)}); werr != nil {
+			return usageError("%v", werr)
+		}
+		return &exitError{code: 2}
+	})
+	cmd.Flags().StringVar(&opt.format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&opt.strict, "strict", false, "treat warnings as errors")
+	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "print a summary line per file on stderr")
 	return cmd
 }
 
-func validateFiles(w io.Writer, paths []string, format string, strict bool) error {
-	var all finding.List
-	var unreadable []error // files that could not be read: exit 2, after the findings of the others
+// isCharDevice reports whether f is a terminal (or another character
+// device).
+func isCharDevice(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// fatal is a finding that says the command could not do its work: a file
+// that cannot be read, a mistake in the command. It is how JSON output
+// reports what text output prints as an error.
+func fatal(file string, err error) finding.Finding {
+	return finding.Finding{Severity: finding.Error, Code: "fatal", Message: err.Error(), Position: finding.Position{File: file}}
+}
+
+func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, opt validateOptions) error {
+	var all, fatals finding.List
+	type summary struct {
+		file     string
+		findings finding.List
+		err      error
+	}
+	var sums []summary
+	if len(paths) == 0 {
+		fatals = append(fatals, fatal("", fmt.Errorf("validate needs at least one FILE (- for standard input)")))
+	}
+	stdinUsed := false
 	for _, path := range paths {
-		d, err := secops.LoadFile(path)
+		var d *secops.Design
+		var err error
+		name := path
+		if path == "-" {
+			name = stdinName
+			if stdinUsed {
+				err = fmt.Errorf("standard input (-) can be read only once")
+			} else {
+				stdinUsed = true
+				d, err = secops.Load(stdin, name)
+			}
+		} else {
+			d, err = secops.LoadFile(path)
+		}
 		if err != nil && finding.From(err) == nil {
-			unreadable = append(unreadable, err)
+			fatals = append(fatals, fatal(name, err))
+			sums = append(sums, summary{file: name, err: err})
 			continue
 		}
+		var l finding.List
 		if d == nil {
-			all = append(all, finding.From(err)...)
-			continue
+			l = finding.From(err)
+		} else {
+			l = finding.From(d.Validate())
 		}
-		all = append(all, finding.From(d.Validate())...)
+		all = append(all, l...)
+		sums = append(sums, summary{file: name, findings: l})
 	}
-	all.Sort()
-	var err error
-	if format == "json" {
-		err = finding.WriteJSON(w, all)
+	var werr error
+	if opt.format == "json" {
+		werr = finding.WriteJSON(stdout, append(fatals, all...))
 	} else {
-		err = finding.WriteText(w, all)
+		werr = finding.WriteText(stdout, all)
 	}
-	if err != nil {
-		return usageError("%v", err)
+	if werr != nil {
+		return usageError("%v", werr)
 	}
-	if len(unreadable) > 0 {
-		return usageError("%w", errors.Join(unreadable...))
+	if opt.format == "text" {
+		if opt.verbose {
+			for _, s := range sums {
+				if s.err != nil {
+					fmt.Fprintf(stderr, "%s: could not be read\n", s.file)
+					continue
+				}
+				fmt.Fprintf(stderr, "%s: %s\n", s.file, s.findings.Summary())
+			}
+		}
+		if len(all) > 0 {
+			files := ""
+			if len(sums) > 1 {
+				files = fmt.Sprintf(" in %d files", len(sums))
+			}
+			fmt.Fprintf(stderr, "%s%s\n", all.Summary(), files)
+		}
 	}
-	if all.HasErrors() || strict && len(all) > 0 {
+	if len(fatals) > 0 {
+		if opt.format == "json" {
+			return &exitError{code: 2} // said in the JSON
+		}
+		errs := make([]error, len(fatals))
+		for i, f := range fatals {
+			errs[i] = fmt.Errorf("%s", f.Message)
+		}
+		return usageError("%w", errors.Join(errs...))
+	}
+	if all.HasErrors() || opt.strict && len(all) > 0 {
 		return &exitError{code: 1}
 	}
 	return nil

@@ -134,3 +134,17 @@ func playbookFor(i int, inc ident.ID, processCount, responseCount int) playbook.
 	}
 	return pb
 }
+
+// WideMapping returns a design document in YAML whose top-level block
+// mapping has keys entries: format, then keys-1 keys the format does not
+// have, each with a 62-character quoted value, 78 bytes a line. It is the
+// shape that makes parsers that re-copy a mapping as it grows quadratic.
+func WideMapping(keys int) []byte {
+	const value = "a value long enough to make each line about 78 bytes long...."
+	b := make([]byte, 0, keys*80)
+	b = append(b, "format: secops/v1\n"...)
+	for i := 1; i < keys; i++ {
+		b = fmt.Appendf(b, "key_%07d: %q\n", i, value)
+	}
+	return b
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops/finding"
+)
+
+// version is the module version and VCS revision the binary was built
+// from: "v1.2.0" from go install ...@v1.2.0, "(devel) revision 1a2b3c4d5e6f
+// (modified)" from a checkout.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = " (modified)"
+			}
+		}
+	}
+	if rev != "" {
+		v += " revision " + rev[:min(len(rev), 12)] + modified
+	}
+	return v
+}
+
+// checkCommand finds the command that args name, as cobra will, and
+// returns a usage error for a word that names no command where one is
+// expected: cobra would print the parent's help and succeed, so that
+// "secops import cacoa x.json > design.yaml" would write help into the
+// design. A command group given no command, or flags only, is an error
+// too.
+func checkCommand(root *cobra.Command, args []string) error {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return nil // the shell asking for completions: cobra answers
+	}
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	cmd := root
+	for _, a := range args {
+		if !cmd.HasSubCommands() || cmd.Runnable() {
+			return nil
+		}
+		if strings.HasPrefix(a, "-") {
+			if cmd == root || a == "-h" || a == "--help" {
+				return nil
+			}
+			break
+		}
+		sub := findSub(cmd, a)
+		if sub == nil {
+			msg := fmt.Sprintf("unknown command %q for %q", a, cmd.CommandPath())
+			if s := finding.Suggest(a, commandNames(cmd)); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			return usageError("%s (see %s --help)", msg, cmd.CommandPath())
+		}
+		cmd = sub
+	}
+	if cmd != root && cmd.HasSubCommands() && !cmd.Runnable() {
+		return usageError("%s needs a command: %s (see %s --help)", cmd.CommandPath(), strings.Join(commandNames(cmd), ", "), cmd.CommandPath())
+	}
+	return nil
+}
+
+// commandNames lists the names of the subcommands of cmd that people use.
+func commandNames(cmd *cobra.Command) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return names
+}
+
+func findSub(cmd *cobra.Command, name string) *cobra.Command {
+	for _, c := range cmd.Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return c
+		}
+	}
+	return nil
+}
