@@ -303,3 +303,35 @@ adapters:
 		}
 	}
 }
+
+// TestPromptListsAndApproval: at a terminal, a list is typed as
+// comma-separated values, and the approval is asked (y/N) rather than
+// left waiting.
+func TestPromptListsAndApproval(t *testing.T) {
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
+	srv, calls := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	recordPath := filepath.Join(dir, "run.json")
+	var stderr bytes.Buffer
+	in := "true\n203.0.113.7, 198.51.100.2\nreport\nmaybe\ny\n"
+	rio := runIO{stdin: strings.NewReader(in), stderr: &stderr, terminal: true}
+	if err := runDesign(context.Background(), rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath}); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	rec, err := runstore.NewFile(recordPath).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	iocs, _ := json.Marshal(rec.Fields["iocs"])
+	if rec.Status != executor.Completed || string(iocs) != `["203.0.113.7","198.51.100.2"]` || rec.Approved != "csirt" {
+		t.Errorf("status %s (%s), iocs %s, approved %q\n%s", rec.Status, rec.Error, iocs, rec.Approved, stderr.String())
+	}
+	for _, want := range []string{"approval needed: response fr-1", "will run: 2.1.1", "answer y or n"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("prompt lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if len(calls()) == 0 {
+		t.Error("nothing called")
+	}
+}
