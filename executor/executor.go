@@ -303,6 +303,8 @@ type Engine struct {
 	// The initial capacities of a record's lists, learnt from earlier
 	// runs so that a run allocates each once.
 	eventCap, pathCap, branchCap, ranCap, skipCap, appliedCap atomic.Int32
+	// local is the engine's own driver of its flow.
+	local Effects
 }
 
 // New returns an engine. WithDesign or WithPlan is required.
@@ -322,6 +324,7 @@ func New(opts ...Option) (*Engine, error) {
 		}
 	}
 	e := &Engine{c: c, base: time.Now()}
+	e.local = local{e}
 	e.eventCap.Store(16)
 	return e, nil
 }

@@ -29,11 +29,16 @@ import (
 // Plan.CheckRecord). The rollback of a dry run (Record.DryRun) calls
 // nothing: its events say what would be called.
 func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
+	return e.rollback(ctx, e.local, e.c.checkpoint != nil, rec)
+}
+
+// rollback is Rollback driven by fx.
+func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Record) (*Record, error) {
 	if rec == nil {
 		return nil, errors.New("rollback: nil record")
 	}
 	p := e.c.plan
-	r := &run{e: e, rec: rec}
+	r := &run{e: e, fx: fx, journal: journal, rec: rec}
 	if err := r.checkDesign("rollback"); err != nil {
 		return rec, err
 	}
@@ -105,10 +110,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			}
 		}
 		var err error
-		a, ok := e.c.registry.Lookup(act.Adapter())
-		if !ok {
-			err = fmt.Errorf("no adapter %q is configured", act.Adapter())
-		} else {
+		if err = fx.Lookup(act.Adapter()); err == nil {
 			req := adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true, IdempotencyKey: key}
 			backoff := e.c.backoff
 			for n := 1; ; n++ {
@@ -116,13 +118,20 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 				if !r.save() {
 					return rec, r.result()
 				}
-				_, err = e.callOnce(ctx, a, req)
+				res := fx.Call(ctx, CallInput{Adapter: act.Adapter(), Request: req})
+				if res.Attempts > 1 {
+					attempt += res.Attempts - 1
+				}
+				err = res.Err
+				if err != nil && res.Uncertain && !errors.Is(err, context.DeadlineExceeded) {
+					err = uncertain{err}
+				}
 				if err == nil || !adapters.IsRetryable(err) || n >= e.c.attempts || ctx.Err() != nil {
 					break
 				}
 				r.event(Event{Kind: EvRetry, Method: id, Action: act, Error: err.Error(), IdempotencyKey: key, Attempt: attempt,
 					Uncertain: errors.Is(err, context.DeadlineExceeded)})
-				if !sleep(ctx, backoff) {
+				if !fx.Sleep(ctx, backoff) {
 					break
 				}
 				backoff *= 2
@@ -167,7 +176,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 		}
 		rec.At = nil
 	}
-	rec.Updated = e.c.clock()
+	rec.Updated = fx.Now()
 	r.save()
 	return rec, errors.Join(append(errs, r.result())...)
 }

@@ -24,6 +24,7 @@ import (
 // run is the state of one run while the engine works on it.
 type run struct {
 	e      *Engine
+	fx     Effects
 	rec    *Record
 	answer *Answer
 	vars   expr.Vars
@@ -38,6 +39,10 @@ type run struct {
 	// fieldsOut is set when rec.Fields was handed to the Checkpointer,
 	// which may keep it: the next change of a field copies the map.
 	fieldsOut bool
+	// journal: checkpoint the record (a Checkpointer is set, or the
+	// driver journals). Beside fieldsOut, so that the run and its
+	// record fit one size class.
+	journal bool
 }
 
 // position is where a run continues.
@@ -55,6 +60,11 @@ type position struct {
 
 // Run runs alert through the design. See Executor.
 func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error) {
+	return e.run(ctx, e.local, e.c.checkpoint != nil, e.c.newID, alert)
+}
+
+// run is Run driven by fx.
+func (e *Engine) run(ctx context.Context, fx Effects, journal bool, newID func() string, alert map[string]any) (*Record, error) {
 	if alert == nil {
 		return nil, errors.New("run: nil alert")
 	}
@@ -62,7 +72,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	if err := p.CheckAlert(alert); err != nil {
 		return nil, err
 	}
-	now := e.c.clock()
+	now := fx.Now()
 	// The record and the run's state in one allocation.
 	both := &struct {
 		run
@@ -71,7 +81,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	rec := &both.rec
 	*rec = Record{
 		Format:     RecordFormat,
-		ID:         e.c.newID(),
+		ID:         newID(),
 		Design:     p.design.Source(),
 		DesignName: p.design.Metadata.Name,
 		// The digest costs a JSON encoding of the design, once per plan.
@@ -85,7 +95,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		Events:       make([]Event, 0, e.eventCap.Load()),
 	}
 	r := &both.run
-	r.e, r.rec = e, rec
+	r.e, r.fx, r.journal, r.rec = e, fx, journal, rec
 	if e.c.dryRun {
 		// The dry run's outputs answer its methods as a resume answer
 		// would; approvals still go to the Approver.
@@ -164,6 +174,11 @@ func absentKeys(alert map[string]any, prg *expr.Program, err error) string {
 
 // Resume continues a waiting, interrupted or failed run. See Executor.
 func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Record, error) {
+	return e.resume(ctx, e.local, e.c.checkpoint != nil, rec, answer)
+}
+
+// resume is Resume driven by fx.
+func (e *Engine) resume(ctx context.Context, fx Effects, journal bool, rec *Record, answer Answer) (*Record, error) {
 	if rec == nil {
 		return nil, errors.New("resume: nil record")
 	}
@@ -198,7 +213,7 @@ func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Recor
 			rec.Fields[k] = normalize(f, v)
 		}
 	}
-	r := &run{e: e, rec: rec, answer: &answer}
+	r := &run{e: e, fx: fx, journal: journal, rec: rec, answer: &answer}
 	if err := r.checkDesign("resume"); err != nil {
 		return rec, err // not reached: checked above, before rec changed
 	}
@@ -429,7 +444,7 @@ func (r *run) advance(ctx context.Context, pos position) {
 			if !r.methods(ctx, &pos, rp.methods) {
 				return
 			}
-			now := r.e.c.clock()
+			now := r.fx.Now()
 			target := rec.Targets.Response
 			if rp.r.Phase == response.FirstResponse {
 				target = rec.Targets.FirstResponse
@@ -465,10 +480,8 @@ func (r *run) approve(ctx context.Context, pos *position) bool {
 		d = Decision{Approved: true, Actor: r.answer.Actor}
 	case r.answer != nil && r.answer.Reject:
 		d = Decision{Approved: false, Actor: r.answer.Actor}
-	case r.e.c.approver != nil:
-		d, err = r.e.c.approver.Approve(ctx, Approval{Run: rec.ID, Response: rp.r.ID, Party: party, Incident: rec.Incident, Severity: rec.Severity})
 	default:
-		err = ErrWaiting
+		d, err = r.fx.Approve(ctx, Approval{Run: rec.ID, Response: rp.r.ID, Party: party, Incident: rec.Incident, Severity: rec.Severity})
 	}
 	if errors.Is(err, ErrWaiting) {
 		r.wait(pos, &Pending{Stage: ResponseStage, Response: rp.r.ID, Party: party},
@@ -694,15 +707,14 @@ func (r *run) checkpointAt(pos *position, i int) bool {
 }
 
 func (r *run) save() bool {
-	cp := r.e.c.checkpoint
-	if cp == nil || r.err != nil {
+	if !r.journal || r.err != nil {
 		return r.err == nil
 	}
 	if n := len(r.rec.Events); n > 0 {
 		r.rec.Updated = r.rec.Events[n-1].Time
 	}
 	// A cancelled run still saves where it stopped.
-	if err := cp.Checkpoint(context.Background(), r.rec); err != nil {
+	if err := r.fx.Checkpoint(context.Background(), r.rec); err != nil {
 		r.err = err
 		return false
 	}
@@ -718,21 +730,13 @@ func responseID(pos *position) ident.ID {
 }
 
 // perform has a person do m: from the resume answer, or the Person.
-func (r *run) perform(ctx context.Context, pos *position, step ident.ID, m *process.Method, inputs map[string]any) (d Done, err error) {
+func (r *run) perform(ctx context.Context, pos *position, step ident.ID, m *process.Method, inputs map[string]any) (Done, error) {
 	if r.answer != nil {
 		if out, ok := r.answer.Outputs[m.ID]; ok {
 			return Done{Outputs: out, Actor: r.answer.Actor}, nil
 		}
 	}
-	if r.e.c.person == nil {
-		return Done{}, ErrWaiting
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			d, err = Done{}, fmt.Errorf("person handler panicked: %v", v)
-		}
-	}()
-	return r.e.c.person.Perform(ctx, Task{Run: r.rec.ID, Stage: pos.stage, Step: step, Method: m, Inputs: inputs})
+	return r.fx.Perform(ctx, Task{Run: r.rec.ID, Stage: pos.stage, Step: step, Method: m, Inputs: inputs})
 }
 
 // merge checks outputs against the method's declared outputs and their
@@ -793,9 +797,8 @@ type callResult struct {
 func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs map[string]any, key string, attempt int) (map[string]any, int, error) {
 	c := &r.e.c
 	step, resp := pos.stepID(), responseID(pos)
-	a, ok := c.registry.Lookup(mp.adapter)
-	if !ok {
-		return nil, attempt, fmt.Errorf("no adapter %q is configured", mp.adapter)
+	if err := r.fx.Lookup(mp.adapter); err != nil {
+		return nil, attempt, err
 	}
 	req := adapters.Request{Operation: mp.operation, Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID, IdempotencyKey: key}
 	backoff := c.backoff
@@ -805,17 +808,24 @@ func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs ma
 		if !r.checkpoint(pos) {
 			return nil, attempt, ErrCheckpoint
 		}
-		res, err := r.e.callOnce(ctx, a, req)
-		if err == nil {
+		res := r.fx.Call(ctx, CallInput{Adapter: mp.adapter, Request: req})
+		if res.Attempts > 1 {
+			attempt += res.Attempts - 1
+		}
+		if res.Err == nil {
 			return res.Outputs, attempt, nil
+		}
+		err := res.Err
+		if res.Uncertain && !errors.Is(err, context.DeadlineExceeded) {
+			err = uncertain{err}
 		}
 		if !adapters.IsRetryable(err) || n >= c.attempts || ctx.Err() != nil {
 			return nil, attempt, err
 		}
 		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Error: err.Error(),
-			IdempotencyKey: key, Attempt: attempt, Uncertain: errors.Is(err, context.DeadlineExceeded),
+			IdempotencyKey: key, Attempt: attempt, Uncertain: res.Uncertain,
 			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", n, c.attempts, backoff)})
-		if !sleep(ctx, backoff) {
+		if !r.fx.Sleep(ctx, backoff) {
 			return nil, attempt, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())
 		}
 		backoff *= 2
@@ -908,7 +918,7 @@ func (r *run) fieldVars() *expr.Vars {
 }
 
 func (r *run) event(e Event) {
-	e.Time = r.e.c.clock()
+	e.Time = r.fx.Now()
 	if e.Error != "" || e.Detail != "" {
 		e.Error, e.Detail = r.e.c.clean(e.Error), r.e.c.clean(e.Detail)
 	}
@@ -996,7 +1006,7 @@ func (r *run) end() {
 	if rec.Status == Completed {
 		r.event(Event{Kind: EvCompleted})
 	}
-	rec.Updated = r.e.c.clock()
+	rec.Updated = r.fx.Now()
 	rec.Elapsed = duration.Duration(rec.Updated.Sub(rec.Started).Truncate(time.Second))
 }
 
