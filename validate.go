@@ -582,6 +582,18 @@ func (v *validator) checkCriteria() {
 		for k, a := range s.Actions {
 			enum(v, pp.Child("actions").Index(k), a, a.Valid(), criteria.Actions)
 		}
+		if es := s.Escalation; es != nil {
+			ep := pp.Child("escalation")
+			if v.requiredAt(ep, "action", es.Action == "") {
+				v.actionAt(ep, "action", es.Action)
+			}
+			if v.requiredAt(ep, "party", es.Party == "") {
+				v.refAt(ep, "party", "party", es.Party, v.parties)
+			}
+			if s.Targets.FirstResponse == 0 && s.Targets.Response == 0 {
+				v.add(finding.InvalidValue, ep, "severity %q has an escalation but no target to breach: give targets.first_response or targets.response", s.ID)
+			}
+		}
 		for _, t := range []struct {
 			key string
 			d   duration.Duration

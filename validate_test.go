@@ -301,3 +301,35 @@ func TestHasZeroDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestEscalation: a severity's escalation names an action and a party of
+// the scope, and needs a target to breach.
+func TestEscalation(t *testing.T) {
+	b, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, severity string
+		want           []at
+	}{
+		{"valid", "{id: high, name: High, targets: {first_response: 1h}, escalation: {action: pager.page, party: csirt}}", nil},
+		{"unknown party", "{id: high, name: High, targets: {first_response: 1h}, escalation: {action: pager.page, party: csrit}}",
+			[]at{{finding.UnknownRef, "criteria.severities[0].escalation.party", 22}}},
+		{"not an action", "{id: high, name: High, targets: {first_response: 1h}, escalation: {action: page, party: csirt}}",
+			[]at{{finding.InvalidValue, "criteria.severities[0].escalation.action", 22}}},
+		{"missing action", "{id: high, name: High, targets: {first_response: 1h}, escalation: {party: csirt}}",
+			[]at{{finding.Required, "criteria.severities[0].escalation.action", 22}}},
+		{"no target", "{id: high, name: High, escalation: {action: pager.page, party: csirt}}",
+			[]at{{finding.InvalidValue, "criteria.severities[0].escalation", 22}}},
+	} {
+		doc := strings.Replace(string(b), "{id: high, name: High, targets: {first_response: 1h}}", tt.severity, 1)
+		d, err := Load(strings.NewReader(doc), "escalation.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, findingsAt(finding.From(d.Validate()))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}

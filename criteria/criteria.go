@@ -6,6 +6,7 @@ import (
 	"github.com/invopop/jsonschema"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/process"
 )
 
 // Criteria holds the severity levels, the triage threshold and the
@@ -60,6 +61,21 @@ type Severity struct {
 	Actions []Action `json:"actions,omitempty" yaml:"actions,omitempty"`
 	// Targets are the time limits for incidents of this level.
 	Targets Targets `json:"targets,omitzero" yaml:"targets,omitzero"`
+	// Escalation is what happens when a target passes with the response
+	// not done: an action called and a party told. A durable executor
+	// (secops worker) watches the targets with timers from the moment
+	// the incident is declared, even while the run waits on a person.
+	Escalation *Escalation `json:"escalation,omitempty" yaml:"escalation,omitempty"`
+}
+
+// Escalation is called when a severity's target is breached.
+type Escalation struct {
+	// Action is the adapter action called, as adapter.operation, e.g.
+	// pager.page; its inputs are the run, incident, severity, target
+	// (first_response or response), the target's duration and the party.
+	Action process.Action `json:"action" yaml:"action" jsonschema:"required"`
+	// Party is the id of the party escalated to, e.g. the SOC manager.
+	Party ident.ID `json:"party" yaml:"party" jsonschema:"required"`
 }
 
 // Targets are the time limits that a severity level sets, counted from

@@ -162,6 +162,11 @@ func Compile(d *secops.Design) (*Plan, error) {
 			p.methods[m.ID] = mp
 		}
 	}
+	for _, s := range d.Criteria.Severities {
+		if s.Escalation != nil && s.Escalation.Action != "" {
+			adapters[s.Escalation.Action.Adapter()] = true
+		}
+	}
 	for a := range adapters {
 		p.adapters = append(p.adapters, a)
 	}

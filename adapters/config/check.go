@@ -10,7 +10,6 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/finding"
-	"github.com/secopsdesign/secops/ident"
 )
 
 // Check compares f with the design d. Every action and rollback action of
@@ -26,7 +25,7 @@ func (f *File) Check(d *secops.Design) finding.List {
 		return nil
 	}
 	used := map[string]bool{}
-	ref := func(adapter string, p *finding.Path, method ident.Number, action string) {
+	ref := func(adapter string, p *finding.Path, what, action string) {
 		if adapter == "" {
 			return
 		}
@@ -34,7 +33,7 @@ func (f *File) Check(d *secops.Design) finding.List {
 		if f.Entry(adapter) != nil {
 			return
 		}
-		fd := finding.New(finding.UnknownRef, p, "method %s: action %s: no adapter %q in the adapter configuration", method, action, adapter)
+		fd := finding.New(finding.UnknownRef, p, "%s: action %s: no adapter %q in the adapter configuration", what, action, adapter)
 		if s := finding.Suggest(adapter, f.names()); s != "" {
 			fd.Message += "; did you mean " + `"` + s + `"?`
 		}
@@ -44,10 +43,15 @@ func (f *File) Check(d *secops.Design) finding.List {
 	for i, p := range d.Processes {
 		for j, m := range p.Methods {
 			mp := finding.NewPath("processes").Index(i).Child("methods").Index(j)
-			ref(m.Action.Adapter(), mp.Child("action"), m.ID, string(m.Action))
+			ref(m.Action.Adapter(), mp.Child("action"), "method "+string(m.ID), string(m.Action))
 			if m.Rollback != nil {
-				ref(m.Rollback.Action.Adapter(), mp.Child("rollback").Child("action"), m.ID, string(m.Rollback.Action))
+				ref(m.Rollback.Action.Adapter(), mp.Child("rollback").Child("action"), "method "+string(m.ID), string(m.Rollback.Action))
 			}
+		}
+	}
+	for i, s := range d.Criteria.Severities {
+		if es := s.Escalation; es != nil {
+			ref(es.Action.Adapter(), finding.NewPath("criteria", "severities").Index(i).Child("escalation", "action"), "the escalation of severity "+string(s.ID), string(es.Action))
 		}
 	}
 	l = append(l, f.insecureSecrets()...)
