@@ -166,3 +166,19 @@ func (u uncertain) Error() string { return u.err.Error() }
 func (u uncertain) Unwrap() error { return u.err }
 
 func (u uncertain) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Note appends e to rec as the flow appends its events: timed by the
+// driver's clock, its texts and values redacted. A driver notes what
+// happens beside the flow, such as a target breached while the run waits
+// on a person.
+func (d *Driver) Note(rec *Record, e Event) {
+	r := run{e: d.e, fx: d.fx, rec: rec}
+	r.event(e)
+	rec.Updated = e.Time
+	if n := len(rec.Events); n > 0 {
+		rec.Updated = rec.Events[n-1].Time
+	}
+}
+
+// Plan returns the compiled design the driver runs.
+func (d *Driver) Plan() *Plan { return d.e.c.plan }

@@ -291,13 +291,18 @@ const (
 	// not know, as its answer said (Detail: retried or counted as
 	// applied), or Rollback counted such a call as applied to undo it.
 	EvRecovered EventKind = "recovered"
+	// EvEscalated: a severity's target passed with the response not
+	// done, and its escalation action was called for its party (Actor);
+	// Error says why the call failed, if it did. A durable driver's
+	// timers write it, even while the run waits.
+	EvEscalated EventKind = "escalated"
 )
 
 // EventKinds lists every EventKind.
 var EventKinds = []EventKind{EvStarted, EvDetected, EvNotMatched, EvNoDetection, EvConfirmed, EvNotConfirmed, EvNotTriaged,
 	EvStep, EvMethod, EvSkipped, EvMethodFailed, EvRetry, EvWaiting, EvResumed, EvDesignChanged, EvBranch, EvApproval,
 	EvRejected, EvResponse, EvResponseFailed, EvEnd, EvBreach, EvCompleted, EvFailed, EvRolledBack, EvRollbackFailed,
-	EvRollbackManual, EvResponseComplete, EvCallStarted, EvInterrupted, EvRecovered}
+	EvRollbackManual, EvResponseComplete, EvCallStarted, EvInterrupted, EvRecovered, EvEscalated}
 
 // JSONSchema describes EventKind as an enum.
 func (EventKind) JSONSchema() *jsonschema.Schema { return ident.Enum(EventKinds) }
