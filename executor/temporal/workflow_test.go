@@ -502,4 +502,3 @@ func TestUnknownDesign(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
-
