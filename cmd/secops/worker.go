@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/executor/temporal"
+)
+
+func init() { commands = append(commands, newWorker) }
+
+// workerOpts are the flags of secops worker.
+type workerOpts struct {
+	adapters, hostPort, namespace, taskQueue string
+	timeout, heartbeat                       time.Duration
+	designs                                  []string
+}
+
+func newWorker() *cobra.Command {
+	var o workerOpts
+	cmd := &cobra.Command{
+		Use:   "worker DESIGN... --adapters FILE --temporal HOST:PORT [--namespace NS] [--task-queue Q]",
+		Short: "Run the runs of designs as Temporal workflows, and their adapter calls",
+		Long: `Worker connects to a Temporal server and runs the workflows of the designs
+given, one workflow per run, and their adapter calls as activities, until
+it is stopped (SIGINT, SIGTERM). Start as many workers as you like on as
+many machines: a run survives the loss of any of them.
+
+The designs and the adapter configuration are checked as for secops run.
+Every worker of a task queue must load the same adapter configuration;
+a run is pinned to its design by digest, and a worker that has not
+loaded that design fails the run saying which designs it runs.
+
+The search attributes runs are listed by (SecopsStatus, SecopsIncident,
+SecopsSeverity, SecopsPlaybook, SecopsResponse, SecopsDesign,
+SecopsBreached) are added to the namespace when it lacks them.
+
+--timeout is the time limit of one adapter call; --heartbeat how long a
+call may go without news from its worker before Temporal counts its
+worker as lost and calls it again, with the same idempotency key, on
+another.
+
+Exit status: 0 stopped by a signal; 1 a design or the adapter
+configuration has errors; 2 the worker could not start.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.adapters == "" {
+				return usageError("worker needs --adapters FILE")
+			}
+			o.designs = args
+			return runWorker(cmd.Context(), defaultIO(), o)
+		},
+	}
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.hostPort, "temporal", "127.0.0.1:7233", "the Temporal frontend, HOST:PORT")
+	cmd.Flags().StringVar(&o.namespace, "namespace", client.DefaultNamespace, "the Temporal namespace")
+	cmd.Flags().StringVar(&o.taskQueue, "task-queue", temporal.DefaultTaskQueue, "the task queue of the runs")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one adapter call")
+	cmd.Flags().DurationVar(&o.heartbeat, "heartbeat", 10*time.Second, "how long a call may go without news from its worker")
+	return cmd
+}
+
+func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	var plans []*executor.Plan
+	var reg *adapters.Registry
+	var secrets []string
+	for _, path := range o.designs {
+		d, cfg, r, err := setup(rio, path, o.adapters, false)
+		if err != nil {
+			return err
+		}
+		p, err := executor.Compile(d)
+		if err != nil {
+			return usageError("%s: %v", path, err)
+		}
+		plans = append(plans, p)
+		if reg == nil {
+			reg, secrets = r, cfg.Secrets(rio.lookupEnv)
+		}
+	}
+	w, err := temporal.NewWorker(reg, plans, temporal.Options{Heartbeat: o.heartbeat,
+		Engine: []executor.Option{executor.WithTimeout(o.timeout), executor.WithSecrets(secrets...)}})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(rio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	c, err := client.DialContext(ctx, client.Options{HostPort: o.hostPort, Namespace: o.namespace, Logger: logger})
+	if err != nil {
+		return usageError("connecting to Temporal at %s: %v", o.hostPort, err)
+	}
+	defer c.Close()
+	added, err := temporal.RegisterSearchAttributes(ctx, c, o.namespace)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if len(added) > 0 {
+		fmt.Fprintf(rio.stderr, "registered search attributes %s in namespace %s\n", strings.Join(added, ", "), o.namespace)
+	}
+	wk := worker.New(c, o.taskQueue, worker.Options{})
+	w.Register(wk)
+	if err := wk.Start(); err != nil {
+		return usageError("starting the worker: %v", err)
+	}
+	fmt.Fprintf(rio.stderr, "secops worker: running %s on task queue %s, namespace %s, at %s\n", w.Designs(), o.taskQueue, o.namespace, o.hostPort)
+	<-ctx.Done()
+	wk.Stop()
+	fmt.Fprintln(rio.stderr, "secops worker: stopped")
+	return nil
+}
