@@ -196,3 +196,21 @@ func freePorts(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// New starts a server of the test's own, stopped when the test ends:
+// skipped (or failed, when CI=true) without the binary.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if errors.Is(err, ErrNoBinary) {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
