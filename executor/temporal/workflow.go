@@ -237,12 +237,14 @@ func (f *flow) Approve(context.Context, executor.Approval) (executor.Decision, e
 	return executor.Decision{}, executor.ErrWaiting
 }
 
-// Checkpoint keeps the record for the query, upserts the search
-// attributes, and starts the targets' timers once the incident is
-// declared. Temporal's history is the journal: nothing is lost.
+// Checkpoint keeps the record for the query and starts the targets'
+// timers once the incident is declared. Temporal's history is the
+// journal: nothing is lost. The search attributes are upserted where the
+// run stops to wait or ends (and on a breach), not at every checkpoint:
+// each upsert is a write to visibility, and a run that works between
+// two waits is listed by where it last waited.
 func (f *flow) Checkpoint(_ context.Context, rec *executor.Record) error {
 	f.rec = rec
-	f.upsert()
 	f.startTimers()
 	return nil
 }

@@ -262,7 +262,7 @@ func (r *recorder) count(key string) int {
 
 // reference returns the reference design's plan, the scenario the
 // benchmarks run, and a registry of recorders answering from it.
-func reference(t *testing.T, change func(*secops.Design)) (*executor.Plan, *scenario.Scenario, map[string]*recorder, *adapters.Registry) {
+func reference(t testing.TB, change func(*secops.Design)) (*executor.Plan, *scenario.Scenario, map[string]*recorder, *adapters.Registry) {
 	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
 	if err != nil {
 		t.Fatal(err)
