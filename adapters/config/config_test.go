@@ -363,3 +363,34 @@ func TestRegistryErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckEscalation: a severity's escalation action is an action like
+// a method's: its adapter must be in the file, and it uses the adapter.
+func TestCheckEscalation(t *testing.T) {
+	d, err := secops.LoadFile("../../executor/temporal/testdata/escalation.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := `format: secops-adapters/v1
+adapters:
+  - {name: edr, kind: command, command: [x]}
+  - {name: firewall, kind: webhook, url: "https://fw.example/"}
+  - {name: threatintel, kind: webhook, url: "https://ti.example/"}
+`
+	f, err := config.Load(strings.NewReader(base), "adapters.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Check(d)
+	if len(got) != 1 || got[0].Code != finding.UnknownRef || got[0].Path != "criteria.severities[1].escalation.action" ||
+		!strings.Contains(got[0].Message, `the escalation of severity high: action pager.page: no adapter "pager"`) {
+		t.Errorf("without the pager: %v", got)
+	}
+	f, err = config.Load(strings.NewReader(base+"  - {name: pager, kind: webhook, url: \"https://pager.example/\"}\n"), "adapters.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Check(d); len(got) != 0 {
+		t.Errorf("with the pager (used by the escalation only): %v", got)
+	}
+}
