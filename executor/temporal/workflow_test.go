@@ -502,3 +502,56 @@ func TestUnknownDesign(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestRejected: a rejection fails the run, as in process, and the
+// workflow closes: there is nothing to retry. Nothing of the response
+// is called.
+func TestRejected(t *testing.T) {
+	plan, sc, recs, reg := reference(t, nil)
+	w, err := temporal.NewWorker(reg, []*executor.Plan{plan}, temporal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, w, "rejected")
+	e.answerEach(func(rec *executor.Record) temporal.Decision {
+		d := answerFor(sc, rec)
+		if d.Answer.Approve {
+			d.Answer = executor.Answer{Reject: true, Actor: "csirt-lead"}
+		}
+		return d
+	})
+	e.ExecuteWorkflow(temporal.WorkflowName, temporal.RunInput{Design: plan.Design().Metadata.Name, DesignDigest: plan.Digest(), Alert: sc.Alert})
+	rec := e.result()
+	if rec.Status != executor.Failed || !strings.Contains(rec.Error, "was not approved by csirt") {
+		t.Errorf("status %s: %s", rec.Status, rec.Error)
+	}
+	for _, r := range recs {
+		for _, k := range r.keys {
+			if strings.Contains(k, "/response/") {
+				t.Errorf("%s called for the rejected response: %s", r.name, k)
+			}
+		}
+	}
+}
+
+// TestDryRun: a dry run on the Temporal driver calls no adapter, as in
+// process.
+func TestDryRun(t *testing.T) {
+	plan, sc, recs, reg := reference(t, nil)
+	w, err := temporal.NewWorker(reg, []*executor.Plan{plan}, temporal.Options{Engine: []executor.Option{executor.WithDryRun(sc.Outputs)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, w, "dry")
+	e.answerEach(func(rec *executor.Record) temporal.Decision { return answerFor(sc, rec) })
+	e.ExecuteWorkflow(temporal.WorkflowName, temporal.RunInput{Design: plan.Design().Metadata.Name, DesignDigest: plan.Digest(), Alert: sc.Alert})
+	rec := e.result()
+	if rec.Status != executor.Completed || !rec.DryRun || rec.Response != "fr-1" {
+		t.Errorf("status %s, dry %v, response %s: %s", rec.Status, rec.DryRun, rec.Response, rec.Error)
+	}
+	for _, r := range recs {
+		if len(r.keys) > 0 {
+			t.Errorf("%s called in a dry run: %v", r.name, r.keys)
+		}
+	}
+}
