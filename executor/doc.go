@@ -49,4 +49,15 @@
 // response method whose adapter acted stays applied even when its reply
 // is wrong. WithSecrets redacts secrets from everything a record keeps;
 // error texts are capped at MaxText.
+//
+// # Drivers
+//
+// The flow — detection, confirmation, steps, branches, responses,
+// approvals, the record and its events — is one deterministic core that
+// reaches the world only through Effects: an adapter call (with its
+// idempotency key, saying whether its outcome is unknown), a person, an
+// approver, the clock and the checkpoint. The Engine's Run, Resume and
+// Rollback drive it in process; Engine.Driver lets another driver supply
+// the effects, as package executor/temporal does to run each run as a
+// Temporal workflow, with the same records.
 package executor
