@@ -416,22 +416,44 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// existing is a run that resume or rollback works on: claimed, loaded,
+// with its design and adapters.
+type existing struct {
+	target     *target
+	rec        *executor.Record
+	designPath string
+	d          *secops.Design
+	cfg        *config.File
+	reg        *adapters.Registry
+}
+
+// openExisting claims and loads the record o names, and loads its design
+// and the adapters. The caller closes the target.
+func openExisting(ctx context.Context, rio runIO, o resumeOpts) (*existing, error) {
+	target, rec, err := claimRecord(ctx, o.record, o.store)
+	if err != nil {
+		return nil, err
+	}
+	x := &existing{target: target, rec: rec}
+	if x.designPath, err = target.designPath(rec, o.design); err == nil {
+		x.d, x.cfg, x.reg, err = setup(rio, x.designPath, o.adapters, rec.DryRun)
+	}
+	if err != nil {
+		target.close()
+		return nil, err
+	}
+	return x, nil
+}
+
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	target, rec, err := claimRecord(ctx, o.record, o.store)
+	x, err := openExisting(ctx, rio, o)
 	if err != nil {
 		return err
 	}
-	defer target.close()
-	designPath, err := target.designPath(rec, o.design)
-	if err != nil {
-		return err
-	}
-	d, cfg, reg, err := setup(rio, designPath, o.adapters, rec.DryRun)
-	if err != nil {
-		return err
-	}
+	defer x.target.close()
+	target, rec, designPath, d, cfg, reg := x.target, x.rec, x.designPath, x.d, x.cfg, x.reg
 	ans := executor.Answer{Approve: o.approve, Reject: o.reject, Actor: actor(), Recover: executor.Recovery(o.recover)}
 	if o.retry {
 		if o.recover != "" {
@@ -511,19 +533,12 @@ func uncertainMessage(ue *executor.UncertainError, name, ref, adaptersPath strin
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	target, rec, err := claimRecord(ctx, o.record, o.store)
+	x, err := openExisting(ctx, rio, o)
 	if err != nil {
 		return err
 	}
-	defer target.close()
-	designPath, err := target.designPath(rec, o.design)
-	if err != nil {
-		return err
-	}
-	d, cfg, reg, err := setup(rio, designPath, o.adapters, rec.DryRun)
-	if err != nil {
-		return err
-	}
+	defer x.target.close()
+	target, rec, designPath, d, cfg, reg := x.target, x.rec, x.designPath, x.d, x.cfg, x.reg
 	left := 0 // applied methods not rolled back yet
 	for _, id := range rec.Applied {
 		if !slices.Contains(rec.RolledBack, id) {
