@@ -211,8 +211,11 @@ func readArray(name string, br *bufio.Reader, yield func(Alert, error) bool) {
 	syntax := func(err error) {
 		var se *json.SyntaxError
 		off := dec.InputOffset()
-		if errors.As(err, &se) {
+		switch {
+		case errors.As(err, &se):
 			off = se.Offset
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			off = lc.off - 1 // the last line
 		}
 		yield(Alert{File: name, Line: lc.lineAt(off), Invalid: "not JSON: " + err.Error() + "; the rest of the file is skipped"}, nil)
 	}

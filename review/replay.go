@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/finding"
@@ -250,49 +251,13 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 			}
 		}
 	}
-	fields := make(map[string]*process.Field, len(d.Fields))
-	for i := range d.Fields {
-		fields[string(d.Fields[i].ID)] = &d.Fields[i]
+	m, err := newMatcher(d)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	timeIsField := fields[c.timeKey] != nil && fields[c.timeKey].Type == process.Time && !fields[c.timeKey].List
-
-	dets := make([]detector, len(d.Criteria.Detections))
-	pbSpans := make([]span, len(d.Playbooks))
-	for i := range d.Playbooks {
-		pbSpans[i] = playbookSpan(d, &d.Playbooks[i])
-	}
-	for i := range d.Criteria.Detections {
-		det := &d.Criteria.Detections[i]
-		prg, err := expr.Compile(expr.Alert, det.When)
-		if err != nil {
-			return nil, fmt.Errorf("replay: detection %s: %w", det.ID, err)
-		}
-		dt := detector{when: prg, severity: d.Criteria.Severities.Index(det.Severity),
-			triaged: d.Criteria.Triaged(det.Severity), confirm: det.Confirm != nil, playbook: -1}
-		for j := range d.Playbooks {
-			if d.Playbooks[j].Handles(det.Incident) {
-				dt.playbook = j // the first, as Design.PlaybookFor
-				break
-			}
-		}
-		// What taking an alert costs: the confirmation runs first,
-		// whatever the severity; the playbook when triaged.
-		var conf span
-		if dt.confirm {
-			conf = methodsSpan(d, det.Confirm.Process)
-		}
-		switch {
-		case dt.triaged && dt.playbook >= 0 && dt.confirm:
-			// The shortest: the confirmation does not hold.
-			dt.load = span{conf.min, conf.max + pbSpans[dt.playbook].max}
-		case dt.triaged && dt.playbook >= 0:
-			dt.load = pbSpans[dt.playbook]
-		default:
-			dt.load = conf
-		}
-		dets[i] = dt
-	}
-
+	timeField := m.fields[c.timeKey]
+	timeIsField := timeField != nil && timeField.Type == process.Time && !timeField.List
+	dets, pbSpans := m.dets, m.pbSpans
 	n := len(dets)
 	took := make([]int, n)
 	shadow := make([]int, n*n) // shadow[i*n+j]: i matched, j took
@@ -300,13 +265,13 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 		rep       = &ReplayReport{TimeKey: c.timeKey, GroupBy: c.groupBy, Design: d.Source()}
 		days      = map[string]*dayAcc{}
 		groups    = map[string]int{}
-		vars      expr.Vars
 		evalCtx   = context.WithoutCancel(ctx) // cancellation is checked here, between alerts
 		nsev      = len(d.Criteria.Severities)
 		pbAlerts  = make([]int, len(d.Playbooks))
 		pbLoad    = make([]span, len(d.Playbooks))
 		totalLoad span
 	)
+	onShadow := func(i, first int) { shadow[i*n+first]++ }
 	invalid := func(a Alert, why string) {
 		rep.Invalid++
 		if rep.Invalid <= MaxInvalidFindings {
@@ -329,38 +294,13 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 			invalid(a, a.Invalid)
 			continue
 		}
-		if msg := checkAlert(fields, a.Fields); msg != "" {
-			invalid(a, msg)
-			continue
-		}
-		vars.Alert = a.Fields
-		first := -1
-		failed := ""
-		for i := range dets {
-			ok, err := dets[i].when.Eval(evalCtx, &vars)
-			if err != nil {
-				// As the executor: a key the alert lacks means no
-				// match; any other error fails the run, unless an
-				// earlier detection has already taken the alert.
-				if first < 0 && absentKeys(a.Fields, dets[i].when, err) == "" {
-					failed = fmt.Sprintf("detection %s: %v", d.Criteria.Detections[i].ID, err)
-					break
-				}
-				continue
-			}
-			if !ok {
-				continue
-			}
-			if first < 0 {
-				first = i
-				took[i]++
-			} else {
-				shadow[i*n+first]++
-			}
-		}
+		first, failed := m.match(evalCtx, a.Fields, onShadow)
 		if failed != "" {
 			invalid(a, failed)
 			continue
+		}
+		if first >= 0 {
+			took[first]++
 		}
 		var day *dayAcc
 		if s, ok := a.Fields[c.timeKey].(string); ok && c.timeKey != "" && dayOf(s, timeIsField) {
@@ -458,11 +398,11 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 	if rep.PerDay == nil {
 		rep.PerDay = []Day{}
 	}
-	rep.Findings = append(rep.Findings, replayFindings(d, rep)...)
-	rep.Findings.Sort()
-	if rep.Findings == nil {
-		rep.Findings = finding.List{}
-	}
+	// The design's findings by position, then the invalid lines in the
+	// order read.
+	onDesign := replayFindings(d, rep)
+	onDesign.Sort()
+	rep.Findings = append(append(finding.List{}, onDesign...), rep.Findings...)
 	return rep, nil
 }
 
@@ -481,6 +421,92 @@ func dayOf(s string, checked bool) bool {
 	}
 	_, err := time.Parse(time.RFC3339, s)
 	return err == nil
+}
+
+// matcher decides which detection takes an alert.
+type matcher struct {
+	d       *secops.Design
+	fields  map[string]*process.Field
+	dets    []detector
+	pbSpans []span // of the design's playbooks
+	vars    expr.Vars
+}
+
+// newMatcher compiles d's detections and works out what each costs.
+func newMatcher(d *secops.Design) (*matcher, error) {
+	m := &matcher{d: d, fields: make(map[string]*process.Field, len(d.Fields)),
+		dets: make([]detector, len(d.Criteria.Detections)), pbSpans: make([]span, len(d.Playbooks))}
+	for i := range d.Fields {
+		m.fields[string(d.Fields[i].ID)] = &d.Fields[i]
+	}
+	for i := range d.Playbooks {
+		m.pbSpans[i] = playbookSpan(d, &d.Playbooks[i])
+	}
+	for i := range d.Criteria.Detections {
+		det := &d.Criteria.Detections[i]
+		prg, err := expr.Compile(expr.Alert, det.When)
+		if err != nil {
+			return nil, fmt.Errorf("detection %s: %w", det.ID, err)
+		}
+		dt := detector{when: prg, severity: d.Criteria.Severities.Index(det.Severity),
+			triaged: d.Criteria.Triaged(det.Severity), confirm: det.Confirm != nil, playbook: -1}
+		for j := range d.Playbooks {
+			if d.Playbooks[j].Handles(det.Incident) {
+				dt.playbook = j // the first, as Design.PlaybookFor
+				break
+			}
+		}
+		// What taking an alert costs: the confirmation runs first,
+		// whatever the severity; the playbook when triaged.
+		var conf span
+		if dt.confirm {
+			conf = methodsSpan(d, det.Confirm.Process)
+		}
+		switch {
+		case dt.triaged && dt.playbook >= 0 && dt.confirm:
+			// The shortest: the confirmation does not hold.
+			dt.load = span{conf.min, conf.max + m.pbSpans[dt.playbook].max}
+		case dt.triaged && dt.playbook >= 0:
+			dt.load = m.pbSpans[dt.playbook]
+		default:
+			dt.load = conf
+		}
+		m.dets[i] = dt
+	}
+	return m, nil
+}
+
+// match returns the index of the detection that takes alert (-1: none),
+// or why a run of the alert would fail (the alert's values do not fit
+// the fields, or a detection fails before one matches). It calls shadow
+// with each later detection i that matches too, and the first.
+func (m *matcher) match(ctx context.Context, alert map[string]any, shadow func(i, first int)) (first int, failed string) {
+	if msg := checkAlert(m.fields, alert); msg != "" {
+		return -1, msg
+	}
+	m.vars.Alert = alert
+	first = -1
+	for i := range m.dets {
+		ok, err := m.dets[i].when.Eval(ctx, &m.vars)
+		if err != nil {
+			// As the executor: a key the alert lacks means no match;
+			// any other error fails the run, unless an earlier
+			// detection has already taken the alert.
+			if first < 0 && absentKeys(alert, m.dets[i].when, err) == "" {
+				return -1, fmt.Sprintf("detection %s: %v", m.d.Criteria.Detections[i].ID, err)
+			}
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if first < 0 {
+			first = i
+		} else if shadow != nil {
+			shadow(i, first)
+		}
+	}
+	return first, ""
 }
 
 // checkAlert checks the alert's values against the design's fields, as

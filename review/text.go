@@ -47,7 +47,7 @@ func (r *ReplayReport) WriteJSON(w io.Writer) error {
 // WriteText writes the report for people at a terminal.
 func (r *ReplayReport) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	valid := r.Matched + r.Unmatched
 	ew.printf("Replay of %d alerts", r.Alerts)
 	if r.Design != "" {
