@@ -1,6 +1,7 @@
 package review
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +47,26 @@ func (r *ReplayReport) WriteJSON(w io.Writer) error {
 
 // WriteText writes the report for people at a terminal.
 func (r *ReplayReport) WriteText(w io.Writer) error {
+	var buf bytes.Buffer
+	if err := r.writeText(&buf); err != nil {
+		return err
+	}
+	return writeTrimmed(w, buf.Bytes())
+}
+
+// writeTrimmed writes text without the spaces that tabwriter leaves at
+// the ends of lines.
+func writeTrimmed(w io.Writer, text []byte) error {
+	var out bytes.Buffer
+	for line := range bytes.Lines(text) {
+		out.Write(bytes.TrimRight(line, " \n"))
+		out.WriteByte('\n')
+	}
+	_, err := w.Write(out.Bytes())
+	return err
+}
+
+func (r *ReplayReport) writeText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	valid := r.Matched + r.Unmatched
@@ -54,18 +75,18 @@ func (r *ReplayReport) WriteText(w io.Writer) error {
 		ew.printf(" through %s", r.Design)
 	}
 	ew.printf("\n\n")
-	fmt.Fprintf(tw, "matched\t%d\t%s\t\n", r.Matched, percent(r.Matched, valid))
-	fmt.Fprintf(tw, "unmatched\t%d\t%s\t\n", r.Unmatched, percent(r.Unmatched, valid))
-	fmt.Fprintf(tw, "invalid\t%d\t\t\n", r.Invalid)
-	fmt.Fprintf(tw, "to triage\t%d\t%s\t\n", r.Triaged, percent(r.Triaged, valid))
-	fmt.Fprintf(tw, "need confirmation\t%d\t\t\n", r.NeedsConfirmation)
+	fmt.Fprintf(tw, "matched\t%d\t%s\n", r.Matched, percent(r.Matched, valid))
+	fmt.Fprintf(tw, "unmatched\t%d\t%s\n", r.Unmatched, percent(r.Unmatched, valid))
+	fmt.Fprintf(tw, "invalid\t%d\t\n", r.Invalid)
+	fmt.Fprintf(tw, "to triage\t%d\t%s\n", r.Triaged, percent(r.Triaged, valid))
+	fmt.Fprintf(tw, "need confirmation\t%d\t\n", r.NeedsConfirmation)
 	if r.TimeKey != "" {
-		fmt.Fprintf(tw, "without %s\t%d\t\t\n", r.TimeKey, r.WithoutTime)
+		fmt.Fprintf(tw, "without %s\t%d\t\n", r.TimeKey, r.WithoutTime)
 	}
 	tw.Flush()
 
 	ew.printf("\nDetections, in design order\n")
-	fmt.Fprintf(tw, "detection\ttook\talso matched\t\n")
+	fmt.Fprintf(tw, "detection\ttook\talso matched\n")
 	for _, d := range r.Detections {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", d.ID, d.Matched, d.Shadowed, shadowedBy(d))
 	}
@@ -73,33 +94,33 @@ func (r *ReplayReport) WriteText(w io.Writer) error {
 
 	ew.printf("\nIncidents\n")
 	for _, id := range sortedIDs(r.Incidents) {
-		fmt.Fprintf(tw, "%s\t%d\t\n", id, r.Incidents[id])
+		fmt.Fprintf(tw, "%s\t%d\n", id, r.Incidents[id])
 	}
 	tw.Flush()
 	ew.printf("\nSeverities, most severe first\n")
 	for _, id := range r.severityOrder {
-		fmt.Fprintf(tw, "%s\t%d\t\n", id, r.Severities[id])
+		fmt.Fprintf(tw, "%s\t%d\n", id, r.Severities[id])
 	}
 	tw.Flush()
 
 	if len(r.PerDay) > 0 {
 		ew.printf("\nPer day (%s)\n", r.TimeKey)
-		fmt.Fprintf(tw, "day\talerts\tmatched\ttriaged\t%s\thours (shortest-longest)\t\n", strings.Join(idStrings(r.severityOrder), "\t"))
+		fmt.Fprintf(tw, "day\talerts\tmatched\ttriaged\t%s\thours (shortest-longest)\n", strings.Join(idStrings(r.severityOrder), "\t"))
 		for _, d := range r.PerDay {
 			var sev []string
 			for _, id := range r.severityOrder {
 				sev = append(sev, strconv.Itoa(d.Severities[id]))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t\n", d.Day, d.Alerts, d.Matched, d.Triaged, strings.Join(sev, "\t"), hoursRange(d.Shortest, d.Longest))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", d.Day, d.Alerts, d.Matched, d.Triaged, strings.Join(sev, "\t"), hoursRange(d.Shortest, d.Longest))
 		}
 		tw.Flush()
 	}
 
 	ew.printf("\nWorkload by the estimates: %s analyst hours\n", hoursRange(r.Workload.Shortest, r.Workload.Longest))
 	if len(r.Workload.Playbooks) > 0 {
-		fmt.Fprintf(tw, "playbook\talerts\thours per alert\thours\t\n")
+		fmt.Fprintf(tw, "playbook\talerts\thours per alert\thours\n")
 		for _, p := range r.Workload.Playbooks {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t\n", p.ID, p.Alerts, hoursRange(p.PerAlertShortest, p.PerAlertLongest), hoursRange(p.Shortest, p.Longest))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", p.ID, p.Alerts, hoursRange(p.PerAlertShortest, p.PerAlertLongest), hoursRange(p.Shortest, p.Longest))
 		}
 		tw.Flush()
 	}
@@ -107,10 +128,10 @@ func (r *ReplayReport) WriteText(w io.Writer) error {
 	if len(r.UnmatchedGroups) > 0 {
 		ew.printf("\nUnmatched alerts by %s, largest first\n", r.GroupBy)
 		for _, g := range r.UnmatchedGroups[:min(TopGroups, len(r.UnmatchedGroups))] {
-			fmt.Fprintf(tw, "%s\t%d\t\n", g.Value, g.Count)
+			fmt.Fprintf(tw, "%s\t%d\n", g.Value, g.Count)
 		}
 		if n := len(r.UnmatchedGroups) - TopGroups; n > 0 {
-			fmt.Fprintf(tw, "(%d more)\t\t\n", n)
+			fmt.Fprintf(tw, "(%d more)\n", n)
 		}
 		tw.Flush()
 	}

@@ -74,7 +74,7 @@ could not run.`,
 			if groupBy != "" {
 				opts = append(opts, review.WithGroupBy(groupBy))
 			}
-			rio := replayIO{stdin: os.Stdin, stderr: cmd.ErrOrStderr(), terminal: stderrIsTerminal()}
+			rio := replayIO{stdin: cmd.InOrStdin(), stderr: cmd.ErrOrStderr(), terminal: stderrIsTerminal()}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
 			return replay(ctx, cmd.OutOrStdout(), rio, args[0], args[1:], format, chartDir, opts)
