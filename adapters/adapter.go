@@ -19,6 +19,15 @@ type Request struct {
 	Run string `json:"run"`
 	// Rollback is set when the call undoes an earlier action.
 	Rollback bool `json:"rollback,omitempty"`
+	// IdempotencyKey names the logical call: the same for every attempt
+	// of it — retries, and a run resumed by another process after a crash
+	// that calls it again — and different for every other call. An
+	// integration that remembers the keys it has acted on, and answers a
+	// repeated key with its first reply instead of acting again, makes
+	// every call safe to repeat. The executor's keys are
+	// run/stage/step-or-response/method, and run/rollback/method for a
+	// rollback (see executor.Key).
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // Result is what an adapter returns for a call.

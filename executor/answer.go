@@ -81,9 +81,23 @@ func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
 	if rec == nil {
 		return errors.New("no record")
 	}
+	switch a.Recover {
+	case "", Retry, Applied:
+	default:
+		return fmt.Errorf("unknown recovery %q: want %q or %q", a.Recover, Retry, Applied)
+	}
+	switch rec.Status {
+	case Running, Interrupted:
+		return p.checkRecovery(rec, a)
+	case Failed:
+		return p.checkRetry(rec, a)
+	}
 	pend := rec.Pending
 	if rec.Status != Waiting || pend == nil {
 		return errNotWaiting("run %s is %s, not waiting", rec.ID, rec.Status)
+	}
+	if a.Recover != "" {
+		return errNotWaiting("run %s is waiting, not interrupted or failed: there is nothing to recover", rec.ID)
 	}
 	if a.Approve && a.Reject {
 		return errors.New("an answer cannot both approve and reject")
@@ -114,15 +128,104 @@ func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
 			errs = append(errs, fmt.Errorf("method %s: it calls %s, which gives its outputs; only a person's methods take outputs from an answer", id, mp.m.Action))
 			continue
 		}
-		if err := mp.check(a.Outputs[id]); err != nil {
-			errs = append(errs, fmt.Errorf("method %s: %w", id, err))
-		}
-		if missing := mp.missing(a.Outputs[id]); len(missing) > 0 {
-			errs = append(errs, fmt.Errorf("method %s: the answer leaves out %s: a method must give every output it declares (%s)",
-				id, strings.Join(missing, ", "), joinIDs(mp.m.Outputs)))
-		}
+		errs = append(errs, mp.checkComplete(id, a.Outputs[id])...)
 	}
 	return errors.Join(errs...)
+}
+
+// checkComplete checks the outputs a person gives for method id: declared,
+// of their types, and all of them.
+func (mp *methodPlan) checkComplete(id ident.Number, outputs map[string]any) []error {
+	var errs []error
+	if err := mp.check(outputs); err != nil {
+		errs = append(errs, fmt.Errorf("method %s: %w", id, err))
+	}
+	if missing := mp.missing(outputs); len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("method %s: the answer leaves out %s: a method must give every output it declares (%s)",
+			id, strings.Join(missing, ", "), joinIDs(mp.m.Outputs)))
+	}
+	return errs
+}
+
+// checkRecovery checks an answer to a record left running or
+// interrupted.
+func (p *Plan) checkRecovery(rec *Record, a Answer) error {
+	if rec.PriorStatus != "" {
+		return errNotWaiting("run %s was being rolled back when it stopped: roll it back again to finish undoing it", rec.ID)
+	}
+	if a.Approve || a.Reject {
+		return errNotWaiting("run %s is %s, not waiting for an approval", rec.ID, rec.Status)
+	}
+	var unc []UncertainCall
+	for _, c := range rec.Uncertain() {
+		if !c.Rollback {
+			unc = append(unc, c)
+		}
+	}
+	if len(unc) == 0 {
+		if len(a.Outputs) > 0 {
+			return fmt.Errorf("run %s was interrupted with no call in doubt: there are no outputs to give", rec.ID)
+		}
+		return nil
+	}
+	if a.Recover == "" {
+		return &UncertainError{Run: rec.ID, Calls: unc}
+	}
+	c := unc[len(unc)-1]
+	if len(unc) > 1 || rec.At == nil || rec.At.Method != c.Method {
+		return fmt.Errorf("run %s: the record is inconsistent: the call of method %s in doubt is not where the run stopped", rec.ID, c.Method)
+	}
+	if a.Recover == Retry {
+		if len(a.Outputs) > 0 {
+			return fmt.Errorf("run %s: a retry takes no outputs: the call of method %s gives them", rec.ID, c.Method)
+		}
+		return nil
+	}
+	mp := p.methods[c.Method]
+	if mp == nil {
+		return fmt.Errorf("method %s: the design has no such method", c.Method)
+	}
+	for _, id := range sortedKeys(a.Outputs) {
+		if id != c.Method {
+			return fmt.Errorf("run %s: outputs are taken only for method %s, whose call is in doubt; the answer gives %s", rec.ID, c.Method, id)
+		}
+	}
+	if len(mp.outputs) == 0 {
+		return nil
+	}
+	if _, ok := a.Outputs[c.Method]; !ok {
+		return fmt.Errorf("run %s: method %s declares outputs (%s): to count its call as applied, give them too, or retry it",
+			rec.ID, c.Method, joinIDs(mp.m.Outputs))
+	}
+	return errors.Join(mp.checkComplete(c.Method, a.Outputs[c.Method])...)
+}
+
+// checkRetry checks an answer to a failed record: only a retry of the
+// method it failed on continues it.
+func (p *Plan) checkRetry(rec *Record, a Answer) error {
+	if a.Recover != Retry {
+		return errNotWaiting("run %s failed (%s): only a retry of the method it failed on continues it", rec.ID, rec.Error)
+	}
+	if a.Approve || a.Reject || len(a.Outputs) > 0 {
+		return errors.New("a retry takes no approval and no outputs")
+	}
+	if rec.PriorStatus != "" {
+		return errNotWaiting("run %s was being rolled back: roll it back again to finish undoing it", rec.ID)
+	}
+	if len(rec.RolledBack) > 0 || len(rec.ManualRollback) > 0 {
+		return errNotWaiting("run %s was rolled back: it cannot be retried", rec.ID)
+	}
+	var last *Event
+	for i := len(rec.Events) - 1; i >= 0; i-- {
+		if k := rec.Events[i].Kind; k == EvMethodFailed || k == EvRejected || k == EvResumed {
+			last = &rec.Events[i]
+			break
+		}
+	}
+	if last == nil || last.Kind != EvMethodFailed || rec.At == nil || rec.At.Method != last.Method {
+		return errNotWaiting("run %s did not fail on a method (%s): there is nothing to retry", rec.ID, rec.Error)
+	}
+	return nil
 }
 
 // missing returns the declared outputs of mp that outputs does not give,

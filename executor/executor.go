@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,16 +19,24 @@ import (
 // Executor runs alerts through a design. Tools embed it: a chat bot, an
 // in-house SOAR, a SIEM webhook receiver.
 //
-// The outcome of a run is in its Record: a run that fails, waits or finds
-// no incident still returns a record and a nil error. The error is for
-// calls that could not start at all.
+// The outcome of a run is in its Record: a run that fails, waits, is
+// interrupted or finds no incident still returns a record and a nil
+// error. The error is for calls that could not start at all (an alert
+// that does not fit the design, an answer the run is not waiting for),
+// and for a record that could not be checkpointed (ErrCheckpoint).
 type Executor interface {
-	// Run runs alert (field id to value) through the design.
+	// Run runs alert (field id to value) through the design. An alert
+	// with a key that is not a field, or a value of the wrong type, is
+	// refused with an *AlertError before anything runs.
 	Run(ctx context.Context, alert map[string]any) (*Record, error)
-	// Resume continues a waiting run with answer. It updates rec in
-	// place and returns it. A record whose run started with another
-	// version of the design is refused with an error wrapping
-	// ErrDesignChanged (see Plan.CheckRecord).
+	// Resume continues a waiting run with answer, an interrupted one
+	// (status running or interrupted) from where it stopped, or, with
+	// answer.Recover set to Retry, a failed one from its failed method.
+	// A record holding a call whose outcome it does not know is refused
+	// with an error wrapping ErrUncertain unless answer.Recover says how
+	// to go on. It updates rec in place and returns it. A record whose
+	// run started with another version of the design is refused with an
+	// error wrapping ErrDesignChanged (see Plan.CheckRecord).
 	Resume(ctx context.Context, rec *Record, answer Answer) (*Record, error)
 	// Rollback undoes the response methods applied by rec, latest first,
 	// and lists the rollback procedures left to a person. It updates rec
@@ -121,7 +130,8 @@ func AutoApprove(actor string) Approver {
 	})
 }
 
-// Answer is what Resume continues a waiting run with.
+// Answer is what Resume continues a run with: a waiting run's approval
+// or outputs, or how to recover an interrupted or failed one.
 type Answer struct {
 	// Approve grants the pending approval.
 	Approve bool
@@ -134,6 +144,12 @@ type Answer struct {
 	Outputs map[ident.Number]map[string]any
 	// Actor is who answered.
 	Actor string
+	// Recover says how to go on with a run that was interrupted during an
+	// adapter call whose outcome the record does not know (Retry or
+	// Applied; see Record.Uncertain), or, with Retry, with a run that
+	// failed on a method: the method is called again with the same
+	// idempotency key, and what completed before it is kept.
+	Recover Recovery
 }
 
 // Option configures an Engine.
@@ -156,6 +172,10 @@ type config struct {
 	// changedDesign: Resume and Rollback go on with a record of another
 	// version of the design.
 	changedDesign bool
+	checkpoint    Checkpointer
+	redact        *strings.Replacer // nil: no secrets
+	secrets       []string
+	grace         time.Duration
 }
 
 // WithDesign makes the engine run d, compiling it. d should have been
@@ -226,6 +246,22 @@ func WithRetry(attempts int, backoff time.Duration) Option {
 	}
 }
 
+// WithGrace sets how long, once a call's context is done, the engine
+// waits for an isolated call (WithIsolation) to return before it
+// abandons it (default 5s): time for a command adapter to kill its
+// process group, so that an interrupted containment does not go on after
+// the record says it stopped. A call that returns success in that time
+// took effect, and the record says so.
+func WithGrace(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("grace must not be negative, not %v", d)
+		}
+		c.grace = d
+		return nil
+	}
+}
+
 // WithIsolation runs each adapter call in a goroutine of its own, so that
 // an adapter that ignores its context's deadline or cancellation cannot
 // hold up a run: the run goes on (or stops) when the context is done, and
@@ -271,7 +307,7 @@ type Engine struct {
 
 // New returns an engine. WithDesign or WithPlan is required.
 func New(opts ...Option) (*Engine, error) {
-	c := config{clock: time.Now, timeout: 60 * time.Second, attempts: 3, backoff: 200 * time.Millisecond, newID: randomID}
+	c := config{clock: time.Now, timeout: 60 * time.Second, attempts: 3, backoff: 200 * time.Millisecond, newID: randomID, grace: 5 * time.Second}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err

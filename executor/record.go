@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"maps"
 	"time"
 
 	"github.com/secopsdesign/secops/criteria"
@@ -25,13 +26,34 @@ const (
 	NoIncident Status = "no-incident"
 	// NotTriaged: the incident is below the triage threshold.
 	NotTriaged Status = "not-triaged"
+	// Running: a run, resume or rollback is in progress, or the process
+	// doing it died. A running record nobody holds (see the run stores'
+	// claims) is continued with Resume, which asks how to recover a call
+	// whose outcome the record does not know (see ErrUncertain).
+	Running Status = "running"
+	// Interrupted: the run was stopped before its end, by its context
+	// being cancelled (a signal, a shutdown); Resume continues it, as it
+	// continues a running record whose process died.
+	Interrupted Status = "interrupted"
 )
+
+// RecordFormat is the value of Record.Format: the name and version of the
+// record's JSON format. Tools that store and analyse records can rely on
+// the fields the README lists as stable for this format.
+const RecordFormat = "secops-record/v1"
 
 // Record is everything a run did. It is JSON-serialisable, and a waiting
 // record holds all that Resume needs to continue it in another process.
 type Record struct {
+	// Format is RecordFormat.
+	Format string `json:"format"`
 	// ID identifies the run.
 	ID string `json:"id"`
+	// Version is the run store's revision of the record: 0 for a record
+	// never stored. A store increments it at each save and refuses a save
+	// whose version is not the stored one, so that two processes cannot
+	// both continue one run.
+	Version int64 `json:"version,omitempty"`
 	// Design is the file name of the design the run follows, when it was
 	// loaded from a file; empty otherwise.
 	Design string `json:"design,omitempty"`
@@ -43,9 +65,13 @@ type Record struct {
 	// that Resume and Rollback notice a design changed since (see
 	// Plan.CheckRecord).
 	DesignDigest string `json:"design_digest,omitempty"`
-	// Status is where the run stands once Run, Resume or Rollback
-	// returns: Completed, Failed, Waiting, NoIncident or NotTriaged.
+	// Status is where the run stands: Running while Run, Resume or
+	// Rollback works on it (or after the process doing it died), then
+	// Completed, Failed, Waiting, Interrupted, NoIncident or NotTriaged.
 	Status Status `json:"status"`
+	// PriorStatus is the status the record had when a Rollback began; it
+	// is restored when the rollback ends.
+	PriorStatus Status `json:"prior_status,omitempty"`
 	// DryRun is set for a run made with WithDryRun: no adapter was
 	// called. Resume and Rollback of such a record call no adapter
 	// either, whatever the engine's options, so that continuing a dry
@@ -118,6 +144,11 @@ type Record struct {
 
 	// Pending is what the run waits for.
 	Pending *Pending `json:"pending,omitempty"`
+	// At is where in its flow the run last stood: the stage, step or
+	// response, and the method it was at. Resume continues an interrupted
+	// run, or retries a failed one, from there. It is nil before the
+	// incident's flow begins and once the run has ended well.
+	At *Cursor `json:"at,omitempty"`
 	// Events is the run's history.
 	Events []Event `json:"events"`
 
@@ -138,6 +169,19 @@ type Branch struct {
 	// Index is the position, from 0, of the first branch that held among
 	// the step's branches.
 	Index int `json:"index"`
+}
+
+// Cursor is a place in a run's flow.
+type Cursor struct {
+	// Stage is ConfirmStage, StepStage or ResponseStage.
+	Stage Stage `json:"stage"`
+	// Step is the id of the step, in StepStage.
+	Step ident.ID `json:"step,omitempty"`
+	// Response is the id of the response, in ResponseStage.
+	Response ident.ID `json:"response,omitempty"`
+	// Method is the number of the method the run is at: about to be run,
+	// or running. Empty when every method of the stage is done.
+	Method ident.Number `json:"method,omitempty"`
 }
 
 // Manual is a rollback procedure a person has to carry out.
@@ -219,6 +263,20 @@ const (
 	EvRollbackFailed   EventKind = "rollback-failed"
 	EvRollbackManual   EventKind = "rollback-manual"
 	EvResponseComplete EventKind = "response-completed"
+	// EvCallStarted is written, and checkpointed, before every adapter
+	// call that can take effect: a method's action, a rollback action.
+	// The call's outcome follows as an event with the same
+	// IdempotencyKey (method, method-failed, retry, rolled-back or
+	// rollback-failed); a call-started with none is a call whose effect
+	// is unknown (see Record.Uncertain).
+	EvCallStarted EventKind = "call-started"
+	// EvInterrupted: the run stopped before its end because its context
+	// was cancelled; Error says why, Detail what was in progress.
+	EvInterrupted EventKind = "interrupted"
+	// EvRecovered: Resume decided the outcome of a call the record did
+	// not know, as its answer said (Detail: retried or counted as
+	// applied), or Rollback counted such a call as applied to undo it.
+	EvRecovered EventKind = "recovered"
 )
 
 // Event is one thing that happened in a run.
@@ -252,6 +310,15 @@ type Event struct {
 	Actor string `json:"actor,omitempty"`
 	// Detail says more in words: the branch taken, the reason for an end.
 	Detail string `json:"detail,omitempty"`
+	// IdempotencyKey is the key of the adapter call concerned, for
+	// call-started events and the events of its outcome: the same for
+	// every attempt of one logical call (see adapters.Request).
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Attempt counts the attempts of the call with IdempotencyKey, from 1.
+	Attempt int `json:"attempt,omitempty"`
+	// Uncertain is set on the method-failed and rollback-failed events
+	// of a call that timed out: it may have taken effect.
+	Uncertain bool `json:"uncertain,omitempty"`
 	// DryRun is set on the method, rollback and response-completed
 	// events of a dry run: the action was not called, and its outputs, if
 	// any, were given with the dry run.
@@ -259,4 +326,35 @@ type Event struct {
 	// Run is the id of the run, for event sinks; it is not serialised
 	// (the record holds it).
 	Run string `json:"-"`
+}
+
+// Clone returns a snapshot of r, as a Checkpointer that keeps records in
+// memory needs: a copy of the record, of its Fields, Pending and At,
+// whose lists share their elements with r up to their current length.
+// The engine only ever appends to a record's lists, so r's later changes
+// do not show in the clone, nor the clone's in r, as long as neither
+// changes an element of a list in place.
+func (r *Record) Clone() *Record {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Fields = maps.Clone(r.Fields)
+	if r.Pending != nil {
+		p := *r.Pending
+		c.Pending = &p
+	}
+	if r.At != nil {
+		a := *r.At
+		c.At = &a
+	}
+	c.Path = r.Path[:len(r.Path):len(r.Path)]
+	c.Branches = r.Branches[:len(r.Branches):len(r.Branches)]
+	c.Ran = r.Ran[:len(r.Ran):len(r.Ran)]
+	c.Skipped = r.Skipped[:len(r.Skipped):len(r.Skipped)]
+	c.Applied = r.Applied[:len(r.Applied):len(r.Applied)]
+	c.RolledBack = r.RolledBack[:len(r.RolledBack):len(r.RolledBack)]
+	c.ManualRollback = r.ManualRollback[:len(r.ManualRollback):len(r.ManualRollback)]
+	c.Events = r.Events[:len(r.Events):len(r.Events)]
+	return &c
 }

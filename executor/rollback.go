@@ -13,8 +13,16 @@ import (
 // method whose rollback has an action calls it (with the method's inputs
 // and Request.Rollback set); one whose rollback is a procedure only is
 // listed in rec.ManualRollback for a person. Methods already rolled back
-// are left alone, so Rollback may be called again after a failure. It
-// updates rec in place, returns it, and returns an error naming every
+// are left alone, so Rollback may be called again after a failure.
+//
+// A response call whose outcome the record does not know (the run was
+// interrupted during it, or it timed out; see Record.Uncertain) is
+// counted as applied and undone: undoing must be safe to repeat. While
+// it works the record's status is running (its status before is kept in
+// PriorStatus and restored at the end; a run that was interrupted ends
+// failed), and each rollback call is journaled as the run's calls are.
+//
+// It updates rec in place, returns it, and returns an error naming every
 // rollback action that failed. A record whose run started with another
 // version of the design is refused, unchanged, with an error wrapping
 // ErrDesignChanged, unless the engine has WithChangedDesign (see
@@ -28,6 +36,26 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 	r := &run{e: e, rec: rec}
 	if err := r.checkDesign("rollback"); err != nil {
 		return rec, err
+	}
+	if rec.PriorStatus == "" {
+		rec.PriorStatus = rec.Status
+		if rec.PriorStatus == "" {
+			rec.PriorStatus = Failed
+		}
+	}
+	rec.Status = Running
+	// Calls of the response whose outcome is unknown may have taken
+	// effect: undo them too.
+	for _, c := range rec.Uncertain() {
+		if c.Rollback || c.Response == "" || slices.Contains(rec.Applied, c.Method) {
+			continue
+		}
+		rec.Applied = append(rec.Applied, c.Method)
+		r.event(Event{Kind: EvRecovered, Method: c.Method, Action: c.Action, Response: c.Response, IdempotencyKey: c.IdempotencyKey,
+			Detail: fmt.Sprintf("method %s (%s) may have taken effect (its call's outcome is unknown): counted as applied, to be undone", c.Method, c.Action)})
+	}
+	if !r.save() {
+		return rec, r.result()
 	}
 	var errs []error
 	for i := len(rec.Applied) - 1; i >= 0; i-- {
@@ -54,12 +82,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			r.event(Event{Kind: EvRollbackManual, Method: id, Detail: m.Rollback.Procedure})
 			continue
 		}
-		inputs := make(map[string]any, len(m.Inputs))
-		for _, in := range m.Inputs {
-			if v, ok := rec.Fields[string(in)]; ok {
-				inputs[string(in)] = v
-			}
-		}
+		inputs := r.inputsOf(m)
 		act := m.Rollback.Action
 		if rec.DryRun {
 			// A dry run took no action, and its rollback takes none.
@@ -67,36 +90,84 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			r.event(Event{Kind: EvRolledBack, Method: id, Action: act, Inputs: inputs, Actor: "dry-run", Detail: m.Rollback.Procedure, DryRun: true})
 			continue
 		}
-		err := ctx.Err()
-		if err == nil {
-			a, ok := e.c.registry.Lookup(act.Adapter())
-			if !ok {
-				err = fmt.Errorf("no adapter %q is configured", act.Adapter())
-			} else {
-				req := adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true}
-				backoff := e.c.backoff
-				for attempt := 1; ; attempt++ {
-					_, err = e.callOnce(ctx, a, req)
-					if err == nil || !adapters.IsRetryable(err) || attempt >= e.c.attempts || !sleep(ctx, backoff) {
-						break
-					}
-					backoff *= 2
-				}
+		if err := ctx.Err(); err != nil {
+			rec.Status = Interrupted
+			r.event(Event{Kind: EvInterrupted, Method: id, Error: err.Error(), Detail: fmt.Sprintf("stopped before the rollback of method %s", id)})
+			r.end()
+			r.save()
+			return rec, errors.Join(append(errs, r.result())...)
+		}
+		key := Key(rec.ID, Cursor{}, "", id, true)
+		attempt := 1
+		for j := range rec.Events {
+			if ev := &rec.Events[j]; ev.Kind == EvCallStarted && ev.IdempotencyKey == key {
+				attempt = max(attempt, ev.Attempt+1)
 			}
+		}
+		var err error
+		a, ok := e.c.registry.Lookup(act.Adapter())
+		if !ok {
+			err = fmt.Errorf("no adapter %q is configured", act.Adapter())
+		} else {
+			req := adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true, IdempotencyKey: key}
+			backoff := e.c.backoff
+			for n := 1; ; n++ {
+				r.event(Event{Kind: EvCallStarted, Method: id, Action: act, Inputs: inputs, Actor: act.Adapter(), IdempotencyKey: key, Attempt: attempt})
+				if !r.save() {
+					return rec, r.result()
+				}
+				_, err = e.callOnce(ctx, a, req)
+				if err == nil || !adapters.IsRetryable(err) || n >= e.c.attempts || ctx.Err() != nil {
+					break
+				}
+				r.event(Event{Kind: EvRetry, Method: id, Action: act, Error: err.Error(), IdempotencyKey: key, Attempt: attempt,
+					Uncertain: errors.Is(err, context.DeadlineExceeded)})
+				if !sleep(ctx, backoff) {
+					break
+				}
+				backoff *= 2
+				attempt++
+			}
+		}
+		if err != nil && ctx.Err() != nil {
+			// Stopped during the call: its outcome is unknown; rolling
+			// back again calls it again, with the same key.
+			rec.Status = Interrupted
+			r.event(Event{Kind: EvInterrupted, Method: id, Error: ctx.Err().Error(),
+				Detail: fmt.Sprintf("stopped during the rollback of method %s (%s): whether it took effect is unknown; roll back again", id, act)})
+			r.end()
+			r.save()
+			return rec, errors.Join(append(errs, r.result())...)
 		}
 		if err != nil {
 			var ce *adapters.CallError
 			if errors.As(err, &ce) && ce.Adapter == act.Adapter() && ce.Operation == act.Operation() && ce.Err != nil {
 				err = ce.Err // the message names the method and action already
 			}
-			msg := fmt.Sprintf("rollback of method %s (%s): %v", id, act, err)
-			r.event(Event{Kind: EvRollbackFailed, Method: id, Action: act, Inputs: inputs, Error: msg})
+			msg := r.e.c.clean(fmt.Sprintf("rollback of method %s (%s): %v", id, act, err))
+			r.event(Event{Kind: EvRollbackFailed, Method: id, Action: act, Inputs: inputs, Error: msg, IdempotencyKey: key, Attempt: attempt,
+				Uncertain: errors.Is(err, context.DeadlineExceeded)})
 			errs = append(errs, errors.New(msg))
-			continue
+		} else {
+			rec.RolledBack = append(rec.RolledBack, id)
+			r.event(Event{Kind: EvRolledBack, Method: id, Action: act, Inputs: inputs, Actor: act.Adapter(), Detail: m.Rollback.Procedure,
+				IdempotencyKey: key, Attempt: attempt})
 		}
-		rec.RolledBack = append(rec.RolledBack, id)
-		r.event(Event{Kind: EvRolledBack, Method: id, Action: act, Inputs: inputs, Actor: act.Adapter(), Detail: m.Rollback.Procedure})
+		if !r.save() {
+			return rec, errors.Join(append(errs, r.result())...)
+		}
+	}
+	rec.Status = rec.PriorStatus
+	rec.PriorStatus = ""
+	if rec.Status == Running || rec.Status == Interrupted {
+		// An interrupted run that is rolled back is given up.
+		rec.Status = Failed
+		if rec.Error == "" {
+			rec.Error = "the run was interrupted, then rolled back"
+		}
+		rec.At = nil
 	}
 	rec.Updated = e.c.clock()
-	return rec, errors.Join(errs...)
+	r.save()
+	return rec, errors.Join(append(errs, r.result())...)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,14 @@ type run struct {
 	rec    *Record
 	answer *Answer
 	vars   expr.Vars
+	// err is the checkpoint error that stopped the run, if any.
+	err error
+	// cursor backs rec.At.
+	cursor Cursor
+	// retryKey is the idempotency key of a call Resume retries, and
+	// retryAttempt the attempt it makes.
+	retryKey     string
+	retryAttempt int
 }
 
 // position is where a run continues.
@@ -43,6 +52,9 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		return nil, errors.New("run: nil alert")
 	}
 	p := e.c.plan
+	if err := p.CheckAlert(alert); err != nil {
+		return nil, err
+	}
 	now := e.c.clock()
 	// The record and the run's state in one allocation.
 	both := &struct {
@@ -51,11 +63,13 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	}{}
 	rec := &both.rec
 	*rec = Record{
+		Format:     RecordFormat,
 		ID:         e.c.newID(),
 		Design:     p.design.Source(),
 		DesignName: p.design.Metadata.Name,
 		// The digest costs a JSON encoding of the design, once per plan.
 		DesignDigest: p.Digest(),
+		Status:       Running,
 		DryRun:       e.c.dryRun,
 		Alert:        alert,
 		Fields:       make(map[string]any, len(alert)+len(p.fields)),
@@ -72,17 +86,30 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 	}
 	r.event(Event{Kind: EvStarted})
 	for k, v := range alert {
-		if f := p.fields[k]; f != nil {
-			if err := f.Check(v); err != nil {
-				r.fail(fmt.Sprintf("alert: %s: %v", k, err))
-				return rec, nil
-			}
-			v = normalize(f, v)
-		}
-		rec.Fields[k] = v
+		rec.Fields[k] = normalize(p.fields[k], v)
 	}
+	if r.checkpoint(nil) {
+		r.detect(ctx)
+	}
+	return rec, r.result()
+}
+
+// result is what Run, Resume and Rollback return as their error: the
+// checkpoint error that stopped the run, if any.
+func (r *run) result() error {
+	if r.err == nil {
+		return nil
+	}
+	return &CheckpointError{Run: r.rec.ID, Err: r.err}
+}
+
+// detect runs the detections on the alert and goes on with the first
+// that matches.
+func (r *run) detect(ctx context.Context) {
+	rec := r.rec
+	alert := rec.Alert
 	r.vars.Alert = alert
-	for _, dp := range p.detections {
+	for _, dp := range r.e.c.plan.detections {
 		ok, err := dp.when.Eval(ctx, &r.vars)
 		if err != nil {
 			// An alert without a key the rule reads does not match it:
@@ -93,7 +120,7 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 				continue
 			}
 			r.fail(fmt.Sprintf("detection %s: %v", dp.d.ID, err))
-			return rec, nil
+			return
 		}
 		if !ok {
 			continue
@@ -105,12 +132,11 @@ func (e *Engine) Run(ctx context.Context, alert map[string]any) (*Record, error)
 		} else {
 			r.declare(ctx, dp)
 		}
-		return rec, nil
+		return
 	}
 	rec.Status = NoIncident
 	r.event(Event{Kind: EvNoDetection, Detail: "no detection rule matches the alert"})
 	r.finish()
-	return rec, nil
 }
 
 // absentKeys returns, comma-separated, the keys prg reads that alert
@@ -129,7 +155,7 @@ func absentKeys(alert map[string]any, prg *expr.Program, err error) string {
 	return strings.Join(absent, ", ")
 }
 
-// Resume continues a waiting run. See Executor.
+// Resume continues a waiting, interrupted or failed run. See Executor.
 func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Record, error) {
 	if rec == nil {
 		return nil, errors.New("resume: nil record")
@@ -144,45 +170,19 @@ func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Recor
 	if err := p.CheckRecord(rec); err != nil && !e.c.changedDesign {
 		return rec, fmt.Errorf("resume: %w", err)
 	}
-	pos := position{stage: rec.Pending.Stage, entered: true}
-	var methods []*methodPlan
-	switch pos.stage {
-	case ConfirmStage:
-		for _, dp := range p.detections {
-			if dp.d.ID == rec.Detection {
-				pos.det = dp
-			}
-		}
-		if pos.det == nil || pos.det.confirm == nil {
-			return rec, fmt.Errorf("resume: detection %q has no confirmation in this design", rec.Detection)
-		}
-		methods = pos.det.methods
-	case StepStage:
-		pb := p.playbooks[rec.Playbook]
-		if pb == nil {
-			return rec, fmt.Errorf("resume: unknown playbook %q", rec.Playbook)
-		}
-		if pos.step = pb.steps[rec.Pending.Step]; pos.step == nil {
-			return rec, fmt.Errorf("resume: playbook %s has no step %q", rec.Playbook, rec.Pending.Step)
-		}
-		methods = pos.step.methods
-	case ResponseStage:
-		if pos.resp = p.responses[rec.Pending.Response]; pos.resp == nil {
-			return rec, fmt.Errorf("resume: unknown response %q", rec.Pending.Response)
-		}
-		methods = pos.resp.methods
-	default:
-		return rec, fmt.Errorf("resume: unknown stage %q", pos.stage)
+	at := rec.At
+	if rec.Status == Waiting {
+		pend := rec.Pending
+		at = &Cursor{Stage: pend.Stage, Step: pend.Step, Response: pend.Response, Method: pend.Method}
 	}
-	if m := rec.Pending.Method; m != "" {
-		pos.method = -1
-		for i, mp := range methods {
-			if mp.m.ID == m {
-				pos.method = i
-			}
+	var pos position
+	if at != nil {
+		var err error
+		if pos, err = p.position(rec, at); err != nil {
+			return rec, fmt.Errorf("resume: %w", err)
 		}
-		if pos.method < 0 {
-			return rec, fmt.Errorf("resume: method %s is not in %s %s%s", m, pos.stage, rec.Pending.Step, rec.Pending.Response)
+		if rec.Status == Waiting && at.Method == "" {
+			pos.method = 0 // an approval: before the response's methods
 		}
 	}
 	// Values that went through JSON come back as float64 and []any.
@@ -191,15 +191,119 @@ func (e *Engine) Resume(ctx context.Context, rec *Record, answer Answer) (*Recor
 			rec.Fields[k] = normalize(f, v)
 		}
 	}
-	rec.Pending = nil
-	rec.Status = ""
 	r := &run{e: e, rec: rec, answer: &answer}
 	if err := r.checkDesign("resume"); err != nil {
 		return rec, err // not reached: checked above, before rec changed
 	}
-	r.event(Event{Kind: EvResumed, Actor: answer.Actor})
+	was := rec.Status
+	rec.Pending = nil
+	rec.Status = Running
+	r.event(Event{Kind: EvResumed, Actor: answer.Actor, Detail: "was " + string(was)})
+	if was == Failed {
+		rec.Error = ""
+	}
+	if answer.Recover != "" && (was == Failed || was == Running || was == Interrupted) {
+		if !r.recover(&pos, was) {
+			return rec, r.result()
+		}
+	}
+	if !r.checkpoint(&pos) {
+		return rec, r.result()
+	}
+	if at == nil {
+		// Stopped before the incident's flow began: nothing was called.
+		r.detect(ctx)
+		return rec, r.result()
+	}
 	r.advance(ctx, pos)
-	return rec, nil
+	return rec, r.result()
+}
+
+// position turns a cursor of rec back into a position of the plan.
+func (p *Plan) position(rec *Record, at *Cursor) (position, error) {
+	pos := position{stage: at.Stage, entered: true}
+	var methods []*methodPlan
+	switch at.Stage {
+	case ConfirmStage:
+		for _, dp := range p.detections {
+			if dp.d.ID == rec.Detection {
+				pos.det = dp
+			}
+		}
+		if pos.det == nil || pos.det.confirm == nil {
+			return pos, fmt.Errorf("detection %q has no confirmation in this design", rec.Detection)
+		}
+		methods = pos.det.methods
+	case StepStage:
+		pb := p.playbooks[rec.Playbook]
+		if pb == nil {
+			return pos, fmt.Errorf("unknown playbook %q", rec.Playbook)
+		}
+		if pos.step = pb.steps[at.Step]; pos.step == nil {
+			return pos, fmt.Errorf("playbook %s has no step %q", rec.Playbook, at.Step)
+		}
+		methods = pos.step.methods
+	case ResponseStage:
+		if pos.resp = p.responses[at.Response]; pos.resp == nil {
+			return pos, fmt.Errorf("unknown response %q", at.Response)
+		}
+		methods = pos.resp.methods
+	default:
+		return pos, fmt.Errorf("unknown stage %q", at.Stage)
+	}
+	pos.method = len(methods)
+	if m := at.Method; m != "" {
+		pos.method = -1
+		for i, mp := range methods {
+			if mp.m.ID == m {
+				pos.method = i
+			}
+		}
+		if pos.method < 0 {
+			return pos, fmt.Errorf("method %s is not in %s %s%s", m, at.Stage, at.Step, at.Response)
+		}
+	}
+	return pos, nil
+}
+
+// recover applies answer.Recover to the call at pos, reporting whether
+// the run goes on. CheckAnswer has checked that the record allows it.
+func (r *run) recover(pos *position, was Status) bool {
+	rec := r.rec
+	ans := r.answer
+	methods := pos.methods()
+	if pos.method >= len(methods) {
+		return true
+	}
+	mp := methods[pos.method]
+	key := r.key(pos, mp.m.ID, false)
+	attempts := 0
+	for i := range rec.Events {
+		if ev := &rec.Events[i]; ev.Kind == EvCallStarted && ev.IdempotencyKey == key {
+			attempts = max(attempts, ev.Attempt)
+		}
+	}
+	step := pos.stepID()
+	if ans.Recover == Retry || was == Failed {
+		r.retryKey, r.retryAttempt = key, attempts+1
+		r.event(Event{Kind: EvRecovered, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: responseID(pos),
+			IdempotencyKey: key, Actor: ans.Actor,
+			Detail: fmt.Sprintf("retry: method %s is called again with the same idempotency key (attempt %d)", mp.m.ID, attempts+1)})
+		return true
+	}
+	// Applied: a person says the call took effect.
+	outputs := ans.Outputs[mp.m.ID]
+	if err := r.merge(mp, outputs, true); err != nil {
+		// CheckAnswer checked the outputs: not reached.
+		r.failIn(pos, fmt.Sprintf("method %s: %v", mp.m.ID, err))
+		return false
+	}
+	r.event(Event{Kind: EvRecovered, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: responseID(pos),
+		IdempotencyKey: key, Actor: ans.Actor, Outputs: outputs,
+		Detail: fmt.Sprintf("applied: method %s (%s) is counted as done, as %s said", mp.m.ID, mp.m.Action, ans.Actor)})
+	r.done(pos, mp, step, r.inputsOf(mp.m), outputs, ans.Actor, false, key, attempts)
+	pos.method++
+	return true
 }
 
 // declare declares the detection's incident and goes on to triage.
@@ -256,6 +360,9 @@ func (r *run) advance(ctx context.Context, pos position) {
 				rec.Path = append(withCap(rec.Path, &r.e.pathCap), sp.s.ID)
 				r.event(Event{Kind: EvStep, Step: sp.s.ID, Detail: sp.s.Name})
 				pos.entered = true
+				if !r.checkpoint(&pos) {
+					return
+				}
 			}
 			if !r.methods(ctx, &pos, sp.methods) {
 				return
@@ -303,8 +410,11 @@ func (r *run) advance(ctx context.Context, pos position) {
 			if !pos.entered {
 				r.event(Event{Kind: EvResponse, Response: rp.r.ID, Detail: rp.r.Name})
 				pos.entered = true
+				if !r.checkpoint(&pos) {
+					return
+				}
 			}
-			if rp.r.Approval != "" && rec.Approved == "" && !r.approve(ctx, rp) {
+			if rp.r.Approval != "" && rec.Approved == "" && !r.approve(ctx, &pos) {
 				return
 			}
 			if !r.methods(ctx, &pos, rp.methods) {
@@ -333,9 +443,11 @@ func (r *run) advance(ctx context.Context, pos position) {
 	}
 }
 
-// approve gets the approval of rp, reporting whether the run goes on.
-func (r *run) approve(ctx context.Context, rp *responsePlan) bool {
+// approve gets the approval of the response at pos, reporting whether
+// the run goes on.
+func (r *run) approve(ctx context.Context, pos *position) bool {
 	rec := r.rec
+	rp := pos.resp
 	party := rp.r.Approval
 	var d Decision
 	var err error
@@ -350,12 +462,12 @@ func (r *run) approve(ctx context.Context, rp *responsePlan) bool {
 		err = ErrWaiting
 	}
 	if errors.Is(err, ErrWaiting) {
-		r.wait(&Pending{Stage: ResponseStage, Response: rp.r.ID, Party: party},
+		r.wait(pos, &Pending{Stage: ResponseStage, Response: rp.r.ID, Party: party},
 			fmt.Sprintf("response %s needs the approval of %s", rp.r.ID, party))
 		return false
 	}
 	if err != nil {
-		r.fail(fmt.Sprintf("approval of response %s by %s: %v", rp.r.ID, party, err))
+		r.failIn(pos, fmt.Sprintf("approval of response %s by %s: %v", rp.r.ID, party, err))
 		return false
 	}
 	actor := d.Actor
@@ -364,26 +476,24 @@ func (r *run) approve(ctx context.Context, rp *responsePlan) bool {
 	}
 	if !d.Approved {
 		r.event(Event{Kind: EvRejected, Response: rp.r.ID, Actor: actor})
+		rec.At = nil // nothing to retry: the party decided
 		r.fail(fmt.Sprintf("response %s was not approved by %s", rp.r.ID, party))
 		return false
 	}
 	rec.Approved = string(party)
 	r.event(Event{Kind: EvApproval, Response: rp.r.ID, Actor: actor, Detail: rp.approved})
-	return true
+	return r.checkpoint(pos)
 }
 
 // methods runs ms from pos.method on, reporting whether the run goes on.
 func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool {
 	rec := r.rec
-	var step ident.ID
-	if pos.step != nil {
-		step = pos.step.s.ID
-	}
+	step := pos.stepID()
 	for ; pos.method < len(ms); pos.method++ {
 		mp := ms[pos.method]
 		m := mp.m
 		if err := ctx.Err(); err != nil {
-			r.failIn(pos, fmt.Sprintf("cancelled before method %s: %v", m.ID, err))
+			r.interrupt(pos, err, fmt.Sprintf("before method %s", m.ID))
 			return false
 		}
 		if mp.when != nil {
@@ -399,9 +509,16 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			}
 		}
 		inputs := make(map[string]any, len(m.Inputs))
+		var missing []string
 		for _, in := range m.Inputs {
 			if v, ok := rec.Fields[string(in)]; ok {
 				inputs[string(in)] = v
+			} else if pos.stage == ResponseStage && !m.Manual() {
+				// Containment never acts on a guess: every input it
+				// declares must be known. (An investigation's lookup
+				// may run with what this path knows, as the design's
+				// data flow, checked "on some path", allows.)
+				missing = append(missing, string(in))
 			}
 		}
 		var (
@@ -409,26 +526,55 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			actor   string
 			err     error
 			dry     bool
+			key     string
+			attempt int
+			effect  bool // the adapter returned: the call took effect
 		)
-		if m.Manual() {
+		switch {
+		case m.Manual():
 			var d Done
 			d, err = r.perform(ctx, pos, step, m, inputs)
 			if errors.Is(err, ErrWaiting) {
-				r.wait(&Pending{Stage: pos.stage, Step: step, Response: responseID(pos), Method: m.ID, Procedure: m.Procedure, Outputs: m.Outputs},
+				r.wait(pos, &Pending{Stage: pos.stage, Step: step, Response: responseID(pos), Method: m.ID, Procedure: m.Procedure, Outputs: m.Outputs},
 					fmt.Sprintf("method %s (%s) is for a person: %s", m.ID, m.Name, m.Procedure))
 				return false
 			}
 			outputs, actor = d.Outputs, d.Actor
-		} else if rec.DryRun {
+		case rec.DryRun:
 			// Nothing is called: the outputs are those given with the
 			// dry run, if any.
 			actor, dry = "dry-run", true
 			if r.answer != nil {
 				outputs = r.answer.Outputs[m.ID]
 			}
-		} else {
+		case len(missing) > 0:
 			actor = mp.adapter
-			outputs, err = r.call(ctx, step, mp, inputs)
+			word := "input"
+			if len(missing) > 1 {
+				word = "inputs"
+			}
+			err = fmt.Errorf("%s %s not known (no earlier method or the alert gave a value): %s was not called",
+				word, strings.Join(missing, ", "), m.Action)
+		default:
+			actor = mp.adapter
+			key = r.key(pos, m.ID, false)
+			attempt = 1
+			if key == r.retryKey {
+				attempt = r.retryAttempt
+			}
+			outputs, attempt, err = r.call(ctx, pos, mp, inputs, key, attempt)
+			if r.err != nil {
+				return false // not journaled: stop here
+			}
+			if err != nil && ctx.Err() != nil {
+				// Stopped during the call: whether it took effect is
+				// unknown, and the journal's call-started says so.
+				if r.err == nil {
+					r.interrupt(pos, ctx.Err(), fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
+				}
+				return false
+			}
+			effect = err == nil
 			// The message names the method and its action already.
 			var ce *adapters.CallError
 			if errors.As(err, &ce) && ce.Adapter == mp.adapter && ce.Operation == mp.operation && ce.Err != nil {
@@ -436,7 +582,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			}
 		}
 		if err == nil {
-			err = r.merge(mp, outputs)
+			err = r.merge(mp, outputs, !dry)
 		}
 		if err != nil {
 			msg := fmt.Sprintf("method %s", m.ID)
@@ -444,16 +590,112 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				msg += fmt.Sprintf(" (%s)", m.Action)
 			}
 			msg += ": " + err.Error()
-			r.event(Event{Kind: EvMethodFailed, Step: step, Method: m.ID, Action: m.Action, Inputs: inputs, Outputs: outputs, Error: msg, Actor: actor})
+			if effect {
+				// The adapter acted; only its reply is wrong. What took
+				// effect stays on record, so that rollback undoes it.
+				msg += "; the call itself succeeded, so its effect stands"
+				if pos.stage == ResponseStage && !slices.Contains(rec.Applied, m.ID) {
+					rec.Applied = append(withCap(rec.Applied, &r.e.appliedCap), m.ID)
+				}
+			}
+			r.event(Event{Kind: EvMethodFailed, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs,
+				Error: msg, Actor: actor, IdempotencyKey: key, Attempt: attempt, Uncertain: errors.Is(err, context.DeadlineExceeded)})
 			r.failIn(pos, msg)
 			return false
 		}
-		rec.Ran = append(withCap(rec.Ran, &r.e.ranCap), m.ID)
-		rec.Estimate += m.Estimate
-		if pos.stage == ResponseStage {
-			rec.Applied = append(withCap(rec.Applied, &r.e.appliedCap), m.ID)
+		r.done(pos, mp, step, inputs, outputs, actor, dry, key, attempt)
+		if !dry && !r.checkpointAt(pos, pos.method+1) {
+			return false
 		}
-		r.event(Event{Kind: EvMethod, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs, Actor: actor, DryRun: dry})
+	}
+	return true
+}
+
+// done records that mp ran with outputs.
+func (r *run) done(pos *position, mp *methodPlan, step ident.ID, inputs, outputs map[string]any, actor string, dry bool, key string, attempt int) {
+	rec := r.rec
+	m := mp.m
+	rec.Ran = append(withCap(rec.Ran, &r.e.ranCap), m.ID)
+	rec.Estimate += m.Estimate
+	if pos.stage == ResponseStage && !slices.Contains(rec.Applied, m.ID) {
+		rec.Applied = append(withCap(rec.Applied, &r.e.appliedCap), m.ID)
+	}
+	r.event(Event{Kind: EvMethod, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs,
+		Actor: actor, DryRun: dry, IdempotencyKey: key, Attempt: attempt})
+}
+
+// inputsOf returns the values of m's inputs known now.
+func (r *run) inputsOf(m *process.Method) map[string]any {
+	inputs := make(map[string]any, len(m.Inputs))
+	for _, in := range m.Inputs {
+		if v, ok := r.rec.Fields[string(in)]; ok {
+			inputs[string(in)] = v
+		}
+	}
+	return inputs
+}
+
+func (pos *position) stepID() ident.ID {
+	if pos.step != nil {
+		return pos.step.s.ID
+	}
+	return ""
+}
+
+// methods returns the methods of pos's stage.
+func (pos *position) methods() []*methodPlan {
+	switch pos.stage {
+	case ConfirmStage:
+		return pos.det.methods
+	case StepStage:
+		return pos.step.methods
+	case ResponseStage:
+		return pos.resp.methods
+	}
+	return nil
+}
+
+// key returns the idempotency key of method's call at pos.
+func (r *run) key(pos *position, method ident.Number, rollback bool) string {
+	at := Cursor{Stage: pos.stage, Step: pos.stepID(), Response: responseID(pos)}
+	return Key(r.rec.ID, at, r.rec.Detection, method, rollback)
+}
+
+// checkpoint sets the record's cursor to pos (nil: before the flow) and
+// hands the record to the engine's Checkpointer, reporting whether the
+// run goes on. A failed checkpoint stops the run: r.err says why.
+func (r *run) checkpoint(pos *position) bool {
+	if pos == nil || pos.stage == "" {
+		r.rec.At = nil
+		return r.save()
+	}
+	return r.checkpointAt(pos, pos.method)
+}
+
+// checkpointAt is checkpoint with the cursor at method index i of pos's
+// stage.
+func (r *run) checkpointAt(pos *position, i int) bool {
+	c := &r.cursor
+	*c = Cursor{Stage: pos.stage, Step: pos.stepID(), Response: responseID(pos)}
+	if ms := pos.methods(); i < len(ms) {
+		c.Method = ms[i].m.ID
+	}
+	r.rec.At = c
+	return r.save()
+}
+
+func (r *run) save() bool {
+	cp := r.e.c.checkpoint
+	if cp == nil || r.err != nil {
+		return r.err == nil
+	}
+	if n := len(r.rec.Events); n > 0 {
+		r.rec.Updated = r.rec.Events[n-1].Time
+	}
+	// A cancelled run still saves where it stopped.
+	if err := cp.Checkpoint(context.Background(), r.rec); err != nil {
+		r.err = err
+		return false
 	}
 	return true
 }
@@ -484,8 +726,9 @@ func (r *run) perform(ctx context.Context, pos *position, step ident.ID, m *proc
 }
 
 // merge checks outputs against the method's declared outputs and their
-// field types and adds them to the run's fields.
-func (r *run) merge(mp *methodPlan, outputs map[string]any) error {
+// field types and adds them to the run's fields. With complete, every
+// declared output must be given, as a person's answer must.
+func (r *run) merge(mp *methodPlan, outputs map[string]any, complete bool) error {
 	for k, v := range outputs {
 		f, declared := mp.output(k)
 		if !declared {
@@ -498,9 +741,18 @@ func (r *run) merge(mp *methodPlan, outputs map[string]any) error {
 			return fmt.Errorf("output %s (%s%s): %v", k, f.Type, listSuffix(f), err)
 		}
 	}
+	if complete {
+		if missing := mp.missing(outputs); len(missing) > 0 {
+			return fmt.Errorf("the reply leaves out %s: a method must give every output it declares (%s)",
+				strings.Join(missing, ", "), joinIDs(mp.m.Outputs))
+		}
+	}
 	for k, v := range outputs {
 		if f, _ := mp.output(k); f != nil {
 			v = normalize(f, v)
+		}
+		if r.e.c.redact != nil {
+			v, _ = r.e.c.cleanValue(v)
 		}
 		r.rec.Fields[k] = v
 	}
@@ -519,29 +771,41 @@ type callResult struct {
 	err error
 }
 
-// call calls mp's action with retries of retryable errors.
-func (r *run) call(ctx context.Context, step ident.ID, mp *methodPlan, inputs map[string]any) (map[string]any, error) {
+// call calls mp's action with retries of retryable errors, journaling
+// each attempt: a call-started event, checkpointed, before it, and a
+// retry event after a failed one. It returns the outputs, the last
+// attempt made and its error. A failed checkpoint stops it before the
+// call (r.err is set, and the error is ErrCheckpoint's).
+func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs map[string]any, key string, attempt int) (map[string]any, int, error) {
 	c := &r.e.c
+	step, resp := pos.stepID(), responseID(pos)
 	a, ok := c.registry.Lookup(mp.adapter)
 	if !ok {
-		return nil, fmt.Errorf("no adapter %q is configured", mp.adapter)
+		return nil, attempt, fmt.Errorf("no adapter %q is configured", mp.adapter)
 	}
-	req := adapters.Request{Operation: mp.operation, Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID}
+	req := adapters.Request{Operation: mp.operation, Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID, IdempotencyKey: key}
 	backoff := c.backoff
-	for attempt := 1; ; attempt++ {
+	for n := 1; ; n++ {
+		r.event(Event{Kind: EvCallStarted, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Inputs: inputs,
+			Actor: mp.adapter, IdempotencyKey: key, Attempt: attempt})
+		if !r.checkpoint(pos) {
+			return nil, attempt, ErrCheckpoint
+		}
 		res, err := r.e.callOnce(ctx, a, req)
 		if err == nil {
-			return res.Outputs, nil
+			return res.Outputs, attempt, nil
 		}
-		if !adapters.IsRetryable(err) || attempt >= c.attempts || ctx.Err() != nil {
-			return nil, err
+		if !adapters.IsRetryable(err) || n >= c.attempts || ctx.Err() != nil {
+			return nil, attempt, err
 		}
-		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Error: err.Error(),
-			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", attempt, c.attempts, backoff)})
+		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Error: err.Error(),
+			IdempotencyKey: key, Attempt: attempt, Uncertain: errors.Is(err, context.DeadlineExceeded),
+			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", n, c.attempts, backoff)})
 		if !sleep(ctx, backoff) {
-			return nil, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())
+			return nil, attempt, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())
 		}
 		backoff *= 2
+		attempt++
 	}
 }
 
@@ -560,7 +824,16 @@ func (e *Engine) callOnce(ctx context.Context, a adapters.Adapter, req adapters.
 		select {
 		case cr = <-ch:
 		case <-cctx.Done():
-			cr.err = cctx.Err()
+			// Give the adapter a moment to stop what it started (a
+			// command adapter kills its process group) before the run
+			// goes on or stops; a success in that time took effect.
+			t := time.NewTimer(c.grace)
+			select {
+			case cr = <-ch:
+			case <-t.C:
+				cr.err = cctx.Err()
+			}
+			t.Stop()
 		}
 	} else {
 		cr = protectedCall(cctx, a, req)
@@ -571,7 +844,7 @@ func (e *Engine) callOnce(ctx context.Context, a adapters.Adapter, req adapters.
 			return adapters.Result{}, fmt.Errorf("cancelled: %w", err)
 		}
 		if errors.Is(cr.err, context.DeadlineExceeded) {
-			return adapters.Result{}, fmt.Errorf("timed out after %v", c.timeout)
+			return adapters.Result{}, fmt.Errorf("timed out after %v (it may have taken effect): %w", c.timeout, context.DeadlineExceeded)
 		}
 	}
 	return cr.res, cr.err
@@ -622,6 +895,12 @@ func (r *run) fieldVars() *expr.Vars {
 
 func (r *run) event(e Event) {
 	e.Time = r.e.c.clock()
+	if e.Error != "" || e.Detail != "" {
+		e.Error, e.Detail = r.e.c.clean(e.Error), r.e.c.clean(e.Detail)
+	}
+	if r.e.c.redact != nil {
+		e.Inputs, e.Outputs = r.e.c.cleanValues(e.Inputs), r.e.c.cleanValues(e.Outputs)
+	}
 	r.rec.Events = append(r.rec.Events, e)
 	if r.e.c.sink != nil {
 		e.Run = r.rec.ID
@@ -629,14 +908,23 @@ func (r *run) event(e Event) {
 	}
 }
 
-func (r *run) wait(p *Pending, why string) {
+func (r *run) wait(pos *position, p *Pending, why string) {
 	r.rec.Status = Waiting
 	r.rec.Pending = p
 	r.event(Event{Kind: EvWaiting, Step: p.Step, Method: p.Method, Response: p.Response, Detail: why})
-	r.finish()
+	r.finishAt(pos)
 }
 
-// failIn fails the run; inside a response it records what took effect.
+// interrupt stops the run at pos because ctx is done: status interrupted,
+// where it stopped in At.
+func (r *run) interrupt(pos *position, err error, what string) {
+	r.rec.Status = Interrupted
+	r.event(Event{Kind: EvInterrupted, Step: pos.stepID(), Response: responseID(pos), Error: err.Error(), Detail: "stopped " + what})
+	r.finishAt(pos)
+}
+
+// failIn fails the run at pos; inside a response it records what took
+// effect. The record keeps pos, so that Resume can retry from there.
 func (r *run) failIn(pos *position, msg string) {
 	if pos.stage == ResponseStage {
 		applied := "nothing took effect"
@@ -650,17 +938,37 @@ func (r *run) failIn(pos *position, msg string) {
 		r.event(Event{Kind: EvResponseFailed, Response: pos.resp.r.ID, Error: msg, Detail: applied})
 		msg = fmt.Sprintf("response %s stopped: %s; %s", pos.resp.r.ID, msg, applied)
 	}
-	r.fail(msg)
+	r.rec.Status = Failed
+	r.rec.Error = r.e.c.clean(msg)
+	r.event(Event{Kind: EvFailed, Error: msg})
+	r.finishAt(pos)
 }
 
+// fail fails the run outside a method: nothing to retry.
 func (r *run) fail(msg string) {
 	r.rec.Status = Failed
-	r.rec.Error = msg
+	r.rec.Error = r.e.c.clean(msg)
 	r.event(Event{Kind: EvFailed, Error: msg})
 	r.finish()
 }
 
+// finishAt ends this go of the run with the cursor at pos, and
+// checkpoints.
+func (r *run) finishAt(pos *position) {
+	r.end()
+	r.checkpoint(pos)
+}
+
+// finish ends the run (or this go of it) and checkpoints.
 func (r *run) finish() {
+	r.end()
+	if r.rec.Status == Completed || r.rec.Status == NoIncident || r.rec.Status == NotTriaged {
+		r.rec.At = nil
+	}
+	r.save()
+}
+
+func (r *run) end() {
 	rec := r.rec
 	e := r.e
 	// Later runs start with room for as many events as this one had (and

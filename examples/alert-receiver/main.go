@@ -147,6 +147,16 @@ func (s *server) alert(w http.ResponseWriter, r *http.Request) {
 	// The run outlives the request: a client that hangs up must not cancel
 	// containment half-way.
 	rec, err := s.exec.Run(context.WithoutCancel(r.Context()), alert)
+	var ae *executor.AlertError
+	if errors.As(err, &ae) {
+		// Nothing ran: say every key that does not fit the design.
+		problems := make([]string, len(ae.Problems))
+		for i, p := range ae.Problems {
+			problems[i] = p.Error()
+		}
+		reply(w, http.StatusUnprocessableEntity, map[string]any{"error": "the alert does not fit the design", "problems": problems})
+		return
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -155,8 +165,7 @@ func (s *server) alert(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	// A run that failed (an alert value of the wrong type, a failing
-	// adapter) is kept, and answered with its record, but not as created.
+	// A run that failed (a failing adapter) is kept, and answered with its record, but not as created.
 	status := http.StatusCreated
 	if rec.Status == executor.Failed {
 		status = http.StatusUnprocessableEntity

@@ -1,0 +1,202 @@
+package runstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/secopsdesign/secops/executor"
+)
+
+// Memory is a Store that keeps records in memory, for tests and for
+// tools that keep records elsewhere themselves. Records are kept as
+// snapshots (executor.Record.Clone), so saving is cheap and the caller's
+// record stays its own. The zero value is ready to use; it is safe for
+// concurrent use.
+type Memory struct {
+	mu     sync.Mutex
+	recs   map[string]*executor.Record
+	claims map[string]*memClaim
+	now    func() time.Time // tests
+}
+
+var _ Store = (*Memory)(nil)
+
+// NewMemory returns an empty Memory store.
+func NewMemory() *Memory { return &Memory{} }
+
+func (m *Memory) clock() time.Time {
+	if m.now != nil {
+		return m.now()
+	}
+	return time.Now()
+}
+
+// Create stores a new record. See Store.
+func (m *Memory) Create(_ context.Context, rec *executor.Record) error {
+	if err := checkNew(rec); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.recs == nil {
+		m.recs = map[string]*executor.Record{}
+	}
+	if _, ok := m.recs[rec.ID]; ok {
+		return fmt.Errorf("run %s: %w", rec.ID, ErrExists)
+	}
+	rec.Version = 1
+	m.recs[rec.ID] = rec.Clone()
+	return nil
+}
+
+// Load returns a copy of the record of run id. See Store.
+func (m *Memory) Load(_ context.Context, id string) (*executor.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[id]
+	if !ok {
+		return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	}
+	return r.Clone(), nil
+}
+
+// Save replaces the record if its version is the stored one. See Store.
+func (m *Memory) Save(_ context.Context, rec *executor.Record) error {
+	if rec == nil || rec.ID == "" {
+		return fmt.Errorf("save: a record with an id is needed")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.recs[rec.ID]
+	if !ok {
+		return fmt.Errorf("run %s: %w", rec.ID, ErrNotFound)
+	}
+	if old.Version != rec.Version {
+		return &ConflictError{ID: rec.ID, Version: rec.Version, Stored: old.Version}
+	}
+	rec.Version++
+	m.recs[rec.ID] = rec.Clone()
+	return nil
+}
+
+// List returns a page of summaries. See Store.
+func (m *Memory) List(_ context.Context, q Query) (Page, error) {
+	after, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return Page{}, err
+	}
+	m.mu.Lock()
+	var all []Summary
+	for _, r := range m.recs {
+		s := Summarize(r)
+		if q.Matches(&s) && (after == nil || after.before(s.Started.UnixNano(), s.ID)) {
+			all = append(all, s)
+		}
+	}
+	m.mu.Unlock()
+	return page(all, q.limit()), nil
+}
+
+// page sorts summaries in listing order and cuts a page of limit.
+func page(all []Summary, limit int) Page {
+	slices.SortFunc(all, func(a, b Summary) int {
+		if c := b.Started.Compare(a.Started); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	var p Page
+	if len(all) > limit {
+		all = all[:limit]
+		p.Next = encodeCursor(&all[limit-1])
+	}
+	p.Runs = all
+	if p.Runs == nil {
+		p.Runs = []Summary{}
+	}
+	return p
+}
+
+type memClaim struct {
+	m       *Memory
+	id      string
+	holder  string
+	ttl     time.Duration
+	expires time.Time
+}
+
+// Claim takes the claim on run id. See Store.
+func (m *Memory) Claim(_ context.Context, id, holder string, ttl time.Duration) (Claim, error) {
+	if err := checkClaim(id, holder, ttl); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.clock()
+	if c, ok := m.claims[id]; ok && now.Before(c.expires) {
+		return nil, &ClaimedError{ID: id, Holder: c.holder, Expires: c.expires}
+	}
+	if m.claims == nil {
+		m.claims = map[string]*memClaim{}
+	}
+	c := &memClaim{m: m, id: id, holder: holder, ttl: ttl, expires: now.Add(ttl)}
+	m.claims[id] = c
+	return c, nil
+}
+
+func (c *memClaim) Renew(context.Context) error {
+	m := c.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.claims[c.id] != c {
+		return c.lost()
+	}
+	c.expires = m.clock().Add(c.ttl)
+	return nil
+}
+
+func (c *memClaim) lost() error {
+	if other := c.m.claims[c.id]; other != nil && c.m.clock().Before(other.expires) {
+		return &ClaimedError{ID: c.id, Holder: other.holder, Expires: other.expires}
+	}
+	return fmt.Errorf("run %s: the claim was released or taken over: %w", c.id, ErrClaimed)
+}
+
+func (c *memClaim) Release(context.Context) error {
+	m := c.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.claims[c.id] == c {
+		delete(m.claims, c.id)
+	}
+	return nil
+}
+
+// Close does nothing.
+func (m *Memory) Close() error { return nil }
+
+func checkNew(rec *executor.Record) error {
+	switch {
+	case rec == nil || rec.ID == "":
+		return fmt.Errorf("create: a record with an id is needed")
+	case rec.Version != 0:
+		return fmt.Errorf("create: run %s has version %d: it was stored already", rec.ID, rec.Version)
+	}
+	return nil
+}
+
+func checkClaim(id, holder string, ttl time.Duration) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("claim: no run id")
+	case holder == "":
+		return fmt.Errorf("claim of run %s: no holder", id)
+	case ttl <= 0:
+		return fmt.Errorf("claim of run %s: ttl must be positive, not %v", id, ttl)
+	}
+	return nil
+}

@@ -1,0 +1,12 @@
+package runstore_test
+
+import (
+	"testing"
+
+	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/storetest"
+)
+
+func TestMemory(t *testing.T) {
+	storetest.TestStore(t, func(*testing.T) runstore.Store { return runstore.NewMemory() }, storetest.Options{ClaimsExpire: true})
+}

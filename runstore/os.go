@@ -1,0 +1,8 @@
+package runstore
+
+import "os"
+
+var (
+	osHostname = os.Hostname
+	osGetpid   = os.Getpid
+)

@@ -1,0 +1,222 @@
+package runstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+)
+
+// Store keeps run records.
+type Store interface {
+	// Create stores a new record, whose Version must be 0, and sets its
+	// Version to 1. A record with the same id is an error wrapping
+	// ErrExists.
+	Create(ctx context.Context, rec *executor.Record) error
+	// Load returns the record of run id, with its Version, or an error
+	// wrapping ErrNotFound.
+	Load(ctx context.Context, id string) (*executor.Record, error)
+	// Save replaces the stored record of rec.ID if its version is
+	// rec.Version, and increments rec.Version. Otherwise it changes
+	// nothing and returns a *ConflictError (wrapping ErrConflict), or an
+	// error wrapping ErrNotFound.
+	Save(ctx context.Context, rec *executor.Record) error
+	// List returns a page of summaries of the runs that q selects, the
+	// latest started first.
+	List(ctx context.Context, q Query) (Page, error)
+	// Claim takes the exclusive claim on run id for holder (a name for
+	// people: host and process id), for ttl unless renewed. While a
+	// claim of another holder is live, it fails at once with a
+	// *ClaimedError (wrapping ErrClaimed). The run need not exist yet.
+	Claim(ctx context.Context, id, holder string, ttl time.Duration) (Claim, error)
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Claim is a held claim on a run.
+type Claim interface {
+	// Renew extends the claim by its ttl from now. It fails, with an
+	// error wrapping ErrClaimed, when the claim expired and another
+	// holder took it.
+	Renew(ctx context.Context) error
+	// Release gives the claim up. It is safe to call more than once.
+	Release(ctx context.Context) error
+}
+
+// The errors of stores.
+var (
+	ErrNotFound = errors.New("no such run")
+	ErrExists   = errors.New("the run exists already")
+	ErrConflict = errors.New("the record changed since it was read")
+	ErrClaimed  = errors.New("the run is claimed by another process")
+)
+
+// ConflictError is a save of a version that is not the stored one.
+type ConflictError struct {
+	// ID is the run's id.
+	ID string
+	// Version is the version the save was of; Stored the stored one.
+	Version, Stored int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("run %s: the record changed since it was read (version %d, stored %d): another process works on it", e.ID, e.Version, e.Stored)
+}
+
+// Is reports whether target is ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// ClaimedError is a claim refused because another holder has it.
+type ClaimedError struct {
+	// ID is the run's id; Holder who has the claim.
+	ID, Holder string
+	// Expires is when the other claim lapses unless renewed; zero when
+	// it lasts as long as its holder (a file lock).
+	Expires time.Time
+}
+
+func (e *ClaimedError) Error() string {
+	return fmt.Sprintf("run %s is in use by another process (%s)", e.ID, e.Holder)
+}
+
+// Is reports whether target is ErrClaimed.
+func (e *ClaimedError) Is(target error) bool { return target == ErrClaimed }
+
+// Query selects runs. Zero fields select all.
+type Query struct {
+	// Status, when set, selects runs with one of these statuses.
+	Status []executor.Status
+	// Incident and Severity select runs of that incident or severity.
+	Incident, Severity ident.ID
+	// Since and Until select runs started at or after Since and before
+	// Until.
+	Since, Until time.Time
+	// Limit is the most summaries a page holds: DefaultLimit when 0, at
+	// most MaxLimit.
+	Limit int
+	// Cursor continues a listing: the Next of the page before.
+	Cursor string
+}
+
+// The sizes of a page.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Page is a page of a listing.
+type Page struct {
+	// Runs are the summaries, the latest started first (ties by id,
+	// descending).
+	Runs []Summary `json:"runs"`
+	// Next continues the listing; empty on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// Summary is what a listing says of a run.
+type Summary struct {
+	ID        string          `json:"id"`
+	Status    executor.Status `json:"status"`
+	Detection ident.ID        `json:"detection,omitempty"`
+	Incident  ident.ID        `json:"incident,omitempty"`
+	Severity  ident.ID        `json:"severity,omitempty"`
+	Playbook  ident.ID        `json:"playbook,omitempty"`
+	Response  ident.ID        `json:"response,omitempty"`
+	Breached  bool            `json:"breached,omitempty"`
+	DryRun    bool            `json:"dry_run,omitempty"`
+	Started   time.Time       `json:"started"`
+	Updated   time.Time       `json:"updated"`
+	Version   int64           `json:"version"`
+	// Pending is what a waiting run waits for.
+	Pending *executor.Pending `json:"pending,omitempty"`
+	// Error says why a failed run failed.
+	Error string `json:"error,omitempty"`
+}
+
+// Summarize returns the summary of rec.
+func Summarize(rec *executor.Record) Summary {
+	return Summary{ID: rec.ID, Status: rec.Status, Detection: rec.Detection, Incident: rec.Incident, Severity: rec.Severity,
+		Playbook: rec.Playbook, Response: rec.Response, Breached: rec.Breached, DryRun: rec.DryRun,
+		Started: rec.Started, Updated: rec.Updated, Version: rec.Version, Pending: rec.Pending, Error: rec.Error}
+}
+
+// Matches reports whether q selects s (its filters; not its page).
+func (q *Query) Matches(s *Summary) bool {
+	if len(q.Status) > 0 && !slices.Contains(q.Status, s.Status) {
+		return false
+	}
+	if q.Incident != "" && s.Incident != q.Incident || q.Severity != "" && s.Severity != q.Severity {
+		return false
+	}
+	if !q.Since.IsZero() && s.Started.Before(q.Since) || !q.Until.IsZero() && !s.Started.Before(q.Until) {
+		return false
+	}
+	return true
+}
+
+// limit returns the page size q asks for.
+func (q *Query) limit() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultLimit
+	case q.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return q.Limit
+}
+
+// position is a place in the listing order: runs after it come next.
+type position struct {
+	started int64 // unix nanoseconds
+	id      string
+}
+
+// before reports whether a run at (started, id) comes after p in the
+// listing (latest first, then id descending).
+func (p *position) before(started int64, id string) bool {
+	return started < p.started || started == p.started && id < p.id
+}
+
+func encodeCursor(s *Summary) string {
+	b := binary.BigEndian.AppendUint64(nil, uint64(s.Started.UnixNano()))
+	return base64.RawURLEncoding.EncodeToString(append(b, s.ID...))
+}
+
+// ErrCursor is wrapped by the error of List for a cursor it did not make.
+var ErrCursor = errors.New("invalid cursor")
+
+func decodeCursor(c string) (*position, error) {
+	if c == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 9 {
+		return nil, fmt.Errorf("%w %q: pass the next of an earlier page", ErrCursor, c)
+	}
+	return &position{started: int64(binary.BigEndian.Uint64(b[:8])), id: string(b[8:])}, nil
+}
+
+// Checkpointer returns the journal of runs kept in s: the first
+// checkpoint of a record never stored (Version 0) creates it, every later
+// one saves it, and the record's Version follows the store's.
+func Checkpointer(s Store) executor.Checkpointer {
+	return executor.CheckpointFunc(func(ctx context.Context, rec *executor.Record) error {
+		if rec.Version == 0 {
+			return s.Create(ctx, rec)
+		}
+		return s.Save(ctx, rec)
+	})
+}
+
+// Holder returns a claim holder name for this process: host name and
+// process id.
+func Holder() string {
+	host, _ := osHostname()
+	return fmt.Sprintf("%s pid %d", host, osGetpid())
+}

@@ -1,0 +1,443 @@
+// Package storetest checks that a run store keeps the contract of
+// runstore.Store, as testing/fstest checks a file system. Run it on a
+// store of your own:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.TestStore(t, func(t *testing.T) runstore.Store { return openMyStore(t) }, storetest.Options{ClaimsExpire: true})
+//	}
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runstore"
+)
+
+// Options says what the store under test does beyond the contract's
+// minimum.
+type Options struct {
+	// ClaimsExpire: a claim that is not renewed lapses after its ttl
+	// (a lease). Stores whose claims last as long as their holder's
+	// process (a file lock) leave it false.
+	ClaimsExpire bool
+}
+
+// TestStore runs the conformance tests on stores made by open, a new
+// empty store for each subtest.
+func TestStore(t *testing.T, open func(t *testing.T) runstore.Store, opts Options) {
+	t.Run("CreateLoad", func(t *testing.T) { testCreateLoad(t, open(t)) })
+	t.Run("Save", func(t *testing.T) { testSave(t, open(t)) })
+	t.Run("ConcurrentSaves", func(t *testing.T) { testConcurrentSaves(t, open(t)) })
+	t.Run("List", func(t *testing.T) { testList(t, open(t)) })
+	t.Run("Claim", func(t *testing.T) { testClaim(t, open(t)) })
+	t.Run("ConcurrentClaims", func(t *testing.T) { testConcurrentClaims(t, open(t)) })
+	if opts.ClaimsExpire {
+		t.Run("ClaimExpiry", func(t *testing.T) { testClaimExpiry(t, open(t)) })
+	}
+	t.Run("Checkpointer", func(t *testing.T) { testCheckpointer(t, open(t)) })
+}
+
+var base = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// Record returns a record like the executor's, with run id id, started
+// at base plus minutes.
+func Record(id string, status executor.Status, incident, severity ident.ID, minutes int) *executor.Record {
+	started := base.Add(time.Duration(minutes) * time.Minute)
+	return &executor.Record{
+		Format: executor.RecordFormat, ID: id, Status: status, Detection: "d-" + incident, Incident: incident, Severity: severity,
+		Playbook: "pb", Alert: map[string]any{"host": "pc-1", "count": 3.0},
+		Fields:  map[string]any{"host": "pc-1", "count": 3.0, "iocs": []any{"203.0.113.7"}},
+		Path:    []ident.ID{"s1", "s2"},
+		Started: started, Updated: started.Add(time.Minute),
+		Events: []executor.Event{
+			{Time: started, Kind: executor.EvStarted},
+			{Time: started, Kind: executor.EvCallStarted, Method: "1.1.1", Action: "edr.isolate_host", IdempotencyKey: id + "/response/fr/1.1.1", Attempt: 1,
+				Inputs: map[string]any{"host": "pc-1"}},
+			{Time: started.Add(time.Second), Kind: executor.EvMethod, Method: "1.1.1", Action: "edr.isolate_host", IdempotencyKey: id + "/response/fr/1.1.1", Attempt: 1,
+				Outputs: map[string]any{"isolated": true}, Detail: "日本語 ok"},
+		},
+	}
+}
+
+// asJSON is v as JSON values, to compare records across stores that
+// keep them as JSON.
+func asJSON(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func ctx(t *testing.T) context.Context { return t.Context() }
+
+func testCreateLoad(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	rec := Record("run-1", executor.Running, "targeted-attack", "high", 0)
+	if err := s.Create(ctx(t), rec); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if rec.Version != 1 {
+		t.Errorf("after Create, version %d, want 1", rec.Version)
+	}
+	got, err := s.Load(ctx(t), "run-1")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if diff := cmp.Diff(asJSON(t, rec), asJSON(t, got)); diff != "" {
+		t.Errorf("Load after Create (-want +got):\n%s", diff)
+	}
+	// The stored record is the store's: changing the caller's copy
+	// changes nothing stored.
+	rec.Fields["host"] = "changed"
+	rec.Events = append(rec.Events, executor.Event{Kind: executor.EvFailed})
+	got2, _ := s.Load(ctx(t), "run-1")
+	if got2.Fields["host"] != "pc-1" || len(got2.Events) != 3 {
+		t.Errorf("the stored record changed with the caller's: host %v, %d events", got2.Fields["host"], len(got2.Events))
+	}
+	if err := s.Create(ctx(t), Record("run-1", executor.Running, "x", "low", 1)); !errors.Is(err, runstore.ErrExists) {
+		t.Errorf("Create of an existing id: %v, want ErrExists", err)
+	}
+	again := Record("run-2", executor.Running, "x", "low", 1)
+	again.Version = 3
+	if err := s.Create(ctx(t), again); err == nil {
+		t.Error("Create of a record with a version: no error")
+	}
+	if _, err := s.Load(ctx(t), "nosuch"); !errors.Is(err, runstore.ErrNotFound) {
+		t.Errorf("Load of an unknown id: %v, want ErrNotFound", err)
+	}
+}
+
+func testSave(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	rec := Record("run-1", executor.Running, "targeted-attack", "high", 0)
+	if err := s.Create(ctx(t), rec); err != nil {
+		t.Fatal(err)
+	}
+	stale, _ := s.Load(ctx(t), "run-1")
+	rec.Status = executor.Completed
+	rec.Events = append(rec.Events, executor.Event{Time: base, Kind: executor.EvCompleted})
+	if err := s.Save(ctx(t), rec); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if rec.Version != 2 {
+		t.Errorf("after Save, version %d, want 2", rec.Version)
+	}
+	got, _ := s.Load(ctx(t), "run-1")
+	if diff := cmp.Diff(asJSON(t, rec), asJSON(t, got)); diff != "" {
+		t.Errorf("Load after Save (-want +got):\n%s", diff)
+	}
+	stale.Status = executor.Failed
+	err := s.Save(ctx(t), stale)
+	var ce *runstore.ConflictError
+	if !errors.As(err, &ce) || !errors.Is(err, runstore.ErrConflict) || ce.Version != 1 || ce.Stored != 2 {
+		t.Errorf("Save of a stale version: %v, want a *ConflictError of version 1, stored 2", err)
+	}
+	if stale.Version != 1 {
+		t.Errorf("a refused Save changed the version to %d", stale.Version)
+	}
+	if got, _ := s.Load(ctx(t), "run-1"); got.Status != executor.Completed {
+		t.Errorf("a refused Save changed the stored record: status %s", got.Status)
+	}
+	unknown := Record("nosuch", executor.Running, "x", "low", 0)
+	unknown.Version = 1
+	if err := s.Save(ctx(t), unknown); !errors.Is(err, runstore.ErrNotFound) {
+		t.Errorf("Save of an unknown run: %v, want ErrNotFound", err)
+	}
+}
+
+// testConcurrentSaves: writers that all read one version race to save
+// it; exactly one wins. Then writers that retry on conflict each get
+// their change in, none lost.
+func testConcurrentSaves(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	if err := s.Create(ctx(t), Record("run-1", executor.Running, "x", "low", 0)); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 8
+	var wg sync.WaitGroup
+	results := make([]error, writers)
+	recs := make([]*executor.Record, writers)
+	for i := range recs {
+		r, err := s.Load(ctx(t), "run-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs[i] = r
+	}
+	for i := range writers {
+		wg.Go(func() {
+			recs[i].Error = fmt.Sprintf("writer %d", i)
+			results[i] = s.Save(ctx(t), recs[i])
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, runstore.ErrConflict):
+			t.Errorf("writer %d: %v, want nil or ErrConflict", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d writers saved version 1, want exactly 1", won)
+	}
+
+	const each = 5
+	for i := range writers {
+		wg.Go(func() {
+			for n := 0; n < each; {
+				r, err := s.Load(ctx(t), "run-1")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				r.Events = append(r.Events, executor.Event{Time: base, Kind: executor.EvStep, Detail: fmt.Sprintf("%d/%d", i, n)})
+				switch err := s.Save(ctx(t), r); {
+				case err == nil:
+					n++
+				case !errors.Is(err, runstore.ErrConflict):
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Load(ctx(t), "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range got.Events {
+		if e.Kind == executor.EvStep {
+			if seen[e.Detail] {
+				t.Errorf("change %s saved twice", e.Detail)
+			}
+			seen[e.Detail] = true
+		}
+	}
+	if len(seen) != writers*each || got.Version != 2+writers*each {
+		t.Errorf("%d changes kept, version %d; want %d changes, version %d", len(seen), got.Version, writers*each, 2+writers*each)
+	}
+}
+
+func testList(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	statuses := []executor.Status{executor.Completed, executor.Failed, executor.Waiting, executor.Running, executor.NoIncident}
+	incidents := []ident.ID{"targeted-attack", "ransomware", "ddos"}
+	severities := []ident.ID{"high", "medium", "low", "critical"}
+	var all []*executor.Record
+	for i := range 37 {
+		// Every fourth pair starts at the same minute, so that ties are
+		// broken by id.
+		r := Record(fmt.Sprintf("run-%02d", i), statuses[i%len(statuses)], incidents[i%len(incidents)], severities[i%len(severities)], i-i%2)
+		if err := s.Create(ctx(t), r); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r)
+	}
+	want := func(q runstore.Query) []string {
+		var ids []string
+		for i := len(all) - 1; i >= 0; i-- { // latest first, then id descending
+			sum := runstore.Summarize(all[i])
+			if q.Matches(&sum) {
+				ids = append(ids, all[i].ID)
+			}
+		}
+		return ids
+	}
+	since, until := base.Add(10*time.Minute), base.Add(30*time.Minute)
+	queries := []struct {
+		name string
+		q    runstore.Query
+	}{
+		{"all", runstore.Query{}},
+		{"status", runstore.Query{Status: []executor.Status{executor.Waiting}}},
+		{"two statuses", runstore.Query{Status: []executor.Status{executor.Failed, executor.Running}}},
+		{"incident", runstore.Query{Incident: "ransomware"}},
+		{"severity", runstore.Query{Severity: "critical"}},
+		{"incident and severity", runstore.Query{Incident: "ddos", Severity: "high"}},
+		{"time range", runstore.Query{Since: since, Until: until}},
+		{"since", runstore.Query{Since: since, Status: []executor.Status{executor.Completed}}},
+		{"nothing", runstore.Query{Incident: "nosuch"}},
+	}
+	for _, tt := range queries {
+		for _, limit := range []int{0, 1, 7, 100} {
+			t.Run(fmt.Sprintf("%s/limit=%d", tt.name, limit), func(t *testing.T) {
+				q := tt.q
+				q.Limit = limit
+				var got []string
+				for pages := 0; ; pages++ {
+					if pages > 100 {
+						t.Fatal("the listing does not end")
+					}
+					p, err := s.List(ctx(t), q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if limit > 0 && len(p.Runs) > limit || len(p.Runs) > runstore.DefaultLimit {
+						t.Errorf("page of %d runs, limit %d", len(p.Runs), limit)
+					}
+					for _, r := range p.Runs {
+						got = append(got, r.ID)
+						if r.Version != 1 || r.Started.IsZero() || r.Status == "" {
+							t.Errorf("summary %+v: version, started or status missing", r)
+						}
+					}
+					if p.Next == "" {
+						break
+					}
+					q.Cursor = p.Next
+				}
+				if diff := cmp.Diff(want(tt.q), got); diff != "" {
+					t.Errorf("ids (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+	if _, err := s.List(ctx(t), runstore.Query{Cursor: "not a cursor!"}); !errors.Is(err, runstore.ErrCursor) {
+		t.Errorf("List with a bad cursor: %v, want ErrCursor", err)
+	}
+}
+
+func testClaim(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	a, err := s.Claim(ctx(t), "run-1", "holder a", time.Minute)
+	if err != nil {
+		t.Fatalf("Claim: %v", err)
+	}
+	_, err = s.Claim(ctx(t), "run-1", "holder b", time.Minute)
+	var ce *runstore.ClaimedError
+	if !errors.As(err, &ce) || !errors.Is(err, runstore.ErrClaimed) || ce.Holder != "holder a" {
+		t.Errorf("second Claim: %v, want a *ClaimedError naming holder a", err)
+	}
+	other, err := s.Claim(ctx(t), "run-2", "holder b", time.Minute)
+	if err != nil {
+		t.Errorf("Claim of another run: %v", err)
+	} else {
+		defer other.Release(ctx(t))
+	}
+	if err := a.Renew(ctx(t)); err != nil {
+		t.Errorf("Renew of a held claim: %v", err)
+	}
+	if err := a.Release(ctx(t)); err != nil {
+		t.Errorf("Release: %v", err)
+	}
+	if err := a.Release(ctx(t)); err != nil {
+		t.Errorf("second Release: %v", err)
+	}
+	b, err := s.Claim(ctx(t), "run-1", "holder b", time.Minute)
+	if err != nil {
+		t.Fatalf("Claim after Release: %v", err)
+	}
+	// A released claim cannot be renewed over its successor.
+	if err := a.Renew(ctx(t)); !errors.Is(err, runstore.ErrClaimed) {
+		t.Errorf("Renew of a released claim: %v, want ErrClaimed", err)
+	}
+	b.Release(ctx(t))
+	for _, bad := range []struct {
+		id, holder string
+		ttl        time.Duration
+	}{{"", "h", time.Minute}, {"r", "", time.Minute}, {"r", "h", 0}} {
+		if c, err := s.Claim(ctx(t), bad.id, bad.holder, bad.ttl); err == nil {
+			c.Release(ctx(t))
+			t.Errorf("Claim(%q, %q, %v): no error", bad.id, bad.holder, bad.ttl)
+		}
+	}
+}
+
+func testConcurrentClaims(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	for round := range 5 {
+		id := fmt.Sprintf("run-%d", round)
+		const n = 8
+		claims := make([]runstore.Claim, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { claims[i], errs[i] = s.Claim(ctx(t), id, fmt.Sprintf("holder %d", i), time.Minute) })
+		}
+		wg.Wait()
+		won := 0
+		for i := range n {
+			switch {
+			case errs[i] == nil:
+				won++
+				defer claims[i].Release(ctx(t))
+			case !errors.Is(errs[i], runstore.ErrClaimed):
+				t.Errorf("claim %d: %v", i, errs[i])
+			}
+		}
+		if won != 1 {
+			t.Errorf("round %d: %d holders got the claim, want 1", round, won)
+		}
+	}
+}
+
+func testClaimExpiry(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	const ttl = 400 * time.Millisecond
+	a, err := s.Claim(ctx(t), "run-1", "holder a", ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(ttl / 2)
+	if err := a.Renew(ctx(t)); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	time.Sleep(ttl * 3 / 4) // past the first ttl, within the renewed one
+	if c, err := s.Claim(ctx(t), "run-1", "holder b", ttl); err == nil {
+		c.Release(ctx(t))
+		t.Fatal("a renewed claim was taken over")
+	}
+	// Holder a dies: it renews no more.
+	time.Sleep(ttl + ttl/4)
+	b, err := s.Claim(ctx(t), "run-1", "holder b", time.Minute)
+	if err != nil {
+		t.Fatalf("Claim after the claim lapsed: %v", err)
+	}
+	defer b.Release(ctx(t))
+	if err := a.Renew(ctx(t)); !errors.Is(err, runstore.ErrClaimed) {
+		t.Errorf("Renew of a lapsed claim taken over: %v, want ErrClaimed", err)
+	}
+}
+
+func testCheckpointer(t *testing.T, s runstore.Store) {
+	defer s.Close()
+	cp := runstore.Checkpointer(s)
+	rec := Record("run-1", executor.Running, "x", "low", 0)
+	for i := range 3 {
+		rec.Events = append(rec.Events, executor.Event{Time: base, Kind: executor.EvStep, Detail: fmt.Sprint(i)})
+		if err := cp.Checkpoint(ctx(t), rec); err != nil {
+			t.Fatalf("checkpoint %d: %v", i, err)
+		}
+		if rec.Version != int64(i+1) {
+			t.Errorf("after checkpoint %d, version %d", i, rec.Version)
+		}
+	}
+	got, err := s.Load(ctx(t), "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(asJSON(t, rec), asJSON(t, got)); diff != "" {
+		t.Errorf("stored (-want +got):\n%s", diff)
+	}
+}
