@@ -54,9 +54,19 @@ const (
 type ReplayOption func(*replayConfig) error
 
 type replayConfig struct {
-	timeKey    string
-	timeKeySet bool
-	groupBy    string
+	timeKey       string
+	timeKeySet    bool
+	groupBy       string
+	ignoreUnknown bool
+}
+
+// WithUnknownKeysIgnored drops the keys of each alert that are not
+// fields of the design before checking and matching it. Without it, as
+// the executor's Run, an alert with such a key is invalid: a misspelt key
+// would otherwise pass unseen. Detections read only fields, so dropping
+// the other keys changes no decision; grouping still sees them.
+func WithUnknownKeysIgnored() ReplayOption {
+	return func(c *replayConfig) error { c.ignoreUnknown = true; return nil }
 }
 
 // WithTimeKey names the alert key holding each alert's time (RFC 3339),
@@ -222,8 +232,9 @@ type dayAcc struct {
 }
 
 // Replay runs each alert through the design's detections as the executor
-// decides them (see executor.Engine.Run): an alert whose values do not
-// fit the design's fields is invalid, a detection reading a key the alert
+// decides them (see executor.Engine.Run): an alert that does not fit the
+// design (executor.Plan.CheckAlert: a key that is not a field, unless
+// WithUnknownKeysIgnored, or a value of the wrong type) is invalid, a detection reading a key the alert
 // lacks does not match, and the first detection that holds takes the
 // alert. Every later detection is tried as well, to count what each one
 // shadows. Confirmations are not run. Memory grows with the days, the
@@ -251,10 +262,11 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 			}
 		}
 	}
-	m, err := newMatcher(d)
+	m, err := newMatcher(plan)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
+	m.ignoreUnknown = c.ignoreUnknown
 	timeField := m.fields[c.timeKey]
 	timeIsField := timeField != nil && timeField.Type == process.Time && !timeField.List
 	dets, pbSpans := m.dets, m.pbSpans
@@ -425,7 +437,10 @@ func dayOf(s string, checked bool) bool {
 
 // matcher decides which detection takes an alert.
 type matcher struct {
+	plan    *executor.Plan
 	d       *secops.Design
+	// ignoreUnknown drops the keys that are not fields before matching.
+	ignoreUnknown bool
 	fields  map[string]*process.Field
 	dets    []detector
 	pbSpans []span // of the design's playbooks
@@ -433,8 +448,9 @@ type matcher struct {
 }
 
 // newMatcher compiles d's detections and works out what each costs.
-func newMatcher(d *secops.Design) (*matcher, error) {
-	m := &matcher{d: d, fields: make(map[string]*process.Field, len(d.Fields)),
+func newMatcher(plan *executor.Plan) (*matcher, error) {
+	d := plan.Design()
+	m := &matcher{plan: plan, d: d, fields: make(map[string]*process.Field, len(d.Fields)),
 		dets: make([]detector, len(d.Criteria.Detections)), pbSpans: make([]span, len(d.Playbooks))}
 	for i := range d.Fields {
 		m.fields[string(d.Fields[i].ID)] = &d.Fields[i]
@@ -481,8 +497,11 @@ func newMatcher(d *secops.Design) (*matcher, error) {
 // the fields, or a detection fails before one matches). It calls shadow
 // with each later detection i that matches too, and the first.
 func (m *matcher) match(ctx context.Context, alert map[string]any, shadow func(i, first int)) (first int, failed string) {
-	if msg := checkAlert(m.fields, alert); msg != "" {
-		return -1, msg
+	if m.ignoreUnknown {
+		alert = m.known(alert)
+	}
+	if err := m.plan.CheckAlert(alert); err != nil {
+		return -1, err.Error()
 	}
 	m.vars.Alert = alert
 	first = -1
@@ -509,22 +528,21 @@ func (m *matcher) match(ctx context.Context, alert map[string]any, shadow func(i
 	return first, ""
 }
 
-// checkAlert checks the alert's values against the design's fields, as
-// a run does first, and says what is wrong with the first bad key in
-// sorted order, or "".
-func checkAlert(fields map[string]*process.Field, alert map[string]any) string {
-	bad := ""
-	for k, v := range alert {
-		if f := fields[k]; f != nil && (bad == "" || k < bad) {
-			if f.Check(v) != nil {
-				bad = k
+// known returns alert without the keys that are not fields: alert
+// itself when it has none.
+func (m *matcher) known(alert map[string]any) map[string]any {
+	for k := range alert {
+		if m.fields[k] == nil {
+			out := make(map[string]any, len(alert))
+			for k, v := range alert {
+				if m.fields[k] != nil {
+					out[k] = v
+				}
 			}
+			return out
 		}
 	}
-	if bad == "" {
-		return ""
-	}
-	return fmt.Sprintf("alert: %s: %v", bad, fields[bad].Check(alert[bad]))
+	return alert
 }
 
 // absentKeys is the executor's rule (executor/run.go): the error of

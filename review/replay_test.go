@@ -217,6 +217,7 @@ func TestReplayFindings(t *testing.T) {
 			{review.UnmatchedAlerts, "criteria.detections", "testdata/shadowed.yaml:25:5"},
 			{review.DetectionShadowed, "criteria.detections[1].when", "testdata/shadowed.yaml:34:13"},
 			{review.DetectionNeverMatched, "criteria.detections[2].when", "testdata/shadowed.yaml:40:13"},
+			{review.InvalidAlert, "", "testdata/shadowed.jsonl:7:1"},
 			{review.InvalidAlert, "", "testdata/shadowed.jsonl:9:1"},
 		}},
 	}
@@ -238,22 +239,39 @@ func TestReplayFindings(t *testing.T) {
 }
 
 // Shadowing: the broad rule first takes what the narrow one would have.
+// The key "other" is not a field: the alert that has it is invalid, as
+// in a run, unless unknown keys are ignored.
 func TestReplayShadowing(t *testing.T) {
-	r := replayFiles(t, "testdata/shadowed.yaml", []string{"testdata/shadowed.jsonl"}, review.WithGroupBy("category"))
-	want := []review.DetectionCount{
-		{ID: "any-malware", Matched: 4},
-		{ID: "ransomware", Matched: 1, Shadowed: 3, ShadowedBy: []review.Count{{ID: "any-malware", Count: 3}}},
-		{ID: "never", Matched: 0},
+	tests := []struct {
+		name    string
+		opts    []review.ReplayOption
+		invalid int
+		groups  []review.Group
+	}{
+		{"strict", nil, 2, []review.Group{{review.MissingGroup, 1}, {"phishing", 1}}},
+		{"unknown keys ignored", []review.ReplayOption{review.WithUnknownKeysIgnored()}, 1, []review.Group{{"phishing", 2}, {review.MissingGroup, 1}}},
 	}
-	if diff := cmp.Diff(want, r.Detections); diff != "" {
-		t.Errorf("detections (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]review.Group{{"phishing", 2}, {review.MissingGroup, 1}}, r.UnmatchedGroups); diff != "" {
-		t.Errorf("groups (-want +got):\n%s", diff)
-	}
-	msg := r.Findings[1].Message
-	if !strings.Contains(msg, "any-malware (3)") {
-		t.Errorf("shadowed finding %q does not name the detection that took the alerts", msg)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := replayFiles(t, "testdata/shadowed.yaml", []string{"testdata/shadowed.jsonl"}, append(tt.opts, review.WithGroupBy("category"))...)
+			want := []review.DetectionCount{
+				{ID: "any-malware", Matched: 4},
+				{ID: "ransomware", Matched: 1, Shadowed: 3, ShadowedBy: []review.Count{{ID: "any-malware", Count: 3}}},
+				{ID: "never", Matched: 0},
+			}
+			if diff := cmp.Diff(want, r.Detections); diff != "" {
+				t.Errorf("detections (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.groups, r.UnmatchedGroups); diff != "" {
+				t.Errorf("groups (-want +got):\n%s", diff)
+			}
+			if r.Invalid != tt.invalid {
+				t.Errorf("%d invalid, want %d", r.Invalid, tt.invalid)
+			}
+			if msg := r.Findings[1].Message; !strings.Contains(msg, "any-malware (3)") {
+				t.Errorf("shadowed finding %q does not name the detection that took the alerts", msg)
+			}
+		})
 	}
 }
 

@@ -35,8 +35,9 @@ type replayIO struct {
 
 func newReplay() *cobra.Command {
 	var format, timeKey, groupBy, chartDir string
+	var ignoreUnknown bool
 	cmd := &cobra.Command{
-		Use:   "replay DESIGN ALERTS... [--format text|json|markdown] [--group-by KEY] [--time-key KEY] [--charts DIR]",
+		Use:   "replay DESIGN ALERTS... [--format text|json|markdown] [--group-by KEY] [--time-key KEY] [--ignore-unknown-keys] [--charts DIR]",
 		Short: "Run an alert history through the design's detections",
 		Long: `Replay runs each alert of a history through the design's detection rules,
 as "secops run" decides them, and reports what the design would have done:
@@ -48,7 +49,9 @@ grouped by a key. Confirmations are not run.
 
 ALERTS are JSON Lines files (one alert object a line), JSON array files,
 or - for stdin; gzip-compressed files are read as such. Lines that are not
-alerts are counted as invalid, the first 20 listed with file and line.
+alerts are counted as invalid, the first 20 listed with file and line; so
+are alerts that "secops run" would refuse: a value of the wrong type, or a
+key that is not a field of the design (unless --ignore-unknown-keys).
 
 Findings on the design, with positions, end the report:
 detection-never-matched, detection-shadowed and unmatched-alerts
@@ -74,6 +77,9 @@ could not run.`,
 			if groupBy != "" {
 				opts = append(opts, review.WithGroupBy(groupBy))
 			}
+			if ignoreUnknown {
+				opts = append(opts, review.WithUnknownKeysIgnored())
+			}
 			rio := replayIO{stdin: cmd.InOrStdin(), stderr: cmd.ErrOrStderr(), terminal: stderrIsTerminal()}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
@@ -83,6 +89,7 @@ could not run.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
 	cmd.Flags().StringVar(&groupBy, "group-by", "", "group the unmatched alerts by this alert key")
+	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of the design instead of counting the alert as invalid")
 	cmd.Flags().StringVar(&chartDir, "charts", "", "write SVG charts to this folder and link them from the Markdown report")
 	return cmd
 }

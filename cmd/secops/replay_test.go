@@ -68,6 +68,8 @@ func TestReplayCommand(t *testing.T) {
 		{"stdin gzip", gz.Bytes(), []string{replayDesign, "-"}, 0, []string{"Replay of 2648 alerts", "-:27:1: warning: not JSON"}},
 		{"gzip file", nil, []string{replayDesign, gzPath}, 0, []string{"Replay of 2648 alerts"}},
 		{"two files", nil, []string{replayDesign, replayAlerts, gzPath}, 0, []string{"Replay of 5296 alerts"}},
+		{"unknown keys", []byte(`{"category":"rat","vendor_id":7}`), []string{replayDesign, "-"}, 0, []string{"-:1:1: warning: alert: vendor_id: not a field of the design"}},
+		{"unknown keys ignored", []byte(`{"category":"rat","vendor_id":7}`), []string{replayDesign, "-", "--ignore-unknown-keys"}, 0, []string{"mssp-rat-signature         1"}},
 		{"no time key", nil, []string{replayDesign, replayAlerts, "--time-key", ""}, 0, []string{"Replay of 2648 alerts"}},
 		{"bad format", nil, []string{replayDesign, replayAlerts, "--format", "yaml"}, 2, []string{"--format must be text, json or markdown"}},
 		{"charts without markdown", nil, []string{replayDesign, replayAlerts, "--charts", "x"}, 2, []string{"--charts needs --format markdown"}},
