@@ -437,14 +437,14 @@ func dayOf(s string, checked bool) bool {
 
 // matcher decides which detection takes an alert.
 type matcher struct {
-	plan    *executor.Plan
-	d       *secops.Design
+	plan *executor.Plan
+	d    *secops.Design
 	// ignoreUnknown drops the keys that are not fields before matching.
 	ignoreUnknown bool
-	fields  map[string]*process.Field
-	dets    []detector
-	pbSpans []span // of the design's playbooks
-	vars    expr.Vars
+	fields        map[string]*process.Field
+	dets          []detector
+	pbSpans       []span // of the design's playbooks
+	vars          expr.Vars
 }
 
 // newMatcher compiles d's detections and works out what each costs.
