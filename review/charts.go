@@ -113,27 +113,30 @@ func barChart(title, yLabel string, categories []string, ss []series, stacked bo
 		add()
 	}
 	if marks != nil {
-		var pts plotter.XYs
+		// Each mark is a red line across its category's bars.
+		added := false
 		for i, m := range marks {
-			if !math.IsNaN(m) {
-				pts = append(pts, plotter.XY{X: float64(i), Y: m})
-				top = max(top, m)
+			if math.IsNaN(m) {
+				continue
 			}
-		}
-		if len(pts) > 0 {
-			sc, err := plotter.NewScatter(pts)
+			l, err := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.4, Y: m}, {X: float64(i) + 0.4, Y: m}})
 			if err != nil {
 				return nil, fmt.Errorf("chart %s: %w", title, err)
 			}
-			sc.GlyphStyle.Shape = draw.BoxGlyph{}
-			sc.GlyphStyle.Color = color.RGBA{R: 200, A: 255}
-			sc.GlyphStyle.Radius = vg.Points(4)
-			p.Add(sc)
-			p.Legend.Add(markName, sc)
+			l.LineStyle.Color = color.RGBA{R: 200, A: 255}
+			l.LineStyle.Width = vg.Points(2)
+			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+			p.Add(l)
+			if !added {
+				p.Legend.Add(markName, l)
+				added = true
+			}
+			top = max(top, m)
 		}
 	}
 	p.Add(plotter.NewGrid())
 	p.Y.Min = 0
+	p.X.Min, p.X.Max = -0.5, float64(len(categories))-0.5
 	p.Y.Max = max(1, top) * (1.15 + 0.07*float64(len(ss)))
 	return svg(p, 16*vg.Centimeter, 10*vg.Centimeter)
 }

@@ -68,6 +68,8 @@ type Report struct {
 	// Design is the design's source file name.
 	Design        string     `json:"-"`
 	severityOrder []ident.ID // most severe first
+	playbookOrder []ident.ID // design order, then others sorted
+	stepOrder     map[ident.ID][]ident.ID
 }
 
 // Skipped counts the records a review left out.
@@ -586,9 +588,32 @@ func (rv *reviewer) finish() {
 	for _, w := range rep.Waiting.Methods {
 		w.finish()
 	}
+	rep.stepOrder = map[ident.ID][]ident.ID{}
+	for i := range d.Playbooks {
+		if rep.Playbooks[d.Playbooks[i].ID] != nil {
+			rep.playbookOrder = append(rep.playbookOrder, d.Playbooks[i].ID)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(rep.Playbooks)) {
+		if !slices.Contains(rep.playbookOrder, id) {
+			rep.playbookOrder = append(rep.playbookOrder, id)
+		}
+	}
 	for id, ps := range rep.Playbooks {
 		ps.Steps = rv.pbSteps[id]
 		pb := d.Playbook(id)
+		var order []ident.ID
+		if pb != nil {
+			for j := range pb.Steps {
+				order = append(order, pb.Steps[j].ID)
+			}
+		}
+		for _, s := range slices.Sorted(maps.Keys(ps.Steps)) {
+			if !slices.Contains(order, s) {
+				order = append(order, s)
+			}
+		}
+		rep.stepOrder[id] = order
 		ps.Branches = []BranchStats{}
 		if pb != nil {
 			for j := range pb.Steps {
