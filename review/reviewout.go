@@ -68,7 +68,6 @@ func (r *Report) severities() []ident.ID {
 	return out
 }
 
-
 // pct prints a share as a percentage to a tenth.
 func pct(f float64) string { return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%" }
 
