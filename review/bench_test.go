@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/review"
 )
 
@@ -55,7 +59,7 @@ func BenchmarkDecodeAlerts(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
-	reportCPU(b, cpu0, n)
+	reportCPU(b, cpu0, n, "alert")
 }
 
 // cpuTime is the CPU time the process has used, user and system: on a
@@ -68,9 +72,9 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportCPU reports the CPU time per alert since start.
-func reportCPU(b *testing.B, start time.Duration, alerts int) {
-	b.ReportMetric(float64(cpuTime(b)-start)/float64(alerts)/float64(b.N), "cpu-ns/alert")
+// reportCPU reports the CPU time per alert or record since start.
+func reportCPU(b *testing.B, start time.Duration, n int, unit string) {
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(n)/float64(b.N), "cpu-ns/"+unit)
 }
 
 // BenchmarkReplay replays 1,000,000 alerts of the reference design.
@@ -95,5 +99,67 @@ func BenchmarkReplay(b *testing.B) {
 		b.Fatalf("replayed %d alerts", n)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
-	reportCPU(b, cpu0, n)
+	reportCPU(b, cpu0, n, "alert")
+}
+
+// recordStream yields n records decoded from JSON, as reading record
+// files does: the runs of records, over and over, each a new run id and
+// start. Only one record is alive at a time, so the heap the review
+// holds shows in peak.
+func recordStream(b *testing.B, n int, peak *uint64) func(func(*executor.Record, error) bool) {
+	var templates [][]byte
+	for _, r := range records(b) {
+		j, err := json.Marshal(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		templates = append(templates, j)
+	}
+	return func(yield func(*executor.Record, error) bool) {
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for i := range n {
+			var rec executor.Record
+			if err := json.Unmarshal(templates[i%len(templates)], &rec); err != nil {
+				yield(nil, err)
+				return
+			}
+			rec.ID = fmt.Sprintf("run-%07d", i)
+			if i%1000 == 0 {
+				metrics.Read(live)
+				*peak = max(*peak, live[0].Value.Uint64())
+			}
+			if !yield(&rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// BenchmarkReview reviews 10,000 and 100,000 records: the time per
+// record stays the same (linear), and so does the peak heap (bounded).
+// The peak is of the live heap (the heap marked live by the last
+// collection), read every 1,000 records; the time includes decoding each
+// record from JSON, as reading record files does.
+func BenchmarkReview(b *testing.B) {
+	p := plan(b, targetedDesign)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			var peak uint64
+			runtime.GC()
+			b.ResetTimer()
+			cpu0 := cpuTime(b)
+			for b.Loop() {
+				rep, err := review.Review(p, recordStream(b, n, &peak))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Runs != n {
+					b.Fatalf("reviewed %d runs", rep.Runs)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n)/float64(b.N), "ns/record")
+			reportCPU(b, cpu0, n, "record")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
 }
