@@ -243,7 +243,7 @@ func TestRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]call{{"firewall.unblock_ip", "2.3.1", true}}, f.log()[before:]); diff != "" {
+	if diff := cmp.Diff([]call{{"firewall.unblock_ip", "2.3.1", true, rec.ID + "/rollback/2.3.1"}}, f.log()[before:]); diff != "" {
 		t.Errorf("rollback calls (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]ident.Number{"2.3.1"}, rec.RolledBack); diff != "" {
@@ -271,7 +271,7 @@ func TestRollbackOrder(t *testing.T) {
 	if _, err := e.Rollback(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
-	want := []call{{"edr.release_host", "2.2.1", true}, {"firewall.unblock_ip", "2.1.1", true}}
+	want := []call{{"edr.release_host", "2.2.1", true, rec.ID + "/rollback/2.2.1"}, {"firewall.unblock_ip", "2.1.1", true, rec.ID + "/rollback/2.1.1"}}
 	if diff := cmp.Diff(want, f.log()[before:]); diff != "" {
 		t.Errorf("rollback calls (-want +got):\n%s", diff)
 	}

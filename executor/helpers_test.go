@@ -53,6 +53,7 @@ type call struct {
 	Action   string
 	Method   string
 	Rollback bool
+	Key      string
 }
 
 // fakes answers every action of the reference design from outputs, and
@@ -70,7 +71,7 @@ func (f *fakes) registry(t testing.TB) *adapters.Registry {
 	for _, name := range []string{"edr", "threatintel", "firewall"} {
 		as = append(as, adapters.Func(name, func(ctx context.Context, req adapters.Request) (adapters.Result, error) {
 			f.mu.Lock()
-			f.calls = append(f.calls, call{name + "." + req.Operation, req.Method, req.Rollback})
+			f.calls = append(f.calls, call{name + "." + req.Operation, req.Method, req.Rollback, req.IdempotencyKey})
 			o := f.override[ident.Number(req.Method)]
 			f.mu.Unlock()
 			if o != nil && !req.Rollback {

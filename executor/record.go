@@ -4,6 +4,8 @@ import (
 	"maps"
 	"time"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/ident"
@@ -37,6 +39,12 @@ const (
 	Interrupted Status = "interrupted"
 )
 
+// Statuses lists every Status.
+var Statuses = []Status{Completed, Failed, Waiting, NoIncident, NotTriaged, Running, Interrupted}
+
+// JSONSchema describes Status as an enum.
+func (Status) JSONSchema() *jsonschema.Schema { return ident.Enum(Statuses) }
+
 // RecordFormat is the value of Record.Format: the name and version of the
 // record's JSON format. Tools that store and analyse records can rely on
 // the fields the README lists as stable for this format.
@@ -46,9 +54,9 @@ const RecordFormat = "secops-record/v1"
 // record holds all that Resume needs to continue it in another process.
 type Record struct {
 	// Format is RecordFormat.
-	Format string `json:"format"`
+	Format string `json:"format" jsonschema:"required,enum=secops-record/v1"`
 	// ID identifies the run.
-	ID string `json:"id"`
+	ID string `json:"id" jsonschema:"required"`
 	// Version is the run store's revision of the record: 0 for a record
 	// never stored. A store increments it at each save and refuses a save
 	// whose version is not the stored one, so that two processes cannot
@@ -68,7 +76,7 @@ type Record struct {
 	// Status is where the run stands: Running while Run, Resume or
 	// Rollback works on it (or after the process doing it died), then
 	// Completed, Failed, Waiting, Interrupted, NoIncident or NotTriaged.
-	Status Status `json:"status"`
+	Status Status `json:"status" jsonschema:"required"`
 	// PriorStatus is the status the record had when a Rollback began; it
 	// is restored when the rollback ends.
 	PriorStatus Status `json:"prior_status,omitempty"`
@@ -127,7 +135,7 @@ type Record struct {
 	ManualRollback []Manual `json:"manual_rollback,omitempty"`
 
 	// Started is when the run began, by the engine's clock.
-	Started time.Time `json:"started"`
+	Started time.Time `json:"started" jsonschema:"required"`
 	// Updated is when Run, Resume or Rollback last changed the record.
 	Updated time.Time `json:"updated"`
 	// Elapsed is Updated minus Started, to the second.
@@ -150,7 +158,7 @@ type Record struct {
 	// incident's flow begins and once the run has ended well.
 	At *Cursor `json:"at,omitempty"`
 	// Events is the run's history.
-	Events []Event `json:"events"`
+	Events []Event `json:"events" jsonschema:"required"`
 
 	// cursor is where a waiting run continues; it is kept in Pending.
 }
@@ -202,6 +210,12 @@ const (
 	StepStage     Stage = "step"
 	ResponseStage Stage = "response"
 )
+
+// Stages lists every Stage.
+var Stages = []Stage{ConfirmStage, StepStage, ResponseStage}
+
+// JSONSchema describes Stage as an enum.
+func (Stage) JSONSchema() *jsonschema.Schema { return ident.Enum(Stages) }
 
 // Pending is what a waiting run waits for: a person's task (Method set)
 // or an approval (Party set).
@@ -278,6 +292,15 @@ const (
 	// applied), or Rollback counted such a call as applied to undo it.
 	EvRecovered EventKind = "recovered"
 )
+
+// EventKinds lists every EventKind.
+var EventKinds = []EventKind{EvStarted, EvDetected, EvNotMatched, EvNoDetection, EvConfirmed, EvNotConfirmed, EvNotTriaged,
+	EvStep, EvMethod, EvSkipped, EvMethodFailed, EvRetry, EvWaiting, EvResumed, EvDesignChanged, EvBranch, EvApproval,
+	EvRejected, EvResponse, EvResponseFailed, EvEnd, EvBreach, EvCompleted, EvFailed, EvRolledBack, EvRollbackFailed,
+	EvRollbackManual, EvResponseComplete, EvCallStarted, EvInterrupted, EvRecovered}
+
+// JSONSchema describes EventKind as an enum.
+func (EventKind) JSONSchema() *jsonschema.Schema { return ident.Enum(EventKinds) }
 
 // Event is one thing that happened in a run.
 type Event struct {

@@ -214,9 +214,8 @@ func Checkpointer(s Store) executor.Checkpointer {
 	})
 }
 
-// Holder returns a claim holder name for this process: host name and
-// process id.
+// Holder returns a claim holder name for this process: "pid N on HOST".
 func Holder() string {
 	host, _ := osHostname()
-	return fmt.Sprintf("%s pid %d", host, osGetpid())
+	return fmt.Sprintf("pid %d on %s", osGetpid(), host)
 }

@@ -15,6 +15,9 @@ var scenarios []byte
 //go:embed adapters.schema.json
 var adapters []byte
 
+//go:embed record.schema.json
+var record []byte
+
 // Kind names one of the file formats.
 type Kind string
 
@@ -26,10 +29,12 @@ const (
 	Scenarios Kind = "scenarios"
 	// Adapters is the secops-adapters/v1 adapter configuration file.
 	Adapters Kind = "adapters"
+	// Record is the secops-record/v1 run record.
+	Record Kind = "record"
 )
 
 // Kinds lists the formats that have a schema.
-var Kinds = []Kind{Design, Scenarios, Adapters}
+var Kinds = []Kind{Design, Scenarios, Adapters, Record}
 
 // Get returns the JSON Schema (draft 2020-12) of format k.
 func Get(k Kind) ([]byte, error) {
@@ -40,6 +45,8 @@ func Get(k Kind) ([]byte, error) {
 		return slices.Clone(scenarios), nil
 	case Adapters:
 		return slices.Clone(adapters), nil
+	case Record:
+		return slices.Clone(record), nil
 	}
 	return nil, fmt.Errorf("no schema for %q", k)
 }

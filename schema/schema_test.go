@@ -14,6 +14,7 @@ import (
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/internal/schemagen"
 	"github.com/secopsdesign/secops/scenario"
 	"github.com/secopsdesign/secops/schema"
@@ -25,6 +26,7 @@ var targets = map[schema.Kind]schemagen.Target{
 	schema.Design:    {File: "design.schema.json", Title: "secops design (secops/v1)", Type: &secops.Design{}},
 	schema.Scenarios: {File: "scenarios.schema.json", Title: "secops scenarios (secops-scenarios/v1)", Type: &scenario.File{}},
 	schema.Adapters:  {File: "adapters.schema.json", Title: "secops adapters (secops-adapters/v1)", Type: &config.File{}},
+	schema.Record:    {File: "record.schema.json", Title: "secops run record (secops-record/v1)", Type: &executor.Record{}},
 }
 
 // TestSchemasUpToDate regenerates each schema from the Go types and

@@ -1,7 +1,14 @@
 package config
 
 import (
+	"fmt"
+	"maps"
+	"net"
+	"net/url"
+	"slices"
+
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 )
@@ -43,6 +50,7 @@ func (f *File) Check(d *secops.Design) finding.List {
 			}
 		}
 	}
+	l = append(l, f.insecureSecrets()...)
 	for i, e := range f.Adapters {
 		if e.Name != "" && !used[string(e.Name)] {
 			fd := finding.New(finding.Unused, finding.NewPath("adapters").Index(i).Child("name"), "adapter %q is not used by any action of the design", e.Name)
@@ -59,4 +67,44 @@ func (f *File) names() []string {
 		s = append(s, string(e.Name))
 	}
 	return s
+}
+
+// InsecureSecret is the code of the warning for a header that carries a
+// secret (${NAME}) to a plain http:// URL on another host, where anyone on
+// the path can read it.
+const InsecureSecret finding.Code = "insecure-secret"
+
+// insecureSecrets warns of secret headers sent over http to hosts other
+// than this one.
+func (f *File) insecureSecrets() finding.List {
+	var l finding.List
+	for i, e := range f.Adapters {
+		if e.Kind != Webhook || len(e.Headers) == 0 {
+			continue
+		}
+		u, err := url.Parse(e.URL)
+		if err != nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+			if names, err := webhook.HeaderVariables(e.Headers[k]); err != nil || len(names) == 0 {
+				continue
+			}
+			p := finding.NewPath("adapters").Index(i).Child("url")
+			fd := finding.Finding{Severity: finding.Warning, Code: InsecureSecret, Path: p.String(),
+				Message: fmt.Sprintf("adapter %q sends header %s, which carries a secret, over plain http to %s: use https", e.Name, k, u.Host)}
+			fd.Position = f.src.Position(fd.Path, false)
+			l = append(l, fd)
+			break
+		}
+	}
+	return l
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

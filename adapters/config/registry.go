@@ -116,3 +116,28 @@ func (f *File) tlsConfig(t *TLS) (*tls.Config, error) {
 	}
 	return c, nil
 }
+
+// Secrets returns the values that f's webhook headers take from the
+// environment (${NAME}), looked up with lookup (os.LookupEnv when nil):
+// the values that must never be stored or printed. Give them to the
+// executor (executor.WithSecrets) so that records redact them.
+func (f *File) Secrets(lookup func(string) (string, bool)) []string {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var out []string
+	for _, e := range f.Adapters {
+		for _, v := range e.Headers {
+			names, err := webhook.HeaderVariables(v)
+			if err != nil {
+				continue
+			}
+			for _, n := range names {
+				if v, ok := lookup(n); ok && v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
+}

@@ -215,11 +215,16 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", "secops")
+	if req.IdempotencyKey != "" {
+		hr.Header.Set("Idempotency-Key", req.IdempotencyKey)
+	}
+	var secrets []string
 	for _, h := range a.headers {
-		v, err := expand(h.template, a.cfg.lookup)
+		v, vars, err := expand(h.template, a.cfg.lookup)
 		if err != nil {
 			return adapters.Result{}, err
 		}
+		secrets = append(secrets, vars...)
 		hr.Header.Set(h.name, v)
 	}
 	resp, err := a.client.Do(hr)
@@ -235,9 +240,21 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 		return adapters.Result{}, wire.ErrTooLarge
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return wire.Decode(data)
+		res, err := wire.Decode(data)
+		if err != nil {
+			if msg := err.Error(); redact(msg, secrets) != msg {
+				rerr := errors.New(redact(msg, secrets))
+				if adapters.IsRetryable(err) {
+					rerr = adapters.Retryable(rerr)
+				}
+				return res, rerr
+			}
+		}
+		return res, err
 	}
-	se := &StatusError{StatusCode: resp.StatusCode, Message: replyMessage(data)}
+	// A server that echoes the request (a 401 page quoting the
+	// Authorization header) must not put the secret into errors.
+	se := &StatusError{StatusCode: resp.StatusCode, Message: redact(replyMessage(data), secrets)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
 			return adapters.Result{}, adapters.RetryAfter(se, d)
@@ -342,8 +359,10 @@ func validName(s string) bool {
 	return true
 }
 
-func expand(t []part, lookup func(string) (string, bool)) (string, error) {
+// expand returns the header value of t, and the values substituted.
+func expand(t []part, lookup func(string) (string, bool)) (string, []string, error) {
 	var b strings.Builder
+	var vars []string
 	for _, p := range t {
 		if !p.isVar {
 			b.WriteString(p.text)
@@ -351,9 +370,32 @@ func expand(t []part, lookup func(string) (string, bool)) (string, error) {
 		}
 		v, ok := lookup(p.text)
 		if !ok || v == "" {
-			return "", &UnsetVariableError{Name: p.text}
+			return "", nil, &UnsetVariableError{Name: p.text}
 		}
 		b.WriteString(v)
+		vars = append(vars, v)
 	}
-	return b.String(), nil
+	return b.String(), vars, nil
+}
+
+// redact replaces every secret in s with [redacted].
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
+}
+
+// Secrets returns the values the adapter's headers take from the
+// environment now: what must never be stored or printed.
+func (a *Adapter) Secrets() []string {
+	var out []string
+	for _, h := range a.headers {
+		if _, vars, err := expand(h.template, a.cfg.lookup); err == nil {
+			out = append(out, vars...)
+		}
+	}
+	return out
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,25 +67,45 @@ func isTerminal(stdin, stderr *os.File) bool {
 	return true
 }
 
+// runOpts are the flags of secops run.
+type runOpts struct {
+	design, adapters, alert, record, store, outputs string
+	approve, dryRun, force                          bool
+}
+
 func newRun() *cobra.Command {
-	var adaptersPath, alertPath, recordPath, outputsPath string
-	var approve, dryRun bool
+	var o runOpts
 	cmd := &cobra.Command{
-		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json] [--approve] [--dry-run [--outputs ANSWERS.json]]",
+		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json | --store sqlite:PATH] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
 		Long: `Run sends the alert (a JSON object of field id to value) through the
 design: detection, confirmation, triage, the playbook's steps and its
 response, calling the adapters of the adapter configuration file. Progress
-goes to stderr; the run record is written to --record (by default
-run-<id>.json).
+goes to stderr.
 
-Without --approve, a response that needs an approval stops the run in
-status waiting; a manual task prompts for its outputs when someone is at
-a terminal (stdin and stderr are terminals and stdin is not /dev/null)
-and otherwise stops the run in waiting. Continue with "secops resume".
+The alert is checked first: a key that is not a field of the design, or a
+value of the wrong type, is reported (every one, with a "did you mean")
+and nothing runs (exit 1).
+
+The run is journaled as it goes: before every adapter call that can take
+effect, the record (with a call-started event) is saved, and again after
+the call's outcome. Whatever stops the process — Ctrl-C, SIGTERM, SIGHUP,
+a closed pipe, kill -9, a power cut — the record says what took effect
+and what may have. The record goes to --record (by default
+run-<id>.json, never over an existing file unless --force), or into a
+run store with --store sqlite:PATH (or dir:FOLDER). While the command
+works on a run it holds the run's claim: a second secops working on the
+same run fails at once.
+
+Without --approve, a response that needs an approval asks for it at a
+terminal (y/N) and otherwise stops the run in status waiting; a manual
+task prompts for its outputs when someone is at a terminal and otherwise
+stops the run in waiting. Continue with "secops resume".
 
 Before the run starts, every environment variable named in a webhook
 adapter's headers (${NAME}) must be set; otherwise nothing runs (exit 2).
+Their values are secrets: they are replaced by [redacted] in everything
+the record keeps and the command prints.
 
 With --dry-run no adapter is called: each action is shown as the call it
 would make ("would call edr.isolate_host"). A dry run has no real
@@ -94,80 +119,126 @@ missing field and the method that would give it. The record is marked
 adapter either.
 
 Exit status: 0 the run completed, found no incident, was not triaged or
-is waiting; 1 it failed or the design has errors; 2 the command could not
-run.`,
+is waiting; 1 it failed, the alert does not fit or the design has
+errors; 2 the command could not run; 128+N stopped by signal N (the
+record says where: continue with secops resume).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if adaptersPath == "" || alertPath == "" {
+			if o.adapters == "" || o.alert == "" {
 				return usageError("run needs --adapters FILE and --alert ALERT.json")
 			}
-			if outputsPath != "" && !dryRun {
+			if o.outputs != "" && !o.dryRun {
 				return usageError("--outputs gives the outputs of a dry run: use it with --dry-run (to answer a waiting run, use secops resume --outputs)")
 			}
-			return runDesign(cmd.Context(), defaultIO(), args[0], adaptersPath, alertPath, recordPath, outputsPath, approve, dryRun)
+			if o.record != "" && o.store != "" {
+				return usageError("give --record FILE or --store STORE, not both")
+			}
+			o.design = args[0]
+			return runDesign(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&alertPath, "alert", "", "the alert, a JSON object of field id to value")
-	cmd.Flags().StringVar(&recordPath, "record", "", "where to write the run record (default run-<id>.json)")
-	cmd.Flags().BoolVar(&approve, "approve", false, "approve the response without asking")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "call no adapter; show what would be called")
-	cmd.Flags().StringVar(&outputsPath, "outputs", "", "with --dry-run: the outputs methods give, a JSON object of method id to outputs")
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, a JSON object of field id to value")
+	cmd.Flags().StringVar(&o.record, "record", "", "where to write the run record (default run-<id>.json)")
+	cmd.Flags().StringVar(&o.store, "store", "", "keep the record in a run store: sqlite:PATH or dir:FOLDER")
+	cmd.Flags().BoolVar(&o.force, "force", false, "write over an existing record file")
+	cmd.Flags().BoolVar(&o.approve, "approve", false, "approve the response without asking")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "call no adapter; show what would be called")
+	cmd.Flags().StringVar(&o.outputs, "outputs", "", "with --dry-run: the outputs methods give, a JSON object of method id to outputs")
 	return cmd
 }
 
+// resumeOpts are the flags of secops resume and rollback.
+type resumeOpts struct {
+	record, store, adapters, outputs, design string
+	recover                                  string
+	approve, reject, retry, force            bool
+}
+
 func newResume() *cobra.Command {
-	var adaptersPath, outputsPath string
-	var approve, force bool
+	var o resumeOpts
 	cmd := &cobra.Command{
-		Use:   "resume RECORD.json --adapters FILE [--approve] [--outputs ANSWERS.json]",
-		Short: "Continue a waiting run and update its record",
-		Long: `Resume continues a run that stopped in status waiting, with the design
-the record names. --approve grants the approval it waits for; --outputs
-gives the outputs of manual tasks, as a JSON object of method id to
-outputs: {"1.4.1": {"iocs": ["203.0.113.7"]}}. The record is updated in
-place.
+		Use:   "resume RECORD.json|RUN-ID --adapters FILE [--approve|--reject] [--outputs ANSWERS.json] [--recover retry|applied] [--retry]",
+		Short: "Continue a waiting, interrupted or failed run and update its record",
+		Long: `Resume continues a run and updates its record (a file, or with --store
+the run of that id in a run store).
 
-The answer is checked before it is used: outputs must include the method
-the run waits for, name only methods that have not run yet and are tasks
-for a person, and give only the outputs each declares, of the declared
-types; --approve only answers a run waiting for an approval. A bad answer
-is refused with exit status 2 and the record is left as it was.
+A waiting run: --approve grants the approval it waits for, --reject
+declines it (the run fails); --outputs gives the outputs of manual
+tasks, as a JSON object of method id to outputs:
+{"1.4.1": {"iocs": ["203.0.113.7"]}}. The answer is checked before it is
+used: outputs must include the method the run waits for, name only
+methods that have not run yet and are tasks for a person, and give every
+output each declares, of the declared types; --approve only answers a run
+waiting for an approval. A bad answer is refused with exit status 2 and
+the record is left as it was.
 
-A dry-run record (made by secops run --dry-run) stays dry: no adapter is
-called, and --outputs may also give the outputs of methods with an
-action.
+An interrupted run (status running or interrupted: its process was
+stopped or died) continues from where it stopped. If it stopped during
+an adapter call, whether that call took effect is unknown, and resume
+will not guess: it names the call (method, action, inputs) and exits 2
+unless --recover says how to go on: retry (call it again with the same
+idempotency key, which an integration uses to avoid acting twice) or
+applied (count it as done; a method that declares outputs needs them
+with --outputs).
 
-The record keeps a digest of the design the run started with. If the
-design file says something else now, resume refuses (exit status 2, the
-record unchanged); --force goes on with the changed design and records an
-event saying so.`,
+A failed run: --retry calls the method it failed on again, with the same
+idempotency key, and goes on; what completed before is kept.
+
+A dry-run record stays dry: no adapter is called, and --outputs may
+also give the outputs of methods with an action.
+
+The record names its design file (relative to the record's folder);
+--design points at it when it moved. If the design says something else
+now than when the run started, resume refuses (exit status 2, the
+record unchanged); --force goes on with the changed design and records
+an event saying so.
+
+While resume works on a run it holds the run's claim: a second secops
+resuming or rolling back the same run fails at once (exit 2).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if adaptersPath == "" {
+			if o.adapters == "" {
 				return usageError("resume needs --adapters FILE")
 			}
-			return resumeRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, outputsPath, approve, force)
+			if o.approve && o.reject {
+				return usageError("give --approve or --reject, not both")
+			}
+			switch o.recover {
+			case "", "retry", "applied":
+			default:
+				return usageError("--recover %q: want retry or applied", o.recover)
+			}
+			o.record = args[0]
+			return resumeRecord(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&outputsPath, "outputs", "", "outputs of manual tasks: a JSON object of method id to outputs")
-	cmd.Flags().BoolVar(&approve, "approve", false, "grant the approval the run waits for")
-	cmd.Flags().BoolVar(&force, "force", false, "go on although the design changed since the run started (recorded as an event)")
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
+	cmd.Flags().StringVar(&o.outputs, "outputs", "", "outputs of manual tasks: a JSON object of method id to outputs")
+	cmd.Flags().BoolVar(&o.approve, "approve", false, "grant the approval the run waits for")
+	cmd.Flags().BoolVar(&o.reject, "reject", false, "decline the approval the run waits for; the run fails")
+	cmd.Flags().StringVar(&o.recover, "recover", "", "for an interrupted run: retry the call in doubt (same idempotency key) or count it as applied")
+	cmd.Flags().BoolVar(&o.retry, "retry", false, "for a failed run: call the failed method again (same idempotency key) and go on")
+	cmd.Flags().StringVar(&o.design, "design", "", "the design file, when it is not where the record says")
+	cmd.Flags().BoolVar(&o.force, "force", false, "go on although the design changed since the run started (recorded as an event)")
 	return cmd
 }
 
 func newRollback() *cobra.Command {
-	var adaptersPath string
-	var force bool
+	var o resumeOpts
 	cmd := &cobra.Command{
-		Use:   "rollback RECORD.json --adapters FILE",
+		Use:   "rollback RECORD.json|RUN-ID --adapters FILE",
 		Short: "Undo the response a run applied and update its record",
 		Long: `Rollback runs the rollback actions of the response methods the run
 applied, the latest first, lists the rollback procedures left to a person,
-and updates the record in place. Exit status 1 if a rollback action
-failed. The rollback of a dry-run record calls no adapter either: it
-shows what would be called.
+and updates the record in place. A response call whose outcome is unknown
+(the run was interrupted during it, or it timed out) may have taken
+effect: rollback undoes it too, so undo actions must be safe to repeat.
+Each rollback call is journaled as run's calls are; a rollback that was
+itself interrupted is finished by running rollback again. Exit status 1 if
+a rollback action failed. The rollback of a dry-run record calls no
+adapter either: it shows what would be called.
 
 If the design file changed since the run started (the record keeps a
 digest of the design), rollback refuses with exit status 2 and leaves the
@@ -175,14 +246,17 @@ record as it was; --force goes on with the changed design and records an
 event saying so.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if adaptersPath == "" {
+			if o.adapters == "" {
 				return usageError("rollback needs --adapters FILE")
 			}
-			return rollbackRecord(cmd.Context(), defaultIO(), args[0], adaptersPath, force)
+			o.record = args[0]
+			return rollbackRecord(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().BoolVar(&force, "force", false, "go on although the design changed since the run started (recorded as an event)")
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
+	cmd.Flags().StringVar(&o.design, "design", "", "the design file, when it is not where the record says")
+	cmd.Flags().BoolVar(&o.force, "force", false, "go on although the design changed since the run started (recorded as an event)")
 	return cmd
 }
 
@@ -190,18 +264,18 @@ event saying so.`,
 // builds the registry. Findings go to w, each once; error findings end
 // the command. Unless dry (nothing will be called), every environment
 // variable a webhook header names must be set.
-func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design, *adapters.Registry, error) {
+func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design, *config.File, *adapters.Registry, error) {
 	w := rio.stderr
 	abs, err := filepath.Abs(designPath)
 	if err != nil {
-		return nil, nil, usageError("%v", err)
+		return nil, nil, nil, usageError("%v", err)
 	}
 	if _, err := os.Stat(abs); err != nil {
-		return nil, nil, usageError("%v", err)
+		return nil, nil, nil, usageError("%v", err)
 	}
 	d, err := secops.LoadFile(abs)
 	if err != nil && finding.From(err) == nil {
-		return nil, nil, usageError("%v", err)
+		return nil, nil, nil, usageError("%v", err)
 	}
 	var all finding.List
 	if d == nil {
@@ -211,7 +285,7 @@ func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design
 	}
 	cfg, err := config.LoadFile(adaptersPath)
 	if err != nil && finding.From(err) == nil {
-		return nil, nil, usageError("%v", err)
+		return nil, nil, nil, usageError("%v", err)
 	}
 	all = append(all, finding.From(err)...)
 	if cfg != nil && d != nil {
@@ -222,18 +296,18 @@ func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design
 		_ = finding.WriteText(w, all)
 	}
 	if all.HasErrors() {
-		return nil, nil, &exitError{code: 1}
+		return nil, nil, nil, &exitError{code: 1}
 	}
 	if !dry {
 		if err := checkHeaderVariables(cfg, rio.lookupEnv); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	reg, err := cfg.Registry()
 	if err != nil {
-		return nil, nil, usageError("%v", err)
+		return nil, nil, nil, usageError("%v", err)
 	}
-	return d, reg, nil
+	return d, cfg, reg, nil
 }
 
 // uniq drops findings equal to an earlier one, so that a problem the
@@ -280,112 +354,173 @@ func checkHeaderVariables(cfg *config.File, lookup func(string) (string, bool)) 
 	return usageError("environment variables %s, named in adapter headers, are not set: set them and run again (nothing was called)", strings.Join(unset, ", "))
 }
 
-func runDesign(ctx context.Context, rio runIO, designPath, adaptersPath, alertPath, recordPath, outputsPath string, approve, dryRun bool) error {
+func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	d, reg, err := setup(rio, designPath, adaptersPath, dryRun)
+	d, cfg, reg, err := setup(rio, o.design, o.adapters, o.dryRun)
 	if err != nil {
 		return err
 	}
-	var alert map[string]any
-	if err := readJSON(alertPath, &alert); err != nil {
-		return usageError("alert: %v", err)
+	alert, err := readAlert(o.alert)
+	if err != nil {
+		return err
 	}
-	if alert == nil {
-		return usageError("alert: %s: want a JSON object of field id to value", alertPath)
+	e0, err := executor.New(executor.WithDesign(d))
+	if err != nil {
+		return usageError("%v", err)
 	}
-	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg)}
-	if dryRun {
+	var ae *executor.AlertError
+	if err := e0.Plan().CheckAlert(alert); errors.As(err, &ae) {
+		for _, p := range ae.Problems {
+			fmt.Fprintf(rio.stderr, "%s: %s\n", o.alert, p)
+		}
+		fmt.Fprintf(rio.stderr, "the alert does not fit the design: nothing was run\n")
+		return &exitError{code: 1}
+	}
+	id := newRunID()
+	target, err := openTarget(o.record, o.store, id, o.force)
+	if err != nil {
+		return err
+	}
+	defer target.close()
+	opts := []executor.Option{executor.WithPlan(e0.Plan()), executor.WithRegistry(reg), executor.WithIDs(func() string { return id }),
+		executor.WithCheckpoint(target.journal(d)), executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+	if o.dryRun {
 		// The engine calls nothing, and the record remembers it, so that
 		// resume and rollback of it stay dry.
 		var outs map[ident.Number]map[string]any
-		if outputsPath != "" {
-			if err := readJSON(outputsPath, &outs); err != nil {
-				return usageError("outputs: %v", err)
+		if o.outputs != "" {
+			if err := readAnswers(o.outputs, &outs); err != nil {
+				return err
 			}
 		}
 		opts = append(opts, executor.WithDryRun(outs))
 		fmt.Fprintln(rio.stderr, "dry run: no adapter will be called")
 	}
-	opts = append(opts, engineIO(rio, d, approve)...)
+	opts = append(opts, engineIO(rio, d, o.approve)...)
 	e, err := executor.New(opts...)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	rec, err := e.Run(ctx, alert)
-	if err != nil {
+	if err != nil && rec == nil {
 		return usageError("%v", err)
 	}
-	if recordPath == "" {
-		recordPath = "run-" + rec.ID + ".json"
-	}
-	return finishRecord(rio.stderr, d, rec, recordPath, adaptersPath)
+	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
 }
 
-func resumeRecord(ctx context.Context, rio runIO, recordPath, adaptersPath, outputsPath string, approve, force bool) error {
+// newRunID returns a new run id: 16 random hex digits.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	var rec executor.Record
-	if err := readJSON(recordPath, &rec); err != nil {
-		return usageError("record: %v", err)
-	}
-	if rec.Status != executor.Waiting {
-		return usageError("%s: run %s is %s, not waiting", recordPath, rec.ID, rec.Status)
-	}
-	if rec.Design == "" {
-		return usageError("%s: the record names no design file", recordPath)
-	}
-	d, reg, err := setup(rio, rec.Design, adaptersPath, rec.DryRun)
+	target, rec, err := claimRecord(ctx, o.record, o.store)
 	if err != nil {
 		return err
 	}
-	ans := executor.Answer{Approve: approve, Actor: actor()}
-	if outputsPath != "" {
+	defer target.close()
+	designPath, err := target.designPath(rec, o.design)
+	if err != nil {
+		return err
+	}
+	d, cfg, reg, err := setup(rio, designPath, o.adapters, rec.DryRun)
+	if err != nil {
+		return err
+	}
+	ans := executor.Answer{Approve: o.approve, Reject: o.reject, Actor: actor(), Recover: executor.Recovery(o.recover)}
+	if o.retry {
+		if o.recover != "" {
+			return usageError("--retry is for a failed run, --recover for an interrupted one: give one")
+		}
+		ans.Recover = executor.Retry
+	}
+	if o.outputs != "" {
 		var outs map[ident.Number]map[string]any
-		if err := readJSON(outputsPath, &outs); err != nil {
-			return usageError("outputs: %v", err)
+		if err := readAnswers(o.outputs, &outs); err != nil {
+			return err
 		}
 		ans.Outputs = outs
 	}
-	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg)}
+	switch rec.Status {
+	case executor.Failed:
+		if !o.retry && o.recover == "" {
+			return usageError("%s: run %s failed: %s\nretry the method it failed on with: secops resume %s --adapters %s --retry (the record is unchanged)",
+				target.name, rec.ID, rec.Error, o.record, o.adapters)
+		}
+	case executor.Running, executor.Interrupted:
+		if o.retry {
+			return usageError("%s: run %s was interrupted, not failed: use --recover retry|applied if a call is in doubt, or no flag", target.name, rec.ID)
+		}
+	}
+	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithCheckpoint(target.journal(d)),
+		executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
 	opts = append(opts, engineIO(rio, d, false)...)
-	if force {
+	if o.force {
 		opts = append(opts, executor.WithChangedDesign())
 	}
 	e, err := executor.New(opts...)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if err := checkDesign(e.Plan(), &rec, recordPath, force, "resume"); err != nil {
+	if err := checkDesign(e.Plan(), rec, target.name, designPath, o.force, "resume"); err != nil {
 		return err
 	}
-	// A mistyped answer is refused before it touches the record.
-	if err := e.Plan().CheckAnswer(&rec, ans); err != nil {
-		if outputsPath != "" {
-			return usageError("%s: %v (the record is unchanged)", outputsPath, err)
+	// A mistyped answer, or a recovery the record needs but was not
+	// given, is refused before it touches the record.
+	if err := e.Plan().CheckAnswer(rec, ans); err != nil {
+		var ue *executor.UncertainError
+		if errors.As(err, &ue) {
+			return usageError("%s", uncertainMessage(ue, target.name, o.record, o.adapters))
+		}
+		if o.outputs != "" {
+			return usageError("%s: %v (the record is unchanged)", o.outputs, err)
 		}
 		return usageError("%v (the record is unchanged)", err)
 	}
 	if rec.DryRun {
 		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
 	}
-	if _, err := e.Resume(ctx, &rec, ans); err != nil {
+	rec, err = e.Resume(ctx, rec, ans)
+	if err != nil && !errors.Is(err, executor.ErrCheckpoint) {
 		return usageError("%v", err)
 	}
-	return finishRecord(rio.stderr, d, &rec, recordPath, adaptersPath)
+	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
 }
 
-func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath string, force bool) error {
+// uncertainMessage says which calls are in doubt and the two ways on.
+func uncertainMessage(ue *executor.UncertainError, name, ref, adaptersPath string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: run %s was interrupted during a call; whether it took effect is unknown:\n", name, ue.Run)
+	for _, c := range ue.Calls {
+		in, _ := json.Marshal(c.Inputs)
+		fmt.Fprintf(&b, "  method %s: %s with %s (attempt %d, started %s, idempotency key %s)\n",
+			c.Method, c.Action, in, c.Attempt, c.Started.Format(time.RFC3339), c.IdempotencyKey)
+	}
+	fmt.Fprintf(&b, "check the system, then go on with one of:\n")
+	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover retry     # call it again, with the same idempotency key\n", ref, adaptersPath)
+	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover applied   # it took effect: count it as done\n", ref, adaptersPath)
+	b.WriteString("the record is unchanged")
+	return b.String()
+}
+
+func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	var rec executor.Record
-	if err := readJSON(recordPath, &rec); err != nil {
-		return usageError("record: %v", err)
+	target, rec, err := claimRecord(ctx, o.record, o.store)
+	if err != nil {
+		return err
 	}
-	if rec.Design == "" {
-		return usageError("%s: the record names no design file", recordPath)
+	defer target.close()
+	designPath, err := target.designPath(rec, o.design)
+	if err != nil {
+		return err
 	}
-	d, reg, err := setup(rio, rec.Design, adaptersPath, rec.DryRun)
+	d, cfg, reg, err := setup(rio, designPath, o.adapters, rec.DryRun)
 	if err != nil {
 		return err
 	}
@@ -395,35 +530,43 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 			left++
 		}
 	}
+	uncertain := 0
+	for _, c := range rec.Uncertain() {
+		if c.Response != "" && !slices.Contains(rec.Applied, c.Method) {
+			uncertain++
+		}
+	}
 	if rec.DryRun {
 		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
 	}
 	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(),
-		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr))}
-	if force {
+		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr)), executor.WithCheckpoint(target.journal(d)),
+		executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+	if o.force {
 		opts = append(opts, executor.WithChangedDesign())
 	}
 	e, err := executor.New(opts...)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if err := checkDesign(e.Plan(), &rec, recordPath, force, "rollback"); err != nil {
+	if err := checkDesign(e.Plan(), rec, target.name, designPath, o.force, "rollback"); err != nil {
 		return err
 	}
-	_, rbErr := e.Rollback(ctx, &rec)
-	if err := writeJSON(recordPath, &rec); err != nil {
-		return usageError("%v", err)
-	}
+	_, rbErr := e.Rollback(ctx, rec)
 	switch {
 	case len(rec.Applied) == 0:
 		fmt.Fprintln(rio.stderr, "nothing to roll back: the run applied no response method")
-	case left == 0:
+	case left == 0 && uncertain == 0:
 		fmt.Fprintf(rio.stderr, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(rec.Applied))
 	}
 	for _, m := range rec.ManualRollback {
 		fmt.Fprintf(rio.stderr, "to do by hand: method %s: %s\n", m.Method, m.Procedure)
 	}
-	fmt.Fprintf(rio.stderr, "record: %s\n", recordPath)
+	fmt.Fprintf(rio.stderr, "record: %s\n", target.name)
+	if code := signalled(ctx); code != 0 {
+		fmt.Fprintf(rio.stderr, "rollback interrupted: run it again to finish undoing\n")
+		return &exitError{code: code}
+	}
 	if rbErr != nil {
 		fmt.Fprintln(rio.stderr, "rollback failed:", rbErr)
 		return &exitError{code: 1}
@@ -433,11 +576,11 @@ func rollbackRecord(ctx context.Context, rio runIO, recordPath, adaptersPath str
 
 // checkDesign refuses, unless force, a record whose run started with
 // another version of its design file.
-func checkDesign(p *executor.Plan, rec *executor.Record, recordPath string, force bool, op string) error {
+func checkDesign(p *executor.Plan, rec *executor.Record, recordName, designPath string, force bool, op string) error {
 	if err := p.CheckRecord(rec); err != nil && !force {
 		return usageError("%s: %s has changed: %v; %s would follow a flow the run did not start with: "+
 			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
-			recordPath, rec.Design, err, op)
+			recordName, designPath, err, op)
 	}
 	return nil
 }
@@ -448,21 +591,70 @@ func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
 	// Retries are the adapter configuration's (its retries key, through
 	// adapters.Retry); the engine does not retry on top of them.
 	opts := []executor.Option{executor.WithEvents(progress(rio.stderr)), executor.WithIsolation(), executor.WithRetry(1, 0)}
-	if approve {
+	in := bufio.NewReader(rio.stdin)
+	switch {
+	case approve:
 		opts = append(opts, executor.WithApprover(executor.AutoApprove(actor())))
+	case rio.terminal:
+		opts = append(opts, executor.WithApprover(approvalPrompt(rio, in, d)))
 	}
 	if rio.terminal {
-		opts = append(opts, executor.WithPerson(prompter(rio, d)))
+		opts = append(opts, executor.WithPerson(prompter(rio, in, d)))
 	}
 	return opts
 }
 
-// finishRecord writes the record and says how the run ended and, when it
-// waits, how to continue.
-func finishRecord(w io.Writer, d *secops.Design, rec *executor.Record, recordPath, adaptersPath string) error {
-	if err := writeJSON(recordPath, rec); err != nil {
-		return usageError("%v", err)
-	}
+// approvalPrompt asks, at a terminal, for the approval of a response:
+// y approves, n rejects, anything else (or the end of the input) leaves
+// the run waiting.
+func approvalPrompt(rio runIO, in *bufio.Reader, d *secops.Design) executor.Approver {
+	return executor.ApproverFunc(func(ctx context.Context, a executor.Approval) (executor.Decision, error) {
+		w := rio.stderr
+		name := string(a.Response)
+		var methods []string
+		for i := range d.Responses {
+			if r := &d.Responses[i]; r.ID == a.Response {
+				name = fmt.Sprintf("%s (%s)", r.ID, r.Name)
+				for _, pid := range r.Processes {
+					if pr := d.Process(pid); pr != nil {
+						for _, m := range pr.Methods {
+							how := string(m.Action)
+							if how == "" {
+								how = "by hand"
+							}
+							methods = append(methods, fmt.Sprintf("%s %s (%s)", m.ID, m.Name, how))
+						}
+					}
+				}
+			}
+		}
+		fmt.Fprintf(w, "approval needed: response %s for incident %s (severity %s) needs the approval of %s\n", name, a.Incident, a.Severity, a.Party)
+		for _, m := range methods {
+			fmt.Fprintf(w, "  will run: %s\n", m)
+		}
+		for {
+			fmt.Fprintf(w, "  approve as %s? [y/N, or \"wait\" to decide later] ", a.Party)
+			line, err := in.ReadString('\n')
+			switch strings.ToLower(strings.TrimSpace(line)) {
+			case "y", "yes":
+				return executor.Decision{Approved: true, Actor: actor()}, nil
+			case "n", "no", "":
+				if err != nil {
+					return executor.Decision{}, executor.ErrWaiting
+				}
+				return executor.Decision{Approved: false, Actor: actor()}, nil
+			case "wait":
+				return executor.Decision{}, executor.ErrWaiting
+			}
+			fmt.Fprintln(w, "  answer y or n")
+		}
+	})
+}
+
+// report says how the run ended and, when it waits, how to continue.
+// runErr is the engine's error (a failed checkpoint).
+func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, target *target, adaptersPath string, ctx context.Context) error {
+	ref := target.ref(rec.ID)
 	kind := "run"
 	if rec.DryRun {
 		kind = "dry run"
@@ -471,8 +663,22 @@ func finishRecord(w io.Writer, d *secops.Design, rec *executor.Record, recordPat
 	if rec.Response != "" {
 		fmt.Fprintf(w, ", response %s", rec.Response)
 	}
-	fmt.Fprintf(w, ", elapsed %v, estimate %v\nrecord: %s\n", rec.Elapsed, rec.Estimate, recordPath)
+	fmt.Fprintf(w, ", elapsed %v, estimate %v\nrecord: %s\n", rec.Elapsed, rec.Estimate, target.name)
+	if runErr != nil {
+		fmt.Fprintf(w, "error: %v\nthe record holds what was saved before; once the store works again, continue with: secops resume %s --adapters %s\n",
+			runErr, ref, adaptersPath)
+		return &exitError{code: 1}
+	}
 	switch rec.Status {
+	case executor.Interrupted, executor.Running:
+		fmt.Fprintf(w, "stopped before the end; continue with: secops resume %s --adapters %s\n", ref, adaptersPath)
+		if len(rec.Applied) > 0 {
+			fmt.Fprintf(w, "applied so far: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
+		}
+		if code := signalled(ctx); code != 0 {
+			return &exitError{code: code}
+		}
+		return &exitError{code: 1}
 	case executor.Failed:
 		fmt.Fprintln(w, "error:", rec.Error)
 		if rec.DryRun {
@@ -481,7 +687,10 @@ func finishRecord(w io.Writer, d *secops.Design, rec *executor.Record, recordPat
 			return &exitError{code: 1}
 		}
 		if len(rec.Applied) > 0 {
-			fmt.Fprintf(w, "applied before the failure: %v; undo with: secops rollback %s --adapters %s\n", rec.Applied, recordPath, adaptersPath)
+			fmt.Fprintf(w, "applied before the failure: %v; undo with: secops rollback %s --adapters %s\n", rec.Applied, ref, adaptersPath)
+		}
+		if rec.At != nil && rec.At.Method != "" {
+			fmt.Fprintf(w, "once the cause is fixed, retry method %s with: secops resume %s --adapters %s --retry\n", rec.At.Method, ref, adaptersPath)
 		}
 		return &exitError{code: 1}
 	case executor.Waiting:
@@ -490,12 +699,12 @@ func finishRecord(w io.Writer, d *secops.Design, rec *executor.Record, recordPat
 		}
 		p := rec.Pending
 		if p.Party != "" {
-			fmt.Fprintf(w, "waiting for the approval of %s for response %s\ncontinue with: secops resume %s --adapters %s --approve\n",
-				p.Party, p.Response, recordPath, adaptersPath)
+			fmt.Fprintf(w, "waiting for the approval of %s for response %s\ncontinue with: secops resume %s --adapters %s --approve (or --reject)\n",
+				p.Party, p.Response, ref, adaptersPath)
 			break
 		}
 		fmt.Fprintf(w, "waiting for method %s, a task for a person: %s\ncontinue with: secops resume %s --adapters %s --outputs ANSWERS.json\n  where ANSWERS.json holds the outputs, e.g. %s\n",
-			p.Method, p.Procedure, recordPath, adaptersPath, outputsTemplate(d, map[ident.Number][]ident.ID{p.Method: p.Outputs}))
+			p.Method, p.Procedure, ref, adaptersPath, outputsTemplate(d, map[ident.Number][]ident.ID{p.Method: p.Outputs}))
 	}
 	return nil
 }
@@ -606,8 +815,8 @@ func progress(w io.Writer) func(executor.Event) {
 			fmt.Fprintf(&b, "  method %s FAILED: %s", e.Method, e.Error)
 		case executor.EvBranch:
 			fmt.Fprintf(&b, "  %s", e.Detail)
-		case executor.EvStarted, executor.EvCompleted:
-			return
+		case executor.EvStarted, executor.EvCompleted, executor.EvCallStarted:
+			return // the method's line says it; runs show lists calls
 		default:
 			fmt.Fprintf(&b, "%s", e.Kind)
 			for _, s := range []string{string(e.Response), string(e.Method), string(e.Action), e.Actor, e.Detail, e.Error} {
@@ -623,8 +832,7 @@ func progress(w io.Writer) func(executor.Event) {
 // prompter asks, in a terminal, for the outputs of a manual task. Every
 // output is required: an empty answer is asked again; "wait" (or the end
 // of the input) stops the run in waiting.
-func prompter(rio runIO, d *secops.Design) executor.Person {
-	in := bufio.NewReader(rio.stdin)
+func prompter(rio runIO, in *bufio.Reader, d *secops.Design) executor.Person {
 	return executor.PersonFunc(func(ctx context.Context, t executor.Task) (executor.Done, error) {
 		w := rio.stderr
 		fmt.Fprintf(w, "task for a person: method %s %s\n  %s\n", t.Method.ID, t.Method.Name, t.Method.Procedure)
@@ -632,7 +840,7 @@ func prompter(rio runIO, d *secops.Design) executor.Person {
 			b, _ := json.Marshal(t.Inputs)
 			fmt.Fprintf(w, "  inputs: %s\n", b)
 		}
-		fmt.Fprintln(w, `  type each output (JSON for lists; each is required), or "wait" to stop here and resume later`)
+		fmt.Fprintln(w, `  type each output (lists as a, b, c or JSON; each is required), or "wait" to stop here and resume later`)
 		out := map[string]any{}
 		for _, o := range t.Method.Outputs {
 			f := d.Field(o)
@@ -676,6 +884,27 @@ func parseAnswer(f *process.Field, s string) (any, error) {
 	if f == nil {
 		return s, nil
 	}
+	if f.List && !strings.HasPrefix(s, "[") {
+		// A list as comma-separated values: 203.0.113.7, 198.51.100.2
+		var out []any
+		for _, part := range strings.Split(s, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			item := *f
+			item.List = false
+			v, err := parseAnswer(&item, part)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		if out == nil {
+			out = []any{}
+		}
+		return out, nil
+	}
 	if f.List || strings.HasPrefix(s, `"`) {
 		var v any
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
@@ -709,11 +938,48 @@ func actor() string {
 	return "cli"
 }
 
+// signalContext returns ctx cancelled by SIGINT, SIGTERM, SIGHUP or
+// SIGPIPE (a closed pipe on stdout or stderr), the cause being the
+// signal: the run stops at its next checkpoint, and the command adapter's
+// process group is killed.
 func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return signal.NotifyContext(ctx, os.Interrupt)
+	ctx, cancel := context.WithCancelCause(ctx)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(signalError{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(context.Canceled)
+	}
+}
+
+// signalError is the cause of a context cancelled by a signal.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "stopped by " + e.sig.String() }
+
+// signalled returns the exit status for a command stopped by a signal,
+// 128 plus its number, or 0.
+func signalled(ctx context.Context) int {
+	var se signalError
+	if errors.As(context.Cause(ctx), &se) {
+		if s, ok := se.sig.(syscall.Signal); ok {
+			return 128 + int(s)
+		}
+		return 1
+	}
+	return 0
 }
 
 func readJSON(path string, v any) error {
@@ -725,18 +991,4 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	return nil
-}
-
-// writeJSON writes v indented, through a temporary file, so that a
-// record is never left half-written.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runstore"
 	"github.com/secopsdesign/secops/scenario"
 )
 
@@ -83,15 +84,15 @@ adapters:
 	ctx := context.Background()
 
 	readRecord := func() *executor.Record {
-		var rec executor.Record
-		if err := readJSON(recordPath, &rec); err != nil {
+		rec, err := runstore.NewFile(recordPath).Load()
+		if err != nil {
 			t.Fatal(err)
 		}
-		return &rec
+		return rec
 	}
 
 	// Not a terminal: the first manual task (the confirmation) waits.
-	if err := runDesign(ctx, rio, "../../examples/targeted-attack/design.yaml", cfg, alertPath, recordPath, "", false, false); err != nil {
+	if err := runDesign(ctx, rio, runOpts{design: "../../examples/targeted-attack/design.yaml", adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: false, dryRun: false}); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	rec := readRecord()
@@ -105,7 +106,7 @@ adapters:
 	// The answers carry every manual task; without --approve the run
 	// then waits for the approval of fr-1.
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, answersPath, false, false); err != nil {
+	if err := resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: answersPath, approve: false, force: false}); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr.String())
 	}
 	if rec = readRecord(); rec.Status != executor.Waiting || rec.Pending.Party != "csirt" {
@@ -115,7 +116,7 @@ adapters:
 		t.Errorf("no hint to approve:\n%s", stderr.String())
 	}
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true, false); err != nil {
+	if err := resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: "", approve: true, force: false}); err != nil {
 		t.Fatalf("resume --approve: %v\n%s", err, stderr.String())
 	}
 	rec = readRecord()
@@ -126,7 +127,7 @@ adapters:
 
 	stderr.Reset()
 	before := len(calls())
-	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
+	if err := rollbackRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, force: false}); err != nil {
 		t.Fatalf("rollback: %v\n%s", err, stderr.String())
 	}
 	wantCalls := []string{"/edr.release_host 2.2.1 rollback=true", "/firewall.unblock_ip 2.1.1 rollback=true"}
@@ -250,7 +251,7 @@ func TestDryRunStaysDry(t *testing.T) {
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
 	ctx := context.Background()
 
-	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, outputsPath, false, true); err != nil {
+	if err := runDesign(ctx, rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: outputsPath, approve: false, dryRun: true}); err != nil {
 		t.Fatalf("run --dry-run: %v\n%s", err, stderr.String())
 	}
 	raw, _ := os.ReadFile(recordPath)
@@ -267,7 +268,7 @@ func TestDryRunStaysDry(t *testing.T) {
 	}
 
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, "", true, false); err != nil {
+	if err := resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: "", approve: true, force: false}); err != nil {
 		t.Fatalf("resume --approve: %v\n%s", err, stderr.String())
 	}
 	var rec executor.Record
@@ -283,7 +284,7 @@ func TestDryRunStaysDry(t *testing.T) {
 	}
 
 	stderr.Reset()
-	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
+	if err := rollbackRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, force: false}); err != nil {
 		t.Fatalf("rollback: %v\n%s", err, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "rollback of method 2.2.1 would call edr.release_host") {
@@ -303,7 +304,7 @@ func TestDryRunStops(t *testing.T) {
 	recordPath := filepath.Join(dir, "dry.json")
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
-	err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", false, true)
+	err := runDesign(context.Background(), rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: false, dryRun: true})
 	if exitCode(err) != 1 {
 		t.Errorf("err %v, want exit status 1", err)
 	}
@@ -349,14 +350,14 @@ func TestBadAnswerRefused(t *testing.T) {
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
 	ctx := context.Background()
-	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, "", false, false); err != nil {
+	if err := runDesign(ctx, rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: false, dryRun: false}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stderr.String(), `e.g. {"0.1.1":{"confirmed":false}}`) {
 		t.Errorf("template not typed:\n%s", stderr.String())
 	}
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, write("a1.json", map[string]any{"0.1.1": map[string]any{"confirmed": true}}), false, false); err != nil {
+	if err := resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: write("a1.json", map[string]any{"0.1.1": map[string]any{"confirmed": true}})}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stderr.String(), `e.g. {"1.4.1":{"iocs":[]}}`) {
@@ -382,7 +383,7 @@ func TestBadAnswerRefused(t *testing.T) {
 			if tt.answers != nil {
 				path = write("bad.json", tt.answers)
 			}
-			err := resumeRecord(ctx, rio, recordPath, cfg, path, tt.approve, false)
+			err := resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: path, approve: tt.approve, force: false})
 			if exitCode(err) != 2 || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("err %v, want exit status 2 and %q", err, tt.msg)
 			}
@@ -402,7 +403,7 @@ func TestHeaderVariablesChecked(t *testing.T) {
 	recordPath := filepath.Join(dir, "run.json")
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr, lookupEnv: func(string) (string, bool) { return "", false }}
-	err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", true, false)
+	err := runDesign(context.Background(), rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: true, dryRun: false})
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "EDR_TOKEN, EDR_TENANT") {
 		t.Errorf("err %v, want exit status 2 naming EDR_TOKEN, EDR_TENANT", err)
 	}
@@ -413,7 +414,7 @@ func TestHeaderVariablesChecked(t *testing.T) {
 		t.Error("a record was written")
 	}
 	// A dry run calls nothing and needs no secrets.
-	if err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", true, true); exitCode(err) == 2 {
+	if err := runDesign(context.Background(), rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: true, dryRun: true}); exitCode(err) == 2 {
 		t.Errorf("dry run: %v", err)
 	}
 }
@@ -461,14 +462,14 @@ func TestRollbackTwice(t *testing.T) {
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
 	ctx := context.Background()
-	if err := runDesign(ctx, rio, referenceDesign, cfg, alertPath, recordPath, "", true, false); err != nil {
+	if err := runDesign(ctx, rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: true, dryRun: false}); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
+	if err := rollbackRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, force: false}); err != nil {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if err := rollbackRecord(ctx, rio, recordPath, cfg, false); err != nil {
+	if err := rollbackRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, force: false}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stderr.String(), "nothing to roll back: every applied method (2.3.1, 2.2.1) was rolled back already") {
@@ -510,7 +511,7 @@ func TestPromptRequiresOutputs(t *testing.T) {
 	// 0.1.1 asks for confirmed (bool): empty, then "maybe", then true;
 	// then 1.4.1 waits.
 	rio := runIO{stdin: strings.NewReader("\nmaybe\ntrue\nwait\n"), stderr: &stderr, terminal: true}
-	if err := runDesign(context.Background(), rio, referenceDesign, cfg, alertPath, recordPath, "", false, false); err != nil {
+	if err := runDesign(context.Background(), rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: false, dryRun: false}); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	var rec executor.Record
@@ -554,7 +555,7 @@ func TestDesignChangedRefused(t *testing.T) {
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
 	ctx := context.Background()
-	if err := runDesign(ctx, rio, designPath, cfg, alertPath, recordPath, "", false, false); err != nil {
+	if err := runDesign(ctx, rio, runOpts{design: designPath, adapters: cfg, alert: alertPath, record: recordPath, outputs: "", approve: false, dryRun: false}); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	// The same design laid out differently is the same design.
@@ -585,11 +586,11 @@ func TestDesignChangedRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(recordPath)
-	err = resumeRecord(ctx, rio, recordPath, cfg, answers, false, false)
+	err = resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: answers, approve: false, force: false})
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "started with another version of the design") || !strings.Contains(err.Error(), "--force") {
 		t.Errorf("resume: %v, want exit status 2 naming the change and --force", err)
 	}
-	err = rollbackRecord(ctx, rio, recordPath, cfg, false)
+	err = rollbackRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, force: false})
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "started with another version of the design") {
 		t.Errorf("rollback: %v, want exit status 2 naming the change", err)
 	}
@@ -597,7 +598,7 @@ func TestDesignChangedRefused(t *testing.T) {
 		t.Error("a refusal changed the record")
 	}
 	stderr.Reset()
-	if err := resumeRecord(ctx, rio, recordPath, cfg, answers, false, true); err != nil {
+	if err := resumeRecord(ctx, rio, resumeOpts{record: recordPath, adapters: cfg, outputs: answers, approve: false, force: true}); err != nil {
 		t.Fatalf("resume --force: %v\n%s", err, stderr.String())
 	}
 	if err := readJSON(recordPath, &rec); err != nil {

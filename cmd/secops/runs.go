@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops/duration"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runstore"
+)
+
+func init() { commands = append(commands, newRuns) }
+
+func newRuns() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List and show the runs kept in a run store",
+		Long: `Runs lists the runs kept in a run store (--store sqlite:PATH or
+dir:FOLDER), the latest started first, and shows one run's record.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageError("runs needs a subcommand: list or show")
+		},
+	}
+	cmd.AddCommand(newRunsList(), newRunsShow())
+	return cmd
+}
+
+type listOpts struct {
+	store, status, incident, severity, since, until, cursor, format string
+	limit                                                           int
+	all                                                             bool
+}
+
+func newRunsList() *cobra.Command {
+	var o listOpts
+	cmd := &cobra.Command{
+		Use:   "list --store STORE [--status S[,S...]] [--incident ID] [--severity ID] [--since T] [--until T] [--limit N] [--all] [--format text|json]",
+		Short: "List runs, the latest started first",
+		Long: `List prints a page of run summaries: id, status, incident, severity,
+response, when it started and what a waiting run waits for. --since and
+--until take a time (2026-11-20T09:00:00Z) or a duration back from now
+(24h, 7d). A page holds --limit runs (default 50); the next page's
+cursor is printed last, for --cursor, or --all lists every page.
+With --format json, the output is {"runs": [...], "next": "..."}.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listRuns(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.store, "store", "", "the run store: sqlite:PATH or dir:FOLDER")
+	f.StringVar(&o.status, "status", "", "only runs with this status (comma-separated for several)")
+	f.StringVar(&o.incident, "incident", "", "only runs of this incident")
+	f.StringVar(&o.severity, "severity", "", "only runs of this severity")
+	f.StringVar(&o.since, "since", "", "only runs started at or after this time, or this long ago (24h, 7d)")
+	f.StringVar(&o.until, "until", "", "only runs started before this time, or this long ago")
+	f.IntVar(&o.limit, "limit", 0, "runs per page (default 50, at most 1000)")
+	f.StringVar(&o.cursor, "cursor", "", "continue a listing from the cursor an earlier page printed")
+	f.BoolVar(&o.all, "all", false, "list every page")
+	f.StringVar(&o.format, "format", "text", "text or json")
+	return cmd
+}
+
+// parseSince reads a time, or a duration back from now.
+func parseSince(flag, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if d, err := duration.Parse(s); err == nil {
+		return now.Add(-d.Std()), nil
+	}
+	return time.Time{}, usageError("--%s %q: want a time like 2026-11-20T09:00:00Z or a duration like 24h or 7d", flag, s)
+}
+
+func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
+	if o.store == "" {
+		return usageError("runs list needs --store sqlite:PATH or dir:FOLDER")
+	}
+	if o.format != "text" && o.format != "json" {
+		return usageError("--format must be text or json, not %q", o.format)
+	}
+	q := runstore.Query{Incident: ident.ID(o.incident), Severity: ident.ID(o.severity), Limit: o.limit, Cursor: o.cursor}
+	if o.status != "" {
+		for _, st := range strings.Split(o.status, ",") {
+			st := executor.Status(strings.TrimSpace(st))
+			known := false
+			for _, k := range executor.Statuses {
+				known = known || k == st
+			}
+			if !known {
+				return usageError("--status %q: want one of %v", st, executor.Statuses)
+			}
+			q.Status = append(q.Status, st)
+		}
+	}
+	now := time.Now()
+	var err error
+	if q.Since, err = parseSince("since", o.since, now); err != nil {
+		return err
+	}
+	if q.Until, err = parseSince("until", o.until, now); err != nil {
+		return err
+	}
+	s, err := openStore(o.store)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var all runstore.Page
+	for {
+		p, err := s.List(ctx, q)
+		if err != nil {
+			return usageError("%s: %v", o.store, err)
+		}
+		all.Runs = append(all.Runs, p.Runs...)
+		all.Next = p.Next
+		if !o.all || p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tINCIDENT\tSEVERITY\tRESPONSE\tSTARTED\tNOTE")
+	for _, r := range all.Runs {
+		note := ""
+		switch {
+		case r.Pending != nil && r.Pending.Party != "":
+			note = fmt.Sprintf("waits for the approval of %s", r.Pending.Party)
+		case r.Pending != nil:
+			note = fmt.Sprintf("waits for method %s", r.Pending.Method)
+		case r.Error != "":
+			note = r.Error
+			if len(note) > 60 {
+				note = note[:57] + "..."
+			}
+		}
+		if r.Breached {
+			note = strings.TrimSpace("target breached " + note)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(string(r.Incident)), dash(string(r.Severity)),
+			dash(string(r.Response)), r.Started.Format(time.RFC3339), note)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if all.Next != "" {
+		fmt.Fprintf(w, "more: --cursor %s\n", all.Next)
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newRunsShow() *cobra.Command {
+	var store, format string
+	cmd := &cobra.Command{
+		Use:   "show ID --store STORE [--format text|json]",
+		Short: "Show the record of one run",
+		Long: `Show prints a run's record: as text, its outcome and its events in
+order; with --format json, the record itself (secops-record/v1).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if store == "" {
+				return usageError("runs show needs --store sqlite:PATH or dir:FOLDER")
+			}
+			if format != "text" && format != "json" {
+				return usageError("--format must be text or json, not %q", format)
+			}
+			s, err := openStore(store)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rec, err := s.Load(cmd.Context(), args[0])
+			if err != nil {
+				return usageError("%s: %v", store, err)
+			}
+			return showRecord(cmd.OutOrStdout(), rec, format)
+		},
+	}
+	cmd.Flags().StringVar(&store, "store", "", "the run store: sqlite:PATH or dir:FOLDER")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+func showRecord(w io.Writer, rec *executor.Record, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rec)
+	}
+	fmt.Fprintf(w, "run %s: %s\n", rec.ID, rec.Status)
+	for _, kv := range [][2]string{
+		{"design", rec.Design}, {"detection", string(rec.Detection)}, {"incident", string(rec.Incident)},
+		{"severity", string(rec.Severity)}, {"playbook", string(rec.Playbook)}, {"response", string(rec.Response)},
+		{"applied", joinNumbers(rec.Applied)}, {"rolled back", joinNumbers(rec.RolledBack)}, {"error", rec.Error},
+	} {
+		if kv[1] != "" {
+			fmt.Fprintf(w, "  %-12s %s\n", kv[0]+":", kv[1])
+		}
+	}
+	fmt.Fprintf(w, "  %-12s %s (elapsed %v, estimate %v)\n", "started:", rec.Started.Format(time.RFC3339), rec.Elapsed, rec.Estimate)
+	for _, c := range rec.Uncertain() {
+		fmt.Fprintf(w, "  in doubt:    method %s (%s), attempt %d, key %s\n", c.Method, c.Action, c.Attempt, c.IdempotencyKey)
+	}
+	fmt.Fprintln(w, "events:")
+	pr := progress(w)
+	for _, e := range rec.Events {
+		fmt.Fprintf(w, "  %s ", e.Time.Format("15:04:05"))
+		switch e.Kind {
+		case executor.EvStarted:
+			fmt.Fprintln(w, "started")
+		case executor.EvCompleted:
+			fmt.Fprintln(w, "completed")
+		case executor.EvCallStarted:
+			fmt.Fprintf(w, "  method %s calls %s (attempt %d, key %s)\n", e.Method, e.Action, e.Attempt, e.IdempotencyKey)
+		default:
+			pr(e)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runstore"
+)
+
+// claimTTL is how long a store claim lasts unless renewed; stores renew
+// the claims they give while they are held.
+const claimTTL = 30 * time.Second
+
+// target is where a command keeps the record of the run it works on: a
+// record file (--record) or a run store (--store). It holds the run's
+// claim until closed.
+type target struct {
+	// name says where the record is, for messages.
+	name string
+	// file is the record file, without a store.
+	file *runstore.File
+	// store and spec are the run store and how it was named.
+	store runstore.Store
+	spec  string
+	claim runstore.Claim
+}
+
+// openStore opens a run store named as sqlite:PATH or dir:FOLDER.
+func openStore(spec string) (runstore.Store, error) {
+	kind, path, ok := strings.Cut(spec, ":")
+	if !ok || path == "" {
+		return nil, usageError("--store %q: want sqlite:PATH or dir:FOLDER", spec)
+	}
+	switch kind {
+	case "dir":
+		s, err := runstore.OpenDir(path)
+		if err != nil {
+			return nil, usageError("--store %s: %v", spec, err)
+		}
+		return s, nil
+	case "sqlite":
+		s, err := openSQLite(path)
+		if err != nil {
+			return nil, usageError("--store %s: %v", spec, err)
+		}
+		return s, nil
+	}
+	return nil, usageError("--store %q: unknown kind of store %q: want sqlite:PATH or dir:FOLDER", spec, kind)
+}
+
+// openTarget prepares where a new run's record goes, and claims it.
+func openTarget(record, spec, id string, force bool) (*target, error) {
+	if spec != "" {
+		s, err := openStore(spec)
+		if err != nil {
+			return nil, err
+		}
+		t := &target{name: fmt.Sprintf("run %s in %s", id, spec), store: s, spec: spec}
+		if t.claim, err = s.Claim(context.Background(), id, runstore.Holder(), claimTTL); err != nil {
+			s.Close()
+			return nil, usageError("%v", err)
+		}
+		return t, nil
+	}
+	if record == "" {
+		record = "run-" + id + ".json"
+	}
+	f := runstore.NewFile(record)
+	t := &target{name: record, file: f}
+	claim, err := f.Claim(runstore.Holder())
+	if err != nil {
+		return nil, claimError(record, err)
+	}
+	t.claim = claim
+	old, err := f.Load()
+	switch {
+	case errors.Is(err, runstore.ErrNotFound):
+	case err != nil && !force:
+		t.close()
+		return nil, usageError("%s exists and is not a record (%v): give another --record, or --force to write over it", record, err)
+	case err == nil && !force:
+		t.close()
+		msg := fmt.Sprintf("%s exists: it holds run %s (%s)", record, old.ID, old.Status)
+		if left := notRolledBack(old); len(left) > 0 {
+			msg += fmt.Sprintf(", whose applied containment (%s) is not rolled back", joinNumbers(left))
+		}
+		return nil, usageError("%s; give another --record, or --force to write over it", msg)
+	}
+	if err == nil || !errors.Is(err, runstore.ErrNotFound) {
+		if err := os.Remove(record); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.close()
+			return nil, usageError("%v", err)
+		}
+	}
+	return t, nil
+}
+
+// notRolledBack lists the applied methods of rec not rolled back.
+func notRolledBack(rec *executor.Record) []ident.Number {
+	var left []ident.Number
+	for _, m := range rec.Applied {
+		if !slices.Contains(rec.RolledBack, m) {
+			left = append(left, m)
+		}
+	}
+	return left
+}
+
+// claimRecord claims and loads the record ref names: a file, or with a
+// store spec a run id.
+func claimRecord(ctx context.Context, ref, spec string) (*target, *executor.Record, error) {
+	if spec != "" {
+		s, err := openStore(spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		t := &target{name: fmt.Sprintf("run %s in %s", ref, spec), store: s, spec: spec}
+		if t.claim, err = s.Claim(ctx, ref, runstore.Holder(), claimTTL); err != nil {
+			s.Close()
+			return nil, nil, usageError("%v", err)
+		}
+		rec, err := s.Load(ctx, ref)
+		if err != nil {
+			t.close()
+			return nil, nil, usageError("%s: %v", spec, err)
+		}
+		return t, rec, nil
+	}
+	f := runstore.NewFile(ref)
+	if _, err := os.Stat(ref); err != nil {
+		return nil, nil, usageError("record: %v", err)
+	}
+	claim, err := f.Claim(runstore.Holder())
+	if err != nil {
+		return nil, nil, claimError(ref, err)
+	}
+	t := &target{name: ref, file: f, claim: claim}
+	rec, err := f.Load()
+	if err != nil {
+		t.close()
+		return nil, nil, usageError("%v", err)
+	}
+	return t, rec, nil
+}
+
+func claimError(path string, err error) error {
+	var ce *runstore.ClaimedError
+	if errors.As(err, &ce) {
+		return usageError("%s is in use by another secops process (%s): wait for it to finish, or stop it", path, ce.Holder)
+	}
+	return usageError("%s: %v", path, err)
+}
+
+// journal returns the checkpointer of the target. A record file names
+// its design relative to its own folder when the design is in it, below
+// it or one folder up, so that the two can move together; otherwise by
+// its absolute path.
+func (t *target) journal(d *secops.Design) executor.Checkpointer {
+	if t.file == nil {
+		return runstore.Checkpointer(t.store)
+	}
+	design := d.Source()
+	if abs, err := filepath.Abs(t.file.Path()); err == nil && filepath.IsAbs(design) {
+		// Relative where the two are likely to move together: the
+		// design in the record's folder or below, or one folder up.
+		rel, err := filepath.Rel(filepath.Dir(abs), design)
+		if err == nil && !strings.HasPrefix(strings.TrimPrefix(filepath.ToSlash(rel), "../"), "../") {
+			design = rel
+		}
+	}
+	return executor.CheckpointFunc(func(ctx context.Context, rec *executor.Record) error {
+		rec.Design = design
+		return t.file.Checkpoint(ctx, rec)
+	})
+}
+
+// designPath returns the design file of rec: override, or the one the
+// record names (relative to the record's folder).
+func (t *target) designPath(rec *executor.Record, override string) (string, error) {
+	if override != "" {
+		return override, nil
+	}
+	if rec.Design == "" {
+		return "", usageError("%s: the record names no design file: give it with --design FILE", t.name)
+	}
+	p := rec.Design
+	if !filepath.IsAbs(p) && t.file != nil {
+		p = filepath.Join(filepath.Dir(t.file.Path()), p)
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", usageError("%s: the record names the design %s, which is not there (%s): if it moved, point at it with --design FILE",
+			t.name, p, strings.TrimPrefix(err.Error(), "stat "+p+": "))
+	}
+	return p, nil
+}
+
+// ref returns what names the run to later commands: the record file, or
+// the run id and the store.
+func (t *target) ref(id string) string {
+	if t.file != nil {
+		return t.file.Path()
+	}
+	return id + " --store " + t.spec
+}
+
+func (t *target) close() {
+	if t.claim != nil {
+		_ = t.claim.Release(context.Background())
+	}
+	if t.store != nil {
+		_ = t.store.Close()
+	}
+}
