@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -8,20 +9,21 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/review"
+	"github.com/secopsdesign/secops/runstore"
 )
 
 func init() { commands = append(commands, newReview) }
 
 func newReview() *cobra.Command {
-	var format, chartDir, since, until string
+	var format, chartDir, since, until, store string
 	cmd := &cobra.Command{
-		Use:   "review DESIGN RECORDS... [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
+		Use:   "review DESIGN [RECORDS...] [--store STORE] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
 		Short: "Measure real runs against the design's targets and estimates",
 		Long: `Review reads run records (files, or folders of them, as "secops run
---record" writes them; a file may also hold many records, one a line) and
-compares what happened with the design:
+--record" writes them; a file may also hold many records, one a line; or
+the runs of a run store, --store sqlite:PATH or dir:FOLDER) and compares
+what happened with the design:
 
   - time to first response per severity, from a run's start to the
     completion of its first-response-phase response: count, median, P90,
@@ -49,7 +51,7 @@ uniform sample of 2048 beyond.
 
 Exit status: 0 the review ran, 1 the design has errors, 2 the command
 could not run.`,
-		Args: cobra.MinimumNArgs(2),
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case "text", "json", "markdown":
@@ -59,46 +61,45 @@ could not run.`,
 			if chartDir != "" && format != "markdown" {
 				return usageError("--charts needs --format markdown")
 			}
+			if (len(args) > 1) == (store != "") {
+				return usageError("give record files or folders, or --store, and not both")
+			}
 			now := time.Now()
-			from, err := parseWhen("--since", since, now)
+			from, err := parseSince("since", since, now)
 			if err != nil {
 				return err
 			}
-			to, err := parseWhen("--until", until, now)
+			to, err := parseSince("until", until, now)
 			if err != nil {
 				return err
 			}
-			return reviewRuns(cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], format, chartDir, from, to)
+			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, format, chartDir, from, to)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringVar(&since, "since", "", "only runs started at or after this time (RFC 3339, or a duration back from now such as 30d)")
 	cmd.Flags().StringVar(&until, "until", "", "only runs started before this time (RFC 3339, or a duration back from now)")
+	cmd.Flags().StringVar(&store, "store", "", "review the runs of this run store (sqlite:PATH or dir:FOLDER) instead of record files")
 	cmd.Flags().StringVar(&chartDir, "charts", "", "write SVG charts to this folder and link them from the Markdown report")
 	return cmd
 }
 
-// parseWhen reads an RFC 3339 time, or a duration back from now; "" is
-// no limit.
-func parseWhen(flag, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if d, err := duration.Parse(s); err == nil {
-		return now.Add(-d.Std()), nil
-	}
-	return time.Time{}, usageError("%s %q is neither an RFC 3339 time (2026-11-01T00:00:00Z) nor a duration (30d)", flag, s)
-}
-
-func reviewRuns(w, stderr io.Writer, designPath string, paths []string, format, chartDir string, since, until time.Time) error {
+func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, paths []string, storeSpec, format, chartDir string, since, until time.Time) error {
 	plan, err := loadPlan(stderr, designPath)
 	if err != nil {
 		return err
 	}
-	rep, err := review.Review(plan, review.ReadRecordFiles(paths...), review.WithPeriod(since, until))
+	records := review.ReadRecordFiles(paths...)
+	if storeSpec != "" {
+		store, err := openStore(storeSpec)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		// The store selects by start time too; WithPeriod checks again.
+		records = review.StoreRecords(ctx, store, runstore.Query{Since: since, Until: until, Limit: runstore.MaxLimit})
+	}
+	rep, err := review.Review(plan, records, review.WithPeriod(since, until))
 	if err != nil {
 		return usageError("%v", err)
 	}

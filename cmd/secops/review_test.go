@@ -14,6 +14,7 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runstore"
 )
 
 // reviewRecordDir runs the worm-lateral scenario n times on a fake clock
@@ -77,6 +78,26 @@ func reviewRecordDir(t *testing.T, n int) string {
 func TestReviewCommand(t *testing.T) {
 	dir := reviewRecordDir(t, 6)
 	one := filepath.Join(dir, "run-0.json")
+	storeDir := filepath.Join(t.TempDir(), "runs")
+	store, err := runstore.OpenDir(storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec executor.Record
+		if err := json.Unmarshal(b, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Create(context.Background(), &rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
 	charts := filepath.Join(t.TempDir(), "charts")
 	tests := []struct {
 		name     string
@@ -94,7 +115,12 @@ func TestReviewCommand(t *testing.T) {
 		{"since", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z"}, 0, []string{"Review of 4 runs"}},
 		{"until", []string{replayDesign, dir, "--until", "2026-11-04T00:00:00Z"}, 0, []string{"Review of 2 runs"}},
 		{"since a duration ago", []string{replayDesign, dir, "--since", "1d"}, 0, []string{"Review of 0 runs", "no runs of this design"}},
-		{"bad since", []string{replayDesign, dir, "--since", "yesterday"}, 2, []string{`--since "yesterday" is neither`}},
+		{"bad since", []string{replayDesign, dir, "--since", "yesterday"}, 2, []string{`--since "yesterday": want a time`}},
+		{"store", []string{replayDesign, "--store", "dir:" + storeDir}, 0, []string{"Review of 6 runs", "medium    6     6          3h"}},
+		{"store since", []string{replayDesign, "--store", "dir:" + storeDir, "--since", "2026-11-04T00:00:00Z"}, 0, []string{"Review of 4 runs"}},
+		{"store and files", []string{replayDesign, dir, "--store", "dir:" + storeDir}, 2, []string{"not both"}},
+		{"nothing to review", []string{replayDesign}, 2, []string{"give record files or folders, or --store"}},
+		{"bad store", []string{replayDesign, "--store", "mysql:x"}, 2, []string{"unknown kind of store"}},
 		{"empty period", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z", "--until", "2026-11-03T00:00:00Z"}, 2, []string{"the period is empty"}},
 		{"bad format", []string{replayDesign, dir, "--format", "csv"}, 2, []string{"--format must be"}},
 		{"charts without markdown", []string{replayDesign, dir, "--charts", charts}, 2, []string{"--charts needs --format markdown"}},
