@@ -453,12 +453,14 @@ func (rv *reviewer) record(rec *executor.Record) {
 				rv.waitResp[e.Response] = e.Time
 			}
 		case executor.EvMethod:
-			if e.DryRun {
+			if e.DryRun || e.Method == "" {
 				break
 			}
 			if e.Action != "" && e.IdempotencyKey != "" {
 				if t, ok := rv.started[e.IdempotencyKey]; ok {
-					rv.method(e.Method).s.add(e.Time.Sub(t))
+					if d, ok := elapsed(t, e.Time); ok {
+						rv.method(e.Method).s.add(d)
+					}
 					delete(rv.started, e.IdempotencyKey)
 				}
 				break
@@ -469,7 +471,10 @@ func (rv *reviewer) record(rec *executor.Record) {
 					start = prev
 				}
 				delete(rv.waitFor, e.Method)
-				took := e.Time.Sub(start)
+				took, ok := elapsed(start, e.Time)
+				if !ok {
+					break
+				}
 				rv.method(e.Method).s.add(took)
 				wait(rep.Waiting.Methods, e.Method, took)
 				wait(rep.Waiting.Parties, rv.party(e), took)
@@ -492,7 +497,10 @@ func (rv *reviewer) record(rec *executor.Record) {
 				start = prev
 			}
 			delete(rv.waitResp, e.Response)
-			took := e.Time.Sub(start)
+			took, ok := elapsed(start, e.Time)
+			if !ok {
+				break
+			}
 			wait(rep.Waiting.Approvals, e.Response, took)
 			if p := rv.approvals[e.Response]; p != "" {
 				wait(rep.Waiting.Parties, p, took)
@@ -511,7 +519,10 @@ func (rv *reviewer) record(rec *executor.Record) {
 			if sev == nil || e.DryRun {
 				break
 			}
-			took := e.Time.Sub(rec.Started)
+			took, ok := elapsed(rec.Started, e.Time)
+			if !ok {
+				break
+			}
 			switch rv.phases[e.Response] {
 			case response.FirstResponse:
 				if !firstDone {
@@ -538,6 +549,14 @@ func (rv *reviewer) record(rec *executor.Record) {
 	if rec.Playbook != "" {
 		rv.path(rec)
 	}
+}
+
+// elapsed is the time from from to to; false when to is before from (a
+// record whose clock went back, or events without times), which no
+// figure counts.
+func elapsed(from, to time.Time) (time.Duration, bool) {
+	d := to.Sub(from)
+	return d, d >= 0
 }
 
 // path adds the path of a run of a playbook.

@@ -475,3 +475,24 @@ func delete2(m map[string]any, k string) map[string]any {
 	delete(m, k)
 	return m
 }
+
+// Events timed before the run started (a clock set back, events without
+// times) count in no duration, and do not break the report.
+func TestReviewClockSkew(t *testing.T) {
+	rec := `{"format": "secops-record/v1", "id": "skew", "status": "completed", "severity": "high",
+	  "started": "2026-11-20T09:00:00Z", "events": [
+	    {"kind": "approval", "response": "fr-1"},
+	    {"time": "2026-11-20T08:00:00Z", "kind": "method", "method": "1.4.1"},
+	    {"time": "2026-11-20T08:30:00Z", "kind": "response-completed", "response": "fr-1"}]}`
+	rep, err := review.Review(plan(t, targetedDesign), review.ReadRecords("skew.json", strings.NewReader(rec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.Severities["high"].FirstResponse.Count; n != 0 || len(rep.Methods) != 0 || len(rep.Waiting.Approvals) != 0 {
+		t.Errorf("counted %d first responses, %d methods, %d approvals; want none", n, len(rep.Methods), len(rep.Waiting.Approvals))
+	}
+}

@@ -83,7 +83,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	var buf bytes.Buffer
 	ew := &errWriter{w: &buf}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-	ew.printf("Review of %d runs", r.Runs)
+	ew.printf("Review of %s", plural(r.Runs, "run"))
 	if r.Design != "" {
 		ew.printf(" of %s", r.Design)
 	}
@@ -154,7 +154,7 @@ func (r *Report) WriteText(w io.Writer) error {
 
 	for _, id := range r.playbookOrder {
 		p := r.Playbooks[id]
-		ew.printf("\nPlaybook %s: %d runs\n", id, p.Runs)
+		ew.printf("\nPlaybook %s: %s\n", id, plural(p.Runs, "run"))
 		for _, s := range r.stepOrder[id] {
 			fmt.Fprintf(tw, "step %s\t%d\n", s, p.Steps[s])
 		}
@@ -215,7 +215,7 @@ func (r *Report) timing(id ident.ID, phase string) *Timing {
 // Charts) as chartDir/FILE when chartDir is not empty.
 func (r *Report) WriteMarkdown(w io.Writer, chartDir string) error {
 	ew := &errWriter{w: w}
-	ew.printf("# Review of %d runs", r.Runs)
+	ew.printf("# Review of %s", plural(r.Runs, "run"))
 	if r.Design != "" {
 		ew.printf(" of `%s`", r.Design)
 	}
@@ -290,7 +290,7 @@ func (r *Report) WriteMarkdown(w io.Writer, chartDir string) error {
 		ew.printf("\n## Paths\n")
 		for _, id := range r.playbookOrder {
 			p := r.Playbooks[id]
-			ew.printf("\n### %s: %d runs\n\n| step | runs |\n| --- | ---: |\n", id, p.Runs)
+			ew.printf("\n### %s: %s\n\n| step | runs |\n| --- | ---: |\n", id, plural(p.Runs, "run"))
 			for _, s := range r.stepOrder[id] {
 				ew.printf("| %s | %d |\n", s, p.Steps[s])
 			}
@@ -374,4 +374,12 @@ func (r *Report) Charts() ([]Chart, error) {
 		charts = append(charts, Chart{File: "estimates.svg", Title: "Estimate against the median per method", SVG: b})
 	}
 	return charts, nil
+}
+
+// plural prints n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

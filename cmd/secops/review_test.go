@@ -109,7 +109,7 @@ func TestReviewCommand(t *testing.T) {
 			"Review of 6 runs", "medium    6     6          3h      3h   3h   2h      0%      6",
 			"design.yaml:178:25: warning: criteria.severities[2].targets.first_response: 6 of 6 runs of severity medium (100%)",
 			"write estimate: 30m [estimate-drift]"}},
-		{"one file", []string{replayDesign, one}, 0, []string{"Review of 1 runs"}},
+		{"one file", []string{replayDesign, one}, 0, []string{"Review of 1 run"}},
 		{"json", []string{replayDesign, dir, "--format", "json"}, 0, []string{`"runs": 6`, `"median": "3h"`}},
 		{"markdown", []string{replayDesign, dir, "--format", "markdown", "--charts", charts}, 0, []string{"| medium | 6 | 6 | 3h |", "](" + filepath.ToSlash(charts) + "/first-response.svg)"}},
 		{"since", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z"}, 0, []string{"Review of 4 runs"}},
