@@ -555,6 +555,9 @@ func (rv *reviewer) record(rec *executor.Record) {
 // record whose clock went back, or events without times), which no
 // figure counts.
 func elapsed(from, to time.Time) (time.Duration, bool) {
+	if from.IsZero() || to.IsZero() {
+		return 0, false
+	}
 	d := to.Sub(from)
 	return d, d >= 0
 }
