@@ -70,7 +70,7 @@ func summarize(r *review.ReplayReport) summary {
 		r.Detections, r.Incidents, r.Severities, len(r.PerDay), r.Workload, r.UnmatchedGroups}
 }
 
-// The counts follow from the recipes in internal/cmd/alerthistory.
+// The counts follow from the recipes in internal/alerthistory.
 func TestReplayCounts(t *testing.T) {
 	tests := []struct {
 		name    string
