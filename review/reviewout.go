@@ -71,11 +71,13 @@ func (r *Report) severities() []ident.ID {
 // pct prints a share as a percentage to a tenth.
 func pct(f float64) string { return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%" }
 
-func ratio(f float64) string {
-	if f == 0 {
+// ratio prints a method's median over its estimate; "-" without an
+// estimate.
+func ratio(m *MethodStats) string {
+	if m.Estimate == 0 || m.Count == 0 {
 		return "-"
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64) + "×"
+	return strconv.FormatFloat(m.Ratio, 'f', -1, 64) + "×"
 }
 
 // WriteText writes the report for people at a terminal.
@@ -147,7 +149,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if m.Estimate > 0 {
 				est = m.Estimate.String()
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", id, m.Count, est, m.Median, m.P90, m.Max, ratio(m.Ratio))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", id, m.Count, est, m.Median, m.P90, m.Max, ratio(m))
 		}
 		tw.Flush()
 	}
@@ -283,7 +285,7 @@ func (r *Report) WriteMarkdown(w io.Writer, chartDir string) error {
 			if m.Estimate > 0 {
 				est = m.Estimate.String()
 			}
-			ew.printf("| %s | %d | %s | %s | %s | %s | %s |\n", id, m.Count, est, m.Median, m.P90, m.Max, ratio(m.Ratio))
+			ew.printf("| %s | %d | %s | %s | %s | %s | %s |\n", id, m.Count, est, m.Median, m.P90, m.Max, ratio(m))
 		}
 	}
 	if len(r.Playbooks) > 0 {
