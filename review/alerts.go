@@ -104,7 +104,11 @@ func firstByte(br *bufio.Reader) byte {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // decodeObject decodes one alert; it returns why b is not an alert, or "".
+// It gives what encoding/json gives, by a fast path for flat objects.
 func decodeObject(b []byte) (map[string]any, string) {
+	if m, ok := decodeFlat(b); ok {
+		return m, ""
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		var te *json.UnmarshalTypeError
