@@ -1,6 +1,10 @@
 package secops
 
 import (
+	"slices"
+
+	"github.com/invopop/jsonschema"
+
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/finding"
@@ -56,7 +60,32 @@ type Metadata struct {
 	Version string `json:"version,omitempty" yaml:"version,omitempty"`
 	// Description says what the design covers.
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// TLP is the Traffic Light Protocol 2.0 level the design may be
+	// shared at: clear, green, amber, amber+strict or red. CACAO export
+	// and import carry it as a TLP marking.
+	TLP TLP `json:"tlp,omitempty" yaml:"tlp,omitempty"`
 }
+
+// TLP is a Traffic Light Protocol 2.0 level (FIRST), in lower case.
+type TLP string
+
+// The TLP 2.0 levels.
+const (
+	TLPClear       TLP = "clear"
+	TLPGreen       TLP = "green"
+	TLPAmber       TLP = "amber"
+	TLPAmberStrict TLP = "amber+strict"
+	TLPRed         TLP = "red"
+)
+
+// TLPs lists the TLP 2.0 levels, from the least to the most restricted.
+var TLPs = []TLP{TLPClear, TLPGreen, TLPAmber, TLPAmberStrict, TLPRed}
+
+// Valid reports whether t is one of TLPs.
+func (t TLP) Valid() bool { return slices.Contains(TLPs, t) }
+
+// JSONSchema makes the schema of TLP an enum of TLPs.
+func (TLP) JSONSchema() *jsonschema.Schema { return ident.Enum(TLPs) }
 
 // Policy is a rule the organisation holds its own design to.
 type Policy struct {

@@ -478,6 +478,9 @@ func (v *validator) checkDocument() {
 	if l := d.Metadata.Language; l != "" && !languageTag.MatchString(l) {
 		v.add(finding.InvalidValue, finding.NewPath("metadata", "language"), "%q is not a BCP 47 language tag, such as ja, en or en-GB", l)
 	}
+	if t := d.Metadata.TLP; t != "" && !t.Valid() {
+		v.add(finding.InvalidValue, finding.NewPath("metadata", "tlp"), "%q is not a TLP 2.0 level: want one of clear, green, amber, amber+strict, red", t)
+	}
 }
 
 // languageTag is the shape of a BCP 47 tag: a 2-3 letter language, then

@@ -22,6 +22,13 @@ const (
 	NoWayOn Kind = "no-way-on"
 	// BadStart: workflow_start is not a start step of the workflow.
 	BadStart Kind = "bad-start"
+	// NoCompletion: a condition or parallel step has no on_completion,
+	// so an executor has nowhere to go on when its branches end.
+	NoCompletion Kind = "no-completion"
+	// LeavesBlock: a branch sub-workflow (Property of Step) leads into
+	// Target, a step of another block (the flow around it, or another
+	// branch), instead of ending in an end step of its own.
+	LeavesBlock Kind = "leaves-block"
 )
 
 // CheckError is one problem Check found. Property is the workflow
@@ -55,6 +62,10 @@ func (e *CheckError) Error() string {
 		return fmt.Sprintf("%s: no on_completion, on_success or other way on", e.Step)
 	case BadStart:
 		return fmt.Sprintf("workflow_start: %q is not a start step of the workflow", e.Target)
+	case NoCompletion:
+		return fmt.Sprintf("%s: a condition or parallel step needs on_completion, where the flow goes on after its branches", e.Step)
+	case LeavesBlock:
+		return fmt.Sprintf("%s: the branch at %s leads into %s, a step of another block, instead of ending in an end step of its own", e.Step, e.Property, e.Target)
 	}
 	return fmt.Sprintf("%s: %s", e.Step, e.Kind)
 }
@@ -93,8 +104,13 @@ func links(s *Step) []link {
 // on_completion, on_success, on_failure, on_true, on_false, next_steps
 // and cases target is a step of the workflow; on_completion is never
 // combined with on_success or on_failure; workflow_start is a start
-// step; every step is reachable from it; and every step but an end step
-// has a way on. It returns every problem, ordered by step id, or nil.
+// step; every step is reachable from it; every step but an end step has
+// a way on; and the workflow is block-structured as CACAO 2.0 defines
+// it: every condition and parallel step has on_completion, and every
+// branch sub-workflow (on_true, on_false, each case, each of
+// next_steps) runs to an end step of its own without leading into the
+// steps of another block. It returns every problem, ordered by step id,
+// or nil.
 func Check(pb *Playbook) []error {
 	var errs []error
 	ids := make([]string, 0, len(pb.Workflow))
@@ -125,10 +141,14 @@ func Check(pb *Playbook) []error {
 				errs = append(errs, &CheckError{Kind: Combined, Step: id, Property: "on_failure"})
 			}
 		}
-		if s.Type != StepEnd && !hasWayOn(s) {
+		switch {
+		case isBranching(s) && s.OnCompletion == "" && s.OnSuccess == "":
+			errs = append(errs, &CheckError{Kind: NoCompletion, Step: id})
+		case s.Type != StepEnd && !hasWayOn(s):
 			errs = append(errs, &CheckError{Kind: NoWayOn, Step: id})
 		}
 	}
+	errs = append(errs, checkBlocks(pb)...)
 	seen := map[string]bool{}
 	var visit func(id string)
 	visit = func(id string) {
@@ -179,4 +199,75 @@ func hasWayOn(s *Step) bool {
 		return len(s.NextSteps) > 0
 	}
 	return false
+}
+
+// isBranching reports whether s starts branch sub-workflows.
+func isBranching(s *Step) bool {
+	switch s.Type {
+	case StepIfCondition, StepWhileCondition, StepSwitchCondition, StepParallel:
+		return true
+	}
+	return false
+}
+
+// branchLinks are the links of s that start branch sub-workflows.
+func branchLinks(s *Step) []link {
+	var l []link
+	for _, k := range links(s) {
+		switch k.prop {
+		case "on_completion", "on_success", "on_failure":
+		default:
+			l = append(l, k)
+		}
+	}
+	return l
+}
+
+// checkBlocks assigns every step to the block it runs in: the flow from
+// workflow_start (and from workflow_exception), or one branch
+// sub-workflow, following on_completion, on_success and on_failure
+// within a block. A step met from two blocks is a LeavesBlock error at
+// the branch that meets it second, in a fixed order.
+func checkBlocks(pb *Playbook) []error {
+	type block struct {
+		from, prop, entry string
+	}
+	owner := map[string]int{}
+	var errs []error
+	blocks := []block{{entry: pb.WorkflowStart}}
+	if pb.WorkflowException != "" {
+		blocks = append(blocks, block{entry: pb.WorkflowException})
+	}
+	for b := 0; b < len(blocks); b++ {
+		stack := []string{blocks[b].entry}
+		for len(stack) > 0 {
+			id := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			s, ok := pb.Workflow[id]
+			if !ok {
+				continue // UnknownStep says so
+			}
+			if o, seen := owner[id]; seen {
+				if o != b && blocks[b].from != "" {
+					errs = append(errs, &CheckError{Kind: LeavesBlock, Step: blocks[b].from, Property: blocks[b].prop, Target: id})
+				} else if o != b {
+					errs = append(errs, &CheckError{Kind: LeavesBlock, Step: blocks[o].from, Property: blocks[o].prop, Target: id})
+				}
+				continue
+			}
+			owner[id] = b
+			if s.Type == StepEnd {
+				continue
+			}
+			for _, l := range branchLinks(s) {
+				blocks = append(blocks, block{from: id, prop: l.prop, entry: l.to})
+			}
+			for _, to := range []string{s.OnFailure, s.OnSuccess, s.OnCompletion} {
+				if to != "" {
+					stack = append(stack, to)
+				}
+			}
+		}
+	}
+	return errs
 }

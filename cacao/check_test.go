@@ -12,6 +12,7 @@ func TestCheck(t *testing.T) {
 		act   = "action--00000000-0000-4000-8000-000000000002"
 		cond  = "if-condition--00000000-0000-4000-8000-000000000003"
 		end   = "end--00000000-0000-4000-8000-000000000004"
+		done  = "end--00000000-0000-4000-8000-000000000006"
 		lost  = "end--00000000-0000-4000-8000-000000000005"
 		ghost = "action--00000000-0000-4000-8000-0000000000ff"
 	)
@@ -26,17 +27,43 @@ func TestCheck(t *testing.T) {
 			workflow: map[string]*Step{
 				start: {Type: StepStart, OnCompletion: act},
 				act:   {Type: StepAction, OnCompletion: cond},
-				cond:  {Type: StepIfCondition, OnTrue: end, OnFalse: lost},
+				cond:  {Type: StepIfCondition, OnTrue: end, OnFalse: lost, OnCompletion: done},
 				end:   {Type: StepEnd},
 				lost:  {Type: StepEnd},
+				done:  {Type: StepEnd},
 			},
+		},
+		{
+			name: "branches that re-join and no on_completion",
+			workflow: map[string]*Step{
+				start: {Type: StepStart, OnCompletion: act},
+				act:   {Type: StepAction, OnCompletion: cond},
+				cond:  {Type: StepIfCondition, OnTrue: ghost, OnFalse: end},
+				ghost: {Type: StepAction, OnCompletion: end},
+				end:   {Type: StepEnd},
+			},
+			want: []CheckError{
+				{Kind: NoCompletion, Step: cond},
+				{Kind: LeavesBlock, Step: cond, Property: "on_false", Target: end},
+			},
+		},
+		{
+			name: "a branch that leads back into the flow around it",
+			workflow: map[string]*Step{
+				start: {Type: StepStart, OnCompletion: cond},
+				cond:  {Type: StepIfCondition, OnTrue: act, OnCompletion: end},
+				act:   {Type: StepAction, OnCompletion: end},
+				end:   {Type: StepEnd},
+			},
+			want: []CheckError{{Kind: LeavesBlock, Step: cond, Property: "on_true", Target: end}},
 		},
 		{
 			name: "unknown targets",
 			workflow: map[string]*Step{
 				start: {Type: StepStart, OnCompletion: act},
-				act:   {Type: StepParallel, NextSteps: []string{end, ghost}},
-				cond:  {Type: StepSwitchCondition, Cases: map[string]string{"x": ghost}},
+				act:   {Type: StepParallel, NextSteps: []string{end, ghost}, OnCompletion: done},
+				cond:  {Type: StepSwitchCondition, Cases: map[string]string{"x": ghost}, OnCompletion: done},
+				done:  {Type: StepEnd},
 				end:   {Type: StepEnd},
 			},
 			want: []CheckError{
@@ -55,7 +82,7 @@ func TestCheck(t *testing.T) {
 			},
 			want: []CheckError{
 				{Kind: Combined, Step: act, Property: "on_failure"},
-				{Kind: NoWayOn, Step: cond},
+				{Kind: NoCompletion, Step: cond},
 				{Kind: Unreachable, Step: cond},
 			},
 		},

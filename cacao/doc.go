@@ -14,56 +14,157 @@
 // Options.Time, else DefaultTime (2000-01-01T00:00:00.000Z), so the same
 // design always gives byte-identical files.
 //
-// A design step becomes one action step per method of its process. A
-// method done by a person has a manual command carrying its procedure,
-// run by the party responsible for the phase (a group agent if in-house,
-// an organization if outsourced). A method with an action has a command
-// of type AdapterCommand ("secops-adapter", CACAO command types are an
-// open vocabulary) whose command is the action, "<adapter>.<operation>",
-// run by a security-category agent (category orchestrator) named after
-// the adapter. Inputs and outputs are in_args and out_args. The action
-// step of a method with a when is guarded by an if-condition whose
-// condition is the when, verbatim, with expression_language "cel":
-// on_true runs the action, on_false skips it, and both go on to the same
-// step, so that a CACAO consumer runs the method only when the
-// condition holds.
+// A design step becomes one action step per method of its process,
+// chained by on_completion. A method done by a person has a manual
+// command carrying its procedure, run by the party responsible for the
+// phase (a group agent if in-house, an organization if outsourced). A
+// method with an action has, without Options.Adapters, a command of type
+// AdapterCommand ("secops-adapter", CACAO command types are an open
+// vocabulary) whose command is the action, "<adapter>.<operation>", run
+// by a security-category agent (category orchestrator) named after the
+// adapter; only the secops executor can run it. Inputs and outputs are
+// in_args and out_args.
 //
-// Branches become a chain of if-condition steps, one per conditional
-// branch in order, each on_false leading to the next and the last to the
-// default branch (or to an end step when there is none). Conditions are
-// the CEL expressions, verbatim; since CACAO conditions are STIX patterns
-// by default, each if-condition carries the secops extension
-// (ExtensionID, declared in extension_definitions) with
-// expression_language "cel". A response becomes its own chain of action
-// steps (its processes' methods, after a manual approval step when it
-// needs approval) ending in its own end step, once per place that
-// responds with it, so that every branch ends in a unique end step as
-// CACAO requires. Every step carries the secops extension recording
-// where it comes from, which lets Import rebuild the design exactly;
-// the playbook extension carries the design's fields, parties,
-// responsibilities and description, and the incidents the playbook
-// handles.
+// # Block structure
+//
+// CACAO 2.0 conditions are block-structured: the on_true and on_false
+// of an if-condition each start a branch sub-workflow that ends in an
+// end step of its own, after which the executor goes on at the
+// if-condition's on_completion. Export writes them so:
+//
+//   - A method with a when is an if-condition whose on_true branch is
+//     the method's action step alone, closed by an end step (end_of
+//     "when" in the secops step extension); it has no on_false, and its
+//     on_completion is the next method's step.
+//   - The branches of a design step are nested if-conditions, one per
+//     conditional branch in order: branch i's on_true is the flow of the
+//     branch, its on_false the if-condition of the next conditional
+//     branch (or, for the last, the default branch's flow; with no
+//     default, an end step marked end_of "no-match"), and its
+//     on_completion an end step of its own (end_of "branches"): design
+//     branches never come back, so on_completion only closes the block.
+//   - A response is its own chain of action steps (after a manual
+//     approval step when it needs approval) ending in its own end step,
+//     written once for each place that responds with it.
+//   - Branches of a design can re-join or jump ahead: two branches going
+//     to the same step, or a goto into steps another way also reaches.
+//     CACAO branches cannot, so Export writes a design step, and all
+//     that follows it, once for each way into it: the first way into a
+//     step (in the order of next, then branches, depth first from
+//     start) keeps the plain ids, and every further one has ids derived
+//     from the way in ("via/<step>/branch/<i>/" or "via/<step>/next/"
+//     before the keys of the steps it copies). This keeps each playbook
+//     one self-contained file that any executor runs without calling
+//     other playbooks, at the cost of size where a design re-joins
+//     often: MaxExportSteps bounds it, and a design whose copies would
+//     exceed it is an error. (Playbook-action steps calling a playbook
+//     per shared tail would avoid the copies, but need the callee
+//     deployed beside the caller and pass variables in and out, which
+//     executors handle unevenly.) Import makes the copies one step
+//     again, by the design step their extension names.
+//
+// Branches are never written as a switch-condition: design branches are
+// ordered boolean conditions, not the values of one variable, and
+// SOARCA, the open-source Go executor, does not run switch-condition
+// steps (it goes on at on_completion without taking a case), while every
+// executor runs if-conditions.
+//
+// Check makes the checks the CACAO schemas cannot make, the block rules
+// among them: every condition and parallel step has on_completion, and
+// every branch sub-workflow runs to an end step of its own without
+// leading into the steps of another block. Export refuses to return a
+// playbook that fails them.
+//
+// # Conditions
+//
+// CACAO conditions are STIX patterning by default. A design condition
+// (CEL over fields and severity) that has a STIX comparison form is
+// written as one over the playbook variables: a bool field as
+// __x__:value = true, its negation as = false, == and != with a literal
+// of the field's type as = and != (strings in single quotes, ' and \
+// escaped), <, <=, >, >= of int and port fields with whole numbers, in a
+// list of literals as IN ('a', 'b'), && as AND, and has(fields.x) beside
+// comparisons of x left out (a STIX comparison of a variable with no
+// value is false). severity is the variable SeverityVariable. The CEL
+// is kept beside it in the step extension (condition, or when for a
+// method's when), so that Import restores it exactly. Any other
+// condition stays CEL in the condition property, with
+// expression_language "cel" in the step extension, and is listed in
+// File.Notes with its step.
+//
+// # Variables
 //
 // Fields become playbook_variables named __<id>__ (a dot becomes an
 // underscore): string, domain, host, user, time and cidr as string, bool
 // as bool, int and port as integer, ip as ipv4-addr, url as uri, hash as
-// hash; the exact types travel in the playbook extension.
+// hash; the exact types travel in the playbook extension. The playbook's
+// inputs, the alert fields, are external.
 //
-// The CACAO JSON Schemas do not check that steps refer to steps that
-// exist; Check does, with the other graph checks, and Export refuses to
-// return a playbook that fails them.
+// # Adapters
+//
+// With Options.Adapters (the adapter file secops run takes), actions are
+// commands an executor can call:
+//
+//   - a webhook adapter's method is an http-api command "POST <path>
+//     HTTP/1.1" on an http-api target whose address is the adapter's URL.
+//     Its content is the JSON the webhook adapter sends,
+//     {"operation", "inputs", "method", "run", "idempotency_key"}, with
+//     each input a variable reference ("__x__:value" in quotes for
+//     string-valued variables, bare for bool, integer and list ones,
+//     whose value is then JSON text; a variable with no value is what
+//     the executor makes of it, where the webhook adapter leaves the
+//     input out). The reply is the adapter's, {"outputs": {"x": …}}:
+//     output x is the out_arg __x__. The run id is the external
+//     variable RunVariable (__secops_run__), which the caller sets per
+//     execution; the Idempotency-Key header and idempotency_key are
+//     __secops_run__:value/step/<step>/<method> or
+//     __secops_run__:value/response/<response>/<method>, the key the
+//     secops executor sends for the same call (executor.Key), once the
+//     executor puts the run id in.
+//     Headers without ${VAR} are copied; the secret ones are
+//     authentication_info of the target without their values: a bearer
+//     token as oauth2 whose token is an external variable
+//     (__secops_secret_<var>__), others as type AuthHeaders listing
+//     each header with its template. The adapter's timeout is the
+//     step's timeout.
+//   - a command adapter's method is a bash command: printf '%s'
+//     '<the JSON above>' | <the command line, quoted> (after cd <dir>
+//     when it has one). Paths are as the adapter file writes them; secops
+//     resolves relative ones against that file's directory, where the
+//     command must run. Its environment is not written (it may hold
+//     secrets).
+//   - a method done by a person (and an approval) is a manual command
+//     whose target is also its agent, the party responsible for the
+//     phase, so that executors that ask someone for manual steps ask
+//     that party.
+//
+// An adapter the file does not configure leaves an AdapterCommand, with
+// a note.
+//
+// The design's metadata.tlp is a TLP 2.0 marking (marking-tlp) in
+// data_marking_definitions, named in markings.
 //
 // # Import
 //
 // Import makes a complete design from a CACAO playbook; see
-// ImportPlaybook for the mapping. Conditions that are not CEL become a
-// manual decision recorded in a field, and branches on it; a
-// while-condition runs its body at most once; other loops are cut;
-// parallel branches run in the order of next_steps. What cannot be
-// carried over is listed in the Report, and the scope and criteria CACAO
-// has no notion of are placeholders that WriteYAML marks with
-// "# TODO(import)": for a playbook exported by secops, its incidents
-// come back as placeholder incidents, each with a placeholder detection
+// ImportPlaybook for the mapping. It follows the flow from
+// workflow_start whatever that step is (with a note when it is not a
+// start step, as the spec requires one). Conditions that are not CEL
+// and not a secops STIX translation become a manual decision recorded
+// in a field, and branches on it; a while-condition runs its body at
+// most once; other loops are cut; parallel branches run one after
+// another in the order of next_steps, every branch kept. TLP 2.0
+// markings become metadata.tlp; external_references text in the
+// playbook description and url: references of its incidents; a step
+// timeout the method's estimate; agents and targets the method's note.
+// Everything else that cannot be carried over is listed in the Report,
+// each property Import has no place for with its JSON path
+// ($.workflow["action--…"].delay). Malformed input is an error in the
+// terms of the format with the JSON path ("workflow: want an object of
+// steps, got an array"). The scope and criteria CACAO has no notion of
+// are placeholders that WriteYAML marks with "# TODO(import)": for a
+// playbook exported by secops, its incidents come back as placeholder
+// incidents, each with a placeholder detection
 // (alert.incident == "<id>") at the triage threshold, so that the
 // imported playbook is reachable.
 //

@@ -93,8 +93,8 @@ func Example() {
 	fmt.Println(rep.Placeholders)
 	// Output:
 	// triage playbook--3e2fd73a-d0c0-5273-a5fe-1091f2882fe2 2000-01-01T00:00:00.000Z
-	// condition: fields.bad
-	// map[action:2 end:2 if-condition:1 start:1]
+	// condition: __bad__:value = true
+	// map[action:2 end:3 if-condition:1 start:1]
 	// check: []
 	// check 1 edr.scan
 	//   when "fields.bad" respond "isolate" end ""

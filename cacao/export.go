@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
@@ -37,6 +39,13 @@ const AdapterCommand = "secops-adapter"
 type Options struct {
 	// Time is written as created and modified; zero means DefaultTime.
 	Time time.Time
+	// Adapters, when set, makes actions an executor can call: a method
+	// whose adapter is a webhook becomes an http-api command, one whose
+	// adapter is a command a bash command, and a method done by a person
+	// a manual command targeted at the responsible party. When nil,
+	// methods with an action have an AdapterCommand that only the secops
+	// executor understands.
+	Adapters *config.File
 }
 
 // File is one exported playbook with the id of the design playbook it
@@ -46,6 +55,10 @@ type File struct {
 	ID ident.ID
 	// Playbook is the CACAO playbook exported from it.
 	Playbook *Playbook
+	// Notes are what an executor following CACAO cannot use as it is:
+	// each condition kept as CEL (no STIX comparison says the same),
+	// with the step it is on, and each action left an AdapterCommand.
+	Notes []Note
 }
 
 // Export converts every playbook of d into a CACAO 2.0 playbook, in the
@@ -53,17 +66,17 @@ type File struct {
 // from the design name, the playbook id and the step, method and branch
 // they stand for, so the same design always gives the same files.
 //
-// Each design step becomes one action step per method of its process
-// (a manual command carrying the procedure for person tasks, an
-// AdapterCommand for methods with an action), followed by an
-// if-condition step per conditional branch whose condition is the CEL
-// expression, verbatim, with expression_language "cel" in the secops step
-// extension. A response becomes its own chain of action steps (preceded
-// by a manual approval action when it needs approval) ending in its own
-// end step, once per place that responds with it, so each branch ends in
-// a unique end step. Fields become playbook_variables. Every playbook
-// is checked with Check; a design that gives a playbook Check rejects,
-// or that refers to undefined processes, responses or steps, is an error.
+// Each design step becomes one action step per method of its process;
+// a method's when and the design's branches become block-structured
+// if-conditions (each branch a sub-workflow ending in its own end step,
+// the flow going on at on_completion); a design step reached by several
+// ways is written once per way. Conditions with a STIX comparison form
+// are written as one over the playbook variables, the others stay CEL
+// and are listed in File.Notes. With opts.Adapters, actions are http-api
+// and bash commands and manual steps target their party. See the
+// package documentation for the details. Every playbook is checked with
+// Check; a design that gives a playbook Check rejects, or that refers
+// to undefined processes, responses or steps, is an error.
 func Export(d *secops.Design, opts Options) ([]File, error) {
 	t := opts.Time
 	if t.IsZero() {
@@ -72,12 +85,12 @@ func Export(d *secops.Design, opts Options) ([]File, error) {
 	var files []File
 	var errs []error
 	for i := range d.Playbooks {
-		pb, err := exportPlaybook(d, &d.Playbooks[i], t.UTC())
+		pb, notes, err := exportPlaybook(d, &d.Playbooks[i], t.UTC(), opts.Adapters)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("playbook %s: %w", d.Playbooks[i].ID, err))
 			continue
 		}
-		files = append(files, File{ID: d.Playbooks[i].ID, Playbook: pb})
+		files = append(files, File{ID: d.Playbooks[i].ID, Playbook: pb, Notes: notes})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -123,12 +136,27 @@ var variableTypes = map[process.Type]string{
 	process.Port:   "integer",
 }
 
+// MaxExportSteps is the most workflow steps Export writes for one
+// playbook. Design steps that several branches lead to are written once
+// for each way into them (see the package documentation), which a
+// design could make grow without bound.
+const MaxExportSteps = 10000
+
 type exporter struct {
-	d      *secops.Design
-	p      *playbook.Playbook
-	pb     *Playbook
-	prefix string
-	errs   []error
+	d        *secops.Design
+	p        *playbook.Playbook
+	pb       *Playbook
+	prefix   string
+	ts       string
+	adapters map[ident.ID]*config.Entry // nil without Options.Adapters
+	emitted  map[ident.ID]bool          // design steps written at least once
+	onPath   map[ident.ID]bool          // design steps being written
+	severity bool                       // a condition reads severity
+	secrets  map[string]Variable        // the variables of secret headers
+	cel      expr.Cache                 // the conditions compiled
+	stix     map[string]stixResult      // the conditions translated
+	notes    []Note
+	errs     []error
 }
 
 func (x *exporter) id(kind, key string) string {
@@ -139,10 +167,30 @@ func (x *exporter) fail(format string, args ...any) {
 	x.errs = append(x.errs, fmt.Errorf(format, args...))
 }
 
-func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playbook, error) {
+func (x *exporter) put(id string, s *Step) {
+	if len(x.pb.Workflow) >= MaxExportSteps {
+		if len(x.pb.Workflow) == MaxExportSteps {
+			x.fail("more than %d workflow steps: branches lead into the same steps too often to write each way out", MaxExportSteps)
+		}
+		return
+	}
+	x.pb.Workflow[id] = s
+}
+
+func ext(e StepExtension) map[string]json.RawMessage {
+	return map[string]json.RawMessage{ExtensionID: rawJSON(e)}
+}
+
+func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time, af *config.File) (*Playbook, []Note, error) {
 	name := string(d.Metadata.Name)
-	x := &exporter{d: d, p: p, prefix: name + "/" + string(p.ID) + "/"}
-	ts := t.Format(TimeFormat)
+	x := &exporter{d: d, p: p, prefix: name + "/" + string(p.ID) + "/", ts: t.Format(TimeFormat),
+		emitted: map[ident.ID]bool{}, onPath: map[ident.ID]bool{}}
+	if af != nil {
+		x.adapters = map[ident.ID]*config.Entry{}
+		for i := range af.Adapters {
+			x.adapters[af.Adapters[i].Name] = &af.Adapters[i]
+		}
+	}
 	desc := p.Description
 	if desc == "" {
 		desc = p.Name
@@ -158,21 +206,25 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playb
 		Description:   desc,
 		PlaybookTypes: []string{"investigation"},
 		CreatedBy:     identity(name),
-		Created:       ts,
-		Modified:      ts,
+		Created:       x.ts,
+		Modified:      x.ts,
 		Labels:        []string{"secops", "secops-design:" + name, "secops-playbook:" + string(p.ID)},
 		Workflow:      map[string]*Step{},
 		ExtensionDefinitions: map[string]ExtensionDefinition{ExtensionID: {
 			Type: "extension-definition",
 			Name: "secops design",
 			Description: "Where a step comes from in a secops/v1 design: design step, process, method, " +
-				"response; expression_language names the language of if-condition conditions (cel: " +
-				"a CEL expression over fields, not STIX patterning). An if-condition that names a method " +
-				"guards that method's action step: the method runs only when the condition holds.",
+				"response. On condition steps, expression_language cel says that the condition is a CEL " +
+				"expression over fields and severity, not STIX patterning; condition (or when) keeps the " +
+				"design's CEL beside a STIX translation. end_of marks the end steps that close a branch " +
+				"sub-workflow and carry no meaning of their own.",
 			CreatedBy: identity("secops"),
 			Schema:    extensionSchema,
-			Version:   "1.1.0",
+			Version:   ExtensionVersion,
 		}},
+	}
+	if d.Metadata.TLP != "" {
+		x.marking(d.Metadata.TLP)
 	}
 	var incidents []string
 	for _, i := range p.Incidents {
@@ -182,55 +234,91 @@ func exportPlaybook(d *secops.Design, p *playbook.Playbook, t time.Time) (*Playb
 	for _, i := range p.Inputs {
 		inputs = append(inputs, string(i))
 	}
-	fields := usedFields(d, p)
+	fields := usedFields(d, p, &x.cel)
 	x.pb.PlaybookExtensions = map[string]json.RawMessage{ExtensionID: rawJSON(PlaybookExtension{
 		Design: name, Title: d.Metadata.Title, Language: d.Metadata.Language, Version: d.Metadata.Version,
 		Playbook: string(p.ID), Description: p.Description, Incidents: incidents, Inputs: inputs, Fields: fields,
 		DesignDescription: d.Metadata.Description, Parties: d.Scope.Parties, Responsibilities: responsibilities(d),
 	})}
-	if len(fields) > 0 {
-		x.pb.PlaybookVariables = map[string]Variable{}
-		for _, f := range fields {
-			v := VariableName(f.ID)
-			if _, dup := x.pb.PlaybookVariables[v]; dup {
-				x.fail("field %s: variable name %s is taken by another field", f.ID, v)
-			}
-			typ := variableTypes[f.Type]
-			if typ == "" {
-				typ = "string"
-			}
-			desc := f.Name
-			if f.List {
-				desc += " (list of " + string(f.Type) + ")"
-			}
-			if f.Description != "" {
-				desc += ": " + f.Description
-			}
-			x.pb.PlaybookVariables[v] = Variable{Type: typ, Description: desc, External: slices.Contains(p.Inputs, f.ID)}
+	vars := map[string]Variable{}
+	for _, f := range fields {
+		v := VariableName(f.ID)
+		if _, dup := vars[v]; dup || v == SeverityVariable || v == RunVariable {
+			x.fail("field %s: variable name %s is taken", f.ID, v)
 		}
-	}
-	if x.p.Step(p.Start) == nil {
-		x.fail("start: unknown step %q", p.Start)
+		typ := variableTypes[f.Type]
+		if typ == "" {
+			typ = "string"
+		}
+		desc := f.Name
+		if f.List {
+			desc += " (list of " + string(f.Type) + ")"
+		}
+		if f.Description != "" {
+			desc += ": " + f.Description
+		}
+		vars[v] = Variable{Type: typ, Description: desc, External: slices.Contains(p.Inputs, f.ID)}
 	}
 	start := x.id("start", "start")
 	x.pb.WorkflowStart = start
-	x.pb.Workflow[start] = &Step{Type: StepStart, Name: "Start: " + p.Name, OnCompletion: x.entry(p.Start)}
-	for i := range p.Steps {
-		x.step(&p.Steps[i])
+	first := ""
+	if x.p.Step(p.Start) == nil {
+		x.fail("start: unknown step %q", p.Start)
+	} else {
+		first = x.enter(p.Start, "", "")
+	}
+	x.put(start, &Step{Type: StepStart, Name: "Start: " + p.Name, OnCompletion: first})
+	if x.severity {
+		vars[SeverityVariable] = Variable{Type: "string", External: true,
+			Description: "The id of the incident's severity (the CEL variable severity of the design's conditions)"}
+	}
+	if x.adapters != nil {
+		vars[RunVariable] = Variable{Type: "string", External: true,
+			Description: "The id of this run, set by the caller for each execution: sent as run, and the Idempotency-Key is made from it"}
+	}
+	for k, v := range x.secrets {
+		vars[k] = v
+	}
+	if len(vars) > 0 {
+		x.pb.PlaybookVariables = vars
 	}
 	if len(x.errs) == 0 {
 		x.errs = Check(x.pb)
 	}
 	if err := errors.Join(x.errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return x.pb, nil
+	sort.SliceStable(x.notes, func(i, j int) bool { return x.notes[i].Message < x.notes[j].Message })
+	return x.pb, x.notes, nil
+}
+
+// ExtensionVersion is the version of the secops extension Export
+// declares.
+const ExtensionVersion = "2.0.0"
+
+// tlpLevels maps design TLP levels to CACAO tlpv2_level values.
+var tlpLevels = map[secops.TLP]string{
+	secops.TLPClear: "TLP:CLEAR", secops.TLPGreen: "TLP:GREEN", secops.TLPAmber: "TLP:AMBER",
+	secops.TLPAmberStrict: "TLP:AMBER+STRICT", secops.TLPRed: "TLP:RED",
+}
+
+// marking marks the playbook with a TLP 2.0 marking definition.
+func (x *exporter) marking(t secops.TLP) {
+	level := tlpLevels[t]
+	if level == "" {
+		x.fail("metadata.tlp: %q is not a TLP 2.0 level", t)
+		return
+	}
+	id := "marking-tlp--" + uuid5(Namespace, "marking-tlp:"+level)
+	x.pb.Markings = []string{id}
+	x.pb.DataMarkingDefinitions = map[string]DataMarking{id: {Type: "marking-tlp", ID: id, Name: level,
+		CreatedBy: identity("secops"), Created: DefaultTime.Format(TimeFormat), TLPv2Level: level}}
 }
 
 // usedFields returns the fields of d that playbook p uses: its inputs,
 // the inputs and outputs of the methods it runs, and the fields its
 // conditions read, in the order of d.Fields.
-func usedFields(d *secops.Design, p *playbook.Playbook) []process.Field {
+func usedFields(d *secops.Design, p *playbook.Playbook, cache *expr.Cache) []process.Field {
 	used := map[ident.ID]bool{}
 	for _, i := range p.Inputs {
 		used[i] = true
@@ -239,7 +327,7 @@ func usedFields(d *secops.Design, p *playbook.Playbook) []process.Field {
 		if src == "" {
 			return
 		}
-		if prg, err := expr.Compile(expr.Fields, src); err == nil {
+		if prg, err := cache.Compile(expr.Fields, src); err == nil {
 			for _, r := range prg.Refs() {
 				used[ident.ID(r)] = true
 			}
@@ -291,39 +379,39 @@ func responsibilities(d *secops.Design) *scope.Responsibilities {
 
 func identity(name string) string { return "identity--" + uuid5(Namespace, "identity:"+name) }
 
-// entry is the id of the first step of design step sid: the action
-// step of its first method, or the if-condition guarding it.
-func (x *exporter) entry(sid ident.ID) string {
+// enter writes design step sid and everything after it, and returns the
+// id of its first CACAO step. ctx prefixes the keys of the ids; a step
+// already written is written again under ctx+via, so that each way into
+// it has steps of its own (CACAO branches never re-join).
+func (x *exporter) enter(sid ident.ID, ctx, via string) string {
 	s := x.p.Step(sid)
 	if s == nil {
 		return ""
 	}
-	key := "step/" + string(sid) + "/"
-	p := x.d.Process(s.Process)
-	if p == nil || len(p.Methods) == 0 {
-		return x.id("action", key+"process")
+	if x.onPath[sid] {
+		x.fail("step %s: the steps form a cycle", sid)
+		return ""
 	}
-	return x.methodEntry(key, &p.Methods[0])
+	if len(x.errs) > 0 {
+		return ""
+	}
+	if x.emitted[sid] {
+		ctx += via
+	}
+	x.emitted[sid] = true
+	x.onPath[sid] = true
+	defer delete(x.onPath, sid)
+	return x.step(s, ctx)
 }
 
-// methodEntry is the id of the first step written for method m: the
-// if-condition guarding its action step when it has a when, else the
-// action step.
-func (x *exporter) methodEntry(key string, m *process.Method) string {
-	if m.When != "" {
-		return x.id("if-condition", key+"method/"+string(m.ID)+"/when")
-	}
-	return x.id("action", key+"method/"+string(m.ID))
-}
-
-// step writes the action steps of s and what follows them.
-func (x *exporter) step(s *playbook.Step) {
+// step writes the steps of s and what follows them under ctx.
+func (x *exporter) step(s *playbook.Step, ctx string) string {
 	proc := x.d.Process(s.Process)
 	if proc == nil {
 		x.fail("step %s: unknown process %q", s.ID, s.Process)
-		return
+		return ""
 	}
-	key := "step/" + string(s.ID) + "/"
+	key := ctx + "step/" + string(s.ID) + "/"
 	base := StepExtension{Step: string(s.ID), StepName: s.Name, Target: string(s.Target)}
 	after := ""
 	switch {
@@ -331,45 +419,88 @@ func (x *exporter) step(s *playbook.Step) {
 		if x.p.Step(s.Next) == nil {
 			x.fail("step %s: next: unknown step %q", s.ID, s.Next)
 		}
-		after = x.entry(s.Next)
+		after = x.enter(s.Next, ctx, "via/"+string(s.ID)+"/next/")
 	case s.Respond != "":
 		after = x.respond(s.Respond, key+"respond", base)
 	case s.End != "":
 		after = x.end(key+"end", s.End, base)
 	case len(s.Branches) > 0:
-		after = x.branches(s, key, base)
+		after = x.branches(s, key, ctx, base)
 	default:
 		x.fail("step %s: no way on", s.ID)
 	}
-	x.actions(proc, key, base, x.party(scope.Triage), after)
+	return x.actions(proc, key, base, scope.Triage, after)
+}
+
+// closing writes an end step that closes a branch sub-workflow: it
+// carries no meaning of its own (end_of says which block it closes).
+func (x *exporter) closing(key, name, of string, base StepExtension) string {
+	id := x.id("end", key)
+	x.put(id, &Step{Type: StepEnd, Name: name,
+		StepExtensions: ext(StepExtension{Step: base.Step, Response: base.Response, EndOf: of})})
+	return id
+}
+
+// stixResult is what stixCondition returned for a condition.
+type stixResult struct {
+	stix         string
+	ok, severity bool
+}
+
+// condition returns the condition property for a CEL condition: its
+// STIX translation when it has one, else the CEL itself, marked with
+// expression_language cel in e and listed in the notes.
+func (x *exporter) condition(id, cel string, e *StepExtension) string {
+	r, seen := x.stix[cel]
+	if !seen {
+		r.stix, r.ok, r.severity = stixCondition(cel, x.d.Field)
+		if x.stix == nil {
+			x.stix = map[string]stixResult{}
+		}
+		x.stix[cel] = r
+	}
+	stix, ok, sev := r.stix, r.ok, r.severity
+	x.severity = x.severity || sev
+	if ok {
+		return stix
+	}
+	e.ExpressionLanguage = ExpressionLanguage
+	where := "step " + e.Step
+	if e.Response != "" {
+		where += ", response " + e.Response
+	}
+	if e.Method != "" {
+		where += ", method " + e.Method
+	}
+	x.notes = append(x.notes, Note{Step: id, Message: fmt.Sprintf("%s: condition %q has no STIX comparison form: kept as CEL (expression_language cel)", where, cel)})
+	return cel
 }
 
 // actions writes one action step per method of proc, chained, the last
 // going on to after; it returns the id of the first. The action step of
-// a method with a when is guarded by an if-condition whose condition is
-// the when: on_true runs the action, on_false skips it, and both go on
-// to the same step.
-func (x *exporter) actions(proc *process.Process, key string, base StepExtension, agent, after string) string {
+// a method with a when is the one step of the on_true branch of an
+// if-condition whose condition is the when; the branch ends in an end
+// step of its own and the if-condition goes on, at on_completion, to
+// the next method's step. phase is the phase whose party does the
+// methods done by people.
+func (x *exporter) actions(proc *process.Process, key string, base StepExtension, phase scope.Phase, after string) string {
 	base.Process, base.ProcessName, base.ProcessDescription = string(proc.ID), proc.Name, proc.Description
 	if len(proc.Methods) == 0 {
-		e := base
 		text := proc.Description
 		if text == "" {
 			text = proc.Name
 		}
 		id := x.id("action", key+"process")
-		x.pb.Workflow[id] = &Step{
-			Type: StepAction, Name: proc.Name, Description: text, OnCompletion: after,
-			StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(e)},
-			Commands:       []Command{{Type: "manual", Command: text}}, Agent: agent,
-		}
+		st := &Step{Type: StepAction, Name: proc.Name, Description: text, OnCompletion: after, StepExtensions: ext(base)}
+		x.manual(st, text, x.party(phase))
+		x.put(id, st)
 		return id
 	}
 	next := after
 	for i := len(proc.Methods) - 1; i >= 0; i-- {
 		m := &proc.Methods[i]
 		e := base
-		e.Method, e.When, e.Note, e.Rollback = string(m.ID), m.When, m.Note, m.Rollback
+		e.Method, e.When, e.Note, e.Rollback, e.Action = string(m.ID), m.When, m.Note, m.Rollback, string(m.Action)
 		if m.Estimate != 0 {
 			e.Estimate = m.Estimate.String()
 		}
@@ -379,33 +510,51 @@ func (x *exporter) actions(proc *process.Process, key string, base StepExtension
 		}
 		st := &Step{
 			Type: StepAction, Name: m.Name, Description: desc, OnCompletion: next,
-			StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(e)},
-			InArgs:         x.vars(m.Inputs), OutArgs: x.vars(m.Outputs),
+			StepExtensions: ext(e), InArgs: x.vars(m.Inputs), OutArgs: x.vars(m.Outputs),
 		}
+		mkey := key + "method/" + string(m.ID)
 		if m.Manual() {
-			st.Commands = []Command{{Type: "manual", Command: m.Procedure}}
-			st.Agent = agent
+			x.manual(st, m.Procedure, x.party(phase))
 		} else {
-			st.Commands = []Command{{Type: AdapterCommand, Command: string(m.Action),
-				Description: "Call operation " + m.Action.Operation() + " of the " + m.Action.Adapter() + " adapter"}}
-			st.Agent = x.adapter(m.Action.Adapter())
+			stage, where := "step", base.Step
+			if base.Response != "" {
+				stage, where = "response", base.Response
+			}
+			x.call(st, m, stage, where)
 		}
-		id := x.id("action", key+"method/"+string(m.ID))
-		x.pb.Workflow[id] = st
+		id := x.id("action", mkey)
 		if m.When != "" {
 			g := e
-			g.ExpressionLanguage = ExpressionLanguage
-			gid := x.methodEntry(key, m)
-			x.pb.Workflow[gid] = &Step{
-				Type: StepIfCondition, Name: "Only when: " + m.When, Condition: m.When, OnTrue: id, OnFalse: next,
+			g.Action = ""
+			gid := x.id("if-condition", mkey+"/when")
+			st.OnCompletion = x.closing(mkey+"/when/end", "End of: "+m.Name, "when", e)
+			cond := x.condition(gid, m.When, &g)
+			x.put(gid, &Step{
+				Type: StepIfCondition, Name: "Only when: " + m.When, Condition: cond, OnTrue: id, OnCompletion: next,
 				Description:    "Run " + m.Name + " only when this holds; otherwise go on without it.",
-				StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(g)},
-			}
+				StepExtensions: ext(g),
+			})
+			x.put(id, st)
 			id = gid
+		} else {
+			x.put(id, st)
 		}
 		next = id
 	}
 	return next
+}
+
+// manual makes st a manual step: a person (the agent, a party) carries
+// out text. With adapters the party is also the step's target, so that
+// executors that ask someone for manual steps ask that party.
+func (x *exporter) manual(st *Step, text, agent string) {
+	st.Commands = []Command{{Type: "manual", Command: text}}
+	st.Agent = agent
+	if x.adapters != nil {
+		a := x.pb.AgentDefinitions[agent]
+		x.target(agent, a)
+		st.Targets = []string{agent}
+	}
 }
 
 func (x *exporter) vars(ids []ident.ID) []string {
@@ -419,56 +568,82 @@ func (x *exporter) vars(ids []ident.ID) []string {
 	return l
 }
 
-// branches writes the if-condition chain of s and returns its first id.
-func (x *exporter) branches(s *playbook.Step, key string, base StepExtension) string {
-	var next string
-	for i := len(s.Branches) - 1; i >= 0; i-- {
+// branches writes the branches of s as nested if-conditions and returns
+// the id of the first. Branch i's if-condition has the flow of branch i
+// as its on_true branch, the if-condition of the next conditional branch
+// (or the default branch's flow) as its on_false branch, and an end step
+// of its own at on_completion, closing the block: every branch ends in
+// an end step of its own, and since nothing follows branches in a
+// design, on_completion only closes.
+func (x *exporter) branches(s *playbook.Step, key, ctx string, base StepExtension) string {
+	flows := make([]string, len(s.Branches))
+	def := -1
+	var conds []int
+	for i := range s.Branches {
 		b := &s.Branches[i]
 		bkey := key + "branch/" + strconv.Itoa(i) + "/"
-		var to string
 		switch {
 		case b.Goto != "":
 			if x.p.Step(b.Goto) == nil {
 				x.fail("step %s: branch %d: unknown step %q", s.ID, i, b.Goto)
 			}
-			to = x.entry(b.Goto)
+			flows[i] = x.enter(b.Goto, ctx, "via/"+string(s.ID)+"/branch/"+strconv.Itoa(i)+"/")
 		case b.Respond != "":
-			to = x.respond(b.Respond, bkey+"respond", base)
+			flows[i] = x.respond(b.Respond, bkey+"respond", base)
 		case b.End != "":
-			to = x.end(bkey+"end", b.End, base)
+			flows[i] = x.end(bkey+"end", b.End, base)
 		default:
 			x.fail("step %s: branch %d: no way on", s.ID, i)
 		}
 		if b.When == "" {
-			next = to // the default branch: the last one, by the format's rules
-			continue
+			if def < 0 {
+				def = i
+			}
+		} else if def < 0 {
+			conds = append(conds, i)
 		}
-		if next == "" {
-			next = x.end(key+"no-match", "", base)
-			x.pb.Workflow[next].Name = "No branch of " + s.Name + " matched"
+	}
+	if len(conds) == 0 {
+		if def < 0 {
+			return ""
 		}
+		return flows[def]
+	}
+	var onFalse string
+	if def >= 0 {
+		onFalse = flows[def]
+	} else {
+		onFalse = x.closing(key+"no-match", "No branch of "+s.Name+" matched", "no-match", base)
+	}
+	for j := len(conds) - 1; j >= 0; j-- {
+		i := conds[j]
+		b := &s.Branches[i]
+		bkey := key + "branch/" + strconv.Itoa(i) + "/"
 		e := base
-		e.ExpressionLanguage = ExpressionLanguage
 		e.Branch = &i
 		id := x.id("if-condition", bkey+"if")
-		x.pb.Workflow[id] = &Step{
-			Type: StepIfCondition, Name: s.Name + ": " + b.When, Condition: b.When, OnTrue: to, OnFalse: next,
-			StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(e)},
+		cond := x.condition(id, b.When, &e)
+		if e.ExpressionLanguage == "" {
+			e.Condition = b.When
 		}
-		next = id
+		x.put(id, &Step{
+			Type: StepIfCondition, Name: s.Name + ": " + b.When, Condition: cond, OnTrue: flows[i], OnFalse: onFalse,
+			OnCompletion:   x.closing(bkey+"done", "End of the branches of "+s.Name, "branches", base),
+			StepExtensions: ext(e),
+		})
+		onFalse = id
 	}
-	return next
+	return onFalse
 }
 
 // end writes an end step; reason is the design's end reason, if any.
 func (x *exporter) end(key, reason string, base StepExtension) string {
 	id := x.id("end", key)
 	name := "End"
-	e := StepExtension{Step: base.Step, End: reason}
 	if reason != "" {
 		name = "End: " + reason
 	}
-	x.pb.Workflow[id] = &Step{Type: StepEnd, Name: name, StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(e)}}
+	x.put(id, &Step{Type: StepEnd, Name: name, StepExtensions: ext(StepExtension{Step: base.Step, End: reason})})
 	return id
 }
 
@@ -487,10 +662,8 @@ func (x *exporter) respond(rid ident.ID, key string, base StepExtension) string 
 	if r.Phase == response.Later {
 		phase = scope.Response
 	}
-	agent := x.party(phase)
 	endID := x.id("end", key+"end")
-	x.pb.Workflow[endID] = &Step{Type: StepEnd, Name: "End: " + r.Name,
-		StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(StepExtension{Step: base.Step, Response: string(r.ID)})}}
+	x.put(endID, &Step{Type: StepEnd, Name: "End: " + r.Name, StepExtensions: ext(StepExtension{Step: base.Step, Response: string(r.ID)})})
 	next := endID
 	for i := len(r.Processes) - 1; i >= 0; i-- {
 		proc := x.d.Process(r.Processes[i])
@@ -498,7 +671,7 @@ func (x *exporter) respond(rid ident.ID, key string, base StepExtension) string 
 			x.fail("response %s: unknown process %q", r.ID, r.Processes[i])
 			continue
 		}
-		next = x.actions(proc, key+"process/"+string(proc.ID)+"/", e, agent, next)
+		next = x.actions(proc, key+"process/"+string(proc.ID)+"/", e, phase, next)
 	}
 	if r.Approval != "" {
 		a := e
@@ -510,11 +683,9 @@ func (x *exporter) respond(rid ident.ID, key string, base StepExtension) string 
 		}
 		text := "Obtain the approval of " + who + " before running " + r.Name + "."
 		id := x.id("action", key+"approval")
-		x.pb.Workflow[id] = &Step{
-			Type: StepAction, Name: "Approval: " + r.Name, Description: text, OnCompletion: next,
-			StepExtensions: map[string]json.RawMessage{ExtensionID: rawJSON(a)},
-			Commands:       []Command{{Type: "manual", Command: text}}, Agent: x.partyAgent(r.Approval),
-		}
+		st := &Step{Type: StepAction, Name: "Approval: " + r.Name, Description: text, OnCompletion: next, StepExtensions: ext(a)}
+		x.manual(st, text, x.partyAgent(r.Approval))
+		x.put(id, st)
 		next = id
 	}
 	return next
@@ -570,4 +741,11 @@ func (x *exporter) agent(id string, a AgentTarget) {
 		x.pb.AgentDefinitions = map[string]AgentTarget{}
 	}
 	x.pb.AgentDefinitions[id] = a
+}
+
+func (x *exporter) target(id string, a AgentTarget) {
+	if x.pb.TargetDefinitions == nil {
+		x.pb.TargetDefinitions = map[string]AgentTarget{}
+	}
+	x.pb.TargetDefinitions[id] = a
 }

@@ -2,12 +2,19 @@ package cacao
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/config"
 )
 
 // bundled lists the bundled example designs; absent ones are skipped.
@@ -28,27 +35,162 @@ func loadDesign(t *testing.T, path string) *secops.Design {
 	return d
 }
 
+// testAdapters configures every adapter d names: webhooks (the first
+// with a bearer token, the second with an API key header, both secret)
+// and command adapters, alternately.
+func testAdapters(t testing.TB, d *secops.Design) *config.File {
+	t.Helper()
+	var names []string
+	for _, p := range d.Processes {
+		for _, m := range p.Methods {
+			if m.Action != "" {
+				names = append(names, m.Action.Adapter())
+			}
+		}
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var b strings.Builder
+	b.WriteString("format: secops-adapters/v1\nadapters:\n")
+	for i, n := range names {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "  - {name: %s, kind: webhook, url: \"https://soar.example.org/hooks/%s?v=1\", timeout: 45s, headers: {Authorization: \"Bearer ${%s_TOKEN}\", X-Tenant: acme}}\n", n, n, strings.ToUpper(n))
+		case 2:
+			fmt.Fprintf(&b, "  - {name: %s, kind: webhook, url: \"https://%s.example.com/api\", timeout: 10s, headers: {X-Api-Key: \"${API_KEY}\"}}\n", n, n)
+		default:
+			fmt.Fprintf(&b, "  - {name: %s, kind: command, command: [/opt/secops/%s-adapter, --profile, \"it's\"], dir: /opt/secops, timeout: 2m}\n", n, n)
+		}
+	}
+	f, err := config.Load(strings.NewReader(b.String()), "adapters.yaml")
+	if err != nil {
+		t.Fatalf("adapters: %v\n%s", err, b.String())
+	}
+	return f
+}
+
+// TestExportValid: every exported playbook of both examples, with and
+// without adapters, passes the official schemas and Check, whose block
+// rules (every branch ends in an end step of its own, every condition
+// has on_completion) the schemas do not make.
 func TestExportValid(t *testing.T) {
 	s := playbookSchema(t)
 	for _, path := range bundled {
-		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
-			d := loadDesign(t, path)
-			files, err := Export(d, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(files) != len(d.Playbooks) {
-				t.Errorf("got %d files, want %d", len(files), len(d.Playbooks))
-			}
-			for _, f := range files {
-				if err := validateSchema(t, s, f.Playbook); err != nil {
-					t.Errorf("%s: schema: %v", f.ID, err)
+		for _, withAdapters := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/adapters=%v", filepath.Base(filepath.Dir(path)), withAdapters), func(t *testing.T) {
+				d := loadDesign(t, path)
+				var opts Options
+				if withAdapters {
+					opts.Adapters = testAdapters(t, d)
 				}
-				for _, err := range Check(f.Playbook) {
-					t.Errorf("%s: check: %v", f.ID, err)
+				files, err := Export(d, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(files) != len(d.Playbooks) {
+					t.Errorf("got %d files, want %d", len(files), len(d.Playbooks))
+				}
+				for _, f := range files {
+					if err := validateSchema(t, s, f.Playbook); err != nil {
+						t.Errorf("%s: schema: %v", f.ID, err)
+					}
+					for _, err := range Check(f.Playbook) {
+						t.Errorf("%s: check: %v", f.ID, err)
+					}
+					conditions := 0
+					for id, st := range f.Playbook.Workflow {
+						if st.Type == StepIfCondition {
+							conditions++
+							if st.OnCompletion == "" {
+								t.Errorf("%s: %s: no on_completion", f.ID, id)
+							}
+						}
+						for _, c := range st.Commands {
+							if withAdapters && c.Type == AdapterCommand {
+								t.Errorf("%s: %s: a %s command with adapters", f.ID, id, c.Type)
+							}
+						}
+					}
+					if conditions == 0 {
+						t.Errorf("%s: no if-condition to check", f.ID)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestExportAdapters: what an executor needs to call each kind of
+// adapter, and no secret.
+func TestExportAdapters(t *testing.T) {
+	d := loadDesign(t, bundled[0])
+	af := testAdapters(t, d)
+	files, err := Export(d, Options{Adapters: af})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb := files[0].Playbook
+	var buf bytes.Buffer
+	if err := pb.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "it's\"") || strings.Count(buf.String(), "${") != 0 && !strings.Contains(buf.String(), `"${API_KEY}"`) {
+		t.Errorf("a header template or an unquoted argument leaked:\n%s", buf.String())
+	}
+	type seen struct{ HTTP, Bash, Manual bool }
+	var got seen
+	for id, st := range pb.Workflow {
+		for _, c := range st.Commands {
+			switch c.Type {
+			case "http-api":
+				got.HTTP = true
+				if !strings.HasPrefix(c.Command, "POST /") || !strings.HasSuffix(c.Command, " HTTP/1.1") {
+					t.Errorf("%s: command %q", id, c.Command)
+				}
+				key := c.Headers["Idempotency-Key"]
+				if len(key) != 1 || !strings.HasPrefix(key[0], RunVariable+":value/") || !strings.Contains(c.Content, `"idempotency_key":"`+key[0]+`"`) {
+					t.Errorf("%s: Idempotency-Key %v, content %s", id, key, c.Content)
+				}
+				if _, ok := c.Headers["Authorization"]; ok {
+					t.Errorf("%s: the secret Authorization header is in the command", id)
+				}
+				if len(st.Targets) != 1 || pb.TargetDefinitions[st.Targets[0]].Type != "http-api" {
+					t.Errorf("%s: targets %v", id, st.Targets)
+				}
+				tg := pb.TargetDefinitions[st.Targets[0]]
+				if tg.AuthenticationInfo == "" {
+					t.Errorf("%s: target %s has no authentication_info", id, tg.Name)
+				} else if a := pb.AuthenticationInfoDefinitions[tg.AuthenticationInfo]; a.Token != "" && !strings.HasSuffix(a.Token, "__:value") {
+					t.Errorf("%s: token %q is not a variable reference", id, a.Token)
+				}
+				var body map[string]any
+				if err := json.Unmarshal([]byte(strings.NewReplacer(`:__`, `:"__`, `__:value,`, `__:value",`, `__:value}`, `__:value"}`).Replace(c.Content)), &body); err != nil {
+					t.Errorf("%s: content %s: %v", id, c.Content, err)
+				}
+				if st.Timeout == 0 {
+					t.Errorf("%s: no timeout from the adapter", id)
+				}
+			case "bash":
+				got.Bash = true
+				if !strings.HasPrefix(c.Command, "cd /opt/secops && printf '%s' '{\"operation\":") || !strings.HasSuffix(c.Command, `--profile 'it'\''s'`) {
+					t.Errorf("%s: bash command %q", id, c.Command)
+				}
+			case "manual":
+				got.Manual = true
+				if len(st.Targets) != 1 || st.Targets[0] != st.Agent {
+					t.Errorf("%s: manual step targets %v, agent %s: want the party", id, st.Targets, st.Agent)
+				}
+				if tt := pb.TargetDefinitions[st.Agent].Type; tt != "group" && tt != "organization" {
+					t.Errorf("%s: target type %q", id, tt)
 				}
 			}
-		})
+		}
+	}
+	if diff := cmp.Diff(seen{true, true, true}, got); diff != "" {
+		t.Errorf("command kinds (-want +got):\n%s", diff)
+	}
+	if v, ok := pb.PlaybookVariables[RunVariable]; !ok || !v.External {
+		t.Errorf("no external %s variable", RunVariable)
 	}
 }
 

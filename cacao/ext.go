@@ -28,7 +28,8 @@ const extensionSchema = "https://github.com/secopsdesign/secops/blob/main/cacao/
 // design's steps, processes and responses exactly.
 type StepExtension struct {
 	// ExpressionLanguage is the expression_language property: "cel" on
-	// if-condition steps, empty on the others.
+	// if-condition steps whose condition is CEL (it has no STIX form),
+	// empty on the others.
 	ExpressionLanguage string `json:"expression_language,omitempty"`
 	// Step is the step property, the id of the design step the CACAO
 	// step comes from.
@@ -89,6 +90,19 @@ type StepExtension struct {
 	// End is the end property, the reason of an end step that ends a
 	// design playbook with no response; empty if there is none.
 	End string `json:"end,omitempty"`
+	// EndOf is the end_of property of an end step that only closes a
+	// branch sub-workflow: "when" (the branch of a method's when),
+	// "branches" (the on_completion of a design step's branches) or
+	// "no-match" (the on_false of the last condition of branches with
+	// no default); empty on other steps.
+	EndOf string `json:"end_of,omitempty"`
+	// Action is the action property, the method's action
+	// ("<adapter>.<operation>"); empty for methods done by a person.
+	Action string `json:"action,omitempty"`
+	// Condition is the condition property of an if-condition for a
+	// design branch whose condition property is a STIX translation: the
+	// design's CEL, verbatim; empty when the condition is CEL itself.
+	Condition string `json:"condition,omitempty"`
 }
 
 // PlaybookExtension is the content of the secops extension on a

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 
@@ -33,14 +34,22 @@ type Note struct {
 	Step string
 	// Message says what was dropped or changed.
 	Message string
+	// Path is the JSON path of the property the note concerns, e.g.
+	// $.workflow["action--1"].delay; empty when the note is about a
+	// step as a whole, or the playbook.
+	Path string
 }
 
-// String returns the message, prefixed with "<step>: " when Step is set.
+// String returns the message, prefixed with "<path>: " when Path is
+// set, else with "<step>: " when Step is set.
 func (n Note) String() string {
-	if n.Step == "" {
-		return n.Message
+	switch {
+	case n.Path != "":
+		return n.Path + ": " + n.Message
+	case n.Step != "":
+		return n.Step + ": " + n.Message
 	}
-	return n.Step + ": " + n.Message
+	return n.Message
 }
 
 // Report says what Import could not carry over, and which values of the
@@ -57,7 +66,15 @@ type Report struct {
 }
 
 func (r *Report) note(step, format string, args ...any) {
-	n := Note{step, fmt.Sprintf(format, args...)}
+	r.add(Note{Step: step, Message: fmt.Sprintf(format, args...)})
+}
+
+// dropped notes that the property at path was not carried over.
+func (r *Report) dropped(step, path, format string, args ...any) {
+	r.add(Note{Step: step, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *Report) add(n Note) {
 	if r.seen == nil {
 		r.seen = map[Note]bool{}
 	}
@@ -93,11 +110,16 @@ func Import(r io.Reader) (*secops.Design, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pb, err := Decode(data)
+	pb, raw, err := decode(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	return ImportPlaybook(pb)
+	d, rep, err := ImportPlaybook(pb)
+	if err != nil {
+		return nil, nil, err
+	}
+	droppedFields(raw, pb, rep)
+	return d, rep, nil
 }
 
 // Limits on what Import takes, so that no input makes it run away in
@@ -134,14 +156,18 @@ const (
 //     method records the decision in a new bool field (a string field
 //     for switch), and branches on that field: CACAO conditions are
 //     STIX patterns, not CEL. Only if-conditions marked with
-//     expression_language "cel" are carried verbatim as branch
-//     conditions;
+//     expression_language "cel", and those Export wrote as a STIX
+//     translation with the CEL in the secops extension, become branch
+//     conditions (the CEL);
 //   - a while-condition runs its body at most once (designs have no
 //     loops), then goes on with its on_completion (or its on_false, if
 //     it has that instead); a way back into the loop from its body goes
 //     on after the loop too;
 //   - the branches of a parallel step run one after another, in the order
-//     of next_steps, then its on_completion;
+//     of next_steps, then its on_completion; none is lost;
+//   - the end steps Export writes to close a branch (end_of in the
+//     extension) carry no meaning; the steps Export writes once per way
+//     into a design step are that one design step again;
 //   - any other way back to a step already on the way (a cycle) ends the
 //     playbook there, with a note;
 //   - on_failure paths are dropped (designs have no failure paths);
@@ -203,7 +229,16 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 			}
 		}
 	}
-	im.variables("", pb.PlaybookVariables)
+	im.markings()
+	im.references()
+	vars := pb.PlaybookVariables
+	if im.ext != nil {
+		// The variables Export adds for the run, the severity and
+		// secrets are not fields.
+		vars = maps.Clone(vars)
+		maps.DeleteFunc(vars, func(k string, _ Variable) bool { return strings.HasPrefix(k, "__secops_") })
+	}
+	im.variables("", vars)
 	if pb.WorkflowException != "" {
 		im.rep.note("", "workflow_exception %s: dropped, designs have no exception path", pb.WorkflowException)
 	}
@@ -214,8 +249,24 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 	if e := im.ext; e != nil {
 		im.p.Description = e.Description
 	}
+	if im.refText != "" {
+		if im.p.Description != "" {
+			im.p.Description += "\n\n"
+		}
+		im.p.Description += im.refText
+	}
 	start := pb.Workflow[pb.WorkflowStart]
-	w := im.translate(next(start), nil)
+	var w way
+	switch {
+	case start.Type != StepStart:
+		im.rep.note(pb.WorkflowStart, "workflow_start is %s step, not a start step as CACAO requires: the flow starts with it", article(strconv.Quote(start.Type)))
+		w = im.translate(pb.WorkflowStart, nil)
+	case next(start) == "":
+		im.rep.note(pb.WorkflowStart, "the start step leads nowhere (no on_completion): the playbook is empty")
+		w = way{kind: playbook.End, to: "empty playbook"}
+	default:
+		w = im.translate(next(start), nil)
+	}
 	if im.err != nil {
 		return nil, nil, im.err
 	}
@@ -260,7 +311,7 @@ func (im *importer) conditionFields() {
 		if w == "" {
 			continue
 		}
-		prg, err := expr.Compile(expr.Fields, w)
+		prg, err := im.cel.Compile(expr.Fields, w)
 		if err != nil {
 			continue // validation reports it
 		}
@@ -333,9 +384,14 @@ type importer struct {
 	responses  map[ident.ID]bool
 	stepIDs    map[ident.ID]bool
 	partyIDs   map[ident.ID]bool
-	suffixes   map[string]int  // the last number fresh gave each base
-	extTop     map[string]bool // the top-level process numbers step extensions use
+	suffixes   map[string]int      // the last number fresh gave each base
+	extSteps   map[string]ident.ID // the design step made for each step extension's step and process
+	extPrint   map[string]string   // what the actions of that design step were: see chainPrint
+	cel        expr.Cache          // the conditions compiled
+	extTop     map[string]bool     // the top-level process numbers step extensions use
 	nproc      int
+	refs       []scope.Reference // the URLs of external_references
+	refText    string            // external_references as text
 	ndecision  int
 	parties    []scope.Party
 
@@ -350,7 +406,7 @@ func newImporter(pb *Playbook) *importer {
 		exts: map[string]*StepExtension{}, conts: map[contKey]*cont{}, memo: map[at]way{},
 		active: map[string][]frame{}, loopExit: map[string][]*cont{}, fieldByVar: map[string]ident.ID{},
 		fields: map[ident.ID]bool{}, procs: map[ident.Number]int{}, responses: map[ident.ID]bool{},
-		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}}
+		stepIDs: map[ident.ID]bool{}, partyIDs: map[ident.ID]bool{}, suffixes: map[string]int{}, extTop: map[string]bool{}, extSteps: map[string]ident.ID{}, extPrint: map[string]string{}}
 	for id, s := range pb.Workflow {
 		if s == nil {
 			continue
@@ -523,27 +579,44 @@ func (im *importer) translateStep(id string, c *cont) way {
 	switch s.Type {
 	case StepEnd:
 		reason := s.Name
-		if e := im.exts[id]; e != nil && e.End != "" {
+		e := im.exts[id]
+		if e != nil && e.End != "" {
 			reason = e.End
 		}
 		if reason == "" {
 			reason = "end"
 		}
-		return im.goOn(c, reason)
+		switch {
+		case e == nil || e.EndOf == "when" || e.EndOf == "branches":
+			return im.goOn(c, reason)
+		case e.EndOf == "no-match":
+			// The branches it closes have no default.
+			return way{kind: playbook.None}
+		}
+		// A design end: nothing follows it (design branches do not
+		// re-join), so the on_completion around it only closes blocks.
+		return way{kind: playbook.End, to: reason}
 	case StepStart:
 		return im.translate(next(s), c)
 	case StepAction, StepPlaybookAction:
 		return im.action(id, c)
 	case StepIfCondition:
-		if g, _ := im.unguard(id); g != id {
+		if g, _, _ := im.unguard(id); g != id {
 			return im.action(id, c)
 		}
 		var r reserved
 		var f ident.ID
 		cel := false
+		condition := s.Condition
 		if e := im.exts[id]; e != nil && e.ExpressionLanguage == ExpressionLanguage {
-			_, err := expr.Compile(expr.Fields, s.Condition)
+			_, err := im.cel.Compile(expr.Fields, s.Condition)
 			cel = err == nil
+		} else if e != nil && e.Condition != "" {
+			// The design's CEL beside its STIX translation.
+			_, err := im.cel.Compile(expr.Fields, e.Condition)
+			if cel = err == nil; cel {
+				condition = e.Condition
+			}
 		}
 		if !cel {
 			r = im.reserve(s)
@@ -558,7 +631,10 @@ func (im *importer) translateStep(id string, c *cont) way {
 			onFalse = im.goOn(c2, "condition false")
 		}
 		if cel {
-			first := im.branch(s.Condition, onTrue, id)
+			first := im.branch(condition, onTrue, id)
+			if onFalse.kind == playbook.None {
+				return way{kind: playbook.Branches, branches: []playbook.Branch{first}}
+			}
 			return way{kind: playbook.Branches, branches: append([]playbook.Branch{first}, im.rest(onFalse, id)...)}
 		}
 		im.rep.note(id, "condition %q is not CEL: it became a manual decision recorded in field %s", s.Condition, f)
@@ -633,6 +709,8 @@ func (im *importer) branch(when string, w way, at string) playbook.Branch {
 		b.Respond = ident.ID(w.to)
 	case playbook.End:
 		b.End = w.to
+	case playbook.None:
+		b.End = "no branch matched"
 	default:
 		b.Goto = im.router(at, w)
 	}
@@ -675,6 +753,8 @@ func (im *importer) setWay(st *playbook.Step, w way, at string) {
 		st.Respond = ident.ID(w.to)
 	case playbook.End:
 		st.End = w.to
+	case playbook.None:
+		st.End = "no branch matched"
 	case playbook.Branches:
 		st.Branches = w.branches
 	}
@@ -732,53 +812,94 @@ func (im *importer) defineField(f process.Field) {
 	im.d.Fields = append(im.d.Fields, f)
 }
 
-// unguard returns the action step that the if-condition id guards, and
-// the guard's condition, when id is such a guard (Export writes one
-// before the action step of a method with a when, on_true the action and
-// on_false where the action goes on to); otherwise it returns id and "".
-func (im *importer) unguard(id string) (string, string) {
+// unguard returns the action step that the if-condition id guards, the
+// guard's condition (CEL) and the step the flow goes on to after the
+// action, when id is such a guard (Export writes one before the action
+// step of a method with a when: on_true the action, which ends in an
+// end step closing the branch, and on_completion where the flow goes
+// on); otherwise it returns id, "" and the step after id.
+func (im *importer) unguard(id string) (string, string, string) {
 	s, e := im.pb.Workflow[id], im.exts[id]
-	if s == nil || s.Type != StepIfCondition || e == nil || e.Method == "" || e.ExpressionLanguage != ExpressionLanguage {
-		return id, ""
+	if s == nil {
+		return id, "", ""
+	}
+	if s.Type != StepIfCondition || e == nil || e.Method == "" || s.OnFalse != "" || s.Condition == "" {
+		return id, "", next(s)
+	}
+	when := e.When
+	if when == "" && e.ExpressionLanguage == ExpressionLanguage {
+		when = s.Condition
 	}
 	a, ae := im.pb.Workflow[s.OnTrue], im.exts[s.OnTrue]
-	if a == nil || a.Type != StepAction || ae == nil || s.OnTrue == id || s.OnFalse != next(a) || s.Condition == "" ||
+	if a == nil || a.Type != StepAction || ae == nil || s.OnTrue == id || when == "" ||
 		ae.Method != e.Method || ae.Process != e.Process || ae.Step != e.Step || ae.Response != e.Response {
-		return id, ""
+		return id, "", next(s)
 	}
-	return s.OnTrue, s.Condition
+	if end, ee := im.pb.Workflow[next(a)], im.exts[next(a)]; end == nil || end.Type != StepEnd || ee == nil || ee.EndOf != "when" {
+		return id, "", next(s)
+	}
+	return s.OnTrue, when, next(s)
 }
 
 // action translates the action step id (or the guard of one) and, for
 // steps Export wrote, the actions of the same design step or response
 // that follow it.
 func (im *importer) action(id string, c *cont) way {
-	first, when := im.unguard(id)
+	first, when, after := im.unguard(id)
 	s, e := im.pb.Workflow[first], im.exts[first]
 	if e != nil && e.Response != "" {
 		return im.response(id, e)
 	}
-	type link struct{ id, when string }
-	chain := []link{{first, when}}
+	chain := []chainLink{{first, when}}
 	seen := map[string]bool{id: true, first: true}
-	after := next(s)
 	if e != nil && e.Step != "" {
 		for !seen[after] {
-			aid, w := im.unguard(after)
+			aid, w, then := im.unguard(after)
 			n, ne := im.pb.Workflow[aid], im.exts[aid]
 			if seen[aid] || n == nil || n.Type != StepAction || ne == nil || ne.Step != e.Step ||
 				ne.Response != "" || ne.Process != e.Process || ne.Method == "" {
 				break
 			}
 			seen[after], seen[aid] = true, true
-			chain = append(chain, link{aid, w})
-			after = next(n)
+			chain = append(chain, chainLink{aid, w})
+			after = then
 		}
 	}
 	im.work += len(chain)
 	var st playbook.Step
+	claimed := false // a step that claims to be a design step it is not
 	if e != nil && e.Step != "" && ident.Number(e.Process).Valid() {
+		// Export writes a design step once for each way into it: the
+		// copies are one step.
+		key := e.Step + "\x00" + e.Process
+		if sid, ok := im.extSteps[key]; ok {
+			if chainPrint(im, chain) == im.extPrint[key] {
+				return way{kind: playbook.Goto, to: string(sid)}
+			}
+			im.rep.note(id, "its secops extension says it is design step %s again, but its actions differ from the first one's: imported as a step of its own", e.Step)
+			claimed = true
+		}
+	}
+	switch {
+	case claimed:
+		name := e.StepName
+		if name == "" {
+			name = s.Name
+		}
+		st = playbook.Step{ID: im.stepID(e.Step), Name: name}
+		st.Process = im.newProcess(name, nil)
+		for i, l := range chain {
+			m := im.method(l.id, im.pb.Workflow[l.id], nil, st.Process+ident.Number("."+strconv.Itoa(i+1)))
+			if l.when != "" {
+				m.When = l.when
+			}
+			im.addMethod(st.Process, m)
+		}
+	case e != nil && e.Step != "" && ident.Number(e.Process).Valid():
+		key := e.Step + "\x00" + e.Process
 		st = playbook.Step{ID: im.stepID(e.Step), Name: e.StepName, Target: playbook.Target(e.Target)}
+		im.extSteps[key] = st.ID
+		im.extPrint[key] = chainPrint(im, chain)
 		st.Process = im.extProcess(e)
 		if !st.Target.Valid() {
 			st.Target = ""
@@ -792,7 +913,7 @@ func (im *importer) action(id string, c *cont) way {
 				im.addMethod(st.Process, m)
 			}
 		}
-	} else {
+	default:
 		name := s.Name
 		if name == "" {
 			name = "Step " + strconv.Itoa(len(im.p.Steps)+1)
@@ -816,6 +937,22 @@ func (im *importer) action(id string, c *cont) way {
 	return way{kind: playbook.Goto, to: string(st.ID)}
 }
 
+// chainLink is an action step of a design step's chain, with the when
+// of the if-condition guarding it.
+type chainLink struct{ id, when string }
+
+// chainPrint sums up the action steps of a chain, the methods, names,
+// conditions and commands, to tell copies of one design step apart from
+// steps that only claim to be it.
+func chainPrint(im *importer, chain []chainLink) string {
+	var b strings.Builder
+	for _, l := range chain {
+		s, e := im.pb.Workflow[l.id], im.exts[l.id]
+		fmt.Fprintf(&b, "%s|%s|%s|%d;", e.Method, s.Name, e.When, len(s.Commands))
+	}
+	return b.String()
+}
+
 // method makes the method for action step s.
 func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Number) process.Method {
 	im.variables(id, s.StepVariables)
@@ -826,6 +963,15 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 			if est, err := duration.Parse(e.Estimate); err == nil {
 				m.Estimate = est
 			}
+		}
+	}
+	if s.Timeout > 0 && (e == nil || e.Action == "") {
+		est := duration.Duration((time.Duration(s.Timeout)*time.Millisecond + time.Second - 1).Truncate(time.Second))
+		if m.Estimate == 0 {
+			m.Estimate = est
+			im.rep.dropped(id, "$.workflow["+strconv.Quote(id)+"].timeout", "became the method's estimate, %s (a design has adapter timeouts, not step timeouts)", est)
+		} else {
+			im.rep.dropped(id, "$.workflow["+strconv.Quote(id)+"].timeout", "dropped: the method has an estimate already")
 		}
 	}
 	var texts []string
@@ -839,13 +985,23 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 		switch {
 		case c.Type == AdapterCommand && e != nil && process.Action(text).Valid():
 			m.Action = process.Action(text)
+		case e != nil && process.Action(e.Action).Valid() && (c.Type == "http-api" || c.Type == "bash"):
+			// Export wrote it from the adapters file.
+			m.Action = process.Action(e.Action)
 		case c.Type == "manual":
 			if text != "" {
 				texts = append(texts, text)
 			}
 		default:
 			im.rep.note(id, "%s command carried as text in the procedure: secops has no adapter for it", c.Type)
-			texts = append(texts, fmt.Sprintf("Run this %s command: %s", c.Type, strings.TrimSpace(text)))
+			t := fmt.Sprintf("Run this %s command: %s", c.Type, strings.TrimSpace(text))
+			for _, h := range slices.Sorted(maps.Keys(c.Headers)) {
+				t += fmt.Sprintf("\nHeader %s: %s", h, strings.Join(c.Headers[h], ", "))
+			}
+			if c.Content != "" {
+				t += "\nContent: " + c.Content
+			}
+			texts = append(texts, t)
 		}
 	}
 	if s.Type == StepPlaybookAction {
@@ -883,13 +1039,23 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 	if m.Name == "" {
 		m.Name = firstLine(m.Procedure)
 	}
-	if s.Agent != "" && e == nil {
+	if e == nil {
+		var who []string
 		if a, ok := im.pb.AgentDefinitions[s.Agent]; ok && a.Name != "" {
-			m.Note = "Agent: " + a.Name
+			who = append(who, "Agent: "+a.Name)
 		}
-	}
-	if len(s.Targets) > 0 && e == nil {
-		im.rep.note(id, "targets %s: dropped, a method has no targets", strings.Join(s.Targets, ", "))
+		var ts []string
+		for _, t := range s.Targets {
+			if a, ok := im.pb.TargetDefinitions[t]; ok && a.Name != "" {
+				ts = append(ts, a.Name+" ("+a.Type+")")
+			} else {
+				ts = append(ts, t)
+			}
+		}
+		if len(ts) > 0 {
+			who = append(who, "Targets: "+strings.Join(ts, ", "))
+		}
+		m.Note = strings.Join(who, "\n")
 	}
 	return m
 }
@@ -921,7 +1087,7 @@ func (im *importer) response(id string, e *StepExtension) way {
 	seen := map[string]bool{}
 	for cid := id; !seen[cid]; {
 		seen[cid] = true
-		aid, when := im.unguard(cid)
+		aid, when, then := im.unguard(cid)
 		s, ce := im.pb.Workflow[aid], im.exts[aid]
 		if s == nil || s.Type != StepAction || ce == nil || ce.Response != e.Response || (aid != cid && seen[aid]) {
 			break
@@ -945,7 +1111,7 @@ func (im *importer) response(id string, e *StepExtension) way {
 				im.addMethod(pid, m)
 			}
 		}
-		cid = next(s)
+		cid = then
 	}
 	if len(r.Processes) == 0 {
 		pid := im.newProcess(r.Name, nil)
@@ -1348,7 +1514,7 @@ func (im *importer) placeholders() {
 		rep.Placeholders = append(rep.Placeholders, "$.scope.domains[0]")
 		key := im.incidentField()
 		for i, id := range incidents {
-			d.Scope.Incidents = append(d.Scope.Incidents, scope.Incident{ID: id, Name: string(id), Domain: "imported"})
+			d.Scope.Incidents = append(d.Scope.Incidents, scope.Incident{ID: id, Name: string(id), Domain: "imported", References: im.refs})
 			d.Criteria.Detections = append(d.Criteria.Detections, criteria.Detection{
 				ID: id, Name: "Placeholder detection of " + string(id), Source: source,
 				When: "alert." + string(key) + " == " + strconv.Quote(string(id)), Incident: id, Severity: d.Criteria.TriageThreshold,

@@ -2,7 +2,6 @@ package cacao
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -258,10 +257,6 @@ func hostile() []struct {
 	}
 	add("too many steps", "more than MaxSteps", huge, "more than the 10000 Import takes", "", false)
 	return tcs
-}
-
-func ext(e StepExtension) map[string]json.RawMessage {
-	return map[string]json.RawMessage{ExtensionID: rawJSON(e)}
 }
 
 // TestImportHostile imports workflows made to make the importer run

@@ -2,6 +2,7 @@ package cacao
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/ident"
@@ -82,9 +84,10 @@ func TestImportRestoresScope(t *testing.T) {
 	}
 }
 
-// TestExportWhenGuard: a method's when is an if-condition before its
-// action step, on_true the action and on_false where the action goes on
-// to, carrying the CEL verbatim with expression_language "cel".
+// TestExportWhenGuard: a method's when is an if-condition whose on_true
+// branch is the method's action step alone, ending in an end step of
+// its own; the if-condition goes on at on_completion. The condition is
+// the when (or its STIX translation, the when in the extension).
 func TestExportWhenGuard(t *testing.T) {
 	guarded := 0
 	for _, path := range bundled {
@@ -94,15 +97,9 @@ func TestExportWhenGuard(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			actions := map[string]string{} // method id → action step id
-			for id, s := range f.Playbook.Workflow {
-				if e := stepExt(s); s.Type == StepAction && e != nil && e.Method != "" && e.Response == "" {
-					actions[e.Step+"/"+e.Method] = id
-				}
-			}
 			for id, s := range f.Playbook.Workflow {
 				e := stepExt(s)
-				if s.Type != StepIfCondition || e == nil || e.Method == "" || e.Response != "" {
+				if s.Type != StepIfCondition || e == nil || e.Method == "" {
 					continue
 				}
 				guarded++
@@ -113,18 +110,23 @@ func TestExportWhenGuard(t *testing.T) {
 						when = mm.When
 					}
 				}
-				if s.Condition != when || when == "" {
-					t.Errorf("%s: condition %q, want the when of method %s, %q", id, s.Condition, e.Method, when)
-				}
+				got := s.Condition
 				if e.ExpressionLanguage != ExpressionLanguage {
-					t.Errorf("%s: expression_language %q", id, e.ExpressionLanguage)
+					got = e.When
 				}
-				a := actions[e.Step+"/"+e.Method]
-				if s.OnTrue != a {
-					t.Errorf("%s: on_true %s, want the action step %s", id, s.OnTrue, a)
+				if got != when || when == "" {
+					t.Errorf("%s: condition %q, want the when of method %s, %q", id, got, e.Method, when)
 				}
-				if act := f.Playbook.Workflow[a]; act == nil || s.OnFalse != act.OnCompletion {
-					t.Errorf("%s: on_false %s does not rejoin the action's on_completion", id, s.OnFalse)
+				a := f.Playbook.Workflow[s.OnTrue]
+				if a == nil || a.Type != StepAction || stepExt(a).Method != e.Method {
+					t.Errorf("%s: on_true %s is not the action of method %s", id, s.OnTrue, e.Method)
+					continue
+				}
+				if end := f.Playbook.Workflow[a.OnCompletion]; end == nil || end.Type != StepEnd {
+					t.Errorf("%s: the action %s does not end its branch", id, s.OnTrue)
+				}
+				if s.OnFalse != "" || s.OnCompletion == "" {
+					t.Errorf("%s: on_false %q, on_completion %q: want none, and where the flow goes on", id, s.OnFalse, s.OnCompletion)
 				}
 			}
 		}
@@ -135,35 +137,52 @@ func TestExportWhenGuard(t *testing.T) {
 }
 
 // TestRoundTripIdentical: export → import → export of the bundled
-// examples gives byte-identical files, extensions included.
+// examples gives byte-identical files, extensions included, with and
+// without adapters; the import lists nothing as dropped.
 func TestRoundTripIdentical(t *testing.T) {
 	for _, path := range bundled {
-		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
-			files, err := Export(loadDesign(t, path), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range files {
-				var first bytes.Buffer
-				if err := f.Playbook.Encode(&first); err != nil {
-					t.Fatal(err)
+		for _, withAdapters := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/adapters=%v", filepath.Base(filepath.Dir(path)), withAdapters), func(t *testing.T) {
+				d := loadDesign(t, path)
+				d.Metadata.TLP = secops.TLPAmberStrict
+				var opts Options
+				if withAdapters {
+					opts.Adapters = testAdapters(t, d)
 				}
-				d, _, err := Import(bytes.NewReader(first.Bytes()))
+				files, err := Export(d, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
-				again, err := Export(d, Options{})
-				if err != nil {
-					t.Fatal(err)
+				for _, f := range files {
+					var first bytes.Buffer
+					if err := f.Playbook.Encode(&first); err != nil {
+						t.Fatal(err)
+					}
+					imported, rep, err := Import(bytes.NewReader(first.Bytes()))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, n := range rep.Notes {
+						if n.Path != "" {
+							t.Errorf("%s: dropped: %v", f.ID, n)
+						}
+					}
+					if imported.Metadata.TLP != secops.TLPAmberStrict {
+						t.Errorf("%s: metadata.tlp %q, want amber+strict", f.ID, imported.Metadata.TLP)
+					}
+					again, err := Export(imported, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var second bytes.Buffer
+					if err := again[0].Playbook.Encode(&second); err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(first.String(), second.String()); diff != "" {
+						t.Errorf("%s: export → import → export (-want +got):\n%s", f.ID, diff)
+					}
 				}
-				var second bytes.Buffer
-				if err := again[0].Playbook.Encode(&second); err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(first.String(), second.String()); diff != "" {
-					t.Errorf("%s: export → import → export (-want +got):\n%s", f.ID, diff)
-				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -1,9 +1,8 @@
 package cacao
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 )
 
 // SpecVersion is the spec_version of every playbook this package writes.
@@ -41,6 +40,12 @@ type Playbook struct {
 	// Labels is the labels property, free-form tags; nil if there are
 	// none.
 	Labels []string `json:"labels,omitempty"`
+	// ExternalReferences is the external_references property, links to
+	// information outside the playbook; nil if there are none.
+	ExternalReferences []ExternalReference `json:"external_references,omitempty"`
+	// Markings is the markings property, the ids of the entries of
+	// DataMarkingDefinitions that apply to the playbook; nil if none.
+	Markings []string `json:"markings,omitempty"`
 	// PlaybookVariables is the playbook_variables property, the global
 	// variables keyed by name (__like_this__); nil if there are none.
 	PlaybookVariables map[string]Variable `json:"playbook_variables,omitempty"`
@@ -57,6 +62,10 @@ type Playbook struct {
 	// JSON content of each playbook extension keyed by its extension
 	// definition id; nil if there are none.
 	PlaybookExtensions map[string]json.RawMessage `json:"playbook_extensions,omitempty"`
+	// AuthenticationInfoDefinitions is the
+	// authentication_info_definitions property, the authentication
+	// information targets name, keyed by id; nil if there is none.
+	AuthenticationInfoDefinitions map[string]AuthenticationInfo `json:"authentication_info_definitions,omitempty"`
 	// AgentDefinitions is the agent_definitions property, the agents that
 	// steps name in Step.Agent, keyed by id; nil if there are none.
 	AgentDefinitions map[string]AgentTarget `json:"agent_definitions,omitempty"`
@@ -67,6 +76,67 @@ type Playbook struct {
 	// extensions used in the playbook keyed by their
 	// "extension-definition--<uuid>" id; nil if there are none.
 	ExtensionDefinitions map[string]ExtensionDefinition `json:"extension_definitions,omitempty"`
+	// DataMarkingDefinitions is the data_marking_definitions property,
+	// the data markings Markings names, keyed by id; nil if none.
+	DataMarkingDefinitions map[string]DataMarking `json:"data_marking_definitions,omitempty"`
+}
+
+// ExternalReference is a link to information outside the playbook.
+type ExternalReference struct {
+	// Name is the name property, the source's author or title.
+	Name string `json:"name"`
+	// Description is the description property; empty if none.
+	Description string `json:"description,omitempty"`
+	// Source is the source property, a textual citation; empty if none.
+	Source string `json:"source,omitempty"`
+	// URL is the url property; empty if none.
+	URL string `json:"url,omitempty"`
+	// ExternalID is the external_id property; empty if none.
+	ExternalID string `json:"external_id,omitempty"`
+	// ReferenceID is the reference_id property; empty if none.
+	ReferenceID string `json:"reference_id,omitempty"`
+}
+
+// DataMarking is a data marking definition; Export and Import use the
+// TLP 2.0 ones (type "marking-tlp").
+type DataMarking struct {
+	// Type is the type property, e.g. "marking-tlp" or
+	// "marking-statement".
+	Type string `json:"type"`
+	// ID is the id property, "marking-<type>--<uuid>".
+	ID string `json:"id"`
+	// Name is the name property; empty if none.
+	Name string `json:"name,omitempty"`
+	// CreatedBy is the created_by property, an identity id.
+	CreatedBy string `json:"created_by"`
+	// Created is the created property, in TimeFormat.
+	Created string `json:"created"`
+	// TLPv2Level is the tlpv2_level property of TLP markings, e.g.
+	// "TLP:AMBER+STRICT"; empty for other types.
+	TLPv2Level string `json:"tlpv2_level,omitempty"`
+	// Statement is the statement property of statement markings; empty
+	// for other types.
+	Statement string `json:"statement,omitempty"`
+}
+
+// AuthenticationInfo is an entry of authentication_info_definitions.
+// Export writes one for each webhook adapter with secret headers and
+// never writes a secret value.
+type AuthenticationInfo struct {
+	// Type is the type property: "oauth2" for a bearer token, else
+	// AuthHeaders.
+	Type string `json:"type"`
+	// Name is the name property.
+	Name string `json:"name,omitempty"`
+	// OAuthHeader is the oauth_header property of oauth2 entries.
+	OAuthHeader string `json:"oauth_header,omitempty"`
+	// Token is the token property of oauth2 entries: a reference to an
+	// external variable, never the token itself.
+	Token string `json:"token,omitempty"`
+	// Extensions is the authentication_info_extensions property; the
+	// secops extension lists the secret headers of AuthHeaders entries
+	// with the templates (environment variable names) of their values.
+	Extensions map[string]json.RawMessage `json:"authentication_info_extensions,omitempty"`
 }
 
 // The workflow step types of CACAO 2.0.
@@ -105,6 +175,8 @@ type Step struct {
 	// OnFailure is the on_failure property, the id of the step that
 	// follows when this one fails; empty if not set.
 	OnFailure string `json:"on_failure,omitempty"`
+	// Timeout is the timeout property, in milliseconds; 0 if not set.
+	Timeout int64 `json:"timeout,omitempty"`
 	// StepExtensions is the step_extensions property, the raw JSON
 	// content of each step extension keyed by its extension definition
 	// id; nil if there are none.
@@ -177,6 +249,9 @@ type Command struct {
 	// CommandB64 is the command_b64 property, the command base64-encoded
 	// (standard encoding) when it cannot be plain text; empty if not used.
 	CommandB64 string `json:"command_b64,omitempty"`
+	// Headers is the headers property of http-api commands; nil if
+	// there are none.
+	Headers map[string][]string `json:"headers,omitempty"`
 	// Content is the content property, the payload of an http-api
 	// command; empty if there is none.
 	Content string `json:"content,omitempty"`
@@ -191,7 +266,9 @@ type Variable struct {
 	// Description is the description property; empty if there is none.
 	Description string `json:"description,omitempty"`
 	// Value is the value property, the variable's initial value; nil
-	// when it is absent, which differs from the empty string.
+	// when it is absent or null, which differs from the empty string. A
+	// value that is not a string (CACAO allows a JSON object) is read as
+	// its JSON text.
 	Value *string `json:"value,omitempty"`
 	// Constant is the constant property, set when the variable cannot be
 	// changed.
@@ -214,6 +291,12 @@ type AgentTarget struct {
 	// agent-target types, values from security-category-type-ov such as
 	// "orchestrator"; nil for types without it.
 	Category []string `json:"category,omitempty"`
+	// Address is the address property of http-api and other network
+	// targets, e.g. {"url": ["https://soar.example.org/hook"]}.
+	Address map[string][]string `json:"address,omitempty"`
+	// AuthenticationInfo is the authentication_info property, the id of
+	// an entry of Playbook.AuthenticationInfoDefinitions; empty if none.
+	AuthenticationInfo string `json:"authentication_info,omitempty"`
 }
 
 // ExtensionDefinition declares an extension used in the playbook.
@@ -235,40 +318,30 @@ type ExtensionDefinition struct {
 	Version string `json:"version"`
 }
 
-// Decode reads one CACAO playbook in JSON. A JSON document that is not
-// an object, or whose type is not "playbook" (a STIX bundle, say), is an
-// error saying so.
-func Decode(data []byte) (*Playbook, error) {
-	var head struct {
-		Type *string `json:"type"`
+// UnmarshalJSON reads a variable; a value that is not a string or null
+// is kept as its JSON text.
+func (v *Variable) UnmarshalJSON(data []byte) error {
+	type plain Variable
+	var w struct {
+		plain
+		Value json.RawMessage `json:"value"`
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field == "" {
-			return nil, fmt.Errorf("not a CACAO playbook: the JSON is %s, not an object", article(te.Value))
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*v = Variable(w.plain)
+	v.Value = nil
+	switch raw := bytes.TrimSpace(w.Value); {
+	case len(raw) == 0 || string(raw) == "null":
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
 		}
-		if errors.As(err, &te) && te.Field == "type" {
-			return nil, fmt.Errorf("not a CACAO playbook: type is %s, not a string", article(te.Value))
-		}
-		return nil, err
+		v.Value = &s
+	default:
+		s := string(raw)
+		v.Value = &s
 	}
-	switch {
-	case head.Type == nil:
-		return nil, errors.New(`not a CACAO playbook: it has no type (want "playbook")`)
-	case *head.Type != "playbook":
-		return nil, fmt.Errorf("not a CACAO playbook: type is %q", *head.Type)
-	}
-	var pb Playbook
-	if err := json.Unmarshal(data, &pb); err != nil {
-		return nil, fmt.Errorf("CACAO playbook: %w", err)
-	}
-	return &pb, nil
-}
-
-func article(jsonType string) string {
-	switch jsonType {
-	case "array", "object":
-		return "an " + jsonType
-	}
-	return "a " + jsonType
+	return nil
 }

@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/secopsdesign/secops/expr"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/runstore"
 )
 
 // benchScenario is the path the benchmarks run: the targeted-attack
@@ -250,4 +252,45 @@ func BenchmarkConcurrentRuns(b *testing.B) {
 	}
 	b.ReportMetric(float64(runs*b.N)/elapsed.Seconds(), "runs/s")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkEngineJournal is BenchmarkEngine with every run journaled to
+// an in-memory run store: a checkpoint before each call and after each
+// outcome. Its ratio to BenchmarkEngine is the journal's cost.
+func BenchmarkEngineJournal(b *testing.B) {
+	plan := loadPlan(b)
+	s := loadScenarios(b)[benchScenario]
+	f := noop(s.Outputs)
+	reg, err := adapters.NewRegistry(adapters.Func("edr", f), adapters.Func("threatintel", f), adapters.Func("firewall", f))
+	if err != nil {
+		b.Fatal(err)
+	}
+	person := executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
+		return executor.Done{Outputs: s.Outputs[t.Method.ID]}, nil
+	})
+	var n atomic.Int64
+	store := runstore.NewMemory()
+	e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithPerson(person),
+		executor.WithApprover(executor.AutoApprove("csirt")), executor.WithIDs(func() string { return fmt.Sprint(n.Add(1)) }),
+		executor.WithCheckpoint(runstore.Checkpointer(store)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	var checkpoints int64
+	for i := 0; b.Loop(); i++ {
+		if i%100 == 0 {
+			// A store per hundred runs: the cost measured is the
+			// journal's, not the garbage collector's over every run
+			// ever kept in memory.
+			*store = runstore.Memory{}
+		}
+		rec, _ := e.Run(ctx, s.Alert)
+		if rec.Status != executor.Completed || rec.Response != "fr-1" {
+			b.Fatalf("status %s, response %s: %s", rec.Status, rec.Response, rec.Error)
+		}
+		checkpoints = rec.Version
+	}
+	b.ReportMetric(float64(checkpoints), "checkpoints/run")
 }

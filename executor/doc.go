@@ -27,6 +27,26 @@
 // The engine is robust against its adapters: a panic fails the method,
 // not the process; each call has a time limit (WithTimeout); errors marked
 // adapters.Retryable are retried with exponential backoff (WithRetry);
-// cancelling the context stops the run promptly with status failed and
-// what completed recorded.
+// cancelling the context stops the run promptly with status interrupted
+// and what completed recorded.
+//
+// # Durability
+//
+// WithCheckpoint journals every run to a Checkpointer (the run stores of
+// package runstore are ones): before every adapter call that can take
+// effect, the record with a call-started event is saved, and again after
+// the call's outcome, so that whatever kills the process, the saved
+// record says what took effect and which call's effect is unknown
+// (Record.Uncertain). Resume continues such a record from where it
+// stopped (Record.At), and refuses to guess about a call in doubt: the
+// answer's Recover says whether to call it again with the same
+// idempotency key (Retry) or to count it as done (Applied). Every call
+// carries an idempotency key (Key), the same for every attempt of one
+// logical call, so that an integration that honours it never acts twice.
+// Alerts are checked against the design before anything runs
+// (Plan.CheckAlert); a containment is never called with a declared input
+// missing; a reply that lacks a declared output fails its method, and a
+// response method whose adapter acted stays applied even when its reply
+// is wrong. WithSecrets redacts secrets from everything a record keeps;
+// error texts are capped at MaxText.
 package executor

@@ -19,9 +19,14 @@ import (
 // only once the record is stored; an error stops the run before anything
 // else is called (see ErrCheckpoint).
 //
-// The record is the engine's own and changes after Checkpoint returns:
-// an implementation that keeps it must copy it (Record.Clone) or encode
-// it. The run stores of package runstore are Checkpointers.
+// The record is the engine's own and changes after Checkpoint returns,
+// but in one way only: its scalar fields, Pending and At are set anew,
+// its lists are appended to, and Fields is replaced by a new map when a
+// field changes. No map of the record and no element of its lists is
+// changed in place. A Checkpointer that keeps the record in memory can
+// therefore keep a Record.Snapshot, which shares them; one that does not
+// know where the record comes from keeps a Record.Clone. The run stores
+// of package runstore are Checkpointers.
 type Checkpointer interface {
 	Checkpoint(ctx context.Context, rec *Record) error
 }

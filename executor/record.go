@@ -351,18 +351,29 @@ type Event struct {
 	Run string `json:"-"`
 }
 
-// Clone returns a snapshot of r, as a Checkpointer that keeps records in
-// memory needs: a copy of the record, of its Fields, Pending and At,
-// whose lists share their elements with r up to their current length.
-// The engine only ever appends to a record's lists, so r's later changes
-// do not show in the clone, nor the clone's in r, as long as neither
-// changes an element of a list in place.
+// Clone returns a copy of r: of the record, its Fields, Pending and At.
+// Its lists share their elements with r up to their current length (the
+// engine only ever appends to a record's lists), so that neither r's
+// later appends nor the clone's show in the other.
 func (r *Record) Clone() *Record {
 	if r == nil {
 		return nil
 	}
-	c := *r
+	c := r.Snapshot()
 	c.Fields = maps.Clone(r.Fields)
+	return c
+}
+
+// Snapshot returns a copy of r that shares Fields with it, as well as the
+// elements of its lists: what a Checkpointer keeps of a record the engine
+// hands it, since the engine replaces Fields rather than change it, and
+// appends to lists (see Checkpointer). Anyone else changing r's Fields in
+// place changes the snapshot's too: use Clone.
+func (r *Record) Snapshot() *Record {
+	if r == nil {
+		return nil
+	}
+	c := *r
 	if r.Pending != nil {
 		p := *r.Pending
 		c.Pending = &p

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -34,6 +35,9 @@ type run struct {
 	// retryAttempt the attempt it makes.
 	retryKey     string
 	retryAttempt int
+	// fieldsOut is set when rec.Fields was handed to the Checkpointer,
+	// which may keep it: the next change of a field copies the map.
+	fieldsOut bool
 }
 
 // position is where a run continues.
@@ -44,6 +48,9 @@ type position struct {
 	resp    *responsePlan
 	method  int  // index of the next method of the stage
 	entered bool // the step or response was already entered
+	// branched: the step or response was reached by a branch, which the
+	// journal records at its entry.
+	branched bool
 }
 
 // Run runs alert through the design. See Executor.
@@ -360,7 +367,9 @@ func (r *run) advance(ctx context.Context, pos position) {
 				rec.Path = append(withCap(rec.Path, &r.e.pathCap), sp.s.ID)
 				r.event(Event{Kind: EvStep, Step: sp.s.ID, Detail: sp.s.Name})
 				pos.entered = true
-				if !r.checkpoint(&pos) {
+				// A branch taken is journaled; entering a step by next
+				// is not: redoing it after a crash changes nothing.
+				if pos.branched && !r.checkpoint(&pos) {
 					return
 				}
 			}
@@ -393,10 +402,10 @@ func (r *run) advance(ctx context.Context, pos position) {
 			}
 			switch w.kind {
 			case playbook.Goto:
-				pos = position{stage: StepStage, step: w.next}
+				pos = position{stage: StepStage, step: w.next, branched: sp.way.kind == playbook.Branches}
 			case playbook.Respond:
 				rec.Response = w.respond.r.ID
-				pos = position{stage: ResponseStage, resp: w.respond}
+				pos = position{stage: ResponseStage, resp: w.respond, branched: sp.way.kind == playbook.Branches}
 			default:
 				rec.End = w.end
 				rec.Status = Completed
@@ -410,7 +419,7 @@ func (r *run) advance(ctx context.Context, pos position) {
 			if !pos.entered {
 				r.event(Event{Kind: EvResponse, Response: rp.r.ID, Detail: rp.r.Name})
 				pos.entered = true
-				if !r.checkpoint(&pos) {
+				if pos.branched && !r.checkpoint(&pos) {
 					return
 				}
 			}
@@ -697,6 +706,7 @@ func (r *run) save() bool {
 		r.err = err
 		return false
 	}
+	r.fieldsOut = true
 	return true
 }
 
@@ -746,6 +756,10 @@ func (r *run) merge(mp *methodPlan, outputs map[string]any, complete bool) error
 			return fmt.Errorf("the reply leaves out %s: a method must give every output it declares (%s)",
 				strings.Join(missing, ", "), joinIDs(mp.m.Outputs))
 		}
+	}
+	if len(outputs) > 0 && r.fieldsOut {
+		r.rec.Fields = maps.Clone(r.rec.Fields)
+		r.fieldsOut = false
 	}
 	for k, v := range outputs {
 		if f, _ := mp.output(k); f != nil {

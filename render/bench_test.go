@@ -1,9 +1,12 @@
 package render
 
 import (
+	"context"
 	"io"
 	"os"
 	"testing"
+
+	graphviz "github.com/goccy/go-graphviz"
 
 	"github.com/secopsdesign/secops"
 )
@@ -38,5 +41,50 @@ func BenchmarkMermaid(b *testing.B) {
 		if err := Mermaid(io.Discard, d, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkHTML renders the reference runbook as HTML, its two flows drawn
+// by the in-process Graphviz; BenchmarkMarkdown beside it is the baseline.
+func BenchmarkHTML(b *testing.B) {
+	d, _ := secops.LoadFile(referencePath)
+	ctx := context.Background()
+	if err := HTML(ctx, io.Discard, d); err != nil { // the first call starts Graphviz
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := HTML(ctx, io.Discard, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSVG is the per-call cost of drawing one flow (the reference's
+// targeted-attack playbook) once Graphviz has started.
+func BenchmarkSVG(b *testing.B) {
+	d, _ := secops.LoadFile(referencePath)
+	ctx := context.Background()
+	p := d.Playbook("targeted-attack-triage")
+	if err := SVG(ctx, io.Discard, d, p); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := SVG(ctx, io.Discard, d, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSVGStart is what the first call pays on top of BenchmarkSVG:
+// making the Graphviz context (the WebAssembly module itself is compiled
+// when the program starts; see svg.go).
+func BenchmarkSVGStart(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		gv, err := graphviz.New(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		gv.Close()
 	}
 }

@@ -1,10 +1,27 @@
 // Package render writes a security-operations design for people who will
-// never read its YAML: a self-contained Markdown runbook (Markdown), and the
-// flow graphs of its playbooks in Mermaid (Mermaid) and Graphviz DOT (DOT)
-// syntax.
+// never read its YAML: a self-contained HTML runbook for the analyst on
+// call (HTML), a Markdown runbook that fits GitHub's column (Markdown),
+// and the flow graphs of its playbooks in Mermaid (Mermaid), Graphviz DOT
+// (DOT) and SVG drawn in process (SVG).
+//
+// Every diagram says its branches in words made from the fields' names
+// ("size(fields.other_hosts) > 0" is "同事象が確認された別端末あり"), numbered
+// in the order they are tried ("6.1": the first branch of step 6), with
+// the CEL in a tooltip (DOT, SVG) or a comment (Mermaid); the confirmation
+// that a detection asks for comes first, as decision 0. Labels are wrapped
+// at word boundaries, and between CJK characters where Japanese allows a
+// break, never inside an id. Several playbooks are stacked top to bottom.
+//
+// The SVG comes from github.com/goccy/go-graphviz, Graphviz compiled to
+// WebAssembly: no system Graphviz and no cgo. It has no font metrics, so
+// every node is given the size of its text as a browser draws it
+// (DejaVu Sans widths for Latin, one em for CJK). go-graphviz compiles the
+// module when the program starts (cached under os.TempDir()/go-graphviz);
+// the first drawing also makes the Graphviz context, and drawings are
+// serialised.
 //
 // Fixed words and headings follow the design's metadata.language: Japanese
 // for "ja" (and any "ja-…" tag), English for anything else. Text taken from
-// the design is escaped for the target syntax, so the output renders as is
-// on GitHub, in Mermaid and in Graphviz.
+// the design is escaped for the target syntax, and text that YAML folded
+// loses the spaces it put between CJK characters.
 package render

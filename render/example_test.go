@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -19,6 +20,7 @@ func design() *secops.Design {
 	return &secops.Design{
 		Format:   secops.Format,
 		Metadata: secops.Metadata{Name: "acme", Title: "ACME SOC", Language: "en"},
+		Fields:   []process.Field{{ID: "score", Name: "Threat score", Type: process.Int}},
 		Processes: []process.Process{
 			{ID: "1.2", Name: "Check C&C traffic"},
 			{ID: "2.2", Name: "Isolate the host"},
@@ -46,12 +48,13 @@ func ExampleMermaid() {
 	// Output:
 	// flowchart TD
 	//     start(("Start"))
-	//     s_c2["Is it C#amp;C?<br/>1.2 Check C#amp;C traffic"]
+	//     s_c2["1. Is it C#amp;C?<br/>1.2 Check C#amp;C traffic"]
 	//     r_fr_4{{"First response fr-4<br/>Isolate"}}
 	//     e3(["End<br/>false positive"])
 	//     start --> s_c2
-	//     s_c2 -->|"fields.score #gt; 7"| r_fr_4
-	//     s_c2 -->|"otherwise"| e3
+	//     %% 1.1: fields.score > 7
+	//     s_c2 -->|"1.1 Threat score #gt; 7"| r_fr_4
+	//     s_c2 -->|"1.2 otherwise"| e3
 }
 
 func ExampleDOT() {
@@ -61,16 +64,20 @@ func ExampleDOT() {
 	}
 	// Output:
 	// digraph "c2-triage" {
-	// 	graph [label="C&C triage", labelloc=t, fontname="sans-serif"];
-	// 	node [fontname="sans-serif"];
+	// 	graph [label="C&C triage", labelloc=t, fontname="sans-serif", fontsize=14, rankdir=TB, nodesep="0.3", ranksep="0.3"];
+	// 	node [fontname="sans-serif", fontsize=12, margin="0.1,0.05"];
 	// 	edge [fontname="sans-serif"];
 	// 	"start" [shape=circle, label="Start"];
-	// 	"step:c2" [shape=box, label="Is it C&C?\n1.2 Check C&C traffic"];
+	// 	"step:c2" [shape=box, label="1. Is it C&C?\n1.2 Check C&C traffic"];
 	// 	"respond:fr-4" [shape=hexagon, style=filled, fillcolor="#fde2e2", label="First response fr-4\nIsolate"];
 	// 	"end:false positive" [shape=box, style="rounded,filled", fillcolor="#e8e8e8", label="End\nfalse positive"];
 	// 	"start" -> "step:c2";
-	// 	"step:c2" -> "respond:fr-4" [label="fields.score > 7"];
-	// 	"step:c2" -> "end:false positive" [label="otherwise"];
+	// 	"label:2" [shape=box, style="rounded,dashed", color="#888888", fontsize=11, tooltip="fields.score > 7", label="1.1 Threat score > 7"];
+	// 	"step:c2" -> "label:2" [arrowhead=none];
+	// 	"label:2" -> "respond:fr-4";
+	// 	"label:3" [shape=box, style="rounded,dashed", color="#888888", fontsize=11, tooltip="1.2 otherwise", label="1.2 otherwise"];
+	// 	"step:c2" -> "label:3" [arrowhead=none];
+	// 	"label:3" -> "end:false positive";
 	// }
 }
 
@@ -81,14 +88,46 @@ func ExampleMarkdown() {
 	}
 	// Print the playbook's numbered procedure only.
 	md := b.String()
-	start := strings.Index(md, "#### On the alerted host")
-	end := strings.Index(md, "#### Flow")
+	start := strings.Index(md, "1. **")
+	end := strings.Index(md, "#### Flow:")
 	fmt.Print(md[start:end])
 	// Output:
-	// #### On the alerted host
-	//
-	// 1. **Is it C&C?** (`c2`)
-	//    - Process: 1.2 Check C&C traffic
-	//    - If `fields.score > 7`: First response `fr-4` “Isolate”
-	//    - Otherwise: End: false positive
+	// 1. **Is it C&C?** (`c2`) — On the alerted host<a id="step-c2-triage-c2"></a>
+	//    - Process: [1.2 Check C&C traffic](#process-1.2)
+	//    - 1.1 If Threat score \> 7: First response [`fr-4` “Isolate”](#response-fr-4) — `fields.score > 7`
+	//    - 1.2 Otherwise: End: false positive
+}
+
+func ExampleHTML() {
+	var b strings.Builder
+	if err := render.HTML(context.Background(), &b, design()); err != nil {
+		fmt.Println(err)
+	}
+	page := b.String()
+	// The flow is drawn inline; the decision is in words, the CEL beside it.
+	fmt.Println(strings.Count(page, "<svg"), "flow drawn")
+	start := strings.Index(page, `<ol class="decisions">`)
+	end := strings.Index(page[start:], "</ol>")
+	fmt.Println(page[start : start+end+len("</ol>")])
+	// Output:
+	// 1 flow drawn
+	// <ol class="decisions">
+	// <li><span class="num">1.1</span> If Threat score &gt; 7 → <a href="#response-fr-4">First response fr-4 “Isolate”</a> <span class="cel"><code>fields.score &gt; 7</code></span></li>
+	// <li><span class="num">1.2</span> Otherwise → End: false positive</li>
+	// </ol>
+}
+
+func ExampleSVG() {
+	d := design()
+	var b strings.Builder
+	if err := render.SVG(context.Background(), &b, d, d.Playbook("c2-triage")); err != nil {
+		fmt.Println(err)
+	}
+	svg := b.String()
+	// Start, step, response, end, and a label node per branch.
+	fmt.Println(strings.HasPrefix(svg, "<svg"), strings.Count(svg, `class="node"`), "nodes")
+	fmt.Println(strings.Contains(svg, ">1.1 Threat score &gt; 7<"))
+	// Output:
+	// true 6 nodes
+	// true
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -47,6 +48,7 @@ var outputs = []struct {
 	{".md", func(b *bytes.Buffer, d *secops.Design) error { return Markdown(b, d) }},
 	{".mmd", func(b *bytes.Buffer, d *secops.Design) error { return Mermaid(b, d, nil) }},
 	{".dot", func(b *bytes.Buffer, d *secops.Design) error { return DOT(b, d, nil) }},
+	{".html", func(b *bytes.Buffer, d *secops.Design) error { return HTML(context.Background(), b, d) }},
 }
 
 func TestGolden(t *testing.T) {

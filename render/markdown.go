@@ -11,6 +11,7 @@ import (
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/response"
 	"github.com/secopsdesign/secops/scope"
 )
 
@@ -58,7 +59,34 @@ func (m *markdown) section(title string) {
 }
 
 // table writes a GitHub table; header and cells are Markdown inline text.
+// A column that is empty in every row is left out.
 func (m *markdown) table(header []string, rows [][]string) {
+	var keep []int
+	for c := range header {
+		for _, r := range rows {
+			if c < len(r) && strings.TrimSpace(r[c]) != "" {
+				keep = append(keep, c)
+				break
+			}
+		}
+	}
+	if len(keep) < len(header) {
+		pick := func(cells []string) []string {
+			out := make([]string, 0, len(keep))
+			for _, c := range keep {
+				if c < len(cells) {
+					out = append(out, cells[c])
+				} else {
+					out = append(out, "")
+				}
+			}
+			return out
+		}
+		header = pick(header)
+		for i, r := range rows {
+			rows[i] = pick(r)
+		}
+	}
 	m.b.WriteString("\n|")
 	for _, h := range header {
 		m.printf(" %s |", cell(h))
@@ -93,7 +121,7 @@ func (m *markdown) header() {
 	}
 	m.printf("\n%s\n", strings.Join(meta, " · "))
 	if desc := m.d.Metadata.Description; desc != "" {
-		m.printf("\n%s\n", paragraph(desc))
+		m.printf("\n%s\n", paragraph(joinFolded(desc)))
 	}
 }
 
@@ -192,12 +220,21 @@ func (m *markdown) severity(id ident.ID) string {
 	return code(string(id))
 }
 
-// process writes "1.1 Name".
+// process writes "1.1 Name", linked to the process's section.
 func (m *markdown) process(id ident.Number) string {
 	if p := m.d.Process(id); p != nil {
-		return text(string(id)) + " " + text(p.Name)
+		return "[" + text(string(id)) + " " + text(p.Name) + "](#" + anchor("process", string(id)) + ")"
 	}
 	return code(string(id))
+}
+
+// mdProse escapes text that YAML may have folded, on one line.
+func mdProse(s string) string { return text(joinFolded(s)) }
+
+// target writes an anchor that links can point at: GitHub keeps the id
+// (as user-content-…) and scrolls to it.
+func (m *markdown) anchorTag(parts ...string) string {
+	return "<a id=\"" + anchor(parts...) + "\"></a>"
 }
 
 func reference(r scope.Reference) string {
@@ -212,25 +249,35 @@ func (m *markdown) scope() {
 	sc := &m.d.Scope
 	m.section(m.w.scope)
 
+	// Domains and systems carry prose: each gets a short entry instead of
+	// a table row, so that no table outgrows the page.
 	if len(sc.Domains) > 0 {
-		m.printf("\n### %s\n", m.w.domains)
-		var rows [][]string
+		m.printf("\n### %s\n\n", m.w.domains)
 		for _, dm := range sc.Domains {
-			rows = append(rows, []string{code(string(dm.ID)), text(dm.Name), m.covered(dm.Covered()), text(dm.Purpose), m.texts(dm.Solutions)})
+			m.printf("- **%s** (%s) — %s\n", text(dm.Name), code(string(dm.ID)), m.covered(dm.Covered()))
+			if dm.Purpose != "" {
+				m.printf("  - %s: %s\n", m.w.purpose, mdProse(dm.Purpose))
+			}
+			if len(dm.Solutions) > 0 {
+				m.printf("  - %s: %s\n", m.w.solutions, m.texts(dm.Solutions))
+			}
 		}
-		m.table([]string{m.w.id, m.w.name, m.w.covered, m.w.purpose, m.w.solutions}, rows)
 	}
 
 	if len(sc.Systems) > 0 {
-		m.printf("\n### %s\n", m.w.systems)
-		var rows [][]string
+		m.printf("\n### %s\n\n", m.w.systems)
 		for _, s := range sc.Systems {
-			rows = append(rows, []string{
-				code(string(s.ID)), text(s.Name), or(m.w.classes, s.Class), m.covered(s.Covered()),
-				m.texts(s.Kinds), text(s.Threats), text(s.Notes),
-			})
+			m.printf("- **%s** (%s) — %s, %s\n", text(s.Name), code(string(s.ID)), or(m.w.classes, s.Class), m.covered(s.Covered()))
+			if len(s.Kinds) > 0 {
+				m.printf("  - %s: %s\n", m.w.kinds, m.texts(s.Kinds))
+			}
+			if s.Threats != "" {
+				m.printf("  - %s: %s\n", m.w.threats, mdProse(s.Threats))
+			}
+			if s.Notes != "" {
+				m.printf("  - %s: %s\n", m.w.notes, mdProse(s.Notes))
+			}
 		}
-		m.table([]string{m.w.id, m.w.name, m.w.class, m.w.covered, m.w.kinds, m.w.threats, m.w.notes}, rows)
 	}
 
 	if len(sc.Incidents) > 0 {
@@ -248,15 +295,15 @@ func (m *markdown) scope() {
 			if i.Domain != "" {
 				dom = m.domain(i.Domain)
 			}
-			rows = append(rows, []string{code(string(i.ID)), text(i.Name), dom, m.covered(i.Covered()), m.join(systems), strings.Join(refs, " ")})
+			rows = append(rows, []string{m.anchorTag("incident", string(i.ID)) + named(i.Name, string(i.ID)), dom, m.covered(i.Covered()), m.join(systems), strings.Join(refs, " ")})
 		}
-		m.table([]string{m.w.id, m.w.name, m.w.domain, m.w.covered, m.w.systems, m.w.references}, rows)
+		m.table([]string{m.w.name, m.w.domain, m.w.covered, m.w.systems, m.w.references}, rows)
 	}
 
 	m.printf("\n### %s\n", m.w.parties)
 	var rows [][]string
 	for _, p := range sc.Parties {
-		rows = append(rows, []string{code(string(p.ID)), text(p.Name), orNone(m.w, or(m.w.sourcings, p.Sourcing))})
+		rows = append(rows, []string{code(string(p.ID)), text(p.Name), or(m.w.sourcings, p.Sourcing)})
 	}
 	m.table([]string{m.w.id, m.w.name, m.w.sourcing}, rows)
 
@@ -301,35 +348,47 @@ func (m *markdown) criteria() {
 			triaged = m.w.triaged
 		}
 		rows = append(rows, []string{
-			"**" + text(s.Name) + "** (" + code(string(s.ID)) + ")", text(s.Description), m.join(actions),
+			"**" + text(s.Name) + "** (" + code(string(s.ID)) + ")", m.join(actions),
 			target(m.w, s.Targets.FirstResponse.String(), s.Targets.FirstResponse != 0),
 			target(m.w, s.Targets.Response.String(), s.Targets.Response != 0),
 			triaged,
 		})
 	}
-	m.table([]string{m.w.severity, m.w.description, m.w.actions, m.w.firstResponseTarget, m.w.responseTarget, m.w.triage}, rows)
+	m.table([]string{m.w.severity, m.w.actions, m.w.firstResponseTarget, m.w.responseTarget, m.w.triage}, rows)
+	m.b.WriteString("\n")
+	for _, s := range c.Severities {
+		if s.Description != "" {
+			m.printf("- **%s**: %s\n", text(s.Name), mdProse(s.Description))
+		}
+	}
 	if c.TriageThreshold != "" {
 		m.printf("\n%s\n", fmt.Sprintf(m.w.threshold, "**"+m.severity(c.TriageThreshold)+"**"))
 	}
 
 	if len(c.Detections) > 0 {
+		// What the analyst reads first, then the conditions the SOC's
+		// tools match: two narrow tables instead of one wide one.
 		m.printf("\n### %s\n", m.w.detections)
 		rows = nil
+		var conds [][]string
 		for _, dt := range c.Detections {
 			confirm := ""
 			if dt.Confirm != nil {
-				confirm = fmt.Sprintf(m.w.confirmText, m.process(dt.Confirm.Process), code(dt.Confirm.When))
+				confirm = m.process(dt.Confirm.Process) + " → " + text(describe(m.d, m.w, dt.Confirm.When))
 			}
 			pb := ""
 			if p := m.d.PlaybookFor(dt.Incident); p != nil {
-				pb = text(p.Name)
+				pb = "[" + text(p.Name) + "](#" + anchor("playbook", string(p.ID)) + ")"
 			}
-			rows = append(rows, []string{
-				code(string(dt.ID)), text(dt.Name), m.party(dt.Source), code(dt.When),
-				m.incident(dt.Incident), m.severity(dt.Severity), confirm, pb,
-			})
+			if !c.Triaged(dt.Severity) {
+				pb = m.w.notTriagedCell
+			}
+			rows = append(rows, []string{text(dt.Name), m.incident(dt.Incident), m.severity(dt.Severity), confirm, pb})
+			conds = append(conds, []string{code(string(dt.ID)), m.party(dt.Source), code(dt.When)})
 		}
-		m.table([]string{m.w.id, m.w.detection, m.w.source, m.w.condition, m.w.incidents, m.w.severity, m.w.confirm, m.w.playbook}, rows)
+		m.table([]string{m.w.detection, m.w.incidents, m.w.severity, m.w.confirm, m.w.playbook}, rows)
+		m.printf("\n#### %s\n", m.w.condition)
+		m.table([]string{m.w.id, m.w.source, m.w.condition}, conds)
 	}
 }
 
@@ -351,7 +410,7 @@ func (m *markdown) fields() {
 		if f.List {
 			t = m.w.list + " " + t
 		}
-		rows = append(rows, []string{code(string(f.ID)), text(f.Name), t, text(f.Description)})
+		rows = append(rows, []string{m.anchorTag("field", string(f.ID)) + code(string(f.ID)), text(f.Name), t, mdProse(f.Description)})
 	}
 	m.table([]string{m.w.id, m.w.name, m.w.fieldType, m.w.description}, rows)
 }
@@ -363,17 +422,11 @@ func (m *markdown) playbooks() {
 	m.section(m.w.playbooks)
 	for i := range m.d.Playbooks {
 		p := &m.d.Playbooks[i]
-		m.printf("\n### %d.%d. %s\n", m.sections, i+1, named(p.Name, string(p.ID)))
+		m.printf("\n### %d.%d. %s%s\n", m.sections, i+1, m.anchorTag("playbook", string(p.ID)), named(p.Name, string(p.ID)))
 		if p.Description != "" {
-			m.printf("\n%s\n", paragraph(p.Description))
+			m.printf("\n%s\n", paragraph(joinFolded(p.Description)))
 		}
-		steps := flowOrder(p)
-		number := map[ident.ID]int{}
-		for n, s := range steps {
-			if p.Step(s.ID) == s { // a reference goes to the first of duplicate ids
-				number[s.ID] = n + 1
-			}
-		}
+		steps, number := numbering(p)
 
 		m.b.WriteString("\n")
 		var incidents []string
@@ -386,37 +439,47 @@ func (m *markdown) playbooks() {
 		if len(p.Inputs) > 0 {
 			m.printf("- **%s**: %s\n", m.w.playbookInputs, m.fieldList(p.Inputs, m.w.sep))
 		}
-		m.printf("- **%s**: %s\n", m.w.start, m.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}))
+		confirm, _ := confirmations(m.d, p)
+		seen := map[string]bool{}
+		for _, dt := range confirm {
+			key := string(dt.Confirm.Process) + "\x00" + dt.Confirm.When
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			m.printf("- **%s** (%s): %s → %s %s\n", m.w.confirm, text(dt.Name), m.process(dt.Confirm.Process),
+				fmt.Sprintf(m.w.when, text(describe(m.d, m.w, dt.Confirm.When))), code(dt.Confirm.When))
+		}
+		m.printf("- **%s**: %s\n\n", m.w.start, m.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}))
 
 		for n, s := range steps {
-			if n == 0 || group(s.Target) != group(steps[n-1].Target) {
-				title := m.w.noTarget
-				if t := group(s.Target); t != "" {
-					title = or(m.w.targets, t)
-				}
-				m.printf("\n#### %s\n\n", title)
-			}
 			m.step(p, s, n+1, number)
 		}
 
-		m.printf("\n#### %s\n\n```mermaid\n", m.w.flow)
+		m.printf("\n#### %s: %s\n\n```mermaid\n", m.w.flow, text(p.Name))
 		writeMermaid(&m.b, m.d, p)
 		m.b.WriteString("```\n")
 	}
 }
 
-// step writes step s as item n of an ordered list.
+// step writes step s as item n of an ordered list: its target, its
+// process and methods (linked to the process table), and its ways on,
+// each branch as a numbered decision in words with the CEL beside it.
 func (m *markdown) step(p *playbook.Playbook, s *playbook.Step, n int, number map[ident.ID]int) {
 	marker := strconv.Itoa(n) + ". "
 	indent := strings.Repeat(" ", len(marker))
-	m.printf("%s**%s** (%s)\n", marker, text(s.Name), code(string(s.ID)))
+	t := m.w.noTarget
+	if g := group(s.Target); g != "" {
+		t = or(m.w.targets, g)
+	}
+	m.printf("%s**%s** (%s) — %s%s\n", marker, text(s.Name), code(string(s.ID)), t, m.anchorTag("step", string(p.ID), string(s.ID)))
 	proc := m.process(s.Process)
 	if pr := m.d.Process(s.Process); pr != nil && len(pr.Methods) > 0 {
 		var methods []string
 		for _, me := range pr.Methods {
-			methods = append(methods, text(string(me.ID))+" "+text(me.Name))
+			methods = append(methods, "["+text(string(me.ID))+" "+text(me.Name)+"](#"+anchor("method", string(me.ID))+")")
 		}
-		proc += " — " + m.join(methods)
+		proc += ": " + m.join(methods)
 	}
 	m.printf("%s- %s: %s\n", indent, m.w.process, proc)
 	for _, way := range s.Ways() {
@@ -424,19 +487,23 @@ func (m *markdown) step(p *playbook.Playbook, s *playbook.Step, n int, number ma
 			m.printf("%s- %s: %s\n", indent, m.w.next, m.way(p, number, way))
 		}
 	}
-	for _, b := range s.Branches {
+	for j, b := range s.Branches {
 		cond := m.w.otherwiseItem
 		if b.When != "" {
-			cond = fmt.Sprintf(m.w.when, code(b.When))
+			cond = fmt.Sprintf(m.w.when, text(describe(m.d, m.w, b.When)))
 		}
 		for _, way := range b.Ways() {
-			m.printf("%s- %s: %s\n", indent, cond, m.way(p, number, way))
+			m.printf("%s- %d.%d %s: %s", indent, n, j+1, cond, m.way(p, number, way))
+			if b.When != "" {
+				m.printf(" — %s", code(b.When))
+			}
+			m.b.WriteString("\n")
 		}
 	}
 }
 
-// group is the target heading a step is listed under: its target, or ""
-// when it has no valid target.
+// group is the target a step is listed with: its target, or "" when it
+// has no valid target.
 func group(t playbook.Target) playbook.Target {
 	if !t.Valid() {
 		return ""
@@ -452,13 +519,13 @@ func (m *markdown) way(p *playbook.Playbook, number map[ident.ID]int, way playbo
 		if s == nil {
 			return code(way.To)
 		}
-		return fmt.Sprintf(m.w.stepRef, number[s.ID], m.quoted(s.Name))
+		return "[" + fmt.Sprintf(m.w.stepRef, number[s.ID], m.quoted(s.Name)) + "](#" + anchor("step", string(p.ID), way.To) + ")"
 	case playbook.Respond:
 		r := m.d.Response(ident.ID(way.To))
 		if r == nil {
 			return code(way.To)
 		}
-		return responseWord(m.w, r) + " " + code(way.To) + m.w.quoteSep + m.quoted(r.Name)
+		return responseWord(m.w, r) + " [" + code(way.To) + m.w.quoteSep + m.quoted(r.Name) + "](#" + anchor("response", way.To) + ")"
 	case playbook.End:
 		if way.To == "" {
 			return m.w.end
@@ -468,63 +535,75 @@ func (m *markdown) way(p *playbook.Playbook, number map[ident.ID]int, way playbo
 	return m.w.none
 }
 
+// processes writes the process table as one entry per process, each
+// method with its procedure, condition, inputs, outputs, performer,
+// estimate and rollback: prose does not fit in table cells.
 func (m *markdown) processes() {
 	if len(m.d.Processes) == 0 {
 		return
 	}
 	m.section(m.w.processTable)
-	var rows [][]string
 	for _, p := range m.d.Processes {
-		head := "**" + text(string(p.ID)) + "** " + text(p.Name)
+		m.printf("\n### %s%s %s\n", m.anchorTag("process", string(p.ID)), text(string(p.ID)), text(p.Name))
 		if p.Description != "" {
-			head += "\n" + text(p.Description)
+			m.printf("\n%s\n", paragraph(joinFolded(p.Description)))
 		}
-		if len(p.Methods) == 0 {
-			rows = append(rows, []string{head, "", "", "", "", "", ""})
+		if len(p.Methods) > 0 {
+			m.b.WriteString("\n")
 		}
-		for i, me := range p.Methods {
-			if i > 0 {
-				head = ""
-			}
-			rows = append(rows, append([]string{head}, m.method(me)...))
+		for _, me := range p.Methods {
+			m.method(me)
 		}
 	}
-	m.table([]string{"#1 " + m.w.process, "#2 " + m.w.method, m.w.procedure, m.w.inputs, m.w.outputs, m.w.performedBy, m.w.estimate}, rows)
 }
 
-// method returns the cells of a method's row in the process table, after
-// the process.
-func (m *markdown) method(me process.Method) []string {
-	proc := text(me.Procedure)
+// method writes one method of the process table as a list item.
+func (m *markdown) method(me process.Method) {
+	m.printf("- %s**%s %s**: %s\n", m.anchorTag("method", string(me.ID)), text(string(me.ID)), text(me.Name), mdProse(me.Procedure))
 	if me.When != "" {
-		proc += "\n" + m.w.condition + ": " + code(me.When)
+		m.printf("  - %s: %s — %s\n", m.w.condition, text(describe(m.d, m.w, me.When)), code(me.When))
 	}
 	if me.Note != "" {
-		proc += "\n" + m.w.note + ": " + text(me.Note)
+		m.printf("  - %s: %s\n", m.w.note, mdProse(me.Note))
 	}
-	if me.Rollback != nil {
-		proc += "\n" + m.w.rollback + ": " + m.rollback(me.Rollback)
+	if len(me.Inputs) > 0 {
+		m.printf("  - %s: %s\n", m.w.inputs, m.fieldList(me.Inputs, m.w.sep))
+	}
+	if len(me.Outputs) > 0 {
+		m.printf("  - %s: %s\n", m.w.outputs, m.fieldList(me.Outputs, m.w.sep))
 	}
 	by := m.w.manual
 	if !me.Manual() {
 		by = code(string(me.Action))
 	}
-	est := m.w.none
+	m.printf("  - %s: %s\n", m.w.performedBy, by)
 	if me.Estimate != 0 {
-		est = me.Estimate.String()
+		m.printf("  - %s: %s\n", m.w.estimate, me.Estimate.String())
 	}
-	return []string{
-		text(string(me.ID)) + " " + text(me.Name), proc,
-		m.fieldList(me.Inputs, "\n"), m.fieldList(me.Outputs, "\n"), by, est,
+	if me.Rollback != nil {
+		m.printf("  - %s: %s\n", m.w.rollback, m.rollback(me.Rollback))
 	}
 }
 
 func (m *markdown) rollback(r *process.Rollback) string {
-	s := text(r.Procedure)
+	s := mdProse(r.Procedure)
 	if r.Action != "" {
 		s += " (" + code(string(r.Action)) + ")"
 	}
 	return s
+}
+
+// performer is who carries out a response: the party responsible for
+// its phase in the responsibilities.
+func (m *markdown) performer(r *response.Response) string {
+	ph := scope.FirstResponse
+	if r.Phase == response.Later {
+		ph = scope.Response
+	}
+	if a := m.d.Scope.Responsibilities.For(ph); a != nil && a.Responsible != "" {
+		return m.party(a.Responsible)
+	}
+	return m.w.none
 }
 
 func (m *markdown) responses() {
@@ -535,27 +614,40 @@ func (m *markdown) responses() {
 	var rows [][]string
 	for i := range m.d.Responses {
 		r := &m.d.Responses[i]
-		var procs, rollbacks []string
+		var procs []string
 		for _, id := range r.Processes {
 			procs = append(procs, m.process(id))
-			if p := m.d.Process(id); p != nil {
-				for _, me := range p.Methods {
-					if me.Rollback != nil {
-						rollbacks = append(rollbacks, text(string(me.ID))+": "+m.rollback(me.Rollback))
-					}
-				}
-			}
 		}
 		approval := m.w.noApproval
 		if r.Approval != "" {
 			approval = m.party(r.Approval)
 		}
 		rows = append(rows, []string{
-			code(string(r.ID)), text(r.Name), or(m.w.responsePhases, r.Phase), strings.Join(procs, "\n"),
-			approval, text(r.Description), orNone(m.w, strings.Join(rollbacks, "\n")),
+			"[" + code(string(r.ID)) + "](#" + anchor("response", string(r.ID)) + ") " + text(r.Name),
+			or(m.w.responsePhases, r.Phase), strings.Join(procs, "<br>"), approval, m.performer(r),
 		})
 	}
-	m.table([]string{m.w.id, m.w.name, m.w.phase, m.w.process, m.w.approval, m.w.description, m.w.rollback}, rows)
+	m.table([]string{m.w.name, m.w.phase, m.w.process, m.w.approval, m.w.performer}, rows)
+	for i := range m.d.Responses {
+		r := &m.d.Responses[i]
+		m.printf("\n### %s%s %s\n", m.anchorTag("response", string(r.ID)), code(string(r.ID)), text(r.Name))
+		if r.Description != "" {
+			m.printf("\n%s\n", paragraph(joinFolded(r.Description)))
+		}
+		var rollbacks []string
+		for _, id := range r.Processes {
+			if p := m.d.Process(id); p != nil {
+				for _, me := range p.Methods {
+					if me.Rollback != nil {
+						rollbacks = append(rollbacks, "- "+text(string(me.ID))+" "+text(me.Name)+": "+m.rollback(me.Rollback))
+					}
+				}
+			}
+		}
+		if len(rollbacks) > 0 {
+			m.printf("\n**%s**\n\n%s\n", m.w.rollback, strings.Join(rollbacks, "\n"))
+		}
+	}
 }
 
 func (m *markdown) policies() {
@@ -563,9 +655,8 @@ func (m *markdown) policies() {
 		return
 	}
 	m.section(m.w.policies)
-	var rows [][]string
+	m.b.WriteString("\n")
 	for _, p := range m.d.Policies {
-		rows = append(rows, []string{code(string(p.ID)), text(p.Description), code(p.Rule)})
+		m.printf("- %s: %s\n  - %s: %s\n", code(string(p.ID)), mdProse(p.Description), m.w.rule, code(p.Rule))
 	}
-	m.table([]string{m.w.id, m.w.description, m.w.rule}, rows)
 }

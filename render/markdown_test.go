@@ -117,21 +117,15 @@ func section(t *testing.T, md, title string) string {
 
 // TestAcceptanceProcessTable: a person who never saw the YAML finds every
 // method of the reference design, with its procedure, inputs and outputs
-// (field names and ids), in the process table of the runbook.
+// (field names and ids), under its process in the process table of the
+// runbook, and every step links to its process and methods.
 func TestAcceptanceProcessTable(t *testing.T) {
 	d := load(t, referencePath, false)
 	w := wordsFor(d.Metadata.Language)
-	tbs := tables(t, section(t, markdownOf(t, d), w.processTable))
-	if len(tbs) != 1 {
-		t.Fatalf("%d tables in the process table section, want 1", len(tbs))
-	}
-	want := []string{"#1 " + w.process, "#2 " + w.method, w.procedure, w.inputs, w.outputs}
-	if diff := cmp.Diff(want, tbs[0][0][:len(want)]); diff != "" {
-		t.Errorf("process table header (-want +got)\n%s", diff)
-	}
-	rows := map[string][]string{} // method cell -> row
-	for _, r := range tbs[0][1:] {
-		rows[r[1]] = r
+	md := markdownOf(t, d)
+	sec := section(t, md, w.processTable)
+	if tbs := tables(t, sec); len(tbs) != 0 {
+		t.Errorf("%d tables in the process table section, want none (prose does not fit in cells)", len(tbs))
 	}
 	fieldRef := func(id string) string {
 		f := d.Field(ident.ID(id))
@@ -140,46 +134,59 @@ func TestAcceptanceProcessTable(t *testing.T) {
 		}
 		return fmt.Sprintf("%s (`%s`)", text(f.Name), id)
 	}
-	methods := 0
 	for _, p := range d.Processes {
-		for i, me := range p.Methods {
-			methods++
-			row, ok := rows[string(me.ID)+" "+text(me.Name)]
-			if !ok {
-				t.Errorf("method %s %s is not in the process table", me.ID, me.Name)
+		head := "\n### " + `<a id="process-` + string(p.ID) + `"></a>` + text(string(p.ID)) + " " + text(p.Name) + "\n"
+		at := strings.Index(sec, head)
+		if at < 0 {
+			t.Errorf("no heading %q", head)
+			continue
+		}
+		body := sec[at+len(head):]
+		if end := strings.Index(body, "\n### "); end >= 0 {
+			body = body[:end]
+		}
+		for _, me := range p.Methods {
+			item := "- " + `<a id="method-` + string(me.ID) + `"></a>**` + text(string(me.ID)) + " " + text(me.Name) + "**: " + mdProse(me.Procedure) + "\n"
+			at := strings.Index(body, item)
+			if at < 0 {
+				t.Errorf("method %s: no item %q under process %s", me.ID, item, p.ID)
 				continue
 			}
-			if i == 0 && !strings.Contains(row[0], string(p.ID)) {
-				t.Errorf("method %s: process cell %q does not name process %s", me.ID, row[0], p.ID)
-			}
-			if !strings.Contains(row[2], text(me.Procedure)) {
-				t.Errorf("method %s: procedure cell %q lacks %q", me.ID, row[2], me.Procedure)
+			rest := body[at+len(item):]
+			if end := strings.Index(rest, "\n- "); end >= 0 {
+				rest = rest[:end]
 			}
 			for _, in := range me.Inputs {
-				if !strings.Contains(row[3], fieldRef(string(in))) {
-					t.Errorf("method %s: inputs cell %q lacks %s", me.ID, row[3], fieldRef(string(in)))
+				if !strings.Contains(rest, fieldRef(string(in))) {
+					t.Errorf("method %s: inputs lack %s:\n%s", me.ID, fieldRef(string(in)), rest)
 				}
 			}
 			for _, out := range me.Outputs {
-				if !strings.Contains(row[4], fieldRef(string(out))) {
-					t.Errorf("method %s: outputs cell %q lacks %s", me.ID, row[4], fieldRef(string(out)))
+				if !strings.Contains(rest, fieldRef(string(out))) {
+					t.Errorf("method %s: outputs lack %s:\n%s", me.ID, fieldRef(string(out)), rest)
 				}
 			}
 		}
 	}
-	if got := len(tbs[0]) - 1; got != methods {
-		t.Errorf("process table has %d rows, want one per method (%d)", got, methods)
+	for i := range d.Playbooks {
+		p := &d.Playbooks[i]
+		for _, s := range p.Steps {
+			if link := "](#process-" + string(s.Process) + ")"; !strings.Contains(playbookBody(t, md, w, p), link) {
+				t.Errorf("%s: step %s does not link to process %s", p.ID, s.ID, s.Process)
+			}
+		}
 	}
 }
 
 // TestAcceptanceFlowcharts: every way on of every step of the reference
-// design (next, and each branch with its condition or "otherwise") is an
-// edge of the Mermaid flowchart, the same flowchart is in the runbook, and
-// the DOT graph has the edge too.
+// design (next, and each branch with its number and condition in words or
+// "otherwise") is an edge of the Mermaid flowchart, the same flowchart is
+// in the runbook, and the DOT graph has the way too, through a label node.
 func TestAcceptanceFlowcharts(t *testing.T) {
 	d := load(t, referencePath, false)
 	w := wordsFor(d.Metadata.Language)
 	md := markdownOf(t, d)
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
 	for i := range d.Playbooks {
 		p := &d.Playbooks[i]
 		t.Run(string(p.ID), func(t *testing.T) {
@@ -197,14 +204,15 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 			for _, err := range errs {
 				t.Error(err)
 			}
-			byLabel := map[string]string{} // decoded label -> node id
+			byLabel := map[string]string{} // label without white space -> node id
 			for id, l := range g.nodes {
-				byLabel[l] = id
+				byLabel[squash(l)] = id
 			}
+			_, number := numbering(p)
 			stepNode := func(id string) string {
 				s := p.Step(ident.ID(id))
-				label := s.Name + "\n" + string(s.Process) + " " + d.Process(s.Process).Name
-				n, ok := byLabel[label]
+				label := fmt.Sprintf("%d. %s\n%s %s", number[s.ID], s.Name, s.Process, d.Process(s.Process).Name)
+				n, ok := byLabel[squash(label)]
 				if !ok {
 					t.Fatalf("no node for step %s (label %q)", id, label)
 				}
@@ -216,7 +224,7 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 					return stepNode(way.To), "step:" + way.To
 				case playbook.Respond:
 					r := d.Response(ident.ID(way.To))
-					n, ok := byLabel[or(w.responsePhases, r.Phase)+" "+way.To+"\n"+r.Name]
+					n, ok := byLabel[squash(or(w.responsePhases, r.Phase)+" "+way.To+"\n"+r.Name)]
 					if !ok {
 						t.Fatalf("no node for response %s", way.To)
 					}
@@ -226,9 +234,25 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 					return "", ""
 				}
 			}
-			has := func(e flowEdge) bool {
+			has := func(from, to, label string) bool {
 				for _, got := range g.edges {
-					if got == e {
+					if got.from == from && got.to == to && squash(got.label) == squash(label) {
+						return true
+					}
+				}
+				return false
+			}
+			// DOT: "from" -> "label:N" [arrowhead=none]; "label:N" -> "to".
+			dotLabelTo := map[string]string{}
+			for _, m := range regexp.MustCompile(`(?m)^\t"(label:[0-9]+)" -> ("[^"]*");$`).FindAllStringSubmatch(dot.String(), -1) {
+				dotLabelTo[m[1]] = m[2]
+			}
+			dotHas := func(from, to string, labelled bool) bool {
+				if !labelled {
+					return strings.Contains(dot.String(), "\t"+dotQuote(from)+" -> "+dotQuote(to)+";\n")
+				}
+				for _, m := range regexp.MustCompile(`(?m)^\t`+regexp.QuoteMeta(dotQuote(from))+` -> "(label:[0-9]+)" \[arrowhead=none\];$`).FindAllStringSubmatch(dot.String(), -1) {
+					if dotLabelTo[m[1]] == dotQuote(to) {
 						return true
 					}
 				}
@@ -247,30 +271,31 @@ func TestAcceptanceFlowcharts(t *testing.T) {
 						ways = append(ways, way{wy, ""})
 					}
 				}
-				for _, b := range s.Branches {
-					label := b.When
-					if label == "" {
-						label = w.otherwise
+				for k, b := range s.Branches {
+					label := w.otherwise
+					if b.When != "" {
+						label = describe(d, w, b.When)
 					}
-					ways = append(ways, way{b.Way(), label})
+					ways = append(ways, way{b.Way(), fmt.Sprintf("%d.%d %s", number[s.ID], k+1, label)})
 				}
 				for _, wy := range ways {
 					edges++
 					to, dotTo := target(wy.Way)
-					if e := (flowEdge{from, to, wy.label}); !has(e) {
-						t.Errorf("step %s: no Mermaid edge %+v", s.ID, e)
+					if !has(from, to, wy.label) {
+						t.Errorf("step %s: no Mermaid edge to %s labelled %q", s.ID, to, wy.label)
 					}
-					dotEdge := fmt.Sprintf("%s -> %s", dotQuote("step:"+string(s.ID)), dotQuote(dotTo))
-					if wy.label != "" {
-						dotEdge += " [label=" + dotQuote(wy.label) + "]"
-					}
-					if !strings.Contains(dot.String(), dotEdge+";\n") {
-						t.Errorf("step %s: no DOT edge %s", s.ID, dotEdge)
+					if !dotHas("step:"+string(s.ID), dotTo, wy.label != "") {
+						t.Errorf("step %s: no DOT way to %s", s.ID, dotTo)
 					}
 				}
 			}
-			if got := len(g.edges) - 1; got != edges { // -1: the edge from the start node
-				t.Errorf("%d edges besides the start, want %d", got, edges)
+			confirm, _ := confirmations(d, p)
+			extra := 1 // the edge from the start node
+			if len(confirm) > 0 {
+				extra += 2 // the confirmation's two ways
+			}
+			if got := len(g.edges) - extra; got != edges {
+				t.Errorf("%d edges besides the start and the confirmation, want %d", got, edges)
 			}
 		})
 	}
@@ -285,33 +310,81 @@ func playbookBody(t *testing.T, md string, w *words, p *playbook.Playbook) strin
 		t.Fatalf("no heading for playbook %s", p.ID)
 	}
 	body := md[at:]
-	return body[:strings.Index(body, "\n#### "+w.flow+"\n")]
+	return body[:strings.Index(body, "\n#### "+w.flow+": ")]
 }
 
-// TestMarkdownGroupsByTarget: the steps of the reference playbook are
-// numbered in flow order, with a target heading wherever the target
-// changes: 1–5 on the alerted host, 6–7 across the fleet, 8 on the host.
-func TestMarkdownGroupsByTarget(t *testing.T) {
+// TestMarkdownSteps: the steps of the reference playbook are numbered in
+// flow order, each with its target, and no heading repeats (the target is
+// said per step, not by headings that would come back: 1–5 on the alerted
+// host, 6–7 across the fleet, 8 on the host again).
+func TestMarkdownSteps(t *testing.T) {
 	d := load(t, referencePath, false)
+	w := wordsFor(d.Metadata.Language)
+	md := markdownOf(t, d)
 	p := d.Playbook("targeted-attack-triage")
-	body := playbookBody(t, markdownOf(t, d), wordsFor(d.Metadata.Language), p)
+	body := playbookBody(t, md, w, p)
 	var got []string
 	for l := range strings.SplitSeq(body, "\n") {
-		if h, ok := strings.CutPrefix(l, "#### "); ok {
-			got = append(got, h)
-		} else if n, rest, ok := strings.Cut(l, ". **"); ok && !strings.HasPrefix(l, " ") {
+		if n, rest, ok := strings.Cut(l, ". **"); ok && !strings.HasPrefix(l, " ") {
 			_, id, _ := strings.Cut(rest, "(`")
-			id, _, _ = strings.Cut(id, "`)")
-			got = append(got, n+" "+id)
+			id, rest, _ = strings.Cut(id, "`)")
+			_, target, _ := strings.Cut(rest, " — ")
+			target, _, _ = strings.Cut(target, "<a ")
+			got = append(got, n+" "+id+" "+target)
 		}
 	}
 	want := []string{
-		"該当端末内", "1 exfil-data", "2 c2-traffic", "3 lateral-traffic", "4 aggregate", "5 offer-report",
-		"該当端末外", "6 search-others", "7 continuity-all",
-		"該当端末内", "8 continuity-host",
+		"1 exfil-data 該当端末内", "2 c2-traffic 該当端末内", "3 lateral-traffic 該当端末内", "4 aggregate 該当端末内", "5 offer-report 該当端末内",
+		"6 search-others 該当端末外", "7 continuity-all 該当端末外", "8 continuity-host 該当端末内",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("headings and steps (-want +got):\n%s", diff)
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	seen := map[string]bool{}
+	for l := range strings.SplitSeq(md, "\n") {
+		if strings.HasPrefix(l, "#") {
+			if seen[l] {
+				t.Errorf("heading %q repeats", l)
+			}
+			seen[l] = true
+		}
+	}
+}
+
+// TestMarkdownFolded: text that YAML folded (">-") has no space between
+// two Japanese characters where a line break was.
+func TestMarkdownFolded(t *testing.T) {
+	d := load(t, referencePath, false)
+	md := markdownOf(t, d)
+	for _, want := range []string{
+		"バンキングトロジャン", // threats of user-pcs, folded between バンキング and トロジャン
+		"検知〜一次対応の運用設計。検知はMSSP、解析は専門企業に依頼し、トリアージ", // the description
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the runbook lacks %q", want)
+		}
+	}
+}
+
+// TestMarkdownNoEmptyColumns: no table has a column that is empty in
+// every row.
+func TestMarkdownNoEmptyColumns(t *testing.T) {
+	for _, ds := range designs {
+		t.Run(ds.name, func(t *testing.T) {
+			for _, tb := range tables(t, markdownOf(t, load(t, ds.path, ds.optional))) {
+				for c := range tb[0] {
+					empty := true
+					for _, row := range tb[1:] {
+						if c < len(row) && row[c] != "" {
+							empty = false
+						}
+					}
+					if empty && len(tb) > 1 {
+						t.Errorf("column %q is empty in every row", tb[0][c])
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -358,6 +431,35 @@ func TestMarkdownFlowOrder(t *testing.T) {
 				for _, s := range p.Steps {
 					if n := listed[string(s.ID)]; n != 1 {
 						t.Errorf("%s: step %s listed %d times, want 1", p.ID, s.ID, n)
+					}
+				}
+			}
+		})
+	}
+}
+
+// mdVisibleRE strips what GitHub does not show of a cell: anchors, link
+// targets, emphasis and code marks.
+var mdVisibleRE = regexp.MustCompile(`<a id="[^"]*"></a>|\]\([^)]*\)|[\[*` + "`" + `]|<br>`)
+
+// TestMarkdownTablesFit: the tables of both examples fit GitHub's column
+// (about 830 px, some 100 Latin or 50 Japanese characters a line): at most
+// five columns, and no row whose text would need more than three lines a
+// column on average.
+func TestMarkdownTablesFit(t *testing.T) {
+	for _, ds := range designs[:2] {
+		t.Run(ds.name, func(t *testing.T) {
+			for _, tb := range tables(t, markdownOf(t, load(t, ds.path, ds.optional))) {
+				if len(tb[0]) > 5 {
+					t.Errorf("table %q has %d columns", tb[0], len(tb[0]))
+				}
+				for _, row := range tb[1:] {
+					width := 0.0
+					for _, c := range row {
+						width += textWidth(mdVisibleRE.ReplaceAllString(c, ""), 14)
+					}
+					if width > 3*830 {
+						t.Errorf("row %q is %.0f px of text", row, width)
 					}
 				}
 			}

@@ -13,10 +13,15 @@ import (
 
 // Mermaid writes the flow of playbook p of d as a Mermaid flowchart, or,
 // when p is nil, the flows of all its playbooks in one flowchart, one
-// subgraph each. Steps are rectangles labelled with the step name and the
-// process, responses are hexagons, ends are stadiums; branch edges carry
-// their condition, and the default branch is labelled "otherwise" in the
-// design's language.
+// subgraph each, stacked top to bottom by invisible links. Steps are
+// rectangles labelled with their number in flow order, their name and the
+// process; a confirmation that a detection asks for comes first;
+// responses are hexagons, ends are stadiums. Branch edges carry their
+// number in evaluation order ("6.1": the first branch of step 6) and their
+// condition in words from the fields' names, with the CEL in a comment
+// (%% 6.1: …) before the edge; the default branch is "otherwise" in the
+// design's language. Labels are wrapped with <br/> at word or CJK
+// character boundaries, never inside an id.
 //
 // Every label is quoted, with the characters that Mermaid would read as
 // syntax written as entity codes (#quot;, #amp;, #lt;, #gt;, #58; …), and
@@ -39,13 +44,19 @@ func writeMermaid(b *strings.Builder, d *secops.Design, p *playbook.Playbook) {
 		writeMermaidGraph(b, newGraph(d, p, wd), &ids, "", "    ")
 		return
 	}
+	var subs []string
 	for i, pb := range playbooksOf(d, nil) {
 		prefix := "p" + strconv.Itoa(i+1) + "_"
 		sub := ids.get("playbook:"+string(pb.ID), "p"+strconv.Itoa(i+1))
+		subs = append(subs, sub)
 		fmt.Fprintf(b, "    subgraph %s[\"%s\"]\n", sub, mermaidText(pb.Name))
 		b.WriteString("        direction TB\n")
 		writeMermaidGraph(b, newGraph(d, pb, wd), &ids, prefix, "        ")
 		b.WriteString("    end\n")
+	}
+	// Invisible links stack the playbooks top to bottom.
+	for i := 1; i < len(subs); i++ {
+		fmt.Fprintf(b, "    %s ~~~ %s\n", subs[i-1], subs[i])
 	}
 }
 
@@ -57,6 +68,8 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 			return ids.get(prefix+key, prefix+"start")
 		case stepNode:
 			return ids.get(prefix+key, prefix+"s_"+sanitize(n.raw))
+		case confirmNode:
+			return ids.get(prefix+key, prefix+"c_"+sanitize(n.raw))
 		case responseNode:
 			return ids.get(prefix+key, prefix+"r_"+sanitize(n.raw))
 		case endNode:
@@ -66,8 +79,9 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 		}
 	}
 	for _, n := range g.nodes {
-		label := make([]string, len(n.lines))
-		for i, l := range n.lines {
+		lines := wrapLines(n.lines, mermaidWrap, mermaidFont)
+		label := make([]string, len(lines))
+		for i, l := range lines {
 			label[i] = mermaidText(l)
 		}
 		text := `"` + strings.Join(label, "<br/>") + `"`
@@ -75,7 +89,7 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 		switch n.kind {
 		case startNode:
 			shape = "((" + text + "))"
-		case stepNode:
+		case stepNode, confirmNode:
 			shape = "[" + text + "]"
 		case responseNode:
 			shape = "{{" + text + "}}"
@@ -89,11 +103,25 @@ func writeMermaidGraph(b *strings.Builder, g *graph, ids *mermaidIDs, prefix, in
 	for _, e := range g.edges {
 		if e.label == "" {
 			fmt.Fprintf(b, "%s%s --> %s\n", indent, id(e.from), id(e.to))
-		} else {
-			fmt.Fprintf(b, "%s%s -->|\"%s\"| %s\n", indent, id(e.from), mermaidText(e.label), id(e.to))
+			continue
 		}
+		lines := wrap(e.text(), mermaidWrap, mermaidFont)
+		for i, l := range lines {
+			lines[i] = mermaidText(l)
+		}
+		if e.tip != "" { // the CEL as a footnote: Mermaid has no edge tooltips
+			fmt.Fprintf(b, "%s%%%% %s: %s\n", indent, e.number, commentSafe.Replace(oneLine(e.tip)))
+		}
+		fmt.Fprintf(b, "%s%s -->|\"%s\"| %s\n", indent, id(e.from), strings.Join(lines, "<br/>"), id(e.to))
 	}
 }
+
+// Mermaid draws labels at 16 px and wraps a line wider than 200 px where
+// it likes (inside a Japanese word or an id): lines are kept narrower.
+const (
+	mermaidFont = 16.0
+	mermaidWrap = 190.0
+)
 
 // mermaidIDs hands out node ids unique within one flowchart: the same key
 // always gets the same id, and two keys whose wanted ids collide (a-b and
@@ -145,6 +173,11 @@ var mermaidEntities = strings.NewReplacer(
 	"`", "#96;",
 	":", "#58;",
 )
+
+// commentSafe keeps CEL in a Mermaid comment from being read as syntax:
+// % could make a %%{…}%% directive and # the entity pre-pass's pattern, so
+// both become their fullwidth forms.
+var commentSafe = strings.NewReplacer("%", "％", "#", "＃")
 
 // mermaidText escapes s for the inside of a quoted Mermaid label, on one
 // line.

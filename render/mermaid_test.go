@@ -28,6 +28,7 @@ var (
 	mmLabel    = `"([^"]*)"`
 	mmNodeRE   = regexp.MustCompile(`^` + mmID + `(\(\(` + mmLabel + `\)\)|\(\[` + mmLabel + `\]\)|\{\{` + mmLabel + `\}\}|\[` + mmLabel + `\]|>` + mmLabel + `\])$`)
 	mmEdgeRE   = regexp.MustCompile(`^` + mmID + ` -->(?:\|` + mmLabel + `\|)? ` + mmID + `$`)
+	mmStackRE  = regexp.MustCompile(`^` + mmID + ` ~~~ ` + mmID + `$`)
 	mmSubRE    = regexp.MustCompile(`^subgraph ` + mmID + `\[` + mmLabel + `\]$`)
 	mmEntityRE = regexp.MustCompile(`#(quot|amp|lt|gt|35|124|96|58);`)
 	// mmPrepassRE is what Mermaid's entity pre-pass rewrites, breaking
@@ -75,6 +76,15 @@ func checkMermaid(src string) (*flowchart, []error) {
 			fail(n, "Mermaid's entity pre-pass would rewrite %q", l)
 		}
 		switch {
+		case strings.HasPrefix(l, "%%"): // a comment: the CEL of a branch
+			if strings.Contains(l[2:], "%%") {
+				fail(n, "comment %q holds %%%% (Mermaid's directive syntax)", l)
+			}
+		case mmStackRE.MatchString(l):
+			m := mmStackRE.FindStringSubmatch(l)
+			if !subgraphs[m[1]] || !subgraphs[m[2]] {
+				fail(n, "invisible link between %s and %s, which are not both subgraphs", m[1], m[2])
+			}
 		case l == "end":
 			if depth--; depth < 0 {
 				fail(n, "end without subgraph")
@@ -216,14 +226,20 @@ func TestMermaidHostile(t *testing.T) {
 	}
 }
 
+// hasLabelLine reports whether a node's label starts with want, after
+// its step number, wherever the label is wrapped.
 func hasLabelLine(g *flowchart, want string) bool {
+	want = strings.Join(strings.Fields(want), "")
 	for _, l := range g.nodes {
-		if strings.Split(l, "\n")[0] == want {
+		l = stepNumberRE.ReplaceAllString(l, "")
+		if strings.HasPrefix(strings.Join(strings.Fields(l), ""), want) {
 			return true
 		}
 	}
 	return false
 }
+
+var stepNumberRE = regexp.MustCompile(`^[0-9]+\. `)
 
 // hostileDesign returns a design with one playbook whose text is built
 // around s, with step ids that collide once made safe.

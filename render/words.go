@@ -48,6 +48,17 @@ type words struct {
 
 	policies, rule string
 
+	// Conditions in words (see describe); %s is a field's name.
+	isTrue, isFalse, known, unknown, some, noneOf string
+	count                                         string // %s: name, %s: operator, %d: number
+	between                                       string // %s: name, %d: least, %d: most
+	and, or                                       string
+	notIncident                                   string // the end of a flow whose confirmation fails
+
+	// The HTML runbook.
+	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer string
+	decision, goTo, contents, notTriagedCard, notTriagedCell           string
+
 	sep      string // between the items of an inline list
 	quoted   string // %s: a name quoted in running text
 	quoteSep string // between a word and a quoted name
@@ -109,6 +120,15 @@ var english = words{
 
 	policies: "Policies", rule: "Rule",
 
+	isTrue: "%s: yes", isFalse: "%s: no", known: "%s known", unknown: "%s unknown",
+	some: "%s: one or more", noneOf: "%s: none", count: "%s %s %d", between: "%s: %d to %d", and: " and ", or: " or ",
+	notIncident: "not an incident",
+
+	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
+	triagedBy: "Triaged by", approvedBy: "Containment approved by", performer: "Carried out by",
+	decision: "Decision", goTo: "→",
+	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged", notTriagedCell: "not triaged",
+
 	sep: ", ", quoted: "“%s”", quoteSep: " ", none: "—",
 }
 
@@ -155,7 +175,7 @@ var japanese = words{
 	targets:  map[playbook.Target]string{playbook.Host: "該当端末内", playbook.Fleet: "該当端末外"},
 	noTarget: "対象の指定なし",
 	process:  "プロセス", next: "次へ", otherwise: "それ以外", otherwiseItem: "それ以外", end: "終了",
-	when:    "%s の場合",
+	when:    "%sの場合",
 	stepRef: "手順 %d%s",
 
 	processTable: "プロセス表", method: "メソッド", procedure: "手順",
@@ -166,6 +186,15 @@ var japanese = words{
 	responsePhases: map[response.Phase]string{response.FirstResponse: "一次対応", response.Later: "対応"},
 
 	policies: "運用ルール", rule: "ルール",
+
+	isTrue: "%s: はい", isFalse: "%s: いいえ", known: "%sあり", unknown: "%sなし",
+	some: "%sあり", noneOf: "%sなし", count: "%s %s %d件", between: "%s %d〜%d件", and: " かつ ", or: " または ",
+	notIncident: "インシデントではない",
+
+	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", confirmFirst: "最初に確認",
+	triagedBy: "トリアージ", approvedBy: "封じ込めの承認", performer: "実施",
+	decision: "判断", goTo: "→",
+	contents: "目次", notTriagedCard: "トリアージ閾値未満: トリアージしない", notTriagedCell: "トリアージしない",
 
 	sep: "、", quoted: "「%s」", quoteSep: "", none: "—",
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -12,10 +13,14 @@ import (
 )
 
 // Memory is a Store that keeps records in memory, for tests and for
-// tools that keep records elsewhere themselves. Records are kept as
-// snapshots (executor.Record.Clone), so saving is cheap and the caller's
-// record stays its own. The zero value is ready to use; it is safe for
-// concurrent use.
+// tools that keep records elsewhere themselves. Create and Save keep a
+// snapshot of the record (executor.Record.Snapshot), which shares its
+// Fields map and the elements of its lists: the executor replaces Fields
+// rather than change it, and only appends to lists, so journaling a run
+// costs a small copy per checkpoint. A caller that changes a saved
+// record's Fields in place must save a Clone instead. Load returns a copy
+// of its own. The zero value is ready to use; it is safe for concurrent
+// use.
 type Memory struct {
 	mu     sync.Mutex
 	recs   map[string]*executor.Record
@@ -49,7 +54,7 @@ func (m *Memory) Create(_ context.Context, rec *executor.Record) error {
 		return fmt.Errorf("run %s: %w", rec.ID, ErrExists)
 	}
 	rec.Version = 1
-	m.recs[rec.ID] = rec.Clone()
+	m.recs[rec.ID] = rec.Snapshot()
 	return nil
 }
 
@@ -61,7 +66,24 @@ func (m *Memory) Load(_ context.Context, id string) (*executor.Record, error) {
 	if !ok {
 		return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
 	}
-	return r.Clone(), nil
+	return deepCopy(r), nil
+}
+
+// deepCopy returns a copy of r sharing nothing a caller could change in
+// place with it (values inside maps and events stay shared: the
+// executor never changes them).
+func deepCopy(r *executor.Record) *executor.Record {
+	c := r.Clone()
+	c.Alert = maps.Clone(r.Alert)
+	c.Path = slices.Clone(r.Path)
+	c.Branches = slices.Clone(r.Branches)
+	c.Ran = slices.Clone(r.Ran)
+	c.Skipped = slices.Clone(r.Skipped)
+	c.Applied = slices.Clone(r.Applied)
+	c.RolledBack = slices.Clone(r.RolledBack)
+	c.ManualRollback = slices.Clone(r.ManualRollback)
+	c.Events = slices.Clone(r.Events)
+	return c
 }
 
 // Save replaces the record if its version is the stored one. See Store.
@@ -79,7 +101,13 @@ func (m *Memory) Save(_ context.Context, rec *executor.Record) error {
 		return &ConflictError{ID: rec.ID, Version: rec.Version, Stored: old.Version}
 	}
 	rec.Version++
-	m.recs[rec.ID] = rec.Clone()
+	// The stored snapshot is the store's alone (Load copies): update it
+	// in place rather than allocate another per checkpoint.
+	// Its lists keep their length, whatever the caller appends later.
+	at, pend := old.At, old.Pending
+	*old = *rec
+	old.At = copyTo(at, rec.At)
+	old.Pending = copyTo(pend, rec.Pending)
 	return nil
 }
 
@@ -199,4 +227,16 @@ func checkClaim(id, holder string, ttl time.Duration) error {
 		return fmt.Errorf("claim of run %s: ttl must be positive, not %v", id, ttl)
 	}
 	return nil
+}
+
+// copyTo returns a copy of *src in dst (allocated when nil), or nil.
+func copyTo[T any](dst, src *T) *T {
+	if src == nil {
+		return nil
+	}
+	if dst == nil {
+		dst = new(T)
+	}
+	*dst = *src
+	return dst
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/cacao"
 	"github.com/secopsdesign/secops/finding"
 )
@@ -22,9 +23,9 @@ func newExport() *cobra.Command {
 		Use:   "export",
 		Short: "Write a design in another format",
 	}
-	var out, at string
+	var out, at, adaptersPath string
 	c := &cobra.Command{
-		Use:   "cacao DESIGN --out DIR [--time RFC3339]",
+		Use:   "cacao DESIGN --out DIR [--adapters FILE] [--time RFC3339]",
 		Short: "Write each playbook as a CACAO 2.0 playbook, DIR/<playbook-id>.json",
 		Long: `Export cacao writes one CACAO 2.0 playbook JSON file per playbook of the
 design, named after the playbook id. Identifiers are UUIDv5 derived from the
@@ -37,9 +38,30 @@ exporting the same design twice gives the same files. To stamp the real
 date, pass --time (e.g. --time "$(date -u +%Y-%m-%dT%H:%M:%SZ)") or set
 SOURCE_DATE_EPOCH (seconds since 1970); --time wins over SOURCE_DATE_EPOCH.
 
-A method's "when" becomes an if-condition step before the method's action
-step: on_true runs it, on_false skips it. Conditions are CEL, named in the
-secops step extension (expression_language "cel").
+Conditions are block-structured as CACAO 2.0 defines them: each branch of
+an if-condition is a sub-workflow ending in an end step of its own, and the
+flow goes on at the if-condition's on_completion. A method's "when" is an
+if-condition whose on_true branch is the method's action step. A design
+step that several branches lead to is written once for each way into it.
+
+Conditions that have a STIX comparison form (a bool field, its negation,
+a field = or != a literal, a field IN a list of literals, and conjunctions
+of those) are written as one over the playbook variables, e.g.
+__attack_ongoing__:value = true. The others stay CEL, marked in the secops
+step extension (expression_language "cel"); each is listed on stderr with
+its step.
+
+--adapters FILE (the file secops run takes) makes actions an executor can
+call: a webhook adapter's method becomes an http-api command (POST to its
+URL with the JSON body and Idempotency-Key the webhook adapter sends, its
+secret headers as authentication_info without their values), a command
+adapter's a bash command with its command line, and a method done by a
+person a manual command targeted at the party responsible for the phase.
+The run id is the external variable __secops_run__; the Idempotency-Key is
+the secops executor's, __secops_run__:value/step/<step>/<method> (or
+/response/<response>/<method>). Without --adapters,
+methods with an action are secops-adapter commands that only secops runs,
+and the export says so on stderr.
 
 A design with errors is not exported (exit status 1).`,
 		Args: cobra.ExactArgs(1),
@@ -64,9 +86,42 @@ A design with errors is not exported (exit status 1).`,
 				}
 				return &exitError{code: 1}
 			}
-			files, err := cacao.Export(d, cacao.Options{Time: t})
+			opts := cacao.Options{Time: t}
+			if adaptersPath != "" {
+				cfg, err := config.LoadFile(adaptersPath)
+				if err != nil && finding.From(err) == nil {
+					return usageError("%v", err)
+				}
+				all := finding.From(err)
+				if cfg != nil {
+					all = append(all, cfg.Check(d)...)
+				}
+				if len(all) > 0 {
+					_ = finding.WriteText(cmd.ErrOrStderr(), all)
+				}
+				if all.HasErrors() {
+					return &exitError{code: 1}
+				}
+				opts.Adapters = cfg
+			}
+			files, err := cacao.Export(d, opts)
 			if err != nil {
 				return &exitError{code: 1, err: err}
+			}
+			adapterCommands := false
+			for _, f := range files {
+				for _, n := range f.Notes {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s: %s\n", args[0], f.ID, n)
+				}
+				for _, s := range f.Playbook.Workflow {
+					for _, c := range s.Commands {
+						adapterCommands = adapterCommands || c.Type == cacao.AdapterCommand
+					}
+				}
+			}
+			if adapterCommands && adaptersPath == "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: methods with an action are %s commands, which only secops runs: pass --adapters FILE to export http-api and bash commands an executor can call\n",
+					args[0], cacao.AdapterCommand)
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return usageError("%v", err)
@@ -86,8 +141,10 @@ A design with errors is not exported (exit status 1).`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "directory to write the playbooks to")
+	c.Flags().StringVar(&adaptersPath, "adapters", "", "adapter configuration (secops-adapters/v1) that makes actions http-api and bash commands")
 	c.Flags().StringVar(&at, "time", "", "created and modified time (RFC 3339); default SOURCE_DATE_EPOCH, else the fixed 2000-01-01T00:00:00Z")
 	cmd.AddCommand(c)
+	cmd.AddCommand(newExportNavigator()) // in navigator.go
 	return cmd
 }
 
@@ -127,10 +184,19 @@ placeholders marked "# TODO(import)"; so are the incidents a playbook
 exported by secops names, each with a placeholder detection
 (alert.incident == "<id>") so that alerts reach the playbook.
 
-A file that is not a CACAO playbook, or whose workflow is too large or too
-tangled to import (more than 10000 steps, or branches that would multiply
-them), is refused with exit status 2. Loops are cut: a while-condition runs
-its body at most once.`,
+What is carried over: the flow from workflow_start (whatever step it is,
+with a warning when it is not a start step), conditions (CEL as it is, STIX
+ones as a person's decision), parallel steps one after another in the order
+of next_steps with no branch lost, TLP 2.0 markings as metadata.tlp,
+external_references as text and incident references, step timeouts as
+estimates. Every other property is listed on stderr with its JSON path,
+e.g. $.valid_until: dropped.
+
+A file that is not a CACAO playbook, that is malformed (the message gives
+the JSON path: workflow: want an object of steps, got an array), or whose
+workflow is too large or too tangled to import (more than 10000 steps, or
+branches that would multiply them), is refused with exit status 2. Loops are
+cut: a while-condition runs its body at most once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])

@@ -81,3 +81,106 @@ func TestImportCacaoNotAPlaybook(t *testing.T) {
 		t.Errorf("error %q, want it to say %q", err, want)
 	}
 }
+
+// TestExportCacaoAdapters: with --adapters the lab's command adapters
+// become bash commands and nothing says secops-adapter; without, stderr
+// says so. Conditions kept as CEL are listed with their step.
+func TestExportCacaoAdapters(t *testing.T) {
+	const design = "../../examples/targeted-attack/design.yaml"
+	const adapters = "../../examples/lab/adapters.yaml"
+	if _, err := os.Stat(adapters); err != nil {
+		t.Skip(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		stderr   []string // substrings stderr must hold
+		noStderr []string // and must not
+		commands []string // command types the files must hold
+	}{
+		{
+			name:     "with adapters",
+			args:     []string{"--adapters", adapters},
+			stderr:   []string{`step search-others: condition "size(fields.other_hosts) > 0" has no STIX comparison form: kept as CEL`},
+			noStderr: []string{"pass --adapters"},
+			commands: []string{`"type": "bash"`, `"type": "manual"`},
+		},
+		{
+			name:     "without",
+			stderr:   []string{"pass --adapters FILE", "kept as CEL"},
+			commands: []string{`"type": "secops-adapter"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, errOut, err := cacaoCommand(append([]string{"export", "cacao", design, "--out", dir}, tt.args...)...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(errOut, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, errOut)
+				}
+			}
+			for _, s := range tt.noStderr {
+				if strings.Contains(errOut, s) {
+					t.Errorf("stderr says %q:\n%s", s, errOut)
+				}
+			}
+			files := strings.Fields(out)
+			if len(files) != 2 {
+				t.Fatalf("files %v", files)
+			}
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range tt.commands {
+				if !strings.Contains(string(b), c) {
+					t.Errorf("%s has no %s command", files[0], c)
+				}
+			}
+		})
+	}
+}
+
+// TestImportCacaoReports: dropped properties are listed with their JSON
+// path and a malformed playbook is a message with the path, exit 2.
+func TestImportCacaoReports(t *testing.T) {
+	dir := t.TempDir()
+	const head = `{"type":"playbook","spec_version":"cacao-2.0","id":"playbook--00000000-0000-4000-8000-000000000000","name":"P",` +
+		`"created_by":"identity--00000000-0000-4000-8000-000000000000","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",`
+	tests := []struct {
+		name, json string
+		code       int
+		want       string // in stderr, or the error
+	}{
+		{"dropped", head + `"priority":3,"markings":["marking-tlp--1"],"data_marking_definitions":{"marking-tlp--1":{"type":"marking-tlp","id":"marking-tlp--1","created_by":"identity--1","created":"2024-01-01T00:00:00.000Z","tlpv2_level":"TLP:RED"}},"workflow_start":"start--0","workflow":{"start--0":{"type":"start","on_completion":"end--1"},"end--1":{"type":"end","delay":5}}}`,
+			0, `$.workflow["end--1"].delay: dropped`},
+		{"array workflow", head + `"workflow_start":"start--0","workflow":[]}`, 2, "workflow: want an object of steps, got an array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".json")
+			if err := os.WriteFile(path, []byte(tt.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, errOut, err := cacaoCommand("import", "cacao", path)
+			code := 0
+			var ee *exitError
+			if errors.As(err, &ee) {
+				code = ee.code
+				errOut += err.Error()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.code || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.code, tt.want)
+			}
+			if code == 0 && (!strings.Contains(errOut, "$.priority: dropped") || !strings.Contains(out, "tlp: red")) {
+				t.Errorf("priority not listed, or TLP not carried:\n%s\n%s", errOut, out)
+			}
+		})
+	}
+}

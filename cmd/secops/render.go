@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -16,32 +17,46 @@ import (
 
 func init() { commands = append(commands, newRender) }
 
+// renderFormats are the values of render --format.
+var renderFormats = []string{"markdown", "html", "mermaid", "dot"}
+
 func newRender() *cobra.Command {
 	var format, playbookID, out string
 	cmd := &cobra.Command{
-		Use:   "render [--format markdown|mermaid|dot] [--playbook ID] [--out FILE] DESIGN",
-		Short: "Render a design as a Markdown runbook or its playbooks as flow graphs",
+		Use:   "render [--format markdown|html|mermaid|dot] [--playbook ID] [-o FILE] DESIGN",
+		Short: "Render a design as a runbook (Markdown or HTML) or its playbooks as flow graphs",
 		Long: `Render writes a design for people who do not read YAML.
 
   markdown  one self-contained runbook (the default): scope, criteria,
             detection rules, playbooks with their flowcharts, the process
             table and the responses, in the design's metadata.language
+  html      the runbook as one self-contained HTML page for the analyst on
+            call: a card per alert saying what to do, each playbook's flow
+            drawn as SVG, every step with its methods' procedures inline,
+            the responses with approval, performer and rollback; it loads
+            nothing from the network and works without JavaScript
   mermaid   the playbook flow graphs as a Mermaid flowchart
   dot       the playbook flow graphs as a Graphviz digraph
 
 With --playbook, mermaid and dot draw that playbook alone; without it, every
-playbook, each in its own subgraph. The output goes to standard output, or
-to FILE with --out.
+playbook, each in its own subgraph, stacked top to bottom. DESIGN "-" reads
+standard input. The output goes to standard output, or to FILE with -o.
 
 A design with validation findings is still rendered (run "secops validate"
 for them); exit status 2 means the design could not be read or rendered.`,
 		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return nil, cobra.ShellCompDirectiveDefault // file names
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var buf bytes.Buffer
-			if err := renderFile(&buf, cmd.ErrOrStderr(), args[0], format, playbookID); err != nil {
+			if err := renderFile(cmd, &buf, args[0], format, playbookID); err != nil {
 				return err
 			}
-			if out == "" {
+			if out == "" || out == "-" {
 				_, err := cmd.OutOrStdout().Write(buf.Bytes())
 				return err
 			}
@@ -51,25 +66,60 @@ for them); exit status 2 means the design could not be read or rendered.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "markdown", "output format: markdown, mermaid or dot")
+	cmd.Flags().StringVar(&format, "format", "markdown", "output format: "+strings.Join(renderFormats, ", "))
 	cmd.Flags().StringVar(&playbookID, "playbook", "", "draw only the playbook with this id (mermaid and dot)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write to `FILE` instead of standard output")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(renderFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("playbook", completePlaybooks)
 	return cmd
 }
 
-func renderFile(buf *bytes.Buffer, stderr interface{ Write([]byte) (int, error) }, path, format, playbookID string) error {
-	if format != "markdown" && format != "mermaid" && format != "dot" {
-		return usageError("--format must be markdown, mermaid or dot, not %q", format)
+// completePlaybooks offers the playbook ids of the design named on the
+// command line, with their names as descriptions.
+func completePlaybooks(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) == 0 || args[0] == "-" {
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	if playbookID != "" && format == "markdown" {
+	d, _ := secops.LoadFile(args[0])
+	if d == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var ids []string
+	for _, p := range d.Playbooks {
+		if strings.HasPrefix(string(p.ID), toComplete) {
+			ids = append(ids, string(p.ID)+"\t"+strings.Join(strings.Fields(p.Name), " "))
+		}
+	}
+	return ids, cobra.ShellCompDirectiveNoFileComp
+}
+
+// loadDesign reads a design from a file, or from standard input for "-".
+func loadDesign(cmd *cobra.Command, path string) (*secops.Design, error) {
+	if path == "-" {
+		return secops.Load(cmd.InOrStdin(), "<stdin>")
+	}
+	return secops.LoadFile(path)
+}
+
+func renderFile(cmd *cobra.Command, buf *bytes.Buffer, path, format, playbookID string) error {
+	switch format {
+	case "markdown", "html", "mermaid", "dot":
+	default:
+		return usageError("--format must be one of %s, not %q", strings.Join(renderFormats, ", "), format)
+	}
+	if playbookID != "" && (format == "markdown" || format == "html") {
 		return usageError("--playbook applies to --format mermaid and dot only")
 	}
-	d, err := secops.LoadFile(path)
+	d, err := loadDesign(cmd, path)
 	if d == nil {
 		return usageError("%v", err)
 	}
+	name := path
+	if path == "-" {
+		name = "<stdin>"
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "secops: %s has problems (run secops validate); rendering it anyway\n", path)
+		fmt.Fprintf(cmd.ErrOrStderr(), "secops: %s has problems (run secops validate); rendering it anyway\n", name)
 	}
 	var p *playbook.Playbook
 	if playbookID != "" {
@@ -78,16 +128,19 @@ func renderFile(buf *bytes.Buffer, stderr interface{ Write([]byte) (int, error) 
 			for _, pb := range d.Playbooks {
 				ids = append(ids, string(pb.ID))
 			}
-			return usageError("%s has no playbook %q; it has: %s", path, playbookID, strings.Join(ids, ", "))
+			return usageError("%s has no playbook %q; it has: %s", name, playbookID, strings.Join(ids, ", "))
 		}
 	}
+	var w io.Writer = buf
 	switch format {
 	case "mermaid":
-		err = render.Mermaid(buf, d, p)
+		err = render.Mermaid(w, d, p)
 	case "dot":
-		err = render.DOT(buf, d, p)
+		err = render.DOT(w, d, p)
+	case "html":
+		err = render.HTML(cmd.Context(), w, d)
 	default:
-		err = render.Markdown(buf, d)
+		err = render.Markdown(w, d)
 	}
 	if err != nil {
 		return usageError("%v", err)

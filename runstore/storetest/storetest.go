@@ -102,13 +102,21 @@ func testCreateLoad(t *testing.T, s runstore.Store) {
 	if diff := cmp.Diff(asJSON(t, rec), asJSON(t, got)); diff != "" {
 		t.Errorf("Load after Create (-want +got):\n%s", diff)
 	}
-	// The stored record is the store's: changing the caller's copy
-	// changes nothing stored.
-	rec.Fields["host"] = "changed"
+	// The stored record is the store's: changing the caller's record as
+	// the executor does (new fields, appended events) changes nothing
+	// stored.
+	rec.Fields = map[string]any{"host": "changed"}
+	rec.Status = executor.Failed
 	rec.Events = append(rec.Events, executor.Event{Kind: executor.EvFailed})
 	got2, _ := s.Load(ctx(t), "run-1")
-	if got2.Fields["host"] != "pc-1" || len(got2.Events) != 3 {
-		t.Errorf("the stored record changed with the caller's: host %v, %d events", got2.Fields["host"], len(got2.Events))
+	if got2.Fields["host"] != "pc-1" || len(got2.Events) != 3 || got2.Status != executor.Running {
+		t.Errorf("the stored record changed with the caller's: host %v, %d events, status %s", got2.Fields["host"], len(got2.Events), got2.Status)
+	}
+	// A loaded record is the caller's own.
+	got2.Fields["host"] = "mine"
+	got2.Events[0].Kind = executor.EvFailed
+	if got3, _ := s.Load(ctx(t), "run-1"); got3.Fields["host"] != "pc-1" || got3.Events[0].Kind != executor.EvStarted {
+		t.Errorf("changing a loaded record changed the stored one")
 	}
 	if err := s.Create(ctx(t), Record("run-1", executor.Running, "x", "low", 1)); !errors.Is(err, runstore.ErrExists) {
 		t.Errorf("Create of an existing id: %v, want ErrExists", err)

@@ -1,0 +1,128 @@
+package cacao
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/secopsdesign/secops"
+)
+
+// benchInputs are the two inputs of the benchmarks: the reference design
+// (targeted-attack) with its exported playbooks, and the 26-step MISP
+// playbook with the design it imports to. Each is the design and the
+// CACAO JSON of its playbooks.
+func benchInputs(b *testing.B) map[string]struct {
+	d    *secops.Design
+	json [][]byte
+} {
+	b.Helper()
+	in := map[string]struct {
+		d    *secops.Design
+		json [][]byte
+	}{}
+	if d, err := secops.LoadFile(bundled[0]); err == nil {
+		files, err := Export(d, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var js [][]byte
+		for _, f := range files {
+			var buf bytes.Buffer
+			if err := f.Playbook.Encode(&buf); err != nil {
+				b.Fatal(err)
+			}
+			js = append(js, buf.Bytes())
+		}
+		in["reference"] = struct {
+			d    *secops.Design
+			json [][]byte
+		}{d, js}
+	}
+	if data, err := os.ReadFile(filepath.Join(sharedDir, "cacao", "examples", "misp-malware-triage.json")); err == nil {
+		d, _, err := Import(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		in["misp"] = struct {
+			d    *secops.Design
+			json [][]byte
+		}{d, [][]byte{data}}
+	}
+	if len(in) == 0 {
+		b.Skip("neither the reference design nor the MISP playbook is here")
+	}
+	return in
+}
+
+// BenchmarkDecodeCACAO is the baseline: encoding/json into the CACAO
+// types, nothing else.
+func BenchmarkDecodeCACAO(b *testing.B) {
+	for _, name := range []string{"reference", "misp"} {
+		in, ok := benchInputs(b)[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, js := range in.json {
+					var pb Playbook
+					if err := json.Unmarshal(js, &pb); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkImport: Import of the same JSON, the JSON's shape checked and
+// every dropped property listed.
+func BenchmarkImport(b *testing.B) {
+	for _, name := range []string{"reference", "misp"} {
+		in, ok := benchInputs(b)[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, js := range in.json {
+					if _, _, err := Import(bytes.NewReader(js)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkExport: Export of the design to CACAO playbooks, encoded to
+// JSON: the inverse of BenchmarkDecodeCACAO's work.
+func BenchmarkExport(b *testing.B) {
+	for _, name := range []string{"reference", "misp"} {
+		in, ok := benchInputs(b)[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var buf bytes.Buffer
+			for b.Loop() {
+				files, err := Export(in.d, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, f := range files {
+					buf.Reset()
+					if err := f.Playbook.Encode(&buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

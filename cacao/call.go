@@ -1,0 +1,185 @@
+package cacao
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/adapters/webhook"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/process"
+)
+
+// AuthHeaders is the type of the authentication information Export
+// writes for a webhook adapter's secret headers other than a bearer
+// token: CACAO has no type for them (its vocabulary is open). Its
+// secops extension lists each header with the template of its value,
+// which names environment variables and holds no secret.
+const AuthHeaders = "secops-headers"
+
+// call gives st the command that calls m's action: with adapters, an
+// http-api command for a webhook adapter and a bash command for a
+// command adapter; otherwise (or when the adapter is not configured) an
+// AdapterCommand, with a note.
+func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
+	name := m.Action.Adapter()
+	st.Agent = x.adapter(name)
+	var a *config.Entry
+	if x.adapters != nil {
+		a = x.adapters[ident.ID(name)]
+	}
+	if a == nil {
+		st.Commands = []Command{{Type: AdapterCommand, Command: string(m.Action),
+			Description: "Call operation " + m.Action.Operation() + " of the " + name + " adapter"}}
+		if x.adapters != nil {
+			x.notes = append(x.notes, Note{Message: fmt.Sprintf("method %s: adapter %s is not in the adapters file: its action stays a %s command", m.ID, name, AdapterCommand)})
+		}
+		return
+	}
+	if a.Timeout > 0 {
+		st.Timeout = time.Duration(a.Timeout).Milliseconds()
+	}
+	key := idempotencyKey(m, stage, where)
+	body := x.body(m, key)
+	desc := "Call operation " + m.Action.Operation() + " of the " + name + " adapter"
+	switch a.Kind {
+	case config.Webhook:
+		u, err := url.Parse(a.URL)
+		if err != nil {
+			x.fail("adapter %s: url: %v", name, err)
+			return
+		}
+		path := u.EscapedPath()
+		if path == "" {
+			path = "/"
+		}
+		if u.RawQuery != "" {
+			path += "?" + u.RawQuery
+		}
+		headers := map[string][]string{
+			"Content-Type":    {"application/json"},
+			"Accept":          {"application/json"},
+			"User-Agent":      {"secops"},
+			"Idempotency-Key": {key},
+		}
+		for k, v := range a.Headers {
+			if vars, _ := webhook.HeaderVariables(v); len(vars) == 0 {
+				headers[canonical(k)] = []string{v}
+			}
+		}
+		st.Commands = []Command{{Type: "http-api", Description: desc, Command: "POST " + path + " HTTP/1.1",
+			Headers: headers, Content: body}}
+		st.Targets = []string{x.webhookTarget(a)}
+	case config.Command:
+		line := "printf '%s' " + shellQuote(body) + " | " + shellJoin(a.Command)
+		if a.Dir != "" {
+			line = "cd " + shellQuote(a.Dir) + " && " + line
+		}
+		st.Commands = []Command{{Type: "bash", Description: desc, Command: line}}
+	default:
+		x.fail("adapter %s: kind %q", name, a.Kind)
+	}
+}
+
+// idempotencyKey is the Idempotency-Key of a call, made as the secops
+// executor makes it (executor.Key): run/stage/step-or-response/method,
+// the run being the variable the caller sets.
+func idempotencyKey(m *process.Method, stage, where string) string {
+	return RunVariable + ":value/" + stage + "/" + where + "/" + string(m.ID)
+}
+
+// body is the JSON request the adapter sends, with the inputs as
+// variable references: a string-valued variable inside quotes, a bool,
+// integer or list one bare (its value is then JSON text).
+func (x *exporter) body(m *process.Method, key string) string {
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	var b strings.Builder
+	b.WriteString(`{"operation":` + q(m.Action.Operation()) + `,"inputs":{`)
+	ins := slices.Clone(m.Inputs)
+	slices.Sort(ins)
+	ins = slices.Compact(ins)
+	for i, in := range ins {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		ref := VariableName(in) + ":value"
+		if f := x.d.Field(in); f != nil && (f.List || f.Type == process.Bool || f.Type == process.Int || f.Type == process.Port) {
+			b.WriteString(q(string(in)) + ":" + ref)
+		} else {
+			b.WriteString(q(string(in)) + ":" + q(ref))
+		}
+	}
+	b.WriteString(`},"method":` + q(string(m.ID)) + `,"run":` + q(RunVariable+":value") +
+		`,"idempotency_key":` + q(key) + `}`)
+	return b.String()
+}
+
+// webhookTarget defines the http-api target of a webhook adapter, with
+// its secret headers (those whose value names environment variables) as
+// authentication information, without their values.
+func (x *exporter) webhookTarget(a *config.Entry) string {
+	name := string(a.Name)
+	tid := "http-api--" + uuid5(Namespace, string(x.d.Metadata.Name)+"/adapter/"+name)
+	t := AgentTarget{Type: "http-api", Name: name, Description: "The " + name + " webhook adapter",
+		Address: map[string][]string{"url": {a.URL}}}
+	secret := map[string]string{}
+	for k, v := range a.Headers {
+		if vars, _ := webhook.HeaderVariables(v); len(vars) > 0 {
+			secret[canonical(k)] = v
+		}
+	}
+	if len(secret) > 0 {
+		aid := "authentication-info--" + uuid5(Namespace, string(x.d.Metadata.Name)+"/adapter/"+name+"/auth")
+		info := AuthenticationInfo{Type: AuthHeaders, Name: name + " headers",
+			Extensions: map[string]json.RawMessage{ExtensionID: rawJSON(map[string]any{"headers": secret})}}
+		if v, ok := secret["Authorization"]; ok && len(secret) == 1 {
+			if vars, _ := webhook.HeaderVariables(v); len(vars) == 1 && v == "Bearer ${"+vars[0]+"}" {
+				vn := "__secops_secret_" + strings.ToLower(vars[0]) + "__"
+				info = AuthenticationInfo{Type: "oauth2", Name: name + " bearer token", OAuthHeader: "Authorization",
+					Token: vn + ":value"}
+				x.secretVariable(vn, vars[0])
+			}
+		}
+		if x.pb.AuthenticationInfoDefinitions == nil {
+			x.pb.AuthenticationInfoDefinitions = map[string]AuthenticationInfo{}
+		}
+		x.pb.AuthenticationInfoDefinitions[aid] = info
+		t.AuthenticationInfo = aid
+	}
+	x.target(tid, t)
+	return tid
+}
+
+// secretVariable declares the external variable that holds the secret
+// in environment variable env; it never has a value in the playbook.
+func (x *exporter) secretVariable(name, env string) {
+	if x.secrets == nil {
+		x.secrets = map[string]Variable{}
+	}
+	x.secrets[name] = Variable{Type: "string", External: true,
+		Description: "A secret the caller passes in (environment variable " + env + " of the secops executor)"}
+}
+
+func canonical(h string) string { return http.CanonicalHeaderKey(h) }
+
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+// shellQuote quotes s for bash when it holds anything but safe
+// characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

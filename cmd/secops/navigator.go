@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/navigator"
+)
+
+// newExportNavigator is "secops export navigator", added to the export
+// command.
+func newExportNavigator() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "navigator DESIGN... [-o FILE]",
+		Short: "Write the ATT&CK coverage of designs as an ATT&CK Navigator layer",
+		Long: `Export navigator writes an ATT&CK Navigator layer (format 4.5, domain
+enterprise-attack) of the techniques named by the in-scope incidents'
+attack: references, each scored by coverage:
+
+  2  detected at or above the triage threshold and handled by a playbook
+  1  detected only (below the threshold, or with no playbook)
+  0  neither
+
+The comment and metadata of each technique name the incidents, detection
+rules and playbooks behind its score. Several designs give an array of
+layers, one per design, which the Navigator opens as several tabs. DESIGN
+"-" reads standard input. The output goes to standard output, or to FILE
+with -o.
+
+A design with errors is not exported (exit status 1; run "secops validate").`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var layers []*navigator.Layer
+			var problems finding.List
+			for _, path := range args {
+				d, err := loadDesign(cmd, path)
+				if d == nil {
+					return usageError("%v", err)
+				}
+				if all := finding.From(d.Validate()); all.HasErrors() {
+					problems = append(problems, all...)
+					continue
+				}
+				l, err := navigator.New(d)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				layers = append(layers, l)
+			}
+			if problems.HasErrors() {
+				problems.Sort()
+				if err := finding.WriteText(cmd.ErrOrStderr(), problems); err != nil {
+					return usageError("%v", err)
+				}
+				return &exitError{code: 1}
+			}
+			var buf bytes.Buffer
+			if err := navigator.Write(&buf, layers...); err != nil {
+				return usageError("%v", err)
+			}
+			if out == "" || out == "-" {
+				_, err := cmd.OutOrStdout().Write(buf.Bytes())
+				return err
+			}
+			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+				return usageError("%v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write to `FILE` instead of standard output")
+	return cmd
+}
