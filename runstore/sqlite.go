@@ -45,7 +45,9 @@ type SQLite struct {
 	// with the busy timeout.
 	wsem chan struct{}
 
-	create, save, version, load, claim, claimer, renew, release *sql.Stmt
+	enc encoder // the records' JSON
+
+	create, save, saveLight, version, load, claim, claimer, renew, release *sql.Stmt
 
 	mu       sync.Mutex // guards closed and the adding of renewers
 	closed   bool
@@ -111,6 +113,11 @@ const (
 		ON CONFLICT (id) DO NOTHING`
 	sqlSave = `UPDATE runs SET version = ?, status = ?, detection = ?, incident = ?, severity = ?, playbook = ?, response = ?,
 		breached = ?, dry_run = ?, started = ?, updated = ?, pending = ?, error = ?, record = ?
+		WHERE id = ? AND version = ?`
+	// sqlSaveLight is sqlSave for a row whose indexed columns do not
+	// change: its indexes are not written.
+	sqlSaveLight = `UPDATE runs SET version = ?, detection = ?, playbook = ?, response = ?,
+		breached = ?, dry_run = ?, updated = ?, pending = ?, error = ?, record = ?
 		WHERE id = ? AND version = ?`
 	sqlVersion = `SELECT version FROM runs WHERE id = ?`
 	sqlLoad    = `SELECT version, record FROM runs WHERE id = ?`
@@ -228,7 +235,7 @@ func (s *SQLite) init() error {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&s.create, sqlCreate}, {&s.save, sqlSave}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
+		{&s.create, sqlCreate}, {&s.save, sqlSave}, {&s.saveLight, sqlSaveLight}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
 		{&s.claim, sqlClaim}, {&s.claimer, sqlClaimer}, {&s.renew, sqlRenew}, {&s.release, sqlRelease},
 	} {
 		stmt, err := s.db.PrepareContext(ctx, p.sql)
@@ -287,9 +294,6 @@ func (s *SQLite) lockWrite(ctx context.Context) error {
 
 func (s *SQLite) unlockWrite() { <-s.wsem }
 
-// encBuf holds the buffers records are encoded into.
-var encBuf = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // encode returns the JSON encoding of v in b.
 func encode(b *bytes.Buffer, v any) ([]byte, error) {
 	b.Reset()
@@ -301,18 +305,26 @@ func encode(b *bytes.Buffer, v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// columns returns the values of the summary columns of rec after id and
-// version, as sqlCreate and sqlSave take them.
-func columns(rec *executor.Record) ([]any, error) {
+// row holds the values of the summary columns of a record.
+type row struct {
+	status, detection, incident, severity, playbook, response string
+	breached, dryRun                                          bool
+	started, updated                                          int64
+	pending                                                   any // JSON, or nil for NULL
+	err                                                       string
+}
+
+// rowOf returns the summary columns of rec.
+func rowOf(rec *executor.Record) (row, error) {
 	var pending any // NULL
 	if rec.Pending != nil {
 		p, err := json.Marshal(rec.Pending)
 		if err != nil {
-			return nil, err
+			return row{}, err
 		}
 		pending = p
 	}
-	return []any{string(rec.Status), string(rec.Detection), string(rec.Incident), string(rec.Severity), string(rec.Playbook),
+	return row{string(rec.Status), string(rec.Detection), string(rec.Incident), string(rec.Severity), string(rec.Playbook),
 		string(rec.Response), rec.Breached, rec.DryRun, nanos(rec.Started), nanos(rec.Updated), pending, rec.Error}, nil
 }
 
@@ -336,19 +348,20 @@ func (s *SQLite) Create(ctx context.Context, rec *executor.Record) error {
 	if err := checkNew(rec); err != nil {
 		return err
 	}
-	cols, err := columns(rec)
+	r, err := rowOf(rec)
 	if err != nil {
 		return fmt.Errorf("run %s: encode the record: %w", rec.ID, err)
 	}
-	b := encBuf.Get().(*bytes.Buffer)
-	defer encBuf.Put(b)
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
 	rec.Version = 1
-	blob, err := encode(b, rec)
+	blob, cache, err := s.enc.encode(sc, rec)
 	if err != nil {
 		rec.Version = 0
 		return fmt.Errorf("run %s: encode the record: %w", rec.ID, err)
 	}
-	args := append(append([]any{rec.ID, int64(1)}, cols...), blob)
+	args := []any{rec.ID, int64(1), r.status, r.detection, r.incident, r.severity, r.playbook, r.response,
+		r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, blob}
 	if err := s.lockWrite(ctx); err != nil {
 		rec.Version = 0
 		return fmt.Errorf("create run %s: %w", rec.ID, err)
@@ -366,6 +379,10 @@ func (s *SQLite) Create(ctx context.Context, rec *executor.Record) error {
 	case n == 0:
 		rec.Version = 0
 		return fmt.Errorf("run %s: %w", rec.ID, ErrExists)
+	}
+	if cache != nil {
+		cache.row = indexedOf(rec, 1)
+		s.enc.keep(cache)
 	}
 	return nil
 }
@@ -398,24 +415,34 @@ func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
 	if rec == nil || rec.ID == "" {
 		return fmt.Errorf("save: a record with an id is needed")
 	}
-	cols, err := columns(rec)
+	r, err := rowOf(rec)
 	if err != nil {
 		return fmt.Errorf("run %s: encode the record: %w", rec.ID, err)
 	}
-	b := encBuf.Get().(*bytes.Buffer)
-	defer encBuf.Put(b)
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
 	old := rec.Version
 	rec.Version = old + 1
-	blob, err := encode(b, rec)
+	blob, cache, err := s.enc.encode(sc, rec)
 	rec.Version = old
 	if err != nil {
 		return fmt.Errorf("run %s: encode the record: %w", rec.ID, err)
 	}
-	args := append(append(append([]any{old + 1}, cols...), blob), rec.ID, old)
+	var stmt *sql.Stmt
+	var args []any
+	if cache != nil && cache.row == indexedOf(rec, old) {
+		// The row at version old is the one this store saved, and its
+		// indexed columns stay as they are.
+		stmt, args = s.saveLight, []any{old + 1, r.detection, r.playbook, r.response,
+			r.breached, r.dryRun, r.updated, r.pending, r.err, blob, rec.ID, old}
+	} else {
+		stmt, args = s.save, []any{old + 1, r.status, r.detection, r.incident, r.severity, r.playbook, r.response,
+			r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, blob, rec.ID, old}
+	}
 	if err := s.lockWrite(ctx); err != nil {
 		return fmt.Errorf("save run %s: %w", rec.ID, err)
 	}
-	res, err := s.save.ExecContext(ctx, args...)
+	res, err := stmt.ExecContext(ctx, args...)
 	s.unlockWrite()
 	var n int64
 	if err == nil {
@@ -426,6 +453,10 @@ func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
 	}
 	if n == 1 {
 		rec.Version = old + 1
+		if cache != nil {
+			cache.row = indexedOf(rec, rec.Version)
+			s.enc.keep(cache)
+		}
 		return nil
 	}
 	var stored int64
@@ -699,7 +730,7 @@ func (s *SQLite) Close() error {
 	close(s.closing)
 	s.mu.Unlock()
 	s.renewers.Wait()
-	for _, stmt := range []*sql.Stmt{s.create, s.save, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
+	for _, stmt := range []*sql.Stmt{s.create, s.save, s.saveLight, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
 		if stmt != nil {
 			stmt.Close()
 		}
