@@ -47,7 +47,7 @@ type SQLite struct {
 
 	enc encoder // the records' JSON
 
-	create, save, saveLight, version, load, claim, claimer, renew, release *sql.Stmt
+	create, save, saveTail, version, load, claim, claimer, renew, release *sql.Stmt
 
 	mu       sync.Mutex // guards closed and the adding of renewers
 	closed   bool
@@ -84,7 +84,7 @@ var schema = []string{
 		dry_run   INTEGER NOT NULL,
 		started   INTEGER NOT NULL, -- unix nanoseconds
 		updated   INTEGER NOT NULL, -- unix nanoseconds
-		pending   BLOB,             -- JSON of executor.Pending; NULL when none
+		pending   TEXT,             -- JSON of executor.Pending; NULL when none
 		error     TEXT NOT NULL,
 		record    BLOB NOT NULL     -- JSON of executor.Record
 	)`,
@@ -114,13 +114,12 @@ const (
 	sqlSave = `UPDATE runs SET version = ?, status = ?, detection = ?, incident = ?, severity = ?, playbook = ?, response = ?,
 		breached = ?, dry_run = ?, started = ?, updated = ?, pending = ?, error = ?, record = ?
 		WHERE id = ? AND version = ?`
-	// sqlSaveLight is sqlSave for a row whose indexed columns do not
-	// change: its indexes are not written.
-	sqlSaveLight = `UPDATE runs SET version = ?, detection = ?, playbook = ?, response = ?,
-		breached = ?, dry_run = ?, updated = ?, pending = ?, error = ?, record = ?
-		WHERE id = ? AND version = ?`
-	sqlVersion = `SELECT version FROM runs WHERE id = ?`
-	sqlLoad    = `SELECT version, record FROM runs WHERE id = ?`
+	// sqlSaveTail is sqlSave for a row whose summary columns do not
+	// change but for updated: as a run goes, most saves only add events.
+	// It writes no index.
+	sqlSaveTail = `UPDATE runs SET version = ?, updated = ?, record = ? WHERE id = ? AND version = ?`
+	sqlVersion  = `SELECT version FROM runs WHERE id = ?`
+	sqlLoad     = `SELECT version, record FROM runs WHERE id = ?`
 	// Insert the claim, or take it over from a holder whose claim lapsed.
 	sqlClaim = `INSERT INTO claims (run_id, holder, token, expires) VALUES (?1, ?2, ?3, ?4)
 		ON CONFLICT (run_id) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires = excluded.expires
@@ -235,7 +234,7 @@ func (s *SQLite) init() error {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&s.create, sqlCreate}, {&s.save, sqlSave}, {&s.saveLight, sqlSaveLight}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
+		{&s.create, sqlCreate}, {&s.save, sqlSave}, {&s.saveTail, sqlSaveTail}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
 		{&s.claim, sqlClaim}, {&s.claimer, sqlClaimer}, {&s.renew, sqlRenew}, {&s.release, sqlRelease},
 	} {
 		stmt, err := s.db.PrepareContext(ctx, p.sql)
@@ -310,19 +309,27 @@ type row struct {
 	status, detection, incident, severity, playbook, response string
 	breached, dryRun                                          bool
 	started, updated                                          int64
-	pending                                                   any // JSON, or nil for NULL
+	pending                                                   *string // JSON, or nil for NULL
 	err                                                       string
+}
+
+// sameBut reports whether r and o differ at most in updated.
+func (r *row) sameBut(o *row) bool {
+	a, b := *r, *o
+	a.updated, b.updated, a.pending, b.pending = 0, 0, nil, nil
+	return a == b && (r.pending == nil) == (o.pending == nil) && (r.pending == nil || *r.pending == *o.pending)
 }
 
 // rowOf returns the summary columns of rec.
 func rowOf(rec *executor.Record) (row, error) {
-	var pending any // NULL
+	var pending *string // NULL
 	if rec.Pending != nil {
 		p, err := json.Marshal(rec.Pending)
 		if err != nil {
 			return row{}, err
 		}
-		pending = p
+		ps := string(p)
+		pending = &ps
 	}
 	return row{string(rec.Status), string(rec.Detection), string(rec.Incident), string(rec.Severity), string(rec.Playbook),
 		string(rec.Response), rec.Breached, rec.DryRun, nanos(rec.Started), nanos(rec.Updated), pending, rec.Error}, nil
@@ -381,7 +388,7 @@ func (s *SQLite) Create(ctx context.Context, rec *executor.Record) error {
 		return fmt.Errorf("run %s: %w", rec.ID, ErrExists)
 	}
 	if cache != nil {
-		cache.row = indexedOf(rec, 1)
+		cache.version, cache.row = 1, r
 		s.enc.keep(cache)
 	}
 	return nil
@@ -430,11 +437,10 @@ func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
 	}
 	var stmt *sql.Stmt
 	var args []any
-	if cache != nil && cache.row == indexedOf(rec, old) {
-		// The row at version old is the one this store saved, and its
-		// indexed columns stay as they are.
-		stmt, args = s.saveLight, []any{old + 1, r.detection, r.playbook, r.response,
-			r.breached, r.dryRun, r.updated, r.pending, r.err, blob, rec.ID, old}
+	if cache != nil && cache.version == old && cache.row.sameBut(&r) {
+		// The row at version old is the one this store saved, and only
+		// its updated column changes.
+		stmt, args = s.saveTail, []any{old + 1, r.updated, blob, rec.ID, old}
 	} else {
 		stmt, args = s.save, []any{old + 1, r.status, r.detection, r.incident, r.severity, r.playbook, r.response,
 			r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, blob, rec.ID, old}
@@ -454,7 +460,7 @@ func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
 	if n == 1 {
 		rec.Version = old + 1
 		if cache != nil {
-			cache.row = indexedOf(rec, rec.Version)
+			cache.version, cache.row = rec.Version, r
 			s.enc.keep(cache)
 		}
 		return nil
@@ -730,7 +736,7 @@ func (s *SQLite) Close() error {
 	close(s.closing)
 	s.mu.Unlock()
 	s.renewers.Wait()
-	for _, stmt := range []*sql.Stmt{s.create, s.save, s.saveLight, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
+	for _, stmt := range []*sql.Stmt{s.create, s.save, s.saveTail, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
 		if stmt != nil {
 			stmt.Close()
 		}

@@ -34,26 +34,15 @@ import (
 const maxEventCaches = 1024
 
 // eventCache is the JSON of the first events of a record, as saved, and
-// the indexed columns of its row.
+// the row it was saved in.
 type eventCache struct {
 	rec  *executor.Record
 	evs  []executor.Event // shallow copies of the events encoded
 	json []byte           // their encodings, joined by commas
-	// row is the version and the indexed columns of the row as the
-	// store saved it; version 0 when unknown.
-	row indexed
-}
-
-// indexed is the version and the indexed columns of a row of runs.
-type indexed struct {
-	version                    int64
-	status, incident, severity string
-	started                    int64
-}
-
-// indexedOf returns the indexed columns of rec, as saved at version.
-func indexedOf(rec *executor.Record, version int64) indexed {
-	return indexed{version: version, status: string(rec.Status), incident: string(rec.Incident), severity: string(rec.Severity), started: nanos(rec.Started)}
+	// version and row are those of the record as the store saved it;
+	// version 0 when unknown.
+	version int64
+	row     row
 }
 
 // encoder encodes records for one store.
@@ -98,15 +87,6 @@ func (e *encoder) keep(c *eventCache) {
 	e.caches[c.rec.ID] = c
 }
 
-// eventsTail is how a record with no events ends, Events being its last
-// field; alertNull how its alert is when it has none (Alert has no
-// omitempty, and a quote in a string before it is escaped, so the first
-// of these is the field).
-var (
-	eventsTail = []byte(`"events":null}`)
-	alertNull  = []byte(`,"alert":null`)
-)
-
 // scratch holds the buffers a record is encoded in.
 type scratch struct {
 	head, ev bytes.Buffer
@@ -128,16 +108,7 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 	if c == nil {
 		c = &eventCache{rec: rec}
 	}
-	// The record without its events, alert and fields, by encoding/json.
-	head := *rec
-	head.Events, head.Alert, head.Fields = nil, nil, nil
-	h, err := encode(&sc.head, &head)
-	if err != nil {
-		return nil, nil, err
-	}
-	i := bytes.Index(h, alertNull)
-	if i < 0 || !bytes.HasSuffix(h, eventsTail) {
-		// The fields moved: encode whole.
+	if !fastHead {
 		blob, err := encode(&sc.head, rec)
 		return blob, nil, err
 	}
@@ -148,7 +119,6 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 	for j := len(c.evs); j < len(rec.Events); j++ {
 		sc.ev.Reset()
 		if err := enc.Encode(&rec.Events[j]); err != nil {
-			c.json = c.json[:n]
 			return nil, nil, err
 		}
 		if len(c.json) > 0 {
@@ -156,19 +126,14 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 		}
 		c.json = append(c.json, bytes.TrimSuffix(sc.ev.Bytes(), []byte("\n"))...)
 	}
-	// The head with the alert and fields, then the events.
-	out := append(sc.out[:0], h[:i+len(`,"alert":`)]...)
-	if out, err = appendMap(out, rec.Alert); err == nil && len(rec.Fields) > 0 {
-		out = append(out, `,"fields":`...)
-		out, err = appendMap(out, rec.Fields)
-	}
+	out, err := appendHead(sc.out[:0], rec)
 	if err != nil {
-		// A value encoding/json refuses, or not as appendValue knows.
+		// A value encoding/json refuses, or writes in a way appendHead
+		// does not know: let it say.
 		c.json = c.json[:n]
 		blob, err := encode(&sc.head, rec)
 		return blob, nil, err
 	}
-	out = append(out, h[i+len(alertNull):len(h)-len("null}")]...)
 	out = append(out, '[')
 	out = append(out, c.json...)
 	out = append(out, "]}"...)

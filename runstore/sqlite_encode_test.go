@@ -9,7 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
 )
 
 // TestEncoderJournal: through the checkpoints of whole runs, the
@@ -230,4 +235,60 @@ func FuzzAppendString(f *testing.F) {
 			t.Errorf("appendString(%q) = %s, encoding/json %s", s, got, w)
 		}
 	})
+}
+
+// TestHeadSignature: appendHead knows the record's types as they are.
+func TestHeadSignature(t *testing.T) {
+	if diff := cmp.Diff(headSignature, recordSignature()); diff != "" {
+		t.Errorf("executor.Record changed since appendHead was written: records are encoded by encoding/json alone, more slowly. "+
+			"Teach appendHead the change, and update headSignature (-known +now):\n%s", diff)
+	}
+}
+
+// TestEncoderFullRecord: a record with every field set is encoded as
+// encoding/json encodes it.
+func TestEncoderFullRecord(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 123456789, time.FixedZone("JST", 9*3600))
+	rec := &executor.Record{
+		Format: executor.RecordFormat, ID: "run-<1>", Version: 7, Design: "../d.yaml", DesignName: "corp", DesignDigest: "sha256:ab",
+		Status: executor.Waiting, PriorStatus: executor.Completed, DryRun: true, Error: "a \"quoted\"\nerror\u2028",
+		Alert: map[string]any{"host": "pc-1", "n": 3.0}, Fields: map[string]any{"host": "pc-1", "iocs": []any{"203.0.113.7"}},
+		Detection: "d", Incident: "i", Severity: "high", Playbook: "pb", Path: []ident.ID{"s1", "s2"},
+		Branches: []executor.Branch{{Step: "s1", Index: 0}, {Step: "s2", Index: 3}}, Response: "fr-1", End: "done",
+		Approved: "csirt", Ran: []ident.Number{"1.1"}, Skipped: []ident.Number{"1.2"}, Applied: []ident.Number{"2.1"},
+		RolledBack: []ident.Number{"2.1"}, ManualRollback: []executor.Manual{{Method: "2.2", Procedure: "unplug <it>"}},
+		Started: at, Updated: at.Add(90 * time.Minute).UTC(), Elapsed: duration.Duration(90 * time.Minute), Estimate: duration.Duration(time.Hour),
+		Targets:  criteria.Targets{FirstResponse: duration.Duration(2 * time.Hour)},
+		Breached: true, Pending: &executor.Pending{Stage: executor.ResponseStage, Response: "fr-1", Party: "csirt", Outputs: []ident.ID{"x"}},
+		At:     &executor.Cursor{Stage: executor.StepStage, Step: "s2", Method: "1.2"},
+		Events: []executor.Event{{Time: at, Kind: executor.EvStarted}},
+	}
+	var enc encoder
+	var sc scratch
+	got, cache, err := enc.encode(&sc, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cache == nil {
+		t.Error("the record was not encoded by appendHead")
+	}
+	want, err := encode(new(bytes.Buffer), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("encoded\n%s\nwant\n%s", got, want)
+	}
+	// Zero values where encoding/json omits or writes them.
+	zero := &executor.Record{ID: "z", Events: []executor.Event{{}}, Targets: criteria.Targets{Response: 1}, At: &executor.Cursor{}}
+	got, _, err = enc.encode(&sc, zero)
+	want, werr := encode(new(bytes.Buffer), zero)
+	if err != nil || werr != nil || !bytes.Equal(got, want) {
+		t.Errorf("encoded\n%s (%v)\nwant\n%s (%v)", got, err, want, werr)
+	}
+	// A time encoding/json refuses.
+	bad := &executor.Record{ID: "b", Events: []executor.Event{{}}, Started: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, _, err := enc.encode(&sc, bad); err == nil {
+		t.Error("a year past 9999 encoded")
+	}
 }
