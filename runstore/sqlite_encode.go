@@ -71,9 +71,29 @@ func (e *encoder) take(rec *executor.Record) *eventCache {
 	return c
 }
 
+// eventCaches are caches to reuse, with the memory they grew.
+var eventCaches = sync.Pool{New: func() any { return new(eventCache) }}
+
+func newEventCache(rec *executor.Record) *eventCache {
+	c := eventCaches.Get().(*eventCache)
+	c.rec = rec
+	return c
+}
+
+// recycle makes c ready for another record.
+func (c *eventCache) recycle() {
+	clear(c.evs) // the events' maps are not kept
+	*c = eventCache{evs: c.evs[:0], json: c.json[:0]}
+	eventCaches.Put(c)
+}
+
 // keep puts back the cache of a record just saved, while it runs.
 func (e *encoder) keep(c *eventCache) {
-	if c == nil || c.rec.Status != executor.Running {
+	if c == nil {
+		return
+	}
+	if c.rec.Status != executor.Running {
+		c.recycle()
 		return
 	}
 	e.mu.Lock()
@@ -89,8 +109,8 @@ func (e *encoder) keep(c *eventCache) {
 
 // scratch holds the buffers a record is encoded in.
 type scratch struct {
-	head, ev bytes.Buffer
-	out      []byte
+	head bytes.Buffer
+	out  []byte
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -106,25 +126,24 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 	}
 	c := e.take(rec)
 	if c == nil {
-		c = &eventCache{rec: rec}
+		c = newEventCache(rec)
 	}
 	if !fastHead {
 		blob, err := encode(&sc.head, rec)
 		return blob, nil, err
 	}
 	// The new events, added to the cache.
-	enc := json.NewEncoder(&sc.ev)
-	enc.SetEscapeHTML(false)
 	n := len(c.json)
 	for j := len(c.evs); j < len(rec.Events); j++ {
-		sc.ev.Reset()
-		if err := enc.Encode(&rec.Events[j]); err != nil {
-			return nil, nil, err
-		}
 		if len(c.json) > 0 {
 			c.json = append(c.json, ',')
 		}
-		c.json = append(c.json, bytes.TrimSuffix(sc.ev.Bytes(), []byte("\n"))...)
+		var err error
+		if c.json, err = appendEvent(c.json, &rec.Events[j]); err != nil {
+			c.json = c.json[:n]
+			blob, err := encode(&sc.head, rec)
+			return blob, nil, err
+		}
 	}
 	out, err := appendHead(sc.out[:0], rec)
 	if err != nil {

@@ -12,10 +12,11 @@ import (
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/process"
 )
 
-// appendHead writes the fields of a record but its events directly, not
-// by reflection: encoding/json took as long to encode them as SQLite to
+// appendHead writes the fields of a record but its events, and
+// appendEvent an event, directly, not by reflection: encoding/json took as long to encode them as SQLite to
 // store the whole record. It writes what encoding/json writes, as long as
 // the record's types are as they were when it was written: headSignature
 // says how they were, and when they changed (a field was added), fastHead
@@ -74,10 +75,29 @@ executor.Cursor
 criteria.Targets
 	FirstResponse duration.Duration "first_response,omitempty" marshals
 	Response duration.Duration "response,omitempty" marshals
+executor.Event
+	Time time.Time "time" marshals
+	Kind executor.EventKind "kind"
+	Step ident.ID "step,omitempty"
+	Method ident.Number "method,omitempty"
+	Action process.Action "action,omitempty"
+	Response ident.ID "response,omitempty"
+	Inputs map[string]interface {} "inputs,omitempty"
+	Outputs map[string]interface {} "outputs,omitempty"
+	Error string "error,omitempty"
+	Actor string "actor,omitempty"
+	Detail string "detail,omitempty"
+	IdempotencyKey string "idempotency_key,omitempty"
+	Attempt int "attempt,omitempty"
+	Uncertain bool "uncertain,omitempty"
+	DryRun bool "dry_run,omitempty"
+	Run string "-"
 ident.ID
 ident.Number
 executor.Status
 executor.Stage
+executor.EventKind
+process.Action
 `
 
 // fastHead reports whether appendHead knows the record's types.
@@ -98,7 +118,7 @@ func recordSignature() string {
 		return ""
 	}
 	var b strings.Builder
-	for _, v := range []any{executor.Record{}, executor.Branch{}, executor.Manual{}, executor.Cursor{}, criteria.Targets{}} {
+	for _, v := range []any{executor.Record{}, executor.Branch{}, executor.Manual{}, executor.Cursor{}, criteria.Targets{}, executor.Event{}} {
 		t := reflect.TypeOf(v)
 		fmt.Fprintf(&b, "%s%s\n", t, marshals(t))
 		for i := range t.NumField() {
@@ -106,7 +126,7 @@ func recordSignature() string {
 			fmt.Fprintf(&b, "\t%s %s %q%s\n", f.Name, f.Type, f.Tag.Get("json"), marshals(f.Type))
 		}
 	}
-	for _, v := range []any{ident.ID(""), ident.Number(""), executor.Status(""), executor.Stage("")} {
+	for _, v := range []any{ident.ID(""), ident.Number(""), executor.Status(""), executor.Stage(""), executor.EventKind(""), process.Action("")} {
 		t := reflect.TypeOf(v)
 		fmt.Fprintf(&b, "%s%s\n", t, marshals(t))
 	}
@@ -277,4 +297,28 @@ func appendHead(b []byte, rec *executor.Record) ([]byte, error) {
 	}
 	h.key("events")
 	return h.b, h.err
+}
+
+// appendEvent appends the JSON of e, as encoding/json writes it.
+func appendEvent(b []byte, e *executor.Event) ([]byte, error) {
+	h := &head{b: append(b, '{')}
+	h.time("time", e.Time)
+	h.str("kind", string(e.Kind), false)
+	h.str("step", string(e.Step), true)
+	h.str("method", string(e.Method), true)
+	h.str("action", string(e.Action), true)
+	h.str("response", string(e.Response), true)
+	h.mapping("inputs", e.Inputs, true)
+	h.mapping("outputs", e.Outputs, true)
+	h.str("error", e.Error, true)
+	h.str("actor", e.Actor, true)
+	h.str("detail", e.Detail, true)
+	h.str("idempotency_key", e.IdempotencyKey, true)
+	if e.Attempt != 0 {
+		h.key("attempt")
+		h.b = strconv.AppendInt(h.b, int64(e.Attempt), 10)
+	}
+	h.boolean("uncertain", e.Uncertain)
+	h.boolean("dry_run", e.DryRun)
+	return append(h.b, '}'), h.err
 }

@@ -53,7 +53,9 @@ func TestSQLiteJournal(t *testing.T) {
 			rec.Pending = &executor.Pending{Stage: executor.ResponseStage, Response: "fr-2", Party: "csirt"}
 		},
 		func() {},
-		func() { rec.Pending = &executor.Pending{Stage: executor.ResponseStage, Response: "fr-2", Party: "ciso"} },
+		func() {
+			rec.Pending = &executor.Pending{Stage: executor.ResponseStage, Response: "fr-2", Party: "ciso"}
+		},
 		func() {},
 		func() { rec.Pending = nil },
 		func() { rec.Error = "x" },
