@@ -43,6 +43,8 @@ type eventCache struct {
 	// version 0 when unknown.
 	version int64
 	row     row
+	// alert and fields keep the encodings of the record's maps.
+	alert, fields mapCache
 }
 
 // encoder encodes records for one store.
@@ -83,7 +85,7 @@ func newEventCache(rec *executor.Record) *eventCache {
 // recycle makes c ready for another record.
 func (c *eventCache) recycle() {
 	clear(c.evs) // the events' maps are not kept
-	*c = eventCache{evs: c.evs[:0], json: c.json[:0]}
+	*c = eventCache{evs: c.evs[:0], json: c.json[:0], alert: c.alert.reset(), fields: c.fields.reset()}
 	eventCaches.Put(c)
 }
 
@@ -145,7 +147,7 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 			return blob, nil, err
 		}
 	}
-	out, err := appendHead(sc.out[:0], rec)
+	out, err := appendHead(sc.out[:0], rec, &c.alert, &c.fields)
 	if err != nil {
 		// A value encoding/json refuses, or writes in a way appendHead
 		// does not know: let it say.
@@ -340,4 +342,103 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// mapCache keeps the encoding of a map from one save of a record to the
+// next: its keys, sorted, and the encodings of its members whose values
+// are strings, numbers or booleans, with those values. A member whose
+// value changed, or is a list or a map, is encoded again.
+type mapCache struct {
+	keys []string
+	vals []any    // the scalar value each member was encoded with; nil when none
+	encs [][]byte // the encoding of each member, "key":value
+	buf  []byte   // the memory of encs
+}
+
+// reset empties c, keeping its memory.
+func (c *mapCache) reset() mapCache {
+	clear(c.vals)
+	return mapCache{keys: c.keys[:0], vals: c.vals[:0], encs: c.encs[:0], buf: c.buf[:0]}
+}
+
+// append appends the JSON of m, as appendMap does.
+func (c *mapCache) append(b []byte, m map[string]any) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	if len(c.keys) != len(m) || len(c.buf) > 1<<16 {
+		c.rekey(m)
+	}
+	start := len(b)
+	b = append(b, '{')
+	for i := 0; i < len(c.keys); i++ {
+		v, ok := m[c.keys[i]]
+		if !ok { // a key went and another came: start again
+			c.rekey(m)
+			b, i = append(b[:start], '{'), -1
+			continue
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if cv := c.vals[i]; cv != nil && sameScalar(v, cv) {
+			b = append(b, c.encs[i]...)
+			continue
+		}
+		from := len(b)
+		b = appendString(b, c.keys[i])
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, v); err != nil {
+			return nil, err
+		}
+		if scalar(v) {
+			// Keep the member's encoding. buf only grows while the map
+			// keeps its keys, by the members that change.
+			n := len(c.buf)
+			c.buf = append(c.buf, b[from:]...)
+			c.vals[i], c.encs[i] = v, c.buf[n:len(c.buf):len(c.buf)]
+		} else {
+			c.vals[i], c.encs[i] = nil, nil
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// rekey sets c to the sorted keys of m, with no encodings.
+func (c *mapCache) rekey(m map[string]any) {
+	c.keys = c.keys[:0]
+	for k := range m {
+		c.keys = append(c.keys, k)
+	}
+	slices.Sort(c.keys)
+	clear(c.vals)
+	c.vals = slices.Grow(c.vals[:0], len(m))[:len(m)]
+	c.encs = slices.Grow(c.encs[:0], len(m))[:len(m)]
+	clear(c.encs)
+	c.buf = c.buf[:0]
+}
+
+// sameScalar reports whether v is the scalar cv, which is not nil: the
+// same type and value (for floats, the same bits: 0 and -0 are written
+// differently).
+func sameScalar(v, cv any) bool {
+	switch v := v.(type) {
+	case float64:
+		c, ok := cv.(float64)
+		return ok && math.Float64bits(v) == math.Float64bits(c)
+	case string, bool, int64, int:
+		return v == cv
+	}
+	return false
+}
+
+// scalar reports whether v is of a type mapCache keeps: comparable, and
+// written by appendValue.
+func scalar(v any) bool {
+	switch v.(type) {
+	case string, bool, int64, int, float64:
+		return true
+	}
+	return false
 }
