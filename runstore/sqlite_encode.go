@@ -355,10 +355,9 @@ type mapCache struct {
 	buf  []byte   // the memory of encs
 }
 
-// reset empties c, keeping its memory.
+// reset empties c, keeping the memory of its encodings.
 func (c *mapCache) reset() mapCache {
-	clear(c.vals)
-	return mapCache{keys: c.keys[:0], vals: c.vals[:0], encs: c.encs[:0], buf: c.buf[:0]}
+	return mapCache{buf: c.buf[:0]}
 }
 
 // append appends the JSON of m, as appendMap does.
@@ -405,18 +404,33 @@ func (c *mapCache) append(b []byte, m map[string]any) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// rekey sets c to the sorted keys of m, with no encodings.
+// rekey sets c to the sorted keys of m, keeping the encodings of the
+// keys it had.
 func (c *mapCache) rekey(m map[string]any) {
-	c.keys = c.keys[:0]
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		c.keys = append(c.keys, k)
+		keys = append(keys, k)
 	}
-	slices.Sort(c.keys)
-	clear(c.vals)
-	c.vals = slices.Grow(c.vals[:0], len(m))[:len(m)]
-	c.encs = slices.Grow(c.encs[:0], len(m))[:len(m)]
-	clear(c.encs)
-	c.buf = c.buf[:0]
+	slices.Sort(keys)
+	vals := make([]any, len(keys))
+	encs := make([][]byte, len(keys))
+	if len(c.buf) <= 1<<16 {
+		for i, j := 0, 0; i < len(keys) && j < len(c.keys); {
+			switch {
+			case keys[i] < c.keys[j]:
+				i++
+			case keys[i] > c.keys[j]:
+				j++
+			default:
+				vals[i], encs[i] = c.vals[j], c.encs[j]
+				i++
+				j++
+			}
+		}
+	} else {
+		c.buf = nil // the encodings kept are dropped with it
+	}
+	c.keys, c.vals, c.encs = keys, vals, encs
 }
 
 // sameScalar reports whether v is the scalar cv, which is not nil: the
