@@ -182,7 +182,11 @@ func sameEvent(a, b *executor.Event) bool {
 }
 
 func sameMap(a, b map[string]any) bool {
-	return len(a) == len(b) && reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	if len(a) != len(b) {
+		return false
+	}
+	// Empty maps are alike: an event's are omitted when empty.
+	return len(a) == 0 || reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // appendMap appends the JSON of m as encoding/json gives it with HTML
@@ -353,11 +357,23 @@ type mapCache struct {
 	vals []any    // the scalar value each member was encoded with; nil when none
 	encs [][]byte // the encoding of each member, "key":value
 	buf  []byte   // the memory of encs
+	// spare is the memory of the keys, values and encodings before
+	// the last rekey, for the next.
+	spare struct {
+		keys []string
+		vals []any
+		encs [][]byte
+	}
 }
 
-// reset empties c, keeping the memory of its encodings.
+// reset empties c, keeping its memory.
 func (c *mapCache) reset() mapCache {
-	return mapCache{buf: c.buf[:0]}
+	r := mapCache{keys: c.keys[:0], vals: c.vals[:0], encs: c.encs[:0], buf: c.buf[:0], spare: c.spare}
+	clear(r.vals[:cap(r.vals)]) // let the values and encodings go
+	clear(r.encs[:cap(r.encs)])
+	clear(r.spare.vals[:cap(r.spare.vals)])
+	clear(r.spare.encs[:cap(r.spare.encs)])
+	return r
 }
 
 // append appends the JSON of m, as appendMap does.
@@ -407,13 +423,15 @@ func (c *mapCache) append(b []byte, m map[string]any) ([]byte, error) {
 // rekey sets c to the sorted keys of m, keeping the encodings of the
 // keys it had.
 func (c *mapCache) rekey(m map[string]any) {
-	keys := make([]string, 0, len(m))
+	keys := c.spare.keys[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	vals := make([]any, len(keys))
-	encs := make([][]byte, len(keys))
+	vals := slices.Grow(c.spare.vals[:0], len(keys))[:len(keys)]
+	encs := slices.Grow(c.spare.encs[:0], len(keys))[:len(keys)]
+	clear(vals)
+	clear(encs)
 	if len(c.buf) <= 1<<16 {
 		for i, j := 0, 0; i < len(keys) && j < len(c.keys); {
 			switch {
@@ -430,6 +448,7 @@ func (c *mapCache) rekey(m map[string]any) {
 	} else {
 		c.buf = nil // the encodings kept are dropped with it
 	}
+	c.spare.keys, c.spare.vals, c.spare.encs = c.keys, c.vals, c.encs
 	c.keys, c.vals, c.encs = keys, vals, encs
 }
 
