@@ -131,8 +131,9 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 		c = newEventCache(rec)
 	}
 	if !fastHead {
+		// Encode whole; the cache keeps no encodings, only the row.
 		blob, err := encode(&sc.head, rec)
-		return blob, nil, err
+		return blob, c, err
 	}
 	// The new events, added to the cache.
 	n := len(c.json)
