@@ -19,15 +19,18 @@ import (
 // run's journal cost grow with the square of its length, and encoding
 // dominated the cost of saving in BenchmarkJournalSQLite. So a store keeps,
 // for the record objects it saved last and that still run, the JSON of
-// the events saved, and encodes only the events added since: the record
-// stored is byte for byte the one encoding the whole would give.
+// the events saved and of the members of the alert and fields, and
+// encodes only the events added since and the members that changed: the
+// record stored is byte for byte what encoding/json gives for the whole.
 //
 // The cache is used only for the very record object saved before (not a
-// copy loaded since), and only if the events it encoded are as they were
-// (compared field by field, and maps by identity): an event changed in
-// place is noticed, and the record encoded whole. Entries go when their
-// record stops running (the engine saves a record that waits, fails or
-// ends no more), and the cache is bounded.
+// copy loaded since), and only if the events it encoded are as they were,
+// compared field by field, their maps by identity: an event changed in
+// place is noticed, and the record encoded whole. (A value changed inside
+// an event's map is not: the engine never does that, as Clone relies on
+// too.) Map members are compared by value. Entries go when their record
+// stops running (the engine saves a record that waits, fails or ends no
+// more), and the cache is bounded.
 
 // maxEventCaches bounds the records whose events a store keeps encoded:
 // the runs in progress at once in one process, and more.

@@ -16,13 +16,14 @@ import (
 )
 
 // appendHead writes the fields of a record but its events, and
-// appendEvent an event, directly, not by reflection: encoding/json took as long to encode them as SQLite to
-// store the whole record. It writes what encoding/json writes, as long as
-// the record's types are as they were when it was written: headSignature
-// says how they were, and when they changed (a field was added), fastHead
-// is false and records are encoded by encoding/json alone, until
-// appendHead and headSignature are brought up to date (TestHeadSignature
-// fails meanwhile).
+// appendEvent an event, directly, not by reflection: encoding/json took as
+// long to encode them as SQLite to store the whole record. They write
+// what encoding/json writes, as long as the record's types are as they
+// were when they were written: headSignature says how they were. When the
+// types change (a field is added), fastHead is false and records are
+// encoded by encoding/json alone, until appendHead, appendEvent and
+// headSignature are brought up to date (TestHeadSignature fails
+// meanwhile).
 
 // headSignature is recordSignature() of the types appendHead knows.
 const headSignature = `executor.Record
