@@ -186,10 +186,19 @@ func executorNumber(s string) ident.Number { return ident.Number(s) }
 // TestRunsListShow: runs kept in a store are listed with filters and
 // pages, and shown.
 func TestRunsListShow(t *testing.T) {
+	for _, kind := range []string{"dir", "sqlite"} {
+		t.Run(kind, func(t *testing.T) { testRunsListShow(t, kind) })
+	}
+}
+
+func testRunsListShow(t *testing.T, kind string) {
 	sc := scenarioNamed(t, "worm-lateral")
 	srv, _ := integrations(t, sc.Outputs)
 	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
-	spec := "dir:" + filepath.Join(dir, "runs")
+	spec := kind + ":" + filepath.Join(dir, "runs")
+	if kind == "sqlite" {
+		spec += ".db"
+	}
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
 	for i := range 3 {
