@@ -65,7 +65,7 @@ var defaultHelper = &Helper{}
 func FindHelper() (string, error) {
 	if p := os.Getenv(HelperEnv); p != "" {
 		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
-			return "", fmt.Errorf("render: %w: $%s is %q, which is not a program", ErrNoHelper, HelperEnv, p)
+			return "", &noHelperError{fmt.Sprintf("render: $%s names %q, which is not a program", HelperEnv, p)}
 		}
 		return p, nil
 	}
@@ -83,14 +83,20 @@ func FindHelper() (string, error) {
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 			return p, nil
 		}
-		where = "next to " + exe + ", "
+		where = "next to " + exe + " nor "
 	}
 	if p, err := exec.LookPath(HelperName); err == nil {
 		return p, nil
 	}
-	return "", fmt.Errorf("render: drawing the flows as SVG needs the %s program, which was not found %sin $%s or on PATH: %w; install it with\n\tgo install github.com/secopsdesign/secops/cmd/%s@%s\n(or set %s to its path)",
-		HelperName, where, HelperEnv, ErrNoHelper, HelperName, moduleVersion(), HelperEnv)
+	return "", &noHelperError{fmt.Sprintf("render: drawing the flows as SVG needs the %s program, which is not %son PATH; install it with\n\tgo install github.com/secopsdesign/secops/cmd/%s@%s\n(or set %s to its path)",
+		HelperName, where, HelperName, moduleVersion(), HelperEnv)}
 }
+
+// noHelperError is FindHelper's error when it finds nothing.
+type noHelperError struct{ msg string }
+
+func (e *noHelperError) Error() string        { return e.msg }
+func (e *noHelperError) Is(target error) bool { return target == ErrNoHelper }
 
 // moduleVersion is the version of this module in the running program's
 // build information, for the install hint: "latest" when it is unknown.
@@ -121,6 +127,10 @@ func moduleVersion() string {
 func (h *Helper) DrawSVG(ctx context.Context, dot []byte) ([]byte, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.proc != nil && h.proc.exited() {
+		h.proc.stop() // it died while idle: start another
+		h.proc = nil
+	}
 	if h.proc == nil {
 		p, err := startHelper(ctx, h.Path)
 		if err != nil {
@@ -251,7 +261,13 @@ func (p *helperProc) await(ctx context.Context, f func() error) error {
 		if err == nil {
 			return nil
 		}
-		// The helper has gone, or says something that is not the exchange.
+		// The helper has gone, or says something that is not the
+		// exchange: let it end by itself, so that its own exit status is
+		// what the error tells, then make sure it has.
+		select {
+		case <-p.waited:
+		case <-time.After(time.Second):
+		}
 		p.stop()
 		return p.failure(err)
 	case <-ctx.Done():
@@ -267,9 +283,9 @@ func (p *helperProc) failure(err error) error {
 	<-p.waited
 	how := err.Error()
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) || strings.Contains(how, "broken pipe") || strings.Contains(how, "file already closed") {
-		how = "it stopped"
+		how = "it stopped without answering (exit status 0)"
 		if p.werr != nil {
-			how += " (" + p.werr.Error() + ")"
+			how = "it stopped without answering (" + p.werr.Error() + ")"
 		}
 	} else {
 		how = "it does not answer as " + HelperName + " does: " + how
@@ -279,6 +295,16 @@ func (p *helperProc) failure(err error) error {
 		msg += "; it said: " + s
 	}
 	return errors.New(msg)
+}
+
+// exited reports whether the helper has ended.
+func (p *helperProc) exited() bool {
+	select {
+	case <-p.waited:
+		return true
+	default:
+		return false
+	}
 }
 
 // stop kills the helper and waits for it.
