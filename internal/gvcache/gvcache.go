@@ -53,13 +53,22 @@ func Prepare(base string) (string, error) {
 		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return "", err
 		}
+		fi, err := os.Lstat(dir)
+		if err != nil {
+			return "", err
+		}
+		if !fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0 {
+			return "", &UnsafeError{Path: dir, Reason: "is not a folder"}
+		}
+		if err := private(dir, fi); err != nil {
+			return "", err
+		}
 	}
-	err = filepath.WalkDir(filepath.Join(base, "secops"), func(path string, d fs.DirEntry, err error) error {
+	// Everything in the cache: go-graphviz's folder, wazero's below it and
+	// the compiled modules.
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
-		}
-		if path != dir && path != filepath.Dir(dir) && !within(dir, path) {
-			return fs.SkipDir // other secops caches are not ours to judge
 		}
 		fi, err := os.Lstat(path)
 		if err != nil {
@@ -71,12 +80,6 @@ func Prepare(base string) (string, error) {
 		return "", err
 	}
 	return dir, nil
-}
-
-// within reports whether path is below dir.
-func within(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !filepath.IsAbs(rel) && (len(rel) < 3 || rel[:3] != ".."+string(filepath.Separator))
 }
 
 // private checks one entry: a folder or a regular file, owned by the
