@@ -132,7 +132,13 @@ func (h *Helper) DrawSVG(ctx context.Context, dot []byte) ([]byte, error) {
 		h.proc = nil
 	}
 	if h.proc == nil {
-		p, err := startHelper(ctx, h.Path)
+		p, err := startHelper(ctx, h.Path, false)
+		var failed *startError
+		if errors.As(err, &failed) && ctx.Err() == nil {
+			// It ended by itself before it was ready: perhaps a damaged
+			// compiled module in its cache. Once more without the cache.
+			p, err = startHelper(ctx, h.Path, true)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +188,7 @@ type helperProc struct {
 const helloTimeout = time.Minute
 
 // startHelper starts the helper and reads its hello.
-func startHelper(ctx context.Context, path string) (*helperProc, error) {
+func startHelper(ctx context.Context, path string, noCache bool) (*helperProc, error) {
 	if path == "" {
 		var err error
 		if path, err = FindHelper(); err != nil {
@@ -193,7 +199,10 @@ func startHelper(ctx context.Context, path string) (*helperProc, error) {
 	// TMPDIR: the helper moves the cache to a private folder before
 	// go-graphviz starts; should that ever fail, go-graphviz finds no
 	// temporary folder and caches nothing rather than use the shared one.
-	cmd.Env = append(withoutEnv(os.Environ(), "TMPDIR"), "TMPDIR="+os.DevNull)
+	cmd.Env = append(withoutEnv(withoutEnv(os.Environ(), "TMPDIR"), gvproto.NoCacheEnv), "TMPDIR="+os.DevNull)
+	if noCache {
+		cmd.Env = append(cmd.Env, gvproto.NoCacheEnv+"=1")
+	}
 	p := &helperProc{path: path, cmd: cmd, stderr: &tail{max: 4 << 10}, waited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	var err error
@@ -218,6 +227,9 @@ func startHelper(ctx context.Context, path string) (*helperProc, error) {
 	defer cancel()
 	if err := p.await(hctx, func() error { return p.dec.Decode(&hello) }); err != nil {
 		p.stop()
+		if hctx.Err() == nil && p.werr != nil {
+			return nil, &startError{err}
+		}
 		return nil, err
 	}
 	if hello.Program != gvproto.Program || hello.Version != gvproto.Version {
@@ -227,6 +239,12 @@ func startHelper(ctx context.Context, path string) (*helperProc, error) {
 	}
 	return p, nil
 }
+
+// startError is a helper that failed before it was ready.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
 
 // withoutEnv drops the variable key from env.
 func withoutEnv(env []string, key string) []string {

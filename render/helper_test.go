@@ -163,3 +163,36 @@ func TestWithDrawer(t *testing.T) {
 		t.Error("SVG took a drawing with no <svg>")
 	}
 }
+
+// TestHelperDamagedCache: a damaged compiled module in the helper's cache
+// makes go-graphviz panic as it starts; the drawing goes on without the
+// cache.
+func TestHelperDamagedCache(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no cache on Windows")
+	}
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache)
+	draw := func() {
+		t.Helper()
+		h := &Helper{Path: helperPath}
+		defer h.Close()
+		if _, err := h.DrawSVG(context.Background(), []byte("digraph { a -> b }")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	draw()
+	var damaged int
+	_ = filepath.WalkDir(filepath.Join(cache, "secops"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			damaged++
+			return os.WriteFile(p, []byte("not a compiled module"), 0o600)
+		}
+		return nil
+	})
+	if damaged == 0 {
+		t.Fatal("nothing was cached")
+	}
+	draw()
+}

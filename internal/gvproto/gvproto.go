@@ -14,6 +14,11 @@ const Program = "secops-graphviz"
 // ServeFlag is the argument that starts the helper in this mode.
 const ServeFlag = "-serve"
 
+// NoCacheEnv, set to "1" in the helper's environment, makes it compile
+// Graphviz without any cache: secops starts it so when it failed to start
+// with its cache (a damaged compiled module makes go-graphviz panic).
+const NoCacheEnv = "SECOPS_GRAPHVIZ_NO_CACHE"
+
 // Hello is the helper's first message, written once Graphviz is ready.
 type Hello struct {
 	Program string `json:"program"`

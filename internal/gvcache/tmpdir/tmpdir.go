@@ -14,7 +14,12 @@
 // the imports and the outcome (TMPDIR/go-graphviz is never made).
 package tmpdir
 
-import "github.com/secopsdesign/secops/internal/gvcache"
+import (
+	"errors"
+	"os"
+
+	"github.com/secopsdesign/secops/internal/gvcache"
+)
 
 // Err is why the compiled module is not cached, or nil.
 var Err error
@@ -22,6 +27,14 @@ var Err error
 // Dir is the folder the cache is in, or "" when there is none.
 var Dir string
 
+// NoCacheEnv, set to "1", turns the cache off (gvproto.NoCacheEnv).
+const NoCacheEnv = "SECOPS_GRAPHVIZ_NO_CACHE"
+
 func init() {
+	if os.Getenv(NoCacheEnv) == "1" {
+		os.Setenv("TMPDIR", os.DevNull)
+		Err = errors.New(NoCacheEnv + " is set")
+		return
+	}
 	Dir, Err = gvcache.Setup()
 }
