@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // Sub is the path of the cache below os.UserCacheDir().
@@ -103,10 +104,10 @@ type UnsafeError struct {
 
 func (e *UnsafeError) Error() string { return "graphviz cache: " + e.Path + " " + e.Reason }
 
-// Setup points TMPDIR, which go-graphviz reads through os.TempDir, at the
-// private cache directory, so that go-graphviz caches in
-// Dir()/go-graphviz. When no safe directory can be had it sets TMPDIR to
-// os.DevNull: go-graphviz then cannot make its cache folder and compiles
+// Setup points TMPDIR (TMP and TEMP on Windows), which go-graphviz reads
+// through os.TempDir, at the private cache directory, so that go-graphviz
+// caches in Dir()/go-graphviz. When no safe directory can be had it points
+// them at os.DevNull: go-graphviz then cannot make its cache folder and compiles
 // without one (slower, never unsafe). It returns the directory, or the
 // reason for going without.
 //
@@ -115,9 +116,19 @@ func (e *UnsafeError) Error() string { return "graphviz cache: " + e.Path + " " 
 func Setup() (string, error) {
 	dir, err := Dir()
 	if err != nil {
-		os.Setenv("TMPDIR", os.DevNull)
+		setTemp(os.DevNull)
 		return "", err
 	}
-	os.Setenv("TMPDIR", dir)
+	setTemp(dir)
 	return dir, nil
+}
+
+// setTemp makes os.TempDir return dir: it reads TMPDIR, and TMP or TEMP on
+// Windows.
+func setTemp(dir string) {
+	os.Setenv("TMPDIR", dir)
+	if runtime.GOOS == "windows" {
+		os.Setenv("TMP", dir)
+		os.Setenv("TEMP", dir)
+	}
 }

@@ -33,6 +33,8 @@ const NoCacheEnv = "SECOPS_GRAPHVIZ_NO_CACHE"
 func init() {
 	if os.Getenv(NoCacheEnv) == "1" {
 		os.Setenv("TMPDIR", os.DevNull)
+		os.Setenv("TMP", os.DevNull) // Windows
+		os.Setenv("TEMP", os.DevNull)
 		Err = errors.New(NoCacheEnv + " is set")
 		return
 	}
