@@ -88,8 +88,13 @@ func FindHelper() (string, error) {
 	if p, err := exec.LookPath(HelperName); err == nil {
 		return p, nil
 	}
-	return "", &noHelperError{fmt.Sprintf("render: drawing the flows as SVG needs the %s program, which is not %son PATH; install it with\n\tgo install github.com/secopsdesign/secops/cmd/%s@%s\n(or set %s to its path)",
-		HelperName, where, HelperName, moduleVersion(), HelperEnv)}
+	v := moduleVersion()
+	or := "set " + HelperEnv + " to its path"
+	if v == "latest" {
+		or = "in a checkout of secops, go install ./cmd/" + HelperName + "; or " + or
+	}
+	return "", &noHelperError{fmt.Sprintf("render: drawing the flows as SVG needs the %s program, which is not %son PATH; install it with\n\tgo install github.com/secopsdesign/secops/cmd/%s@%s\n(%s)",
+		HelperName, where, HelperName, v, or)}
 }
 
 // noHelperError is FindHelper's error when it finds nothing.
