@@ -19,18 +19,15 @@ import (
 	"github.com/secopsdesign/secops/runstore"
 )
 
-// binaries builds secops and the lab integration once for the tests that
-// run them as separate processes.
+// binaries builds secops, its SVG helper secops-graphviz (next to it, as
+// "go install ./cmd/..." puts them) and the lab integration once for the
+// tests that run them as separate processes.
 var binaries = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "secops-bin")
 	if err != nil {
 		return "", err
 	}
-	for _, pkg := range []string{".", "../../examples/lab"} {
-		name := "secops"
-		if pkg != "." {
-			name = "lab"
-		}
+	for name, pkg := range map[string]string{"secops": ".", "secops-graphviz": "../secops-graphviz", "lab": "../../examples/lab"} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg).CombinedOutput()
 		if err != nil {
 			return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
