@@ -121,7 +121,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 					break
 				}
 				r.event(Event{Kind: EvRetry, Method: id, Action: act, Error: err.Error(), IdempotencyKey: key, Attempt: attempt,
-					Uncertain: errors.Is(err, context.DeadlineExceeded)})
+					Uncertain: adapters.IsOutcomeUnknown(err)})
 				if !sleep(ctx, backoff) {
 					break
 				}
@@ -146,7 +146,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			}
 			msg := r.e.c.clean(fmt.Sprintf("rollback of method %s (%s): %v", id, act, err))
 			r.event(Event{Kind: EvRollbackFailed, Method: id, Action: act, Inputs: inputs, Error: msg, IdempotencyKey: key, Attempt: attempt,
-				Uncertain: errors.Is(err, context.DeadlineExceeded)})
+				Uncertain: adapters.IsOutcomeUnknown(err)})
 			errs = append(errs, errors.New(msg))
 		} else {
 			rec.RolledBack = append(rec.RolledBack, id)

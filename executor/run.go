@@ -291,7 +291,7 @@ func (r *run) recover(pos *position, was Status) bool {
 		}
 	}
 	step := pos.stepID()
-	if ans.Recover == Retry || was == Failed {
+	if ans.Recover == Retry {
 		r.retryKey, r.retryAttempt = key, attempts+1
 		r.event(Event{Kind: EvRecovered, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: responseID(pos),
 			IdempotencyKey: key, Actor: ans.Actor,
@@ -599,6 +599,9 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				msg += fmt.Sprintf(" (%s)", m.Action)
 			}
 			msg += ": " + err.Error()
+			if adapters.IsOutcomeUnknown(err) {
+				msg += "; it may have taken effect"
+			}
 			if effect {
 				// The adapter acted; only its reply is wrong. What took
 				// effect stays on record, so that rollback undoes it.
@@ -608,7 +611,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				}
 			}
 			r.event(Event{Kind: EvMethodFailed, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs,
-				Error: msg, Actor: actor, IdempotencyKey: key, Attempt: attempt, Uncertain: errors.Is(err, context.DeadlineExceeded)})
+				Error: msg, Actor: actor, IdempotencyKey: key, Attempt: attempt, Uncertain: adapters.IsOutcomeUnknown(err)})
 			r.failIn(pos, msg)
 			return false
 		}
@@ -813,7 +816,7 @@ func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs ma
 			return nil, attempt, err
 		}
 		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Error: err.Error(),
-			IdempotencyKey: key, Attempt: attempt, Uncertain: errors.Is(err, context.DeadlineExceeded),
+			IdempotencyKey: key, Attempt: attempt, Uncertain: adapters.IsOutcomeUnknown(err),
 			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", n, c.attempts, backoff)})
 		if !sleep(ctx, backoff) {
 			return nil, attempt, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())

@@ -471,12 +471,23 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	switch rec.Status {
 	case executor.Failed:
 		if !o.retry && o.recover == "" {
-			return usageError("%s: run %s failed: %s\nretry the method it failed on with: secops resume %s --adapters %s --retry (the record is unchanged)",
-				target.name, rec.ID, rec.Error, o.record, o.adapters)
+			msg := fmt.Sprintf("%s: run %s failed: %s", target.name, rec.ID, rec.Error)
+			if ev, ok := rec.FailedMethod(); ok {
+				msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, target.ref(rec.ID), o.adapters)
+				if ev.Uncertain {
+					msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", target.ref(rec.ID), o.adapters)
+				}
+			} else {
+				msg += "\nit cannot be continued"
+			}
+			return usageError("%s (the record is unchanged)", msg)
 		}
 	case executor.Running, executor.Interrupted:
 		if o.retry {
 			return usageError("%s: run %s was interrupted, not failed: use --recover retry|applied if a call is in doubt, or no flag", target.name, rec.ID)
+		}
+		if unc := inDoubt(rec); len(unc) > 0 && o.recover == "" {
+			return usageError("%s\nthe record is unchanged", uncertainMessage(unc, target.name+": the run was interrupted during a call", target.ref(rec.ID), o.adapters))
 		}
 	}
 	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithCheckpoint(target.journal(d)),
@@ -497,7 +508,7 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	if err := e.Plan().CheckAnswer(rec, ans); err != nil {
 		var ue *executor.UncertainError
 		if errors.As(err, &ue) {
-			return usageError("%s", uncertainMessage(ue, target.name, o.record, o.adapters))
+			return usageError("%s\nthe record is unchanged", uncertainMessage(ue.Calls, target.name+": the run was interrupted during a call", target.ref(rec.ID), o.adapters))
 		}
 		if o.outputs != "" {
 			return usageError("%s: %v (the record is unchanged)", o.outputs, err)
@@ -514,19 +525,31 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
 }
 
-// uncertainMessage says which calls are in doubt and the two ways on.
-func uncertainMessage(ue *executor.UncertainError, name, ref, adaptersPath string) string {
+// inDoubt returns the calls of the run (not of a rollback) whose outcome
+// rec does not know.
+func inDoubt(rec *executor.Record) []executor.UncertainCall {
+	var out []executor.UncertainCall
+	for _, c := range rec.Uncertain() {
+		if !c.Rollback {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// uncertainMessage says which calls are in doubt and the two ways on,
+// after head ("run.json: the run was interrupted during a call").
+func uncertainMessage(calls []executor.UncertainCall, head, ref, adaptersPath string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: run %s was interrupted during a call; whether it took effect is unknown:\n", name, ue.Run)
-	for _, c := range ue.Calls {
+	fmt.Fprintf(&b, "%s; whether it took effect is unknown:\n", head)
+	for _, c := range calls {
 		in, _ := json.Marshal(c.Inputs)
 		fmt.Fprintf(&b, "  method %s: %s with %s (attempt %d, started %s, idempotency key %s)\n",
 			c.Method, c.Action, in, c.Attempt, c.Started.Format(time.RFC3339), c.IdempotencyKey)
 	}
 	fmt.Fprintf(&b, "check the system, then go on with one of:\n")
 	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover retry     # call it again, with the same idempotency key\n", ref, adaptersPath)
-	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover applied   # it took effect: count it as done\n", ref, adaptersPath)
-	b.WriteString("the record is unchanged")
+	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover applied   # it took effect: count it as done", ref, adaptersPath)
 	return b.String()
 }
 
@@ -686,7 +709,11 @@ func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, t
 	}
 	switch rec.Status {
 	case executor.Interrupted, executor.Running:
-		fmt.Fprintf(w, "stopped before the end; continue with: secops resume %s --adapters %s\n", ref, adaptersPath)
+		if unc := inDoubt(rec); len(unc) > 0 {
+			fmt.Fprintln(w, uncertainMessage(unc, "stopped during a call", ref, adaptersPath))
+		} else {
+			fmt.Fprintf(w, "stopped before the end; continue with: secops resume %s --adapters %s\n", ref, adaptersPath)
+		}
 		if len(rec.Applied) > 0 {
 			fmt.Fprintf(w, "applied so far: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
 		}
@@ -701,11 +728,26 @@ func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, t
 				outputsTemplate(d, failedOutputs(d, rec)))
 			return &exitError{code: 1}
 		}
-		if len(rec.Applied) > 0 {
-			fmt.Fprintf(w, "applied before the failure: %v; undo with: secops rollback %s --adapters %s\n", rec.Applied, ref, adaptersPath)
+		var doubt []string
+		for _, c := range inDoubt(rec) {
+			if c.Response != "" {
+				doubt = append(doubt, string(c.Method))
+			}
 		}
-		if rec.At != nil && rec.At.Method != "" {
-			fmt.Fprintf(w, "once the cause is fixed, retry method %s with: secops resume %s --adapters %s --retry\n", rec.At.Method, ref, adaptersPath)
+		switch {
+		case len(rec.Applied) > 0 && len(doubt) > 0:
+			fmt.Fprintf(w, "applied before the failure: %s, and %s may have taken effect; undo with: secops rollback %s --adapters %s\n",
+				joinNumbers(rec.Applied), strings.Join(doubt, ", "), ref, adaptersPath)
+		case len(rec.Applied) > 0:
+			fmt.Fprintf(w, "applied before the failure: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
+		case len(doubt) > 0:
+			fmt.Fprintf(w, "%s may have taken effect; undo with: secops rollback %s --adapters %s\n", strings.Join(doubt, ", "), ref, adaptersPath)
+		}
+		if ev, ok := rec.FailedMethod(); ok {
+			fmt.Fprintf(w, "once the cause is fixed, retry method %s with: secops resume %s --adapters %s --retry\n", ev.Method, ref, adaptersPath)
+			if ev.Uncertain {
+				fmt.Fprintf(w, "or, if it did take effect, go on with: secops resume %s --adapters %s --recover applied\n", ref, adaptersPath)
+			}
 		}
 		return &exitError{code: 1}
 	case executor.Waiting:
