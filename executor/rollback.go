@@ -92,7 +92,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 		}
 		if err := ctx.Err(); err != nil {
 			rec.Status = Interrupted
-			r.event(Event{Kind: EvInterrupted, Method: id, Error: err.Error(), Detail: fmt.Sprintf("stopped before the rollback of method %s", id)})
+			r.event(Event{Kind: EvInterrupted, Method: id, Error: stopReason(ctx), Detail: fmt.Sprintf("stopped before the rollback of method %s", id)})
 			r.end()
 			r.save()
 			return rec, errors.Join(append(errs, r.result())...)
@@ -133,7 +133,7 @@ func (e *Engine) Rollback(ctx context.Context, rec *Record) (*Record, error) {
 			// Stopped during the call: its outcome is unknown; rolling
 			// back again calls it again, with the same key.
 			rec.Status = Interrupted
-			r.event(Event{Kind: EvInterrupted, Method: id, Error: ctx.Err().Error(),
+			r.event(Event{Kind: EvInterrupted, Method: id, Error: stopReason(ctx),
 				Detail: fmt.Sprintf("stopped during the rollback of method %s (%s): whether it took effect is unknown; roll back again", id, act)})
 			r.end()
 			r.save()

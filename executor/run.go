@@ -419,6 +419,12 @@ func (r *run) advance(ctx context.Context, pos position) {
 			if !pos.entered {
 				r.event(Event{Kind: EvResponse, Response: rp.r.ID, Detail: rp.r.Name})
 				pos.entered = true
+				if missing := r.responseInputs(rp); missing != "" {
+					// Refused before the approval and before any
+					// containment, rather than left half applied.
+					r.failIn(&pos, missing)
+					return
+				}
 				if pos.branched && !r.checkpoint(&pos) {
 					return
 				}
@@ -450,6 +456,32 @@ func (r *run) advance(ctx context.Context, pos position) {
 			return
 		}
 	}
+}
+
+// responseInputs names the declared inputs of rp's actions that neither
+// the run's fields nor an earlier method of rp can give, or returns "".
+// A method with a when is counted as giving its outputs.
+func (r *run) responseInputs(rp *responsePlan) string {
+	if r.rec.DryRun {
+		return "" // a dry run knows only the outputs given with it
+	}
+	var missing []string
+	var given []ident.ID
+	for _, mp := range rp.methods {
+		m := mp.m
+		if !m.Manual() && mp.when == nil {
+			for _, in := range m.Inputs {
+				if _, ok := r.rec.Fields[string(in)]; !ok && !slices.Contains(given, in) {
+					missing = append(missing, fmt.Sprintf("method %s (%s) needs %s", m.ID, m.Action, in))
+				}
+			}
+		}
+		given = append(given, m.Outputs...)
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("it cannot run, since no alert key or earlier method gave what its actions need: %s", strings.Join(missing, "; "))
 }
 
 // approve gets the approval of the response at pos, reporting whether
@@ -502,7 +534,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 		mp := ms[pos.method]
 		m := mp.m
 		if err := ctx.Err(); err != nil {
-			r.interrupt(pos, err, fmt.Sprintf("before method %s", m.ID))
+			r.interrupt(pos, ctx, fmt.Sprintf("before method %s", m.ID))
 			return false
 		}
 		if mp.when != nil {
@@ -579,7 +611,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				// Stopped during the call: whether it took effect is
 				// unknown, and the journal's call-started says so.
 				if r.err == nil {
-					r.interrupt(pos, ctx.Err(), fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
+					r.interrupt(pos, ctx, fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
 				}
 				return false
 			}
@@ -703,6 +735,7 @@ func (r *run) save() bool {
 	}
 	if n := len(r.rec.Events); n > 0 {
 		r.rec.Updated = r.rec.Events[n-1].Time
+		r.rec.Elapsed = duration.Duration(r.rec.Updated.Sub(r.rec.Started).Truncate(time.Second))
 	}
 	// A cancelled run still saves where it stopped.
 	if err := cp.Checkpoint(context.Background(), r.rec); err != nil {
@@ -934,10 +967,25 @@ func (r *run) wait(pos *position, p *Pending, why string) {
 
 // interrupt stops the run at pos because ctx is done: status interrupted,
 // where it stopped in At.
-func (r *run) interrupt(pos *position, err error, what string) {
+func (r *run) interrupt(pos *position, ctx context.Context, what string) {
 	r.rec.Status = Interrupted
-	r.event(Event{Kind: EvInterrupted, Step: pos.stepID(), Response: responseID(pos), Error: err.Error(), Detail: "stopped " + what})
+	r.event(Event{Kind: EvInterrupted, Step: pos.stepID(), Response: responseID(pos), Error: stopReason(ctx), Detail: "stopped " + what})
 	r.finishAt(pos)
+}
+
+// stopReason says, in words, why ctx is done: its cause when it has one
+// of its own ("stopped by terminated"), else cancelled or timed out.
+func stopReason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	switch {
+	case cause == nil:
+		return "stopped"
+	case errors.Is(cause, context.Canceled) && cause == ctx.Err():
+		return "the run's context was cancelled"
+	case errors.Is(cause, context.DeadlineExceeded) && cause == ctx.Err():
+		return "the run's deadline passed"
+	}
+	return cause.Error()
 }
 
 // failIn fails the run at pos; inside a response it records what took

@@ -344,3 +344,22 @@ func TestPromptListsAndApproval(t *testing.T) {
 		t.Error("nothing called")
 	}
 }
+
+// TestStoreMustExist: reading commands do not make a store of a mistyped
+// path.
+func TestStoreMustExist(t *testing.T) {
+	dir := t.TempDir()
+	for _, spec := range []string{"sqlite:" + filepath.Join(dir, "rnus.db"), "dir:" + filepath.Join(dir, "typo")} {
+		err := listRuns(context.Background(), &bytes.Buffer{}, listOpts{store: spec, format: "text"})
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%s: %v", spec, err)
+		}
+		_, _, err = claimRecord(context.Background(), "some-id", spec)
+		if exitCode(err) != 2 {
+			t.Errorf("resume in %s: %v", spec, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("created: %v", entries)
+	}
+}

@@ -91,7 +91,7 @@ func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, pat
 	}
 	records := review.ReadRecordFiles(paths...)
 	if storeSpec != "" {
-		store, err := openStore(storeSpec)
+		store, err := openExistingStore(storeSpec)
 		if err != nil {
 			return err
 		}

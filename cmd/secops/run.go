@@ -265,6 +265,13 @@ event saying so.`,
 // the command. Unless dry (nothing will be called), every environment
 // variable a webhook header names must be set.
 func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design, *config.File, *adapters.Registry, error) {
+	return setupFor(rio, designPath, adaptersPath, dry, false)
+}
+
+// setupFor is setup; with undo (a rollback), errors in the design itself
+// are reported but do not stop the command when the design can still be
+// compiled: undoing containment must not wait for a fix of the design.
+func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*secops.Design, *config.File, *adapters.Registry, error) {
 	w := rio.stderr
 	abs, err := filepath.Abs(designPath)
 	if err != nil {
@@ -283,19 +290,28 @@ func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design
 	} else {
 		all = finding.From(d.Validate())
 	}
+	designErrors := all.HasErrors()
 	cfg, err := config.LoadFile(adaptersPath)
 	if err != nil && finding.From(err) == nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	all = append(all, finding.From(err)...)
+	cfgFindings := finding.From(err)
 	if cfg != nil && d != nil {
-		all = append(all, cfg.Check(d)...)
+		cfgFindings = append(cfgFindings, cfg.Check(d)...)
 	}
-	all = uniq(all)
+	all = uniq(append(all, cfgFindings...))
 	if len(all) > 0 {
 		_ = finding.WriteText(w, all)
 	}
-	if all.HasErrors() {
+	switch {
+	case uniq(cfgFindings).HasErrors() || d == nil:
+		return nil, nil, nil, &exitError{code: 1}
+	case designErrors && undo:
+		if _, cerr := executor.Compile(d); cerr != nil {
+			return nil, nil, nil, &exitError{code: 1}
+		}
+		fmt.Fprintln(w, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
+	case designErrors:
 		return nil, nil, nil, &exitError{code: 1}
 	}
 	if !dry {
@@ -429,14 +445,14 @@ type existing struct {
 
 // openExisting claims and loads the record o names, and loads its design
 // and the adapters. The caller closes the target.
-func openExisting(ctx context.Context, rio runIO, o resumeOpts) (*existing, error) {
+func openExisting(ctx context.Context, rio runIO, o resumeOpts, undo bool) (*existing, error) {
 	target, rec, err := claimRecord(ctx, o.record, o.store)
 	if err != nil {
 		return nil, err
 	}
 	x := &existing{target: target, rec: rec}
 	if x.designPath, err = target.designPath(rec, o.design); err == nil {
-		x.d, x.cfg, x.reg, err = setup(rio, x.designPath, o.adapters, rec.DryRun)
+		x.d, x.cfg, x.reg, err = setupFor(rio, x.designPath, o.adapters, rec.DryRun, undo)
 	}
 	if err != nil {
 		target.close()
@@ -448,7 +464,7 @@ func openExisting(ctx context.Context, rio runIO, o resumeOpts) (*existing, erro
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	x, err := openExisting(ctx, rio, o)
+	x, err := openExisting(ctx, rio, o, false)
 	if err != nil {
 		return err
 	}
@@ -556,7 +572,7 @@ func uncertainMessage(calls []executor.UncertainCall, head, ref, adaptersPath st
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	x, err := openExisting(ctx, rio, o)
+	x, err := openExisting(ctx, rio, o, true)
 	if err != nil {
 		return err
 	}

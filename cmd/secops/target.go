@@ -68,6 +68,17 @@ func openStore(spec string) (runstore.Store, error) {
 	return nil, usageError("--store %q: unknown kind of store %q: want sqlite:PATH or dir:FOLDER", spec, kind)
 }
 
+// openExistingStore opens a run store that must exist already: a
+// mistyped path is an error, not a new empty store.
+func openExistingStore(spec string) (runstore.Store, error) {
+	if kind, path, ok := strings.Cut(spec, ":"); ok && path != "" && (kind == "dir" || kind == "sqlite") {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, usageError("--store %s: %s does not exist (a new store is made only by secops run)", spec, path)
+		}
+	}
+	return openStore(spec)
+}
+
 // openTarget prepares where a new run's record goes, and claims it.
 func openTarget(record, spec, id string, force bool) (*target, error) {
 	if spec != "" {
@@ -130,7 +141,7 @@ func notRolledBack(rec *executor.Record) []ident.Number {
 // store spec a run id.
 func claimRecord(ctx context.Context, ref, spec string) (*target, *executor.Record, error) {
 	if spec != "" {
-		s, err := openStore(spec)
+		s, err := openExistingStore(spec)
 		if err != nil {
 			return nil, nil, err
 		}
