@@ -47,7 +47,12 @@ type SQLite struct {
 
 	enc encoder // the records' JSON
 
-	create, save, saveTail, version, load, claim, claimer, renew, release *sql.Stmt
+	create, version, load, claim, claimer, renew, release *sql.Stmt
+
+	// saves are the UPDATE statements of Save, by the summary columns
+	// they write (see saveStmt).
+	savesMu sync.Mutex
+	saves   map[uint16]*sql.Stmt
 
 	mu       sync.Mutex // guards closed and the adding of renewers
 	closed   bool
@@ -111,15 +116,8 @@ const summaryColumns = `id, version, status, detection, incident, severity, play
 const (
 	sqlCreate = `INSERT INTO runs (` + summaryColumns + `, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
-	sqlSave = `UPDATE runs SET version = ?, status = ?, detection = ?, incident = ?, severity = ?, playbook = ?, response = ?,
-		breached = ?, dry_run = ?, started = ?, updated = ?, pending = ?, error = ?, record = ?
-		WHERE id = ? AND version = ?`
-	// sqlSaveTail is sqlSave for a row whose summary columns do not
-	// change but for updated: as a run goes, most saves only add events.
-	// It writes no index.
-	sqlSaveTail = `UPDATE runs SET version = ?, updated = ?, record = ? WHERE id = ? AND version = ?`
-	sqlVersion  = `SELECT version FROM runs WHERE id = ?`
-	sqlLoad     = `SELECT version, record FROM runs WHERE id = ?`
+	sqlVersion = `SELECT version FROM runs WHERE id = ?`
+	sqlLoad    = `SELECT version, record FROM runs WHERE id = ?`
 	// Insert the claim, or take it over from a holder whose claim lapsed.
 	sqlClaim = `INSERT INTO claims (run_id, holder, token, expires) VALUES (?1, ?2, ?3, ?4)
 		ON CONFLICT (run_id) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires = excluded.expires
@@ -234,7 +232,7 @@ func (s *SQLite) init() error {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&s.create, sqlCreate}, {&s.save, sqlSave}, {&s.saveTail, sqlSaveTail}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
+		{&s.create, sqlCreate}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
 		{&s.claim, sqlClaim}, {&s.claimer, sqlClaimer}, {&s.renew, sqlRenew}, {&s.release, sqlRelease},
 	} {
 		stmt, err := s.db.PrepareContext(ctx, p.sql)
@@ -313,11 +311,90 @@ type row struct {
 	err                                                       string
 }
 
-// sameBut reports whether r and o differ at most in updated.
-func (r *row) sameBut(o *row) bool {
-	a, b := *r, *o
-	a.updated, b.updated, a.pending, b.pending = 0, 0, nil, nil
-	return a == b && (r.pending == nil) == (o.pending == nil) && (r.pending == nil || *r.pending == *o.pending)
+// summaryNames are the summary columns, in the order of row's fields.
+var summaryNames = [...]string{"status", "detection", "incident", "severity", "playbook", "response",
+	"breached", "dry_run", "started", "updated", "pending", "error"}
+
+// changed returns the set of the columns (bit i for summaryNames[i])
+// whose values differ in r and o.
+func (r *row) changed(o *row) uint16 {
+	diffs := [len(summaryNames)]bool{r.status != o.status, r.detection != o.detection, r.incident != o.incident,
+		r.severity != o.severity, r.playbook != o.playbook, r.response != o.response, r.breached != o.breached,
+		r.dryRun != o.dryRun, r.started != o.started, r.updated != o.updated,
+		(r.pending == nil) != (o.pending == nil) || r.pending != nil && *r.pending != *o.pending, r.err != o.err}
+	var set uint16
+	for i, d := range diffs {
+		if d {
+			set |= 1 << i
+		}
+	}
+	return set
+}
+
+// appendValues appends the values of the columns in set, in the order of
+// summaryNames.
+func (r *row) appendValues(args []any, set uint16) []any {
+	for i := range summaryNames {
+		if set&(1<<i) == 0 {
+			continue
+		}
+		var v any
+		switch i {
+		case 0:
+			v = r.status
+		case 1:
+			v = r.detection
+		case 2:
+			v = r.incident
+		case 3:
+			v = r.severity
+		case 4:
+			v = r.playbook
+		case 5:
+			v = r.response
+		case 6:
+			v = r.breached
+		case 7:
+			v = r.dryRun
+		case 8:
+			v = r.started
+		case 9:
+			v = r.updated
+		case 10:
+			v = r.pending
+		case 11:
+			v = r.err
+		}
+		args = append(args, v)
+	}
+	return args
+}
+
+// saveStmt returns the statement that saves a record and the summary
+// columns in set: its arguments are the new version, the values of the
+// columns, the record, the id and the version saved over.
+func (s *SQLite) saveStmt(ctx context.Context, set uint16) (*sql.Stmt, error) {
+	s.savesMu.Lock()
+	defer s.savesMu.Unlock()
+	if stmt := s.saves[set]; stmt != nil {
+		return stmt, nil
+	}
+	q := "UPDATE runs SET version = ?"
+	for i, name := range summaryNames {
+		if set&(1<<i) != 0 {
+			q += ", " + name + " = ?"
+		}
+	}
+	q += ", record = ? WHERE id = ? AND version = ?"
+	stmt, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if s.saves == nil {
+		s.saves = map[uint16]*sql.Stmt{}
+	}
+	s.saves[set] = stmt
+	return stmt, nil
 }
 
 // rowOf returns the summary columns of rec.
@@ -435,16 +512,21 @@ func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
 	if err != nil {
 		return fmt.Errorf("run %s: encode the record: %w", rec.ID, err)
 	}
-	var stmt *sql.Stmt
-	var args []any
-	if cache != nil && cache.version == old && cache.row.sameBut(&r) {
-		// The row at version old is the one this store saved, and only
-		// its updated column changes.
-		stmt, args = s.saveTail, []any{old + 1, r.updated, blob, rec.ID, old}
-	} else {
-		stmt, args = s.save, []any{old + 1, r.status, r.detection, r.incident, r.severity, r.playbook, r.response,
-			r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, blob, rec.ID, old}
+	// Write the summary columns that changed since this store saved the
+	// row at version old (all when it did not), and so no index whose
+	// columns stay.
+	changed := uint16(1<<len(summaryNames) - 1)
+	if cache != nil && cache.version == old {
+		changed = cache.row.changed(&r)
 	}
+	stmt, err := s.saveStmt(ctx, changed)
+	if err != nil {
+		return fmt.Errorf("save run %s: %w", rec.ID, err)
+	}
+	args := make([]any, 0, 4+len(summaryNames))
+	args = append(args, old+1)
+	args = r.appendValues(args, changed)
+	args = append(args, blob, rec.ID, old)
 	if err := s.lockWrite(ctx); err != nil {
 		return fmt.Errorf("save run %s: %w", rec.ID, err)
 	}
@@ -736,11 +818,16 @@ func (s *SQLite) Close() error {
 	close(s.closing)
 	s.mu.Unlock()
 	s.renewers.Wait()
-	for _, stmt := range []*sql.Stmt{s.create, s.save, s.saveTail, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
+	for _, stmt := range []*sql.Stmt{s.create, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
 		if stmt != nil {
 			stmt.Close()
 		}
 	}
+	s.savesMu.Lock()
+	for _, stmt := range s.saves {
+		stmt.Close()
+	}
+	s.savesMu.Unlock()
 	if err := s.db.Close(); err != nil {
 		s.closeErr = fmt.Errorf("close run store %s: %w", s.path, err)
 	}

@@ -260,7 +260,7 @@ func TestEncoderFullRecord(t *testing.T) {
 		Started: at, Updated: at.Add(90 * time.Minute).UTC(), Elapsed: duration.Duration(90 * time.Minute), Estimate: duration.Duration(time.Hour),
 		Targets:  criteria.Targets{FirstResponse: duration.Duration(2 * time.Hour)},
 		Breached: true, Pending: &executor.Pending{Stage: executor.ResponseStage, Response: "fr-1", Party: "csirt", Outputs: []ident.ID{"x"}},
-		At:     &executor.Cursor{Stage: executor.StepStage, Step: "s2", Method: "1.2"},
+		At: &executor.Cursor{Stage: executor.StepStage, Step: "s2", Method: "1.2"},
 		Events: []executor.Event{{Time: at, Kind: executor.EvStarted}, {Time: at.UTC(), Kind: executor.EvMethodFailed, Step: "s1", Method: "1.1",
 			Action: "edr.isolate_host", Response: "fr-1", Inputs: map[string]any{"host": "pc-1"}, Outputs: map[string]any{"ok": false},
 			Error: "timeout <5s>", Actor: "edr", Detail: "d\te", IdempotencyKey: "run-1/response/fr-1/1.1", Attempt: 2, Uncertain: true,

@@ -3,7 +3,9 @@ package runstore
 import (
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -83,4 +85,43 @@ func asJSON(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRowColumns: changed and appendValues agree with summaryNames, the
+// order of row's fields, for every column.
+func TestRowColumns(t *testing.T) {
+	typ := reflect.TypeFor[row]()
+	if typ.NumField() != len(summaryNames) {
+		t.Fatalf("row has %d fields, summaryNames %d", typ.NumField(), len(summaryNames))
+	}
+	p1, p2 := "{}", `{"stage":"response"}`
+	for i := range summaryNames {
+		a := row{pending: &p1}
+		b := a
+		f := reflect.ValueOf(&b).Elem().Field(i)
+		v := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem() // unexported: set it through its address
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Int64:
+			v.SetInt(1)
+		case reflect.Pointer:
+			v.Set(reflect.ValueOf(&p2))
+		}
+		if got := a.changed(&b); got != 1<<i {
+			t.Errorf("%s (%s) changed: set %b, want %b", summaryNames[i], typ.Field(i).Name, got, 1<<i)
+		}
+		if got := b.appendValues(nil, 1<<i); len(got) != 1 || got[0] != v.Interface() {
+			t.Errorf("%s (%s): values %v, want %v", summaryNames[i], typ.Field(i).Name, got, v.Interface())
+		}
+	}
+	same := "{}"
+	if a, b := (row{pending: &p1}), (row{pending: &same}); a.changed(&b) != 0 {
+		t.Error("equal pendings are changed")
+	}
+	if a, b := (row{pending: &p1}), (row{}); a.changed(&b) != 1<<10 {
+		t.Error("a pending and none are not changed")
+	}
 }
