@@ -45,7 +45,7 @@ type pageState struct {
 
 func newPageState() (*pageState, error) {
 	t, err := template.New("page.html").Funcs(template.FuncMap{
-		"time":    func(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") },
+		"time": func(t time.Time) string { return t.Format("2006-01-02 15:04:05 MST") },
 		"runArgs": func(v *view, r any) runArgs {
 			if p, ok := r.(*runView); ok {
 				return runArgs{V: v, R: *p}
@@ -147,9 +147,9 @@ type runArgs struct {
 }
 
 type methodView struct {
-	ID                  ident.Number
-	Name, Procedure     string
-	Action              process.Action
+	ID                 ident.Number
+	Name, Procedure    string
+	Action             process.Action
 	Rollback, RbAction string
 }
 

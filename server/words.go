@@ -4,9 +4,9 @@ import "strings"
 
 // words are the page's texts in one language.
 type words struct {
-	Lang, Title, SignIn, Token, SignOut, Waiting, NoneWaiting, Recent, Run, Status, Incident, Severity, Started string
+	Lang, Title, SignIn, Token, SignOut, Waiting, NoneWaiting, Recent, Run, Status, Incident, Severity, Started  string
 	Approve, Reject, Approval, Response, Methods, Rollback, Task, Procedure, Outputs, Send, Timeline, SignedInAs string
-	Party, Back, Error, NoRollback, OnePerLine, Yes, No                                                           string
+	Party, Back, Error, NoRollback, OnePerLine, Yes, No                                                          string
 }
 
 var english = words{Lang: "en", Title: "secops: runs", SignIn: "Sign in", Token: "Token", SignOut: "Sign out",
