@@ -325,3 +325,5 @@ func metric(text, name string) string {
 	}
 	return ""
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
