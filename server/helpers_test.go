@@ -41,6 +41,14 @@ func labAlert(t testing.TB) map[string]any {
 	return a
 }
 
+// malwareAlert is the lab alert as a RAT signature: the malware
+// playbook, whose first step calls the EDR at once.
+func malwareAlert(t testing.TB) map[string]any {
+	a := labAlert(t)
+	a["category"], a["signature"] = "rat", "RAT-Generic"
+	return a
+}
+
 // csirtAnswers answer every person's task of the lab alert's flow.
 var csirtAnswers = map[string]any{"outputs": map[string]any{
 	"0.1.1":  map[string]any{"confirmed": true},
@@ -327,3 +335,14 @@ func metric(text, name string) string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// storeAfterStop opens the database of a stopped harness.
+func (h *harness) storeAfterStop() runstore.Store {
+	h.t.Helper()
+	st, err := runstore.OpenSQLite(h.db)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { st.Close() })
+	return st
+}
