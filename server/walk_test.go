@@ -122,11 +122,11 @@ func TestWalk(t *testing.T) {
 	wantMetrics := map[string]string{
 		`secops_runs{incident="targeted-attack",severity="high",status="completed"}`: "1",
 		`secops_runs{incident="targeted-attack",severity="high",status="waiting"}`:   "0",
-		`secops_adapter_calls_total{action="edr.isolate_host"}`:                       "1",
-		`secops_adapter_calls_total{action="edr.release_host"}`:                       "1",
-		`secops_adapter_calls_total{action="firewall.block_ip"}`:                      "1",
-		`secops_first_response_seconds_count{severity="high"}`:                        "1",
-		`secops_runs_waiting{party="csirt"}`:                                          "0",
+		`secops_adapter_calls_total{action="edr.isolate_host"}`:                      "1",
+		`secops_adapter_calls_total{action="edr.release_host"}`:                      "1",
+		`secops_adapter_calls_total{action="firewall.block_ip"}`:                     "1",
+		`secops_first_response_seconds_count{severity="high"}`:                       "1",
+		`secops_runs_waiting{party="csirt"}`:                                         "0",
 	}
 	if diff := cmp.Diff(wantMetrics, metrics); diff != "" {
 		t.Errorf("metrics: (-want +got)\n%s", diff)
