@@ -174,4 +174,3 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 	log.Info("stopped")
 	return nil
 }
-
