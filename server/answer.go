@@ -79,6 +79,10 @@ func (s *Server) postAnswer(o op) func(http.ResponseWriter, *http.Request, *Toke
 // server's context, not the request's: a client that hangs up does not
 // stop containment half-way.
 func (s *Server) act(ctx context.Context, id string, o op, tok *Token, body answerBody) (*executor.Record, *Problem) {
+	if s.draining() {
+		// The runs' context is cancelled: a resume would stop at once.
+		return nil, s.unavailable("the server is shutting down; answer when it is back")
+	}
 	claim, err := s.store.Claim(ctx, id, s.holder, ClaimTTL)
 	if err != nil {
 		var ce *runstore.ClaimedError

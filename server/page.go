@@ -189,7 +189,7 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	page, err := s.store.List(ctx, runstore.Query{Status: []executor.Status{executor.Waiting}, Limit: runstore.MaxLimit})
+	page, err := s.store.List(ctx, runstore.Query{Status: []executor.Status{executor.Waiting}, Limit: 100})
 	if err != nil {
 		v.Error, v.Status = err.Error(), http.StatusInternalServerError
 		s.render(w, v)
