@@ -26,13 +26,21 @@ import (
 // number of processes on one host may open the same file, and the version
 // check of Save and the claims hold across them.
 //
-// The database is in WAL mode with synchronous=NORMAL: a save is durable
-// once the WAL is synced at the next checkpoint of the database, and
-// survives a crash of the process at once (an operating system crash or a
-// power loss may lose the last saves, never corrupt the file). Each record
-// is kept as its JSON encoding beside the columns a listing reads, so that
-// List decodes no record. Claims are leases in the same file, renewed in the
-// background while held (see Claim).
+// The database is in WAL mode with synchronous=NORMAL: a saved record
+// survives the crash of its process as soon as Create or Save returns;
+// an operating system crash or a power loss may lose the saves made since
+// the WAL was last synced (at its checkpoints), and never corrupts the
+// file. Each record is kept as its JSON encoding (as encoding/json writes
+// it) beside the columns a listing reads, so that List decodes no record.
+// Claims are leases in the same file, renewed in the background while
+// held (see Claim).
+//
+// The engine saves a running record at every step, each time with a few
+// events more. For the record objects it saved last that still run, a
+// store keeps the encodings of their events and map members and the
+// summary columns it wrote, so that a save encodes and writes only what
+// changed; an event changed in place since is noticed, and the record
+// encoded whole.
 //
 // It is safe for concurrent use.
 type SQLite struct {

@@ -74,7 +74,7 @@ func benchEngine(b testing.TB, cp executor.Checkpointer) (*executor.Engine, map[
 	return e, alert
 }
 
-// run runs the reference playbook once and checks it ended as it should.
+// benchRun runs the reference playbook once and checks it ended as it should.
 func benchRun(b testing.TB, e *executor.Engine, alert map[string]any) *executor.Record {
 	rec, err := e.Run(context.Background(), alert)
 	if err != nil || rec.Status != executor.Completed || rec.Response != "fr-1" {

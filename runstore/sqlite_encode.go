@@ -19,15 +19,18 @@ import (
 // run's journal cost grow with the square of its length, and encoding
 // dominated the cost of saving in BenchmarkJournalSQLite. So a store keeps,
 // for the record objects it saved last and that still run, the JSON of
-// the events saved, and encodes only the events added since: the record
-// stored is byte for byte the one encoding the whole would give.
+// the events saved and of the members of the alert and fields, and
+// encodes only the events added since and the members that changed: the
+// record stored is byte for byte what encoding/json gives for the whole.
 //
 // The cache is used only for the very record object saved before (not a
-// copy loaded since), and only if the events it encoded are as they were
-// (compared field by field, and maps by identity): an event changed in
-// place is noticed, and the record encoded whole. Entries go when their
-// record stops running (the engine saves a record that waits, fails or
-// ends no more), and the cache is bounded.
+// copy loaded since), and only if the events it encoded are as they were,
+// compared field by field, their maps by identity: an event changed in
+// place is noticed, and the record encoded whole. (A value changed inside
+// an event's map is not: the engine never does that, as Clone relies on
+// too.) Map members are compared by value. Entries go when their record
+// stops running (the engine saves a record that waits, fails or ends no
+// more), and the cache is bounded.
 
 // maxEventCaches bounds the records whose events a store keeps encoded:
 // the runs in progress at once in one process, and more.
@@ -43,6 +46,8 @@ type eventCache struct {
 	// version 0 when unknown.
 	version int64
 	row     row
+	// alert and fields keep the encodings of the record's maps.
+	alert, fields mapCache
 }
 
 // encoder encodes records for one store.
@@ -83,7 +88,7 @@ func newEventCache(rec *executor.Record) *eventCache {
 // recycle makes c ready for another record.
 func (c *eventCache) recycle() {
 	clear(c.evs) // the events' maps are not kept
-	*c = eventCache{evs: c.evs[:0], json: c.json[:0]}
+	*c = eventCache{evs: c.evs[:0], json: c.json[:0], alert: c.alert.reset(), fields: c.fields.reset()}
 	eventCaches.Put(c)
 }
 
@@ -129,8 +134,9 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 		c = newEventCache(rec)
 	}
 	if !fastHead {
+		// Encode whole; the cache keeps no encodings, only the row.
 		blob, err := encode(&sc.head, rec)
-		return blob, nil, err
+		return blob, c, err
 	}
 	// The new events, added to the cache.
 	n := len(c.json)
@@ -145,7 +151,7 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 			return blob, nil, err
 		}
 	}
-	out, err := appendHead(sc.out[:0], rec)
+	out, err := appendHead(sc.out[:0], rec, &c.alert, &c.fields)
 	if err != nil {
 		// A value encoding/json refuses, or writes in a way appendHead
 		// does not know: let it say.
@@ -180,7 +186,11 @@ func sameEvent(a, b *executor.Event) bool {
 }
 
 func sameMap(a, b map[string]any) bool {
-	return len(a) == len(b) && reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	if len(a) != len(b) {
+		return false
+	}
+	// Empty maps are alike: an event's are omitted when empty.
+	return len(a) == 0 || reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // appendMap appends the JSON of m as encoding/json gives it with HTML
@@ -340,4 +350,132 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// mapCache keeps the encoding of a map from one save of a record to the
+// next: its keys, sorted, and the encodings of its members whose values
+// are strings, numbers or booleans, with those values. A member whose
+// value changed, or is a list or a map, is encoded again.
+type mapCache struct {
+	keys []string
+	vals []any    // the scalar value each member was encoded with; nil when none
+	encs [][]byte // the encoding of each member, "key":value
+	buf  []byte   // the memory of encs
+	// spare is the memory of the keys, values and encodings before
+	// the last rekey, for the next.
+	spare struct {
+		keys []string
+		vals []any
+		encs [][]byte
+	}
+}
+
+// reset empties c, keeping its memory.
+func (c *mapCache) reset() mapCache {
+	r := mapCache{keys: c.keys[:0], vals: c.vals[:0], encs: c.encs[:0], buf: c.buf[:0], spare: c.spare}
+	clear(r.vals[:cap(r.vals)]) // let the values and encodings go
+	clear(r.encs[:cap(r.encs)])
+	clear(r.spare.vals[:cap(r.spare.vals)])
+	clear(r.spare.encs[:cap(r.spare.encs)])
+	return r
+}
+
+// append appends the JSON of m, as appendMap does.
+func (c *mapCache) append(b []byte, m map[string]any) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	if len(c.keys) != len(m) || len(c.buf) > 1<<16 {
+		c.rekey(m)
+	}
+	start := len(b)
+	b = append(b, '{')
+	for i := 0; i < len(c.keys); i++ {
+		v, ok := m[c.keys[i]]
+		if !ok { // a key went and another came: start again
+			c.rekey(m)
+			b, i = append(b[:start], '{'), -1
+			continue
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if cv := c.vals[i]; cv != nil && sameScalar(v, cv) {
+			b = append(b, c.encs[i]...)
+			continue
+		}
+		from := len(b)
+		b = appendString(b, c.keys[i])
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, v); err != nil {
+			return nil, err
+		}
+		if scalar(v) {
+			// Keep the member's encoding. buf only grows while the map
+			// keeps its keys, by the members that change.
+			n := len(c.buf)
+			c.buf = append(c.buf, b[from:]...)
+			c.vals[i], c.encs[i] = v, c.buf[n:len(c.buf):len(c.buf)]
+		} else {
+			c.vals[i], c.encs[i] = nil, nil
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// rekey sets c to the sorted keys of m, keeping the encodings of the
+// keys it had.
+func (c *mapCache) rekey(m map[string]any) {
+	keys := c.spare.keys[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	vals := slices.Grow(c.spare.vals[:0], len(keys))[:len(keys)]
+	encs := slices.Grow(c.spare.encs[:0], len(keys))[:len(keys)]
+	clear(vals)
+	clear(encs)
+	if len(c.buf) <= 1<<16 {
+		for i, j := 0, 0; i < len(keys) && j < len(c.keys); {
+			switch {
+			case keys[i] < c.keys[j]:
+				i++
+			case keys[i] > c.keys[j]:
+				j++
+			default:
+				vals[i], encs[i] = c.vals[j], c.encs[j]
+				i++
+				j++
+			}
+		}
+	} else {
+		c.buf = nil // the encodings kept are dropped with it
+	}
+	c.spare.keys, c.spare.vals, c.spare.encs = c.keys, c.vals, c.encs
+	c.keys, c.vals, c.encs = keys, vals, encs
+}
+
+// sameScalar reports whether v is the scalar cv, which is not nil: the
+// same type and value (for floats, the same bits: 0 and -0 are written
+// differently).
+func sameScalar(v, cv any) bool {
+	switch v := v.(type) {
+	case float64:
+		c, ok := cv.(float64)
+		return ok && math.Float64bits(v) == math.Float64bits(c)
+	case string, bool, int64, int:
+		return v == cv
+	}
+	return false
+}
+
+// scalar reports whether v is of a type mapCache keeps: comparable, and
+// written by appendValue.
+func scalar(v any) bool {
+	switch v.(type) {
+	case string, bool, int64, int, float64:
+		return true
+	}
+	return false
 }

@@ -58,7 +58,7 @@ func TestEncoderChanged(t *testing.T) {
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	newRec := func() *executor.Record {
 		return &executor.Record{ID: "run-1", Status: executor.Running, Error: `"alert":null`,
-			Alert: map[string]any{"host": "pc-1"}, Fields: map[string]any{"host": "pc-1", "n": int64(2)}, Events: []executor.Event{
+			Alert: map[string]any{"host": "pc-1"}, Fields: map[string]any{"host": "pc-1", "n": int64(2), "z": 0.0, "l": []any{"a"}}, Events: []executor.Event{
 				{Time: at, Kind: executor.EvStarted},
 				{Time: at, Kind: executor.EvCallStarted, Method: "1.1", Inputs: map[string]any{"host": "pc-1"}},
 			}}
@@ -86,6 +86,28 @@ func TestEncoderChanged(t *testing.T) {
 		{"fields changed in place", func(r *executor.Record) *executor.Record {
 			r.Fields["host"] = "pc-2"
 			r.Fields["ok"] = true
+			return r
+		}},
+		{"field replaced by another", func(r *executor.Record) *executor.Record {
+			delete(r.Fields, "n")
+			r.Fields["a"] = int64(2)
+			return r
+		}},
+		{"field to a list", func(r *executor.Record) *executor.Record {
+			r.Fields["host"] = []any{"pc-1"}
+			r.Fields["l"] = "a"
+			return r
+		}},
+		{"field of another type", func(r *executor.Record) *executor.Record {
+			r.Fields["n"] = 2.0
+			return r
+		}},
+		{"negative zero", func(r *executor.Record) *executor.Record {
+			r.Fields["z"] = math.Copysign(0, -1)
+			return r
+		}},
+		{"list changed in place", func(r *executor.Record) *executor.Record {
+			r.Fields["l"].([]any)[0] = "b"
 			return r
 		}},
 		{"alert dropped", func(r *executor.Record) *executor.Record {
@@ -122,7 +144,12 @@ func TestEncoderChanged(t *testing.T) {
 			}
 			enc.keep(cache)
 			r = tt.change(r)
-			got, _, err := enc.encode(&b, r)
+			got, cache, err := enc.encode(&b, r)
+			if cache != nil {
+				enc.keep(cache)
+				r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvStep})
+				got, _, err = enc.encode(&b, r) // from the caches of the changed record
+			}
 			want, werr := encode(new(bytes.Buffer), r)
 			if (err != nil) != (werr != nil) {
 				t.Fatalf("error %v, want %v", err, werr)

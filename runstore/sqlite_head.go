@@ -16,13 +16,14 @@ import (
 )
 
 // appendHead writes the fields of a record but its events, and
-// appendEvent an event, directly, not by reflection: encoding/json took as long to encode them as SQLite to
-// store the whole record. It writes what encoding/json writes, as long as
-// the record's types are as they were when it was written: headSignature
-// says how they were, and when they changed (a field was added), fastHead
-// is false and records are encoded by encoding/json alone, until
-// appendHead and headSignature are brought up to date (TestHeadSignature
-// fails meanwhile).
+// appendEvent an event, directly, not by reflection: encoding/json took as
+// long to encode them as SQLite to store the whole record. They write
+// what encoding/json writes, as long as the record's types are as they
+// were when they were written: headSignature says how they were. When the
+// types change (a field is added), fastHead is false and records are
+// encoded by encoding/json alone, until appendHead, appendEvent and
+// headSignature are brought up to date (TestHeadSignature fails
+// meanwhile).
 
 // headSignature is recordSignature() of the types appendHead knows.
 const headSignature = `executor.Record
@@ -191,20 +192,27 @@ func (h *head) time(k string, t time.Time) {
 	h.b = append(h.b, '"')
 }
 
-func (h *head) mapping(k string, m map[string]any, omitEmpty bool) {
+func (h *head) mapping(k string, m map[string]any, omitEmpty bool, mc *mapCache) {
 	if omitEmpty && len(m) == 0 {
 		return
 	}
 	h.key(k)
 	var err error
-	if h.b, err = appendMap(h.b, m); err != nil && h.err == nil {
+	if mc != nil {
+		h.b, err = mc.append(h.b, m)
+	} else {
+		h.b, err = appendMap(h.b, m)
+	}
+	if err != nil && h.err == nil {
 		h.err = err
 	}
 }
 
 // appendHead appends the JSON of rec, as encoding/json writes it, up to
 // its events: all but the closing `[...]}`, ending in `"events":`.
-func appendHead(b []byte, rec *executor.Record) ([]byte, error) {
+// The caches, when not nil, keep what they can of the encodings of the
+// alert and the fields from one save of a record to the next.
+func appendHead(b []byte, rec *executor.Record, alert, fields *mapCache) ([]byte, error) {
 	h := &head{b: append(b, '{')}
 	h.str("format", rec.Format, false)
 	h.str("id", rec.ID, false)
@@ -219,8 +227,8 @@ func appendHead(b []byte, rec *executor.Record) ([]byte, error) {
 	h.str("prior_status", string(rec.PriorStatus), true)
 	h.boolean("dry_run", rec.DryRun)
 	h.str("error", rec.Error, true)
-	h.mapping("alert", rec.Alert, false)
-	h.mapping("fields", rec.Fields, true)
+	h.mapping("alert", rec.Alert, false, alert)
+	h.mapping("fields", rec.Fields, true, fields)
 	h.str("detection", string(rec.Detection), true)
 	h.str("incident", string(rec.Incident), true)
 	h.str("severity", string(rec.Severity), true)
@@ -308,8 +316,8 @@ func appendEvent(b []byte, e *executor.Event) ([]byte, error) {
 	h.str("method", string(e.Method), true)
 	h.str("action", string(e.Action), true)
 	h.str("response", string(e.Response), true)
-	h.mapping("inputs", e.Inputs, true)
-	h.mapping("outputs", e.Outputs, true)
+	h.mapping("inputs", e.Inputs, true, nil)
+	h.mapping("outputs", e.Outputs, true, nil)
 	h.str("error", e.Error, true)
 	h.str("actor", e.Actor, true)
 	h.str("detail", e.Detail, true)

@@ -300,7 +300,7 @@ func TestSQLiteClaimRenews(t *testing.T) {
 	a, path := openSQLite(t)
 	b := reopen(t, path)
 	ctx := t.Context()
-	const ttl = 150 * time.Millisecond
+	const ttl = 300 * time.Millisecond
 	held, err := a.Claim(ctx, "run-1", "process a", ttl)
 	if err != nil {
 		t.Fatal(err)
