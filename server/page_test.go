@@ -121,8 +121,10 @@ func TestPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step("approve", chromedp.Click("#approve-"+id), chromedp.WaitVisible("#status"))
-	status := text("#status")
+	// The approval leads to the run's own page, which says where it
+	// stands.
+	step("approve", chromedp.Click("#approve-"+id), chromedp.WaitVisible("#back"))
+	status := text("#status-" + id)
 	type seen struct {
 		SignedIn, Task, Approval, ApproveLabel, Status string
 		Cookie                                         string
