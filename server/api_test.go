@@ -45,6 +45,8 @@ func TestProblems(t *testing.T) {
 				{Key: "categroy"}, {Key: "port"}}}},
 		{"no such run", "GET", "/v1/runs/nothing", "reader", nil, got{Status: 404, Type: "no-such-run"}},
 		{"not a route", "GET", "/v1/nothing", "reader", nil, got{Status: 404, Type: "not-found"}},
+		{"another method", "GET", "/v1/alerts", "reader", nil, got{Status: 405, Type: "method-not-allowed"}},
+		{"metrics need a token", "GET", "/metrics", "", nil, got{Status: 401, Type: "unauthenticated"}},
 		{"bad limit", "GET", "/v1/runs?limit=0", "reader", nil, got{Status: 400, Type: "bad-query"}},
 		{"bad status", "GET", "/v1/runs?status=done", "reader", nil, got{Status: 400, Type: "bad-query"}},
 		{"bad since", "GET", "/v1/runs?since=yesterday", "reader", nil, got{Status: 400, Type: "bad-query"}},

@@ -12,8 +12,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -222,6 +222,20 @@ func (s *Server) routes() {
 	api("GET /metrics", Read, s.getMetrics)
 	m.Handle("GET /v1/openapi.json", s.logged(http.HandlerFunc(serveOpenAPI)))
 	m.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	// Another method on an API path is a problem too, not the mux's
+	// plain text.
+	allow := map[string][]string{}
+	for _, p := range []string{"POST /v1/alerts", "GET /v1/runs", "GET /v1/runs/{id}", "POST /v1/runs/{id}/approve", "POST /v1/runs/{id}/reject",
+		"POST /v1/runs/{id}/answers", "POST /v1/runs/{id}/recover", "POST /v1/runs/{id}/rollback", "GET /v1/openapi.json", "GET /metrics"} {
+		method, path, _ := strings.Cut(p, " ")
+		allow[path] = append(allow[path], method)
+	}
+	for path, methods := range allow {
+		m.Handle(path, s.logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			writeProblem(w, problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", r.Method+" "+r.URL.Path+": use "+strings.Join(methods, " or ")))
+		})))
+	}
 	m.Handle("/v1/", s.logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, "not-found", "No such resource", r.Method+" "+r.URL.Path+" is not part of the API: see /v1/openapi.json"))
 	})))
@@ -551,7 +565,7 @@ func alertProblem(err error) *Problem {
 func sameAlert(stored, posted map[string]any) bool {
 	a, err1 := json.Marshal(stored)
 	b, err2 := json.Marshal(posted)
-	return err1 == nil && err2 == nil && string(a) == string(b) || reflect.DeepEqual(stored, posted)
+	return err1 == nil && err2 == nil && string(a) == string(b)
 }
 
 func (s *Server) draining() bool {
