@@ -81,7 +81,9 @@ func WithRegistry(r *adapters.Registry) Option {
 
 // WithEngineOptions adds options to every engine the server makes,
 // after its own (WithPlan, WithRegistry, WithCheckpoint into the store,
-// WithIsolation, WithRetry(1, 0)): executor.WithSecrets, for one.
+// WithIsolation, WithRetry(1, 0)): executor.WithSecrets, for one. An
+// executor.WithRegistry here would bypass the adapters' metrics: use the
+// server's WithRegistry instead.
 func WithEngineOptions(opts ...executor.Option) Option {
 	return func(c *config) error { c.engine = append(c.engine, opts...); return nil }
 }
