@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,7 +155,8 @@ func boolText(b bool) string {
 }
 
 // TestPageCSRF posts the page's forms without the session's CSRF token,
-// and without a session: refused, the run unchanged.
+// without a session, and as a party the design does not name: refused,
+// the run unchanged.
 func TestPageCSRF(t *testing.T) {
 	h := newHarness(t)
 	id := h.waitingForApproval()
@@ -198,6 +200,38 @@ func TestPageCSRF(t *testing.T) {
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.want)
 		}
+	}
+
+	// The infrastructure team, signed in with a good CSRF token, does not
+	// see the CSIRT's run and may not approve it.
+	resp, err = noRedirect.PostForm(h.hs.URL+"/signin", url.Values{"token": {h.secrets["it-ops"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	itSession := resp.Cookies()[0]
+	req, _ := http.NewRequest("GET", h.hs.URL+"/", nil)
+	req.AddCookie(&http.Cookie{Name: itSession.Name, Value: itSession.Value})
+	resp, err = noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil || strings.Contains(string(page), "run-"+id) {
+		t.Fatalf("the infrastructure team's page: %s", page)
+	}
+	req, _ = http.NewRequest("POST", h.hs.URL+"/runs/"+id+"/approve", strings.NewReader(url.Values{"csrf": {string(m[1])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: itSession.Name, Value: itSession.Value})
+	resp, err = noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the infrastructure team approving the CSIRT's run: %d, want 403", resp.StatusCode)
 	}
 	if rec := h.do("GET", "/v1/runs/"+id, "reader", nil).record(t); rec.Status != executor.Waiting {
 		t.Errorf("the run is %s, want still waiting", rec.Status)
