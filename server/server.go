@@ -353,9 +353,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any, want string, optional
 }
 
 // numbers turns the json.Numbers of v into float64, as encoding/json
-// decodes them into any, so that values compare and check as the
-// executor expects. UseNumber kept big integers exact until here only to
-// refuse nothing silently; a number that is not a float64 is an error.
+// decodes numbers into any, so that values check and compare as the
+// executor expects them; a number too large for a float64 (1e400) is an
+// error rather than a silent infinity.
 func numbers(v any) (any, error) {
 	switch x := v.(type) {
 	case json.Number:
