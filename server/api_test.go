@@ -39,6 +39,7 @@ func TestProblems(t *testing.T) {
 		{"over 1 MiB", "POST", "/v1/alerts", "soc", big, got{Status: 413, Type: "too-large"}},
 		{"not JSON", "POST", "/v1/alerts", "soc", []byte(`{"category":`), got{Status: 400, Type: "bad-body"}},
 		{"not an object", "POST", "/v1/alerts", "soc", []byte(`[1]`), got{Status: 400, Type: "bad-body"}},
+		{"a number out of range", "POST", "/v1/alerts", "soc", []byte(`{"port": 1e400}`), got{Status: 400, Type: "bad-body"}},
 		{"more after the object", "POST", "/v1/alerts", "soc", []byte(`{} {}`), got{Status: 400, Type: "bad-body"}},
 		{"an alert that does not fit", "POST", "/v1/alerts", "soc", map[string]any{"categroy": "c2", "port": "https"},
 			got{Status: 422, Type: "alert-does-not-fit", Findings: []server.ProblemFinding{
