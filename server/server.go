@@ -534,8 +534,12 @@ func (s *Server) postAlert(w http.ResponseWriter, r *http.Request, tok *Token) *
 		return s.unavailable("the server is shutting down and takes no more alerts")
 	case res.rec == nil:
 		return s.runError(r, id, res.err)
-	case res.err != nil && res.rec.Version == 0:
-		return s.runError(r, id, res.err)
+	case res.err != nil && (res.rec.Version == 0 || errors.Is(res.err, executor.ErrCheckpoint)):
+		// Not stored, or stored behind what the engine did: the store
+		// failed, and the run is for recovery.
+		p := s.runError(r, id, res.err)
+		p.Run = id
+		return p
 	}
 	if res.err != nil {
 		s.log.Error("run", "run", id, "error", res.err)
