@@ -309,6 +309,7 @@ func (r *run) recover(pos *position, was Status) bool {
 		IdempotencyKey: key, Actor: ans.Actor, Outputs: outputs,
 		Detail: fmt.Sprintf("applied: method %s (%s) is counted as done, as %s said", mp.m.ID, mp.m.Action, ans.Actor)})
 	r.done(pos, mp, step, r.inputsOf(mp.m), outputs, ans.Actor, false, key, attempts)
+	r.rec.Events[len(r.rec.Events)-1].Detail = "counted as applied on recovery: not called again"
 	pos.method++
 	return true
 }

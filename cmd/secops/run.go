@@ -871,6 +871,10 @@ func progress(w io.Writer) func(executor.Event) {
 			if how == "" {
 				how = "by " + e.Actor
 			}
+			if e.Detail != "" {
+				fmt.Fprintf(&b, "  method %s %s: %s", e.Method, how, e.Detail)
+				break
+			}
 			fmt.Fprintf(&b, "  method %s %s: ok", e.Method, how)
 			if len(e.Outputs) > 0 {
 				out, _ := json.Marshal(e.Outputs)
