@@ -2,7 +2,10 @@ package adapters
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 )
 
 // Request is one call of an adapter operation. It is a struct so that it
@@ -68,4 +71,53 @@ func Retryable(err error) error {
 func IsRetryable(err error) bool {
 	var r retryable
 	return errors.As(err, &r)
+}
+
+// unknownOutcome marks an error after which the operation may have taken
+// effect.
+type unknownOutcome struct{ err error }
+
+func (u unknownOutcome) Error() string { return u.err.Error() }
+func (u unknownOutcome) Unwrap() error { return u.err }
+
+// OutcomeUnknown marks err as one after which the operation may have
+// taken effect: the request reached the integration, but its answer was
+// lost or unreadable (a connection dropped after the request was sent, a
+// 502 or 504 from a gateway, a success status or exit status 0 with a
+// reply that cannot be read). The executor records such a call as in
+// doubt: rollback undoes it, and a resumed run asks whether to retry it or
+// count it as applied. A timeout counts as one too (context.DeadlineExceeded).
+func OutcomeUnknown(err error) error {
+	if err == nil {
+		return nil
+	}
+	return unknownOutcome{err}
+}
+
+// IsOutcomeUnknown reports whether err, or an error it wraps, was marked
+// with OutcomeUnknown, or is a timeout.
+func IsOutcomeUnknown(err error) bool {
+	var u unknownOutcome
+	return errors.As(err, &u) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// SecretForms returns secrets in every form an echo of them may take: as
+// they are, escaped as in a JSON string, and with / escaped as \/ (as some
+// servers write JSON), longest first, without empty or repeated ones.
+func SecretForms(secrets []string) []string {
+	var out []string
+	add := func(v string) {
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	for _, v := range secrets {
+		add(v)
+		b, _ := json.Marshal(v)
+		esc := string(b[1 : len(b)-1])
+		add(esc)
+		add(strings.ReplaceAll(esc, "/", `\/`))
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }

@@ -3,6 +3,7 @@ package duration
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -72,6 +73,10 @@ func (d Duration) String() string {
 	if d <= 0 {
 		if d == 0 {
 			return "0s"
+		}
+		if d == math.MinInt64 {
+			// -d overflows: no unit count is exact here anyway.
+			return time.Duration(d).String()
 		}
 		return "-" + Duration(-d).String()
 	}

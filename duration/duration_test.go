@@ -1,6 +1,7 @@
 package duration
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -42,5 +43,13 @@ func TestParse(t *testing.T) {
 				t.Errorf("Parse(%q).String() = %q does not read back: %v %v", tt.in, got.String(), back, err)
 			}
 		}
+	}
+}
+
+// TestStringMinimum: the most negative duration prints, rather than
+// recurse for ever on its negation, which overflows.
+func TestStringMinimum(t *testing.T) {
+	if got, want := Duration(math.MinInt64).String(), time.Duration(math.MinInt64).String(); got != want {
+		t.Errorf("String() = %q, want %q", got, want)
 	}
 }

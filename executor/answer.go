@@ -203,11 +203,11 @@ func (p *Plan) checkRecovery(rec *Record, a Answer) error {
 // checkRetry checks an answer to a failed record: only a retry of the
 // method it failed on continues it.
 func (p *Plan) checkRetry(rec *Record, a Answer) error {
-	if a.Recover != Retry {
+	if a.Recover == "" {
 		return errNotWaiting("run %s failed (%s): only a retry of the method it failed on continues it", rec.ID, rec.Error)
 	}
-	if a.Approve || a.Reject || len(a.Outputs) > 0 {
-		return errors.New("a retry takes no approval and no outputs")
+	if a.Approve || a.Reject {
+		return errors.New("a recovery takes no approval")
 	}
 	if rec.PriorStatus != "" {
 		return errNotWaiting("run %s was being rolled back: roll it back again to finish undoing it", rec.ID)
@@ -215,17 +215,38 @@ func (p *Plan) checkRetry(rec *Record, a Answer) error {
 	if len(rec.RolledBack) > 0 || len(rec.ManualRollback) > 0 {
 		return errNotWaiting("run %s was rolled back: it cannot be retried", rec.ID)
 	}
-	var last *Event
-	for i := len(rec.Events) - 1; i >= 0; i-- {
-		if k := rec.Events[i].Kind; k == EvMethodFailed || k == EvRejected || k == EvResumed {
-			last = &rec.Events[i]
-			break
-		}
-	}
-	if last == nil || last.Kind != EvMethodFailed || rec.At == nil || rec.At.Method != last.Method {
+	last, ok := rec.FailedMethod()
+	if !ok {
 		return errNotWaiting("run %s did not fail on a method (%s): there is nothing to retry", rec.ID, rec.Error)
 	}
-	return nil
+	if a.Recover == Retry {
+		if len(a.Outputs) > 0 {
+			return errors.New("a retry takes no outputs: the call gives them")
+		}
+		return nil
+	}
+	// Applied: only for a call whose outcome is unknown (it timed out, or
+	// its answer was lost), which a person has checked took effect.
+	if !last.Uncertain {
+		return fmt.Errorf("run %s: method %s failed, so it did not take effect: retry it, or leave the run failed", rec.ID, last.Method)
+	}
+	mp := p.methods[last.Method]
+	if mp == nil {
+		return fmt.Errorf("method %s: the design has no such method", last.Method)
+	}
+	for _, id := range sortedKeys(a.Outputs) {
+		if id != last.Method {
+			return fmt.Errorf("run %s: outputs are taken only for method %s, whose call is in doubt; the answer gives %s", rec.ID, last.Method, id)
+		}
+	}
+	if len(mp.outputs) == 0 {
+		return nil
+	}
+	if _, ok := a.Outputs[last.Method]; !ok {
+		return fmt.Errorf("run %s: method %s declares outputs (%s): to count its call as applied, give them too, or retry it",
+			rec.ID, last.Method, joinIDs(mp.m.Outputs))
+	}
+	return errors.Join(mp.checkComplete(last.Method, a.Outputs[last.Method])...)
 }
 
 // missing returns the declared outputs of mp that outputs does not give,
@@ -293,4 +314,23 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
+}
+
+// FailedMethod returns the method-failed event of the method a failed
+// run stopped on, which Resume with Recover: Retry calls again; false when
+// the run did not fail on a method (a rejection, a branch that does not
+// hold) or was rolled back since.
+func (r *Record) FailedMethod() (*Event, bool) {
+	if r == nil || r.Status != Failed || r.At == nil || len(r.RolledBack) > 0 || len(r.ManualRollback) > 0 || r.PriorStatus != "" {
+		return nil, false
+	}
+	for i := len(r.Events) - 1; i >= 0; i-- {
+		switch e := &r.Events[i]; e.Kind {
+		case EvMethodFailed:
+			return e, e.Method == r.At.Method
+		case EvRejected, EvResumed, EvRecovered:
+			return nil, false
+		}
+	}
+	return nil, false
 }

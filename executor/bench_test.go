@@ -30,7 +30,7 @@ func noop(outputs map[ident.Number]map[string]any) func(context.Context, adapter
 	}
 }
 
-func benchEngine(b *testing.B) (*executor.Engine, map[string]any) {
+func benchEngine(b *testing.B, opts ...executor.Option) (*executor.Engine, map[string]any) {
 	plan := loadPlan(b)
 	s := loadScenarios(b)[benchScenario]
 	f := noop(s.Outputs)
@@ -41,8 +41,9 @@ func benchEngine(b *testing.B) (*executor.Engine, map[string]any) {
 	person := executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
 		return executor.Done{Outputs: s.Outputs[t.Method.ID]}, nil
 	})
-	e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithPerson(person),
-		executor.WithApprover(executor.AutoApprove("csirt")), executor.WithIDs(func() string { return "bench" }))
+	opts = append([]executor.Option{executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithPerson(person),
+		executor.WithApprover(executor.AutoApprove("csirt")), executor.WithIDs(func() string { return "bench" })}, opts...)
+	e, err := executor.New(opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -258,24 +259,10 @@ func BenchmarkConcurrentRuns(b *testing.B) {
 // an in-memory run store: a checkpoint before each call and after each
 // outcome. Its ratio to BenchmarkEngine is the journal's cost.
 func BenchmarkEngineJournal(b *testing.B) {
-	plan := loadPlan(b)
-	s := loadScenarios(b)[benchScenario]
-	f := noop(s.Outputs)
-	reg, err := adapters.NewRegistry(adapters.Func("edr", f), adapters.Func("threatintel", f), adapters.Func("firewall", f))
-	if err != nil {
-		b.Fatal(err)
-	}
-	person := executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
-		return executor.Done{Outputs: s.Outputs[t.Method.ID]}, nil
-	})
 	var n atomic.Int64
 	store := runstore.NewMemory()
-	e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithPerson(person),
-		executor.WithApprover(executor.AutoApprove("csirt")), executor.WithIDs(func() string { return fmt.Sprint(n.Add(1)) }),
+	e, alert := benchEngine(b, executor.WithIDs(func() string { return fmt.Sprint(n.Add(1)) }),
 		executor.WithCheckpoint(runstore.Checkpointer(store)))
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
 	b.ReportAllocs()
 	var checkpoints int64
@@ -286,7 +273,7 @@ func BenchmarkEngineJournal(b *testing.B) {
 			// ever kept in memory.
 			*store = runstore.Memory{}
 		}
-		rec, _ := e.Run(ctx, s.Alert)
+		rec, _ := e.Run(ctx, alert)
 		if rec.Status != executor.Completed || rec.Response != "fr-1" {
 			b.Fatalf("status %s, response %s: %s", rec.Status, rec.Response, rec.Error)
 		}

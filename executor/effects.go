@@ -60,7 +60,8 @@ type CallResult struct {
 	// retried by the flow with the engine's policy.
 	Err error
 	// Uncertain is set when the call's outcome is unknown: it timed out,
-	// and may have taken effect.
+	// or its reply was lost, and it may have taken effect (see
+	// adapters.OutcomeUnknown).
 	Uncertain bool
 	// Attempts is how many attempts the driver made itself, when it
 	// retries by its own policy; 0 counts as 1.
@@ -128,7 +129,7 @@ func (l local) Call(ctx context.Context, c CallInput) CallResult {
 		return CallResult{Err: fmt.Errorf("no adapter %q is configured", c.Adapter)}
 	}
 	res, err := l.e.callOnce(ctx, a, c.Request)
-	return CallResult{Outputs: res.Outputs, Err: err, Uncertain: err != nil && errors.Is(err, context.DeadlineExceeded)}
+	return CallResult{Outputs: res.Outputs, Err: err, Uncertain: adapters.IsOutcomeUnknown(err)}
 }
 
 func (l local) Sleep(ctx context.Context, d time.Duration) bool { return sleep(ctx, d) }
@@ -156,16 +157,6 @@ func (l local) Approve(ctx context.Context, a Approval) (Decision, error) {
 func (l local) Checkpoint(ctx context.Context, rec *Record) error {
 	return l.e.c.checkpoint.Checkpoint(ctx, rec)
 }
-
-// uncertain marks an error of a call whose outcome a driver says is
-// unknown, as a timeout's is: it is treated as context.DeadlineExceeded.
-type uncertain struct{ err error }
-
-func (u uncertain) Error() string { return u.err.Error() }
-
-func (u uncertain) Unwrap() error { return u.err }
-
-func (u uncertain) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // Note appends e to rec as the flow appends its events: timed by the
 // driver's clock, its texts and values redacted. A driver notes what

@@ -147,6 +147,9 @@ type UncertainCall struct {
 // last outcome was a timeout. A record journaled by a process that died
 // during a call holds one.
 func (r *Record) Uncertain() []UncertainCall {
+	if r == nil {
+		return nil
+	}
 	var out []UncertainCall
 	for i := range r.Events {
 		e := &r.Events[i]
@@ -179,9 +182,10 @@ func (r *Record) Uncertain() []UncertainCall {
 	return out
 }
 
-// Key returns the idempotency key of a call: the run, the stage, the step
-// (in StepStage) or the detection (in ConfirmStage), and the method; a
-// rollback's key ends in /rollback. It is the same for every attempt of
+// Key returns the idempotency key of a call:
+// RUN/STAGE/STEP-OR-DETECTION-OR-RESPONSE/METHOD (the step in StepStage,
+// the detection in ConfirmStage, the response in ResponseStage), or
+// RUN/rollback/METHOD for a rollback. It is the same for every attempt of
 // the call, in this process or another that resumes the run.
 func Key(run string, at Cursor, detection ident.ID, method ident.Number, rollback bool) string {
 	var b strings.Builder

@@ -323,13 +323,17 @@ func TestMissingInputInResponse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != executor.Failed || !strings.Contains(rec.Error, "method 2.2.1 (edr.isolate_host): input ticket not known") ||
-		!slices.Equal(rec.Applied, []ident.Number{"2.1.1"}) {
+	// Refused at the response's start: no containment half applied.
+	if rec.Status != executor.Failed || !strings.Contains(rec.Error, "method 2.2.1 (edr.isolate_host) needs ticket") ||
+		!strings.HasSuffix(rec.Error, "nothing took effect") || len(rec.Applied) != 0 {
 		t.Errorf("status %s, applied %v, error %q", rec.Status, rec.Applied, rec.Error)
 	}
+	if _, ok := rec.FailedMethod(); ok {
+		t.Error("a retry is offered, though no method failed")
+	}
 	for _, c := range f.log() {
-		if c.Method == "2.2.1" {
-			t.Errorf("2.2.1 was called without its input ticket")
+		if c.Method == "2.2.1" || c.Method == "2.1.1" {
+			t.Errorf("%s was called", c.Method)
 		}
 	}
 }

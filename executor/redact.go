@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secopsdesign/secops/adapters"
 )
 
 // MaxText is the most of an error text or detail a record keeps, in
@@ -25,14 +27,11 @@ const Redacted = "[redacted]"
 func WithSecrets(secrets ...string) Option {
 	return func(c *config) error {
 		var pairs []string
-		// Longer first, so that a secret containing another is replaced
-		// whole.
-		s := slices.Clone(secrets)
-		slices.SortFunc(s, func(a, b string) int { return len(b) - len(a) })
-		for _, v := range slices.Compact(s) {
-			if v != "" {
-				pairs = append(pairs, v, Redacted)
-			}
+		// Every form an echo may give (as is, JSON-escaped), longer
+		// first, so that a secret containing another is replaced whole.
+		s := adapters.SecretForms(secrets)
+		for _, v := range s {
+			pairs = append(pairs, v, Redacted)
 		}
 		if len(pairs) > 0 {
 			c.redact = strings.NewReplacer(pairs...)
@@ -75,7 +74,18 @@ func (c *config) cleanValues(m map[string]any) map[string]any {
 func (c *config) cleanMap(m map[string]any) (map[string]any, bool) {
 	var out map[string]any
 	for k, v := range m {
-		if nv, changed := c.cleanValue(v); changed {
+		nv, changed := c.cleanValue(v)
+		if c.hasSecret(k) {
+			// A key that holds a secret: the entry goes under its
+			// redacted name.
+			if out == nil {
+				out = maps.Clone(m)
+			}
+			delete(out, k)
+			out[c.redact.Replace(k)] = nv
+			continue
+		}
+		if changed {
 			if out == nil {
 				out = maps.Clone(m)
 			}

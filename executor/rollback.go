@@ -97,7 +97,7 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 		}
 		if err := ctx.Err(); err != nil {
 			rec.Status = Interrupted
-			r.event(Event{Kind: EvInterrupted, Method: id, Error: err.Error(), Detail: fmt.Sprintf("stopped before the rollback of method %s", id)})
+			r.event(Event{Kind: EvInterrupted, Method: id, Error: stopReason(ctx), Detail: fmt.Sprintf("stopped before the rollback of method %s", id)})
 			r.end()
 			r.save()
 			return rec, errors.Join(append(errs, r.result())...)
@@ -123,14 +123,14 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 					attempt += res.Attempts - 1
 				}
 				err = res.Err
-				if err != nil && res.Uncertain && !errors.Is(err, context.DeadlineExceeded) {
-					err = uncertain{err}
+				if err != nil && res.Uncertain && !adapters.IsOutcomeUnknown(err) {
+					err = adapters.OutcomeUnknown(err)
 				}
 				if err == nil || !adapters.IsRetryable(err) || n >= e.c.attempts || ctx.Err() != nil {
 					break
 				}
 				r.event(Event{Kind: EvRetry, Method: id, Action: act, Error: err.Error(), IdempotencyKey: key, Attempt: attempt,
-					Uncertain: errors.Is(err, context.DeadlineExceeded)})
+					Uncertain: adapters.IsOutcomeUnknown(err)})
 				if !fx.Sleep(ctx, backoff) {
 					break
 				}
@@ -142,7 +142,7 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 			// Stopped during the call: its outcome is unknown; rolling
 			// back again calls it again, with the same key.
 			rec.Status = Interrupted
-			r.event(Event{Kind: EvInterrupted, Method: id, Error: ctx.Err().Error(),
+			r.event(Event{Kind: EvInterrupted, Method: id, Error: stopReason(ctx),
 				Detail: fmt.Sprintf("stopped during the rollback of method %s (%s): whether it took effect is unknown; roll back again", id, act)})
 			r.end()
 			r.save()
@@ -155,7 +155,7 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 			}
 			msg := r.e.c.clean(fmt.Sprintf("rollback of method %s (%s): %v", id, act, err))
 			r.event(Event{Kind: EvRollbackFailed, Method: id, Action: act, Inputs: inputs, Error: msg, IdempotencyKey: key, Attempt: attempt,
-				Uncertain: errors.Is(err, context.DeadlineExceeded)})
+				Uncertain: adapters.IsOutcomeUnknown(err)})
 			errs = append(errs, errors.New(msg))
 		} else {
 			rec.RolledBack = append(rec.RolledBack, id)

@@ -306,7 +306,7 @@ func (r *run) recover(pos *position, was Status) bool {
 		}
 	}
 	step := pos.stepID()
-	if ans.Recover == Retry || was == Failed {
+	if ans.Recover == Retry {
 		r.retryKey, r.retryAttempt = key, attempts+1
 		r.event(Event{Kind: EvRecovered, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: responseID(pos),
 			IdempotencyKey: key, Actor: ans.Actor,
@@ -324,6 +324,7 @@ func (r *run) recover(pos *position, was Status) bool {
 		IdempotencyKey: key, Actor: ans.Actor, Outputs: outputs,
 		Detail: fmt.Sprintf("applied: method %s (%s) is counted as done, as %s said", mp.m.ID, mp.m.Action, ans.Actor)})
 	r.done(pos, mp, step, r.inputsOf(mp.m), outputs, ans.Actor, false, key, attempts)
+	r.rec.Events[len(r.rec.Events)-1].Detail = "counted as applied on recovery: not called again"
 	pos.method++
 	return true
 }
@@ -434,6 +435,12 @@ func (r *run) advance(ctx context.Context, pos position) {
 			if !pos.entered {
 				r.event(Event{Kind: EvResponse, Response: rp.r.ID, Detail: rp.r.Name})
 				pos.entered = true
+				if missing := r.responseInputs(rp); missing != "" {
+					// Refused before the approval and before any
+					// containment, rather than left half applied.
+					r.failIn(&pos, missing)
+					return
+				}
 				if pos.branched && !r.checkpoint(&pos) {
 					return
 				}
@@ -465,6 +472,32 @@ func (r *run) advance(ctx context.Context, pos position) {
 			return
 		}
 	}
+}
+
+// responseInputs names the declared inputs of rp's actions that neither
+// the run's fields nor an earlier method of rp can give, or returns "".
+// A method with a when is counted as giving its outputs.
+func (r *run) responseInputs(rp *responsePlan) string {
+	if r.rec.DryRun {
+		return "" // a dry run knows only the outputs given with it
+	}
+	var missing []string
+	var given []ident.ID
+	for _, mp := range rp.methods {
+		m := mp.m
+		if !m.Manual() && mp.when == nil {
+			for _, in := range m.Inputs {
+				if _, ok := r.rec.Fields[string(in)]; !ok && !slices.Contains(given, in) {
+					missing = append(missing, fmt.Sprintf("method %s (%s) needs %s", m.ID, m.Action, in))
+				}
+			}
+		}
+		given = append(given, m.Outputs...)
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("it cannot run, since no alert key or earlier method gave what its actions need: %s", strings.Join(missing, "; "))
 }
 
 // approve gets the approval of the response at pos, reporting whether
@@ -515,7 +548,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 		mp := ms[pos.method]
 		m := mp.m
 		if err := ctx.Err(); err != nil {
-			r.interrupt(pos, err, fmt.Sprintf("before method %s", m.ID))
+			r.interrupt(pos, ctx, fmt.Sprintf("before method %s", m.ID))
 			return false
 		}
 		if mp.when != nil {
@@ -592,7 +625,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				// Stopped during the call: whether it took effect is
 				// unknown, and the journal's call-started says so.
 				if r.err == nil {
-					r.interrupt(pos, ctx.Err(), fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
+					r.interrupt(pos, ctx, fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
 				}
 				return false
 			}
@@ -612,6 +645,9 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				msg += fmt.Sprintf(" (%s)", m.Action)
 			}
 			msg += ": " + err.Error()
+			if adapters.IsOutcomeUnknown(err) {
+				msg += "; it may have taken effect"
+			}
 			if effect {
 				// The adapter acted; only its reply is wrong. What took
 				// effect stays on record, so that rollback undoes it.
@@ -621,7 +657,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				}
 			}
 			r.event(Event{Kind: EvMethodFailed, Step: step, Method: m.ID, Action: m.Action, Response: responseID(pos), Inputs: inputs, Outputs: outputs,
-				Error: msg, Actor: actor, IdempotencyKey: key, Attempt: attempt, Uncertain: errors.Is(err, context.DeadlineExceeded)})
+				Error: msg, Actor: actor, IdempotencyKey: key, Attempt: attempt, Uncertain: adapters.IsOutcomeUnknown(err)})
 			r.failIn(pos, msg)
 			return false
 		}
@@ -712,6 +748,7 @@ func (r *run) save() bool {
 	}
 	if n := len(r.rec.Events); n > 0 {
 		r.rec.Updated = r.rec.Events[n-1].Time
+		r.rec.Elapsed = duration.Duration(r.rec.Updated.Sub(r.rec.Started).Truncate(time.Second))
 	}
 	// A cancelled run still saves where it stopped.
 	if err := r.fx.Checkpoint(context.Background(), r.rec); err != nil {
@@ -816,14 +853,14 @@ func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs ma
 			return res.Outputs, attempt, nil
 		}
 		err := res.Err
-		if res.Uncertain && !errors.Is(err, context.DeadlineExceeded) {
-			err = uncertain{err}
+		if res.Uncertain && !adapters.IsOutcomeUnknown(err) {
+			err = adapters.OutcomeUnknown(err)
 		}
 		if !adapters.IsRetryable(err) || n >= c.attempts || ctx.Err() != nil {
 			return nil, attempt, err
 		}
 		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Error: err.Error(),
-			IdempotencyKey: key, Attempt: attempt, Uncertain: res.Uncertain,
+			IdempotencyKey: key, Attempt: attempt, Uncertain: adapters.IsOutcomeUnknown(err),
 			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", n, c.attempts, backoff)})
 		if !r.fx.Sleep(ctx, backoff) {
 			return nil, attempt, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())
@@ -941,10 +978,25 @@ func (r *run) wait(pos *position, p *Pending, why string) {
 
 // interrupt stops the run at pos because ctx is done: status interrupted,
 // where it stopped in At.
-func (r *run) interrupt(pos *position, err error, what string) {
+func (r *run) interrupt(pos *position, ctx context.Context, what string) {
 	r.rec.Status = Interrupted
-	r.event(Event{Kind: EvInterrupted, Step: pos.stepID(), Response: responseID(pos), Error: err.Error(), Detail: "stopped " + what})
+	r.event(Event{Kind: EvInterrupted, Step: pos.stepID(), Response: responseID(pos), Error: stopReason(ctx), Detail: "stopped " + what})
 	r.finishAt(pos)
+}
+
+// stopReason says, in words, why ctx is done: its cause when it has one
+// of its own ("stopped by terminated"), else cancelled or timed out.
+func stopReason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	switch {
+	case cause == nil:
+		return "stopped"
+	case errors.Is(cause, context.Canceled) && cause == ctx.Err():
+		return "the run's context was cancelled"
+	case errors.Is(cause, context.DeadlineExceeded) && cause == ctx.Err():
+		return "the run's deadline passed"
+	}
+	return cause.Error()
 }
 
 // failIn fails the run at pos; inside a response it records what took

@@ -15,10 +15,13 @@
 // The SVG comes from github.com/goccy/go-graphviz, Graphviz compiled to
 // WebAssembly: no system Graphviz and no cgo. It has no font metrics, so
 // every node is given the size of its text as a browser draws it
-// (DejaVu Sans widths for Latin, one em for CJK). go-graphviz compiles the
-// module when the program starts (cached under os.TempDir()/go-graphviz);
-// the first drawing also makes the Graphviz context, and drawings are
-// serialised.
+// (DejaVu Sans widths for Latin, one em for CJK). go-graphviz compiles its
+// module in a package init, so render does not import it: the drawing is
+// done by a helper program, secops-graphviz (cmd/secops-graphviz), started
+// at the first drawing and kept for the later ones (see Helper), and a
+// program that imports render starts as fast as one that does not. The
+// helper caches the compiled module only in a folder of the user's own,
+// or not at all. WithDrawer draws with any other Drawer instead.
 //
 // Fixed words and headings follow the design's metadata.language: Japanese
 // for "ja" (and any "ja-…" tag), English for anything else. Text taken from

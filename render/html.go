@@ -38,12 +38,13 @@ import (
 // processes, methods, responses, fields and incidents link to each other.
 //
 // d may have validation findings: references that do not resolve are
-// shown by their ids.
-func HTML(ctx context.Context, w io.Writer, d *secops.Design) error {
+// shown by their ids. The flows are drawn by the secops-graphviz helper
+// (see Helper) unless WithDrawer gives another Drawer.
+func HTML(ctx context.Context, w io.Writer, d *secops.Design, opts ...Option) error {
 	if d == nil {
 		return errors.New("render: nil design")
 	}
-	h := &htmlDoc{d: d, w: wordsFor(d.Metadata.Language), ctx: ctx}
+	h := &htmlDoc{d: d, w: wordsFor(d.Metadata.Language), ctx: ctx, drawer: newOptions(opts).drawer}
 	h.page()
 	if h.err != nil {
 		return h.err
@@ -53,11 +54,12 @@ func HTML(ctx context.Context, w io.Writer, d *secops.Design) error {
 }
 
 type htmlDoc struct {
-	d   *secops.Design
-	w   *words
-	ctx context.Context
-	b   strings.Builder
-	err error
+	d      *secops.Design
+	w      *words
+	ctx    context.Context
+	drawer Drawer
+	b      strings.Builder
+	err    error
 }
 
 func (h *htmlDoc) printf(format string, args ...any) { fmt.Fprintf(&h.b, format, args...) }
@@ -464,7 +466,7 @@ func (h *htmlDoc) playbooks() {
 		}
 		h.b.WriteString("</dl>\n")
 
-		svg, err := playbookSVG(h.ctx, d, p)
+		svg, err := playbookSVG(h.ctx, h.drawer, d, p)
 		if err != nil {
 			h.err = err
 			return

@@ -28,8 +28,16 @@ type File struct {
 	path string
 }
 
-// NewFile returns the record file at path. Nothing is read or created.
-func NewFile(path string) *File { return &File{path: path} }
+// NewFile returns the record file at path. When path is a symbolic link
+// to a record, the record it points to is the file: writes replace that
+// file and claims lock it, so that a link and its target cannot be worked
+// on as two records. Nothing is read or created.
+func NewFile(path string) *File {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return &File{path: path}
+}
 
 // Path returns the file's path.
 func (f *File) Path() string { return f.path }
@@ -242,9 +250,37 @@ func syncDir(dir string) error {
 // Claim takes the file's claim for holder: an exclusive lock on
 // PATH.lock, which names the holder. ttl is not used: the claim lasts
 // until released or until this process ends.
+//
+// Taking the claim removes the temporary files a holder killed in the
+// middle of a write left beside the record (.NAME.*.tmp): with the claim
+// held, nobody else writes them.
 func (f *File) Claim(holder string) (Claim, error) {
 	if holder == "" {
 		return nil, fmt.Errorf("claim of %s: no holder", f.path)
 	}
-	return lockFile(f.path+".lock", f.path, holder)
+	c, err := lockFile(f.path+".lock", f.path, holder)
+	if err == nil {
+		dir, name := filepath.Split(f.path)
+		if dir == "" {
+			dir = "."
+		}
+		if stale, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(name)+".*.tmp")); len(stale) > 0 {
+			for _, p := range stale {
+				os.Remove(p)
+			}
+		}
+	}
+	return c, err
+}
+
+// globEscape quotes the characters filepath.Match gives a meaning to.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -122,3 +122,41 @@ func TestFileClaimAcrossProcesses(t *testing.T) {
 		t.Errorf("the lock file is left after release: %v", err)
 	}
 }
+
+// TestFileLinksAndLeftovers: a link to a record is that record (one
+// claim, writes to the target), and a claim clears temporary files a
+// killed writer left.
+func TestFileLinksAndLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.json")
+	rec := storetest.Record("run-1", executor.Running, "x", "low", 0)
+	if err := runstore.NewFile(path).Create(rec); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	leftover := filepath.Join(dir, ".run.json.12345.tmp")
+	os.WriteFile(leftover, []byte("{"), 0o600)
+	c, err := runstore.NewFile(link).Claim("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release(t.Context())
+	if _, err := runstore.NewFile(path).Claim("b"); !errors.Is(err, runstore.ErrClaimed) {
+		t.Errorf("claim of the target while its link is claimed: %v", err)
+	}
+	if _, err := os.Stat(leftover); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the leftover temporary file is still there: %v", err)
+	}
+	if err := runstore.NewFile(link).Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a file: %v", err)
+	}
+	if got, _ := runstore.NewFile(path).Load(); got.Version != 2 {
+		t.Errorf("the target has version %d, want 2", got.Version)
+	}
+}

@@ -187,6 +187,10 @@ func (c *memClaim) Renew(context.Context) error {
 	return nil
 }
 
+// Abandon does nothing: a memory claim is renewed only by Renew. It is
+// here for storetest.Abandoner.
+func (c *memClaim) Abandon() {}
+
 func (c *memClaim) lost() error {
 	if other := c.m.claims[c.id]; other != nil && c.m.clock().Before(other.expires) {
 		return &ClaimedError{ID: c.id, Holder: other.holder, Expires: other.expires}

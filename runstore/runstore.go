@@ -40,6 +40,7 @@ type Store interface {
 	// people: host and process id), for ttl unless renewed. While a
 	// claim of another holder is live, it fails at once with a
 	// *ClaimedError (wrapping ErrClaimed). The run need not exist yet.
+	// An empty id or holder, or a ttl that is not positive, is an error.
 	Claim(ctx context.Context, id, holder string, ttl time.Duration) (Claim, error)
 	// Close releases the store's resources.
 	Close() error
@@ -48,8 +49,8 @@ type Store interface {
 // Claim is a held claim on a run.
 type Claim interface {
 	// Renew extends the claim by its ttl from now. It fails, with an
-	// error wrapping ErrClaimed, when the claim expired and another
-	// holder took it.
+	// error wrapping ErrClaimed, when the claim was released, or expired
+	// and another holder took it.
 	Renew(ctx context.Context) error
 	// Release gives the claim up. It is safe to call more than once.
 	Release(ctx context.Context) error
@@ -212,6 +213,9 @@ func decodeCursor(c string) (*position, error) {
 // checkpoint of a record never stored (Version 0) creates it, every later
 // one saves it, and the record's Version follows the store's.
 func Checkpointer(s Store) executor.Checkpointer {
+	if s == nil {
+		panic("runstore.Checkpointer: nil Store")
+	}
 	return executor.CheckpointFunc(func(ctx context.Context, rec *executor.Record) error {
 		if rec.Version == 0 {
 			return s.Create(ctx, rec)

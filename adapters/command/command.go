@@ -167,7 +167,8 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 	}
 	switch {
 	case stdout.overflowed:
-		return fail(wire.ErrTooLarge)
+		// The integration may have acted before its reply overflowed.
+		return fail(adapters.OutcomeUnknown(wire.ErrTooLarge))
 	case parent.Err() != nil:
 		return fail(fmt.Errorf("stopped: %w", context.Cause(parent)))
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded):
@@ -189,6 +190,12 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 		return fail(fmt.Errorf("running %s: %w", a.argv[0], runErr))
 	}
 	res, err := wire.Decode(stdout.Bytes())
+	var re *wire.RemoteError
+	if err != nil && !errors.As(err, &re) {
+		// Exit status 0 with a reply that cannot be read: the
+		// integration says it succeeded, and may have acted.
+		return fail(adapters.OutcomeUnknown(err))
+	}
 	if err != nil {
 		return fail(err)
 	}

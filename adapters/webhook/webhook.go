@@ -237,6 +237,9 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 		return adapters.Result{}, a.transportError(parent, ctx, fmt.Errorf("reading the reply: %w", err))
 	}
 	if len(data) > MaxReply {
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return adapters.Result{}, adapters.OutcomeUnknown(wire.ErrTooLarge)
+		}
 		return adapters.Result{}, wire.ErrTooLarge
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -247,14 +250,25 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 				if adapters.IsRetryable(err) {
 					rerr = adapters.Retryable(rerr)
 				}
-				return res, rerr
+				err = rerr
+			}
+			var re *wire.RemoteError
+			if !errors.As(err, &re) {
+				// A success status with a reply that cannot be read: the
+				// integration may have acted.
+				err = adapters.OutcomeUnknown(err)
 			}
 		}
 		return res, err
 	}
 	// A server that echoes the request (a 401 page quoting the
 	// Authorization header) must not put the secret into errors.
-	se := &StatusError{StatusCode: resp.StatusCode, Message: redact(replyMessage(data), secrets)}
+	se := &StatusError{StatusCode: resp.StatusCode, Message: replyMessage(data, secrets)}
+	if resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout {
+		// A gateway passed the request on and lost the answer: the
+		// integration may have acted.
+		return adapters.Result{}, adapters.OutcomeUnknown(adapters.Retryable(se))
+	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
 			return adapters.Result{}, adapters.RetryAfter(se, d)
@@ -274,27 +288,35 @@ func (a *Adapter) transportError(parent, ctx context.Context, err error) error {
 	case ctx.Err() != nil:
 		return adapters.Retryable(fmt.Errorf("timed out after %s: %w", a.cfg.timeout, context.DeadlineExceeded))
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return adapters.Retryable(err)
-	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Op == "dial" {
-		return adapters.Retryable(err)
+		return adapters.Retryable(err) // nothing was sent
 	}
-	return err
+	var cv *tls.CertificateVerificationError
+	var rh tls.RecordHeaderError
+	var ae *tls.AlertError
+	if errors.As(err, &cv) || errors.As(err, &rh) || errors.As(err, &ae) {
+		return err // the TLS handshake failed: nothing was sent
+	}
+	// The request may have reached the integration before the exchange
+	// broke: whether it acted is unknown.
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return adapters.Retryable(adapters.OutcomeUnknown(err))
+	}
+	return adapters.OutcomeUnknown(err)
 }
 
 // replyMessage returns the error of an error reply, or the start of any
-// other body.
-func replyMessage(data []byte) string {
+// other body, with secrets redacted before it is cut.
+func replyMessage(data []byte, secrets []string) string {
 	if _, err := wire.Decode(data); err != nil {
 		var re *wire.RemoteError
 		if errors.As(err, &re) {
-			return re.Message
+			return redact(re.Message, secrets)
 		}
 	}
-	s := strings.TrimSpace(string(data))
+	s := redact(strings.TrimSpace(string(data)), secrets)
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
@@ -378,12 +400,11 @@ func expand(t []part, lookup func(string) (string, bool)) (string, []string, err
 	return b.String(), vars, nil
 }
 
-// redact replaces every secret in s with [redacted].
+// redact replaces every secret in s with [redacted], in the forms an
+// echo may give it: as sent, and escaped in JSON (\/ included).
 func redact(s string, secrets []string) string {
-	for _, v := range secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
+	for _, v := range adapters.SecretForms(secrets) {
+		s = strings.ReplaceAll(s, v, "[redacted]")
 	}
 	return s
 }

@@ -19,18 +19,15 @@ import (
 	"github.com/secopsdesign/secops/runstore"
 )
 
-// binaries builds secops and the lab integration once for the tests that
-// run them as separate processes.
+// binaries builds secops, its SVG helper secops-graphviz (next to it, as
+// "go install ./cmd/..." puts them) and the lab integration once for the
+// tests that run them as separate processes.
 var binaries = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "secops-bin")
 	if err != nil {
 		return "", err
 	}
-	for _, pkg := range []string{".", "../../examples/lab"} {
-		name := "secops"
-		if pkg != "." {
-			name = "lab"
-		}
+	for name, pkg := range map[string]string{"secops": ".", "secops-graphviz": "../secops-graphviz", "lab": "../../examples/lab"} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg).CombinedOutput()
 		if err != nil {
 			return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
@@ -199,7 +196,7 @@ func TestCrashDuringContainment(t *testing.T) {
 	}
 
 	code, out := l.run("resume", "run.json", "--adapters", l.adapters)
-	for _, want := range []string{"run.json: run " + rec.ID + " was interrupted during a call", "method 2.2.1: edr.isolate_host with {\"host\":\"pc-a\"}",
+	for _, want := range []string{"run.json: the run was interrupted during a call; whether it took effect is unknown", "method 2.2.1: edr.isolate_host with {\"host\":\"pc-a\"}",
 		"--recover retry", "--recover applied", "the record is unchanged"} {
 		if code != 2 || !strings.Contains(out, want) {
 			t.Errorf("resume without --recover: exit %d, output lacks %q:\n%s", code, want, out)
@@ -284,7 +281,7 @@ func TestSignalsStopAtCheckpoint(t *testing.T) {
 			if _, acted := l.received(); acted["2.2.1 isolate_host"] != 0 {
 				t.Errorf("the isolation went on after the signal: %v", acted)
 			}
-			if !strings.Contains(out.String(), "continue with: secops resume run.json") {
+			if !strings.Contains(out.String(), "stopped during a call") || !strings.Contains(out.String(), "secops resume run.json --adapters "+l.adapters+" --recover retry") {
 				t.Errorf("output:\n%s", out.String())
 			}
 		})
@@ -327,5 +324,85 @@ func TestTwoResumes(t *testing.T) {
 		if strings.HasSuffix(e.Name(), ".tmp") || strings.HasSuffix(e.Name(), ".lock") {
 			t.Errorf("left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestCrashWithSQLiteStore: the same crash with the run kept in a SQLite
+// store: the dead process's claim keeps others out until it lapses, then
+// a new process recovers the run with the same idempotency key.
+func TestCrashWithSQLiteStore(t *testing.T) {
+	l := newLab(t, "isolate_host")
+	spec := "sqlite:" + filepath.Join(l.dir, "runs.db")
+	code, out := l.run("run", "design.yaml", "--adapters", l.adapters, "--alert", l.alert, "--store", spec)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	db, err := runstore.OpenSQLite(filepath.Join(l.dir, "runs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	page, err := db.List(t.Context(), runstore.Query{})
+	if err != nil || len(page.Runs) != 1 {
+		t.Fatalf("runs: %v %v", page.Runs, err)
+	}
+	id := page.Runs[0].ID
+	if code, out := l.run("resume", id, "--store", spec, "--adapters", l.adapters, "--outputs", l.answers); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	cmd := l.secops("resume", id, "--store", spec, "--adapters", l.adapters, "--approve")
+	cmd.Env = append(cmd.Env, "SECOPS_CLAIM_TTL=3s")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rec, err := db.Load(t.Context(), id)
+		if err == nil && len(rec.Uncertain()) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the isolation never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	// The dead process's claim holds for its ttl.
+	code, out = l.run("resume", id, "--store", spec, "--adapters", l.adapters, "--recover", "retry")
+	if code != 2 || !strings.Contains(out, "is in use by another secops process (pid "+fmt.Sprint(cmd.Process.Pid)) || !strings.Contains(out, "its claim lapses at") {
+		t.Errorf("resume while the dead claim holds: exit %d\n%s", code, out)
+	}
+	time.Sleep(3500 * time.Millisecond)
+	l.writeAdapters("")
+	code, out = l.run("resume", id, "--store", spec, "--adapters", l.adapters)
+	if code != 2 || !strings.Contains(out, "--recover retry") {
+		t.Errorf("resume without --recover: exit %d\n%s", code, out)
+	}
+	if code, out := l.run("resume", id, "--store", spec, "--adapters", l.adapters, "--recover", "retry"); code != 0 {
+		t.Fatalf("--recover retry: exit %d\n%s", code, out)
+	}
+	rec, err := db.Load(t.Context(), id)
+	if err != nil || rec.Status != executor.Completed || len(rec.Applied) != 2 {
+		t.Fatalf("after recovery: %v %s %v", err, rec.Status, rec.Applied)
+	}
+	keys, acted := l.received()
+	unc := ""
+	for k, n := range keys {
+		if n == 2 {
+			unc = k
+		} else if n != 1 {
+			t.Errorf("key %s received %d times", k, n)
+		}
+	}
+	if !strings.HasSuffix(unc, "/response/fr-1/2.2.1") || acted["2.2.1 isolate_host"] != 1 || acted["2.1.1 block_ip"] != 1 {
+		t.Errorf("repeated key %q, actions %v", unc, acted)
+	}
+	code, out = l.run("runs", "list", "--store", spec, "--status", "completed")
+	if code != 0 || !strings.Contains(out, id) {
+		t.Errorf("runs list: exit %d\n%s", code, out)
 	}
 }

@@ -186,10 +186,19 @@ func executorNumber(s string) ident.Number { return ident.Number(s) }
 // TestRunsListShow: runs kept in a store are listed with filters and
 // pages, and shown.
 func TestRunsListShow(t *testing.T) {
+	for _, kind := range []string{"dir", "sqlite"} {
+		t.Run(kind, func(t *testing.T) { testRunsListShow(t, kind) })
+	}
+}
+
+func testRunsListShow(t *testing.T, kind string) {
 	sc := scenarioNamed(t, "worm-lateral")
 	srv, _ := integrations(t, sc.Outputs)
 	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
-	spec := "dir:" + filepath.Join(dir, "runs")
+	spec := kind + ":" + filepath.Join(dir, "runs")
+	if kind == "sqlite" {
+		spec += ".db"
+	}
 	var stderr bytes.Buffer
 	rio := runIO{stdin: strings.NewReader(""), stderr: &stderr}
 	for i := range 3 {
@@ -333,5 +342,24 @@ func TestPromptListsAndApproval(t *testing.T) {
 	}
 	if len(calls()) == 0 {
 		t.Error("nothing called")
+	}
+}
+
+// TestStoreMustExist: reading commands do not make a store of a mistyped
+// path.
+func TestStoreMustExist(t *testing.T) {
+	dir := t.TempDir()
+	for _, spec := range []string{"sqlite:" + filepath.Join(dir, "rnus.db"), "dir:" + filepath.Join(dir, "typo")} {
+		err := listRuns(context.Background(), &bytes.Buffer{}, listOpts{store: spec, format: "text"})
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%s: %v", spec, err)
+		}
+		_, _, err = claimRecord(context.Background(), "some-id", spec)
+		if exitCode(err) != 2 {
+			t.Errorf("resume in %s: %v", spec, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("created: %v", entries)
 	}
 }

@@ -34,7 +34,10 @@ func newRender() *cobra.Command {
             call: a card per alert saying what to do, each playbook's flow
             drawn as SVG, every step with its methods' procedures inline,
             the responses with approval, performer and rollback; it loads
-            nothing from the network and works without JavaScript
+            nothing from the network and works without JavaScript. The
+            flows are drawn by the secops-graphviz program, found next to
+            secops, in $SECOPS_GRAPHVIZ or on PATH; install it with
+            go install github.com/secopsdesign/secops/cmd/secops-graphviz
   mermaid   the playbook flow graphs as a Mermaid flowchart
   dot       the playbook flow graphs as a Graphviz digraph
 

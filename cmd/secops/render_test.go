@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/render"
 )
 
 const reference = "../../examples/targeted-attack/design.yaml"
@@ -41,6 +43,11 @@ func TestRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bin, err := binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(render.HelperEnv, filepath.Join(bin, render.HelperName)) // the html cases draw with it
 	out := filepath.Join(t.TempDir(), "runbook.html")
 	tests := []struct {
 		name  string

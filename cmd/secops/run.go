@@ -265,6 +265,13 @@ event saying so.`,
 // the command. Unless dry (nothing will be called), every environment
 // variable a webhook header names must be set.
 func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design, *config.File, *adapters.Registry, error) {
+	return setupFor(rio, designPath, adaptersPath, dry, false)
+}
+
+// setupFor is setup; with undo (a rollback), errors in the design itself
+// are reported but do not stop the command when the design can still be
+// compiled: undoing containment must not wait for a fix of the design.
+func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*secops.Design, *config.File, *adapters.Registry, error) {
 	w := rio.stderr
 	abs, err := filepath.Abs(designPath)
 	if err != nil {
@@ -283,19 +290,28 @@ func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design
 	} else {
 		all = finding.From(d.Validate())
 	}
+	designErrors := all.HasErrors()
 	cfg, err := config.LoadFile(adaptersPath)
 	if err != nil && finding.From(err) == nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	all = append(all, finding.From(err)...)
+	cfgFindings := finding.From(err)
 	if cfg != nil && d != nil {
-		all = append(all, cfg.Check(d)...)
+		cfgFindings = append(cfgFindings, cfg.Check(d)...)
 	}
-	all = uniq(all)
+	all = uniq(append(all, cfgFindings...))
 	if len(all) > 0 {
 		_ = finding.WriteText(w, all)
 	}
-	if all.HasErrors() {
+	switch {
+	case uniq(cfgFindings).HasErrors() || d == nil:
+		return nil, nil, nil, &exitError{code: 1}
+	case designErrors && undo:
+		if _, cerr := executor.Compile(d); cerr != nil {
+			return nil, nil, nil, &exitError{code: 1}
+		}
+		fmt.Fprintln(w, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
+	case designErrors:
 		return nil, nil, nil, &exitError{code: 1}
 	}
 	if !dry {
@@ -416,22 +432,44 @@ func newRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// existing is a run that resume or rollback works on: claimed, loaded,
+// with its design and adapters.
+type existing struct {
+	target     *target
+	rec        *executor.Record
+	designPath string
+	d          *secops.Design
+	cfg        *config.File
+	reg        *adapters.Registry
+}
+
+// openExisting claims and loads the record o names, and loads its design
+// and the adapters. The caller closes the target.
+func openExisting(ctx context.Context, rio runIO, o resumeOpts, undo bool) (*existing, error) {
+	target, rec, err := claimRecord(ctx, o.record, o.store)
+	if err != nil {
+		return nil, err
+	}
+	x := &existing{target: target, rec: rec}
+	if x.designPath, err = target.designPath(rec, o.design); err == nil {
+		x.d, x.cfg, x.reg, err = setupFor(rio, x.designPath, o.adapters, rec.DryRun, undo)
+	}
+	if err != nil {
+		target.close()
+		return nil, err
+	}
+	return x, nil
+}
+
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	target, rec, err := claimRecord(ctx, o.record, o.store)
+	x, err := openExisting(ctx, rio, o, false)
 	if err != nil {
 		return err
 	}
-	defer target.close()
-	designPath, err := target.designPath(rec, o.design)
-	if err != nil {
-		return err
-	}
-	d, cfg, reg, err := setup(rio, designPath, o.adapters, rec.DryRun)
-	if err != nil {
-		return err
-	}
+	defer x.target.close()
+	target, rec, designPath, d, cfg, reg := x.target, x.rec, x.designPath, x.d, x.cfg, x.reg
 	ans := executor.Answer{Approve: o.approve, Reject: o.reject, Actor: actor(), Recover: executor.Recovery(o.recover)}
 	if o.retry {
 		if o.recover != "" {
@@ -449,12 +487,23 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	switch rec.Status {
 	case executor.Failed:
 		if !o.retry && o.recover == "" {
-			return usageError("%s: run %s failed: %s\nretry the method it failed on with: secops resume %s --adapters %s --retry (the record is unchanged)",
-				target.name, rec.ID, rec.Error, o.record, o.adapters)
+			msg := fmt.Sprintf("%s: run %s failed: %s", target.name, rec.ID, rec.Error)
+			if ev, ok := rec.FailedMethod(); ok {
+				msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, target.ref(rec.ID), o.adapters)
+				if ev.Uncertain {
+					msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", target.ref(rec.ID), o.adapters)
+				}
+			} else {
+				msg += "\nit cannot be continued"
+			}
+			return usageError("%s (the record is unchanged)", msg)
 		}
 	case executor.Running, executor.Interrupted:
 		if o.retry {
 			return usageError("%s: run %s was interrupted, not failed: use --recover retry|applied if a call is in doubt, or no flag", target.name, rec.ID)
+		}
+		if unc := inDoubt(rec); len(unc) > 0 && o.recover == "" {
+			return usageError("%s\nthe record is unchanged", uncertainMessage(unc, target.name+": the run was interrupted during a call", target.ref(rec.ID), o.adapters))
 		}
 	}
 	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithCheckpoint(target.journal(d)),
@@ -475,7 +524,7 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	if err := e.Plan().CheckAnswer(rec, ans); err != nil {
 		var ue *executor.UncertainError
 		if errors.As(err, &ue) {
-			return usageError("%s", uncertainMessage(ue, target.name, o.record, o.adapters))
+			return usageError("%s\nthe record is unchanged", uncertainMessage(ue.Calls, target.name+": the run was interrupted during a call", target.ref(rec.ID), o.adapters))
 		}
 		if o.outputs != "" {
 			return usageError("%s: %v (the record is unchanged)", o.outputs, err)
@@ -492,38 +541,43 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
 }
 
-// uncertainMessage says which calls are in doubt and the two ways on.
-func uncertainMessage(ue *executor.UncertainError, name, ref, adaptersPath string) string {
+// inDoubt returns the calls of the run (not of a rollback) whose outcome
+// rec does not know.
+func inDoubt(rec *executor.Record) []executor.UncertainCall {
+	var out []executor.UncertainCall
+	for _, c := range rec.Uncertain() {
+		if !c.Rollback {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// uncertainMessage says which calls are in doubt and the two ways on,
+// after head ("run.json: the run was interrupted during a call").
+func uncertainMessage(calls []executor.UncertainCall, head, ref, adaptersPath string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: run %s was interrupted during a call; whether it took effect is unknown:\n", name, ue.Run)
-	for _, c := range ue.Calls {
+	fmt.Fprintf(&b, "%s; whether it took effect is unknown:\n", head)
+	for _, c := range calls {
 		in, _ := json.Marshal(c.Inputs)
 		fmt.Fprintf(&b, "  method %s: %s with %s (attempt %d, started %s, idempotency key %s)\n",
 			c.Method, c.Action, in, c.Attempt, c.Started.Format(time.RFC3339), c.IdempotencyKey)
 	}
 	fmt.Fprintf(&b, "check the system, then go on with one of:\n")
 	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover retry     # call it again, with the same idempotency key\n", ref, adaptersPath)
-	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover applied   # it took effect: count it as done\n", ref, adaptersPath)
-	b.WriteString("the record is unchanged")
+	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover applied   # it took effect: count it as done", ref, adaptersPath)
 	return b.String()
 }
 
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	target, rec, err := claimRecord(ctx, o.record, o.store)
+	x, err := openExisting(ctx, rio, o, true)
 	if err != nil {
 		return err
 	}
-	defer target.close()
-	designPath, err := target.designPath(rec, o.design)
-	if err != nil {
-		return err
-	}
-	d, cfg, reg, err := setup(rio, designPath, o.adapters, rec.DryRun)
-	if err != nil {
-		return err
-	}
+	defer x.target.close()
+	target, rec, designPath, d, cfg, reg := x.target, x.rec, x.designPath, x.d, x.cfg, x.reg
 	left := 0 // applied methods not rolled back yet
 	for _, id := range rec.Applied {
 		if !slices.Contains(rec.RolledBack, id) {
@@ -671,7 +725,11 @@ func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, t
 	}
 	switch rec.Status {
 	case executor.Interrupted, executor.Running:
-		fmt.Fprintf(w, "stopped before the end; continue with: secops resume %s --adapters %s\n", ref, adaptersPath)
+		if unc := inDoubt(rec); len(unc) > 0 {
+			fmt.Fprintln(w, uncertainMessage(unc, "stopped during a call", ref, adaptersPath))
+		} else {
+			fmt.Fprintf(w, "stopped before the end; continue with: secops resume %s --adapters %s\n", ref, adaptersPath)
+		}
 		if len(rec.Applied) > 0 {
 			fmt.Fprintf(w, "applied so far: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
 		}
@@ -686,11 +744,26 @@ func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, t
 				outputsTemplate(d, failedOutputs(d, rec)))
 			return &exitError{code: 1}
 		}
-		if len(rec.Applied) > 0 {
-			fmt.Fprintf(w, "applied before the failure: %v; undo with: secops rollback %s --adapters %s\n", rec.Applied, ref, adaptersPath)
+		var doubt []string
+		for _, c := range inDoubt(rec) {
+			if c.Response != "" {
+				doubt = append(doubt, string(c.Method))
+			}
 		}
-		if rec.At != nil && rec.At.Method != "" {
-			fmt.Fprintf(w, "once the cause is fixed, retry method %s with: secops resume %s --adapters %s --retry\n", rec.At.Method, ref, adaptersPath)
+		switch {
+		case len(rec.Applied) > 0 && len(doubt) > 0:
+			fmt.Fprintf(w, "applied before the failure: %s, and %s may have taken effect; undo with: secops rollback %s --adapters %s\n",
+				joinNumbers(rec.Applied), strings.Join(doubt, ", "), ref, adaptersPath)
+		case len(rec.Applied) > 0:
+			fmt.Fprintf(w, "applied before the failure: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
+		case len(doubt) > 0:
+			fmt.Fprintf(w, "%s may have taken effect; undo with: secops rollback %s --adapters %s\n", strings.Join(doubt, ", "), ref, adaptersPath)
+		}
+		if ev, ok := rec.FailedMethod(); ok {
+			fmt.Fprintf(w, "once the cause is fixed, retry method %s with: secops resume %s --adapters %s --retry\n", ev.Method, ref, adaptersPath)
+			if ev.Uncertain {
+				fmt.Fprintf(w, "or, if it did take effect, go on with: secops resume %s --adapters %s --recover applied\n", ref, adaptersPath)
+			}
 		}
 		return &exitError{code: 1}
 	case executor.Waiting:
@@ -797,6 +870,10 @@ func progress(w io.Writer) func(executor.Event) {
 			how := string(e.Action)
 			if how == "" {
 				how = "by " + e.Actor
+			}
+			if e.Detail != "" {
+				fmt.Fprintf(&b, "  method %s %s: %s", e.Method, how, e.Detail)
+				break
 			}
 			fmt.Fprintf(&b, "  method %s %s: ok", e.Method, how)
 			if len(e.Outputs) > 0 {

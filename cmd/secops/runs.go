@@ -113,7 +113,7 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 	if q.Until, err = parseSince("until", o.until, now); err != nil {
 		return err
 	}
-	s, err := openStore(o.store)
+	s, err := openExistingStore(o.store)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ order; with --format json, the record itself (secops-record/v1).`,
 			if format != "text" && format != "json" {
 				return usageError("--format must be text or json, not %q", format)
 			}
-			s, err := openStore(store)
+			s, err := openExistingStore(store)
 			if err != nil {
 				return err
 			}

@@ -1,11 +1,6 @@
 package main
 
-import (
-	"errors"
+import "github.com/secopsdesign/secops/runstore"
 
-	"github.com/secopsdesign/secops/runstore"
-)
-
-func openSQLite(path string) (runstore.Store, error) {
-	return nil, errors.New("sqlite stores arrive with the sqlite branch")
-}
+// openSQLite opens the run store of --store sqlite:PATH.
+func openSQLite(path string) (runstore.Store, error) { return runstore.OpenSQLite(path) }

@@ -17,9 +17,19 @@ import (
 	"github.com/secopsdesign/secops/runstore"
 )
 
-// claimTTL is how long a store claim lasts unless renewed; stores renew
-// the claims they give while they are held.
-const claimTTL = 30 * time.Second
+// claimTTL returns how long a store claim lasts unless renewed (stores
+// renew the claims they give while they are held): after a process that
+// held a run dies, others wait this long before they can take the run.
+// SECOPS_CLAIM_TTL (a duration such as 10s) changes it; the default is
+// 30s.
+func claimTTL() time.Duration {
+	if v := os.Getenv("SECOPS_CLAIM_TTL"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return 30 * time.Second
+}
 
 // target is where a command keeps the record of the run it works on: a
 // record file (--record) or a run store (--store). It holds the run's
@@ -58,6 +68,17 @@ func openStore(spec string) (runstore.Store, error) {
 	return nil, usageError("--store %q: unknown kind of store %q: want sqlite:PATH or dir:FOLDER", spec, kind)
 }
 
+// openExistingStore opens a run store that must exist already: a
+// mistyped path is an error, not a new empty store.
+func openExistingStore(spec string) (runstore.Store, error) {
+	if kind, path, ok := strings.Cut(spec, ":"); ok && path != "" && (kind == "dir" || kind == "sqlite") {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, usageError("--store %s: %s does not exist (a new store is made only by secops run)", spec, path)
+		}
+	}
+	return openStore(spec)
+}
+
 // openTarget prepares where a new run's record goes, and claims it.
 func openTarget(record, spec, id string, force bool) (*target, error) {
 	if spec != "" {
@@ -66,9 +87,9 @@ func openTarget(record, spec, id string, force bool) (*target, error) {
 			return nil, err
 		}
 		t := &target{name: fmt.Sprintf("run %s in %s", id, spec), store: s, spec: spec}
-		if t.claim, err = s.Claim(context.Background(), id, runstore.Holder(), claimTTL); err != nil {
+		if t.claim, err = s.Claim(context.Background(), id, runstore.Holder(), claimTTL()); err != nil {
 			s.Close()
-			return nil, usageError("%v", err)
+			return nil, claimError(t.name, err)
 		}
 		return t, nil
 	}
@@ -120,14 +141,14 @@ func notRolledBack(rec *executor.Record) []ident.Number {
 // store spec a run id.
 func claimRecord(ctx context.Context, ref, spec string) (*target, *executor.Record, error) {
 	if spec != "" {
-		s, err := openStore(spec)
+		s, err := openExistingStore(spec)
 		if err != nil {
 			return nil, nil, err
 		}
 		t := &target{name: fmt.Sprintf("run %s in %s", ref, spec), store: s, spec: spec}
-		if t.claim, err = s.Claim(ctx, ref, runstore.Holder(), claimTTL); err != nil {
+		if t.claim, err = s.Claim(ctx, ref, runstore.Holder(), claimTTL()); err != nil {
 			s.Close()
-			return nil, nil, usageError("%v", err)
+			return nil, nil, claimError(t.name, err)
 		}
 		rec, err := s.Load(ctx, ref)
 		if err != nil {
@@ -156,7 +177,11 @@ func claimRecord(ctx context.Context, ref, spec string) (*target, *executor.Reco
 func claimError(path string, err error) error {
 	var ce *runstore.ClaimedError
 	if errors.As(err, &ce) {
-		return usageError("%s is in use by another secops process (%s): wait for it to finish, or stop it", path, ce.Holder)
+		msg := fmt.Sprintf("%s is in use by another secops process (%s): wait for it to finish, or stop it", path, ce.Holder)
+		if !ce.Expires.IsZero() {
+			msg += fmt.Sprintf("; if that process is gone, its claim lapses at %s", ce.Expires.Local().Format(time.TimeOnly))
+		}
+		return usageError("%s", msg)
 	}
 	return usageError("%s: %v", path, err)
 }

@@ -1,29 +1,13 @@
-// Command alert-receiver embeds the executor the way an in-house tool
-// would: an HTTP service that runs each alert it receives through a
-// design and keeps the run records.
+// Command alert-receiver embeds package server in a program of one's own:
+// its own run store and its own adapters, written in Go against a
+// vendor's SDK rather than configured in an adapters file. What
+// secops serve does from the command line, a tool does this way when it
+// adds its own store, adapters, middleware or routes.
 //
-//	alert-receiver -design design.yaml -adapters adapters.yaml -addr :8080
+//	alert-receiver -design design.yaml -db runs.db -addr 127.0.0.1:8080 [-tokens tokens.yaml]
 //
-// Endpoints:
-//
-//	POST /alerts                 an alert (JSON object of field id to value): runs it, 201 and the record
-//	                             (422 and the record when the run failed)
-//	GET  /runs                   every record
-//	GET  /runs/{id}              one record
-//	POST /runs/{id}/approve      grants the approval a waiting run needs, and resumes it
-//	POST /runs/{id}/outputs      the outputs of manual tasks ({"1.4.1": {"iocs": [...]}}), and resumes
-//
-// An answer is checked before it is applied (executor's Plan.CheckAnswer):
-// approving a run that does not wait for an approval, or giving outputs to
-// one that does not wait for a person, is 409 Conflict; outputs of the
-// wrong type, undeclared outputs and methods that are not pending are 400
-// Bad Request, and so are outputs that leave out one the pending method
-// declares. Either way the run is left as it was, still waiting.
-//
-// A body over 1 MiB is 413 Request Entity Too Large; a body that is not
-// exactly one JSON value (malformed, or with more data after it) is 400.
-//
-// Records are kept behind the Store interface; this program keeps them in
-// memory, where a real tool would use its database, so that a waiting run
-// survives a restart.
+// The API is the server's: POST /v1/alerts, GET /v1/runs, POST
+// /v1/runs/{id}/approve and the rest, described at /v1/openapi.json; the
+// page for people is at /. Without -tokens every request acts as "local",
+// so the program listens on loopback only then.
 package main

@@ -3,40 +3,54 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 
-	"github.com/secopsdesign/secops"
-	"github.com/secopsdesign/secops/adapters"
-	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/runstore"
 )
 
-// The receiver runs a posted alert; the RAT alert's response needs the
-// CSIRT's approval, so the run waits until it is posted.
+// The program's server on a SQLite store: a RAT alert's containment
+// waits for the CSIRT's approval, then runs through the program's own
+// adapters.
 func Example() {
-	d, _ := secops.LoadFile("../targeted-attack/design.yaml")
-	outputs := map[string]map[string]any{
-		"1.2.2": {"service": "tcp", "port": 8443},
-		"1.2.3": {"process_name": "svchost-update.exe"},
-		"1.2.4": {"c2_domain": "cdn-sync.example.org", "c2_location": "unknown", "c2_registrant": "unknown"},
-		"1.3.1": {"lateral_ips": []any{"10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.1.5", "10.0.1.6"}},
+	dir, _ := os.MkdirTemp("", "alert-receiver")
+	defer os.RemoveAll(dir)
+	store, err := runstore.OpenSQLite(filepath.Join(dir, "runs.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	answer := func(_ context.Context, req adapters.Request) (adapters.Result, error) {
-		return adapters.Result{Outputs: outputs[req.Method]}, nil
+	defer store.Close()
+	srv, err := newServer("../targeted-attack/design.yaml", store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	reg, _ := adapters.NewRegistry(adapters.Func("edr", answer), adapters.Func("threatintel", answer), adapters.Func("firewall", answer))
-	exec, _ := executor.New(executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIDs(func() string { return "run-1" }))
-	h := newServer(exec, exec.Plan().CheckAnswer, newMemStore())
+	defer srv.Shutdown(context.Background())
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
 
-	post := func(path, body string) {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
-		fmt.Println(w.Code, strings.Contains(w.Body.String(), `"status": "waiting"`), strings.Contains(w.Body.String(), `"status": "completed"`))
+	post := func(path, body string) string {
+		resp, err := http.Post(hs.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		id, _, _ := strings.Cut(strings.TrimPrefix(string(b), `{"format":"secops-record/v1","id":"`), `"`)
+		fmt.Println(resp.StatusCode, strings.Contains(string(b), `"status":"waiting"`), strings.Contains(string(b), `"status":"completed"`))
+		return id
 	}
-	post("/alerts", `{"category": "rat", "signature": "RAT:PlugX", "host": "pc-f", "src_ip": "10.0.1.77", "dst_ip": "192.0.2.44"}`)
-	post("/runs/run-1/approve", "")
+	id := post("/v1/alerts", `{"category": "rat", "signature": "RAT:PlugX", "host": "pc-f", "src_ip": "10.0.1.77", "dst_ip": "192.0.2.44"}`)
+	post("/v1/runs/"+id+"/answers", `{"outputs": {"1.4.1": {"iocs": ["192.0.2.44"]}}}`)
+	post("/v1/runs/"+id+"/approve", "")
 	// Output:
 	// 201 true false
+	// 200 true false
 	// 200 false true
 }

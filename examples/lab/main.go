@@ -23,8 +23,16 @@ type request struct {
 }
 
 type reply struct {
-	Outputs map[string]any `json:"outputs,omitempty"`
-	Error   string         `json:"error,omitempty"`
+	Outputs   map[string]any `json:"outputs,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	Retryable bool           `json:"retryable,omitempty"`
+}
+
+// inProgress is the error for a key another lab process is acting on.
+type inProgress struct{ pid int }
+
+func (e inProgress) Error() string {
+	return fmt.Sprintf("a call with this idempotency key is in progress (lab pid %d): try again later", e.pid)
 }
 
 func main() {
@@ -34,7 +42,8 @@ func main() {
 	}
 	r, err := answer(os.Stdin, os.Args[1])
 	if err != nil {
-		r = reply{Error: err.Error()}
+		var ip inProgress
+		r = reply{Error: err.Error(), Retryable: errors.As(err, &ip)}
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
 		fmt.Fprintln(os.Stderr, "lab:", err)
@@ -75,6 +84,16 @@ func answer(in io.Reader, labFile string) (reply, error) {
 			}
 		}
 	}
+	// Reserve the key before acting, so that a repeat that comes while
+	// this call still acts (a retry after the caller was killed, whose
+	// first attempt goes on) waits rather than acts a second time.
+	if keyFile != "" {
+		release, err := reserve(keyFile)
+		if err != nil {
+			return reply{}, err
+		}
+		defer release()
+	}
 	if op := os.Getenv("LAB_HANG"); op != "" && op == req.Operation {
 		// To try interrupting a run in the middle of an action.
 		time.Sleep(time.Minute)
@@ -109,6 +128,35 @@ func stateFile(key string) string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
+}
+
+// reserve marks the key of keyFile as being acted on by this process and
+// returns how to unmark it. A mark of a live lab process is an inProgress
+// error; one of a process that died is taken over.
+func reserve(keyFile string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		return nil, err
+	}
+	mark := keyFile + ".pending"
+	for range 3 {
+		f, err := os.OpenFile(mark, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			fmt.Fprintf(f, "%d\n", os.Getpid())
+			f.Close()
+			return func() { os.Remove(mark) }, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		b, _ := os.ReadFile(mark)
+		var pid int
+		fmt.Sscan(string(b), &pid)
+		if pid > 0 && alive(pid) {
+			return nil, inProgress{pid}
+		}
+		os.Remove(mark) // its process died: take the key over
+	}
+	return nil, fmt.Errorf("%s keeps changing", mark)
 }
 
 // remember keeps the reply to a key; the first reply of a key stays.

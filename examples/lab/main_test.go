@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -57,5 +59,29 @@ func TestIdempotency(t *testing.T) {
 	if len(lines) != 4 || !strings.Contains(lines[0], "1.2.4 received key=r1/step/s/1.2.4") || !strings.Contains(lines[1], "1.2.4 lookup_ip") ||
 		!strings.Contains(lines[3], "repeat r1/step/s/1.2.4: answered as before, nothing done") {
 		t.Errorf("log:\n%s", b)
+	}
+}
+
+// TestInProgress: a repeat that comes while another lab process acts on
+// the key is refused as retryable; a mark of a dead process is taken over.
+func TestInProgress(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LAB_STATE", dir)
+	t.Setenv("LAB_LOG", "")
+	key := "r1/response/fr-1/2.2.1"
+	mark := stateFile(key) + ".pending"
+	os.WriteFile(mark, []byte(fmt.Sprintf("%d\n", os.Getppid())), 0o600) // a live process
+	req := `{"operation": "isolate_host", "method": "2.2.1", "inputs": {"host": "pc-a"}, "idempotency_key": "` + key + `"}`
+	_, err := answer(strings.NewReader(req), "lab.json")
+	var ip inProgress
+	if !errors.As(err, &ip) {
+		t.Fatalf("answer while in progress: %v", err)
+	}
+	os.WriteFile(mark, []byte("999999999\n"), 0o600) // no such process
+	if _, err := answer(strings.NewReader(req), "lab.json"); err != nil {
+		t.Fatalf("answer after the holder died: %v", err)
+	}
+	if _, err := os.Stat(mark); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the mark is left: %v", err)
 	}
 }

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/review"
+)
+
+func init() { commands = append(commands, newReplay) }
+
+// progressFrom is the input size from which replay shows a progress bar
+// (when stderr is a terminal).
+const progressFrom = 16 << 20
+
+// replayIO is where replay reads stdin and shows progress; tests replace
+// it.
+type replayIO struct {
+	stdin    io.Reader
+	stderr   io.Writer
+	terminal bool // stderr is a terminal: progress may be shown
+}
+
+func newReplay() *cobra.Command {
+	var format, timeKey, groupBy, chartDir string
+	var ignoreUnknown bool
+	cmd := &cobra.Command{
+		Use:   "replay DESIGN ALERTS... [--format text|json|markdown] [--group-by KEY] [--time-key KEY] [--ignore-unknown-keys] [--charts DIR]",
+		Short: "Run an alert history through the design's detections",
+		Long: `Replay runs each alert of a history through the design's detection rules,
+as "secops run" decides them, and reports what the design would have done:
+alerts matched, unmatched and invalid; per detection the alerts it took
+and those it also matched that an earlier one took (shadowing); incidents,
+severities and alerts to triage per day; the analyst hours the playbooks'
+estimates imply (shortest and longest path); and the unmatched alerts
+grouped by a key. Confirmations are not run.
+
+ALERTS are JSON Lines files (one alert object a line), JSON array files,
+or - for stdin; gzip-compressed files are read as such. Lines that are not
+alerts are counted as invalid, the first 20 listed with file and line; so
+are alerts that "secops run" would refuse: a value of the wrong type, or a
+key that is not a field of the design (unless --ignore-unknown-keys).
+
+Findings on the design, with positions, end the report:
+detection-never-matched, detection-shadowed and unmatched-alerts
+(warnings). With --format markdown and --charts DIR the report links SVG
+charts written to DIR, as DIR/FILE.
+
+Exit status: 0 the replay ran, 1 the design has errors, 2 the command
+could not run.`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "text", "json", "markdown":
+			default:
+				return usageError("--format must be text, json or markdown, not %q", format)
+			}
+			if chartDir != "" && format != "markdown" {
+				return usageError("--charts needs --format markdown")
+			}
+			var opts []review.ReplayOption
+			if cmd.Flags().Changed("time-key") {
+				opts = append(opts, review.WithTimeKey(timeKey))
+			}
+			if groupBy != "" {
+				opts = append(opts, review.WithGroupBy(groupBy))
+			}
+			if ignoreUnknown {
+				opts = append(opts, review.WithUnknownKeysIgnored())
+			}
+			rio := replayIO{stdin: cmd.InOrStdin(), stderr: cmd.ErrOrStderr(), terminal: stderrIsTerminal()}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			return replay(ctx, cmd.OutOrStdout(), rio, args[0], args[1:], format, chartDir, opts)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
+	cmd.Flags().StringVar(&groupBy, "group-by", "", "group the unmatched alerts by this alert key")
+	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of the design instead of counting the alert as invalid")
+	cmd.Flags().StringVar(&chartDir, "charts", "", "write SVG charts to this folder and link them from the Markdown report")
+	return cmd
+}
+
+func stderrIsTerminal() bool {
+	fi, err := os.Stderr.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// loadPlan loads, validates and compiles a design for replay and review.
+// A design with errors is refused, its findings written to stderr.
+func loadPlan(stderr io.Writer, path string) (*executor.Plan, error) {
+	d, err := secops.LoadFile(path)
+	if err != nil && finding.From(err) == nil {
+		return nil, usageError("%v", err)
+	}
+	var all finding.List
+	if d == nil {
+		all = finding.From(err)
+	} else {
+		all = finding.From(d.Validate())
+	}
+	if all.HasErrors() {
+		var errs finding.List
+		for _, f := range all {
+			if f.Severity == finding.Error {
+				errs = append(errs, f)
+			}
+		}
+		_ = finding.WriteText(stderr, errs)
+		return nil, &exitError{code: 1, err: fmt.Errorf("%s has errors: fix them first (secops validate %s)", path, path)}
+	}
+	p, err := executor.Compile(d)
+	if err != nil {
+		return nil, &exitError{code: 1, err: err}
+	}
+	return p, nil
+}
+
+func replay(ctx context.Context, w io.Writer, rio replayIO, designPath string, alertPaths []string, format, chartDir string, opts []review.ReplayOption) error {
+	plan, err := loadPlan(rio.stderr, designPath)
+	if err != nil {
+		return err
+	}
+	var total int64
+	stdin := false
+	for _, p := range alertPaths {
+		if p == "-" {
+			stdin = true
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		if fi.IsDir() {
+			return usageError("%s is a folder; give the alert files", p)
+		}
+		total += fi.Size()
+	}
+	var read atomic.Int64
+	if rio.terminal && (stdin || total >= progressFrom) {
+		done := showProgress(rio.stderr, &read, total)
+		defer done()
+	}
+	rep, err := review.Replay(ctx, plan, countedAlerts(alertPaths, rio.stdin, &read), opts...)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	switch format {
+	case "json":
+		err = rep.WriteJSON(w)
+	case "markdown":
+		if chartDir != "" {
+			charts, cerr := rep.Charts()
+			if cerr != nil {
+				return usageError("%v", cerr)
+			}
+			if cerr = writeCharts(chartDir, charts); cerr != nil {
+				return usageError("%v", cerr)
+			}
+		}
+		err = rep.WriteMarkdown(w, filepath.ToSlash(chartDir))
+	default:
+		err = rep.WriteText(w)
+	}
+	if err != nil {
+		return usageError("%v", err)
+	}
+	return nil
+}
+
+// writeCharts writes each chart's SVG into dir, making it if need be.
+func writeCharts(dir string, charts []review.Chart) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, c := range charts {
+		if err := os.WriteFile(filepath.Join(dir, c.File), c.SVG, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countedAlerts reads the alert files in turn ("-" is stdin), adding the
+// bytes read to n.
+func countedAlerts(paths []string, stdin io.Reader, n *atomic.Int64) iter.Seq2[review.Alert, error] {
+	return func(yield func(review.Alert, error) bool) {
+		for _, p := range paths {
+			var r io.Reader = stdin
+			if p != "-" {
+				f, err := os.Open(p)
+				if err != nil {
+					yield(review.Alert{File: p}, err)
+					return
+				}
+				defer f.Close()
+				r = f
+			}
+			for a, err := range review.ReadAlerts(p, &countingReader{r, n}) {
+				if !yield(a, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// showProgress draws a progress bar of read against total (0: unknown)
+// on w, a terminal, until the returned function is called.
+func showProgress(w io.Writer, read *atomic.Int64, total int64) (done func()) {
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case <-t.C:
+				fmt.Fprint(w, "\r\033[K"+progressLine(read.Load(), total, time.Since(start)))
+			}
+		}
+	}()
+	return func() { close(stop); <-finished }
+}
+
+// progressLine is one line of progress: a bar and the percentage when
+// the total is known, the bytes read and the rate.
+func progressLine(read, total int64, elapsed time.Duration) string {
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	rate := ""
+	if s := elapsed.Seconds(); s > 0 {
+		rate = fmt.Sprintf(", %.1f MiB/s", mib(read)/s)
+	}
+	if total <= 0 {
+		return fmt.Sprintf("replay: %.1f MiB read%s", mib(read), rate)
+	}
+	const width = 30
+	frac := min(1, float64(read)/float64(total))
+	filled := int(frac * width)
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '.'
+		if i < filled {
+			bar[i] = '#'
+		}
+	}
+	return fmt.Sprintf("replay [%s] %3.0f%% %.1f of %.1f MiB%s", bar, 100*frac, mib(read), mib(total), rate)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops/review"
+	"github.com/secopsdesign/secops/runstore"
+)
+
+func init() { commands = append(commands, newReview) }
+
+func newReview() *cobra.Command {
+	var format, chartDir, since, until, store string
+	cmd := &cobra.Command{
+		Use:   "review DESIGN [RECORDS...] [--store STORE] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
+		Short: "Measure real runs against the design's targets and estimates",
+		Long: `Review reads run records (files, or folders of them, as "secops run
+--record" writes them; a file may also hold many records, one a line; or
+the runs of a run store, --store sqlite:PATH or dir:FOLDER) and compares
+what happened with the design:
+
+  - time to first response per severity, from a run's start to the
+    completion of its first-response-phase response: count, median, P90,
+    maximum, share within the severity's target, and the breaches; the
+    same for response targets;
+  - waiting on people: from each approval request and each person's task
+    to its answer, per party, approval and method;
+  - estimates against reality: per method, the real durations (from
+    call-started to the outcome for actions, from the task to the answer
+    for people) against its estimate;
+  - paths: per playbook, the runs taking each step and branch and ending
+    in each response or end;
+  - per adapter action, the calls, failures, retries, uncertain calls and
+    rollbacks.
+
+Dry runs and runs of other designs are left out. Findings on the design,
+with positions, end the report: estimate-drift (at least 5 runs, median
+over 1.5 or under 0.5 times the estimate), never-taken (steps and
+branches no run took, over at least 5 runs of the playbook) and
+target-breached-in-practice (more than 10% of a severity's runs).
+
+--since and --until take an RFC 3339 time or a duration back from now
+(14d, 2w). Quantiles are exact up to 2048 durations per key, and over a
+uniform sample of 2048 beyond.
+
+Exit status: 0 the review ran, 1 the design has errors, 2 the command
+could not run.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "text", "json", "markdown":
+			default:
+				return usageError("--format must be text, json or markdown, not %q", format)
+			}
+			if chartDir != "" && format != "markdown" {
+				return usageError("--charts needs --format markdown")
+			}
+			if (len(args) > 1) == (store != "") {
+				return usageError("give record files or folders, or --store, and not both")
+			}
+			now := time.Now()
+			from, err := parseSince("since", since, now)
+			if err != nil {
+				return err
+			}
+			to, err := parseSince("until", until, now)
+			if err != nil {
+				return err
+			}
+			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, format, chartDir, from, to)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().StringVar(&since, "since", "", "only runs started at or after this time (RFC 3339, or a duration back from now such as 30d)")
+	cmd.Flags().StringVar(&until, "until", "", "only runs started before this time (RFC 3339, or a duration back from now)")
+	cmd.Flags().StringVar(&store, "store", "", "review the runs of this run store (sqlite:PATH or dir:FOLDER) instead of record files")
+	cmd.Flags().StringVar(&chartDir, "charts", "", "write SVG charts to this folder and link them from the Markdown report")
+	return cmd
+}
+
+func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, paths []string, storeSpec, format, chartDir string, since, until time.Time) error {
+	plan, err := loadPlan(stderr, designPath)
+	if err != nil {
+		return err
+	}
+	records := review.ReadRecordFiles(paths...)
+	if storeSpec != "" {
+		store, err := openExistingStore(storeSpec)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		// The store selects by start time too; WithPeriod checks again.
+		records = review.StoreRecords(ctx, store, runstore.Query{Since: since, Until: until, Limit: runstore.MaxLimit})
+	}
+	rep, err := review.Review(plan, records, review.WithPeriod(since, until))
+	if err != nil {
+		return usageError("%v", err)
+	}
+	switch format {
+	case "json":
+		err = rep.WriteJSON(w)
+	case "markdown":
+		if chartDir != "" {
+			charts, cerr := rep.Charts()
+			if cerr != nil {
+				return usageError("%v", cerr)
+			}
+			if cerr = writeCharts(chartDir, charts); cerr != nil {
+				return usageError("%v", cerr)
+			}
+		}
+		err = rep.WriteMarkdown(w, filepath.ToSlash(chartDir))
+	default:
+		err = rep.WriteText(w)
+	}
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if rep.Runs == 0 {
+		fmt.Fprintln(stderr, "secops: review: no runs of this design in the records given")
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/server"
+)
+
+func init() { commands = append(commands, newToken) }
+
+func newToken() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Manage the tokens secops serve takes",
+	}
+	var file, design string
+	var parties, roles []string
+	add := &cobra.Command{
+		Use:   "add NAME --role ROLE [--party PARTY] [--tokens FILE] [--design DESIGN]",
+		Short: "Make a token, print it once and write its digest to the tokens file",
+		Long: `Add makes a new random token for NAME (the actor records will name),
+prints it on stdout once, and adds its SHA-256 digest, roles and parties
+to the tokens file (format secops-tokens/v1, created with mode 0600 if
+missing). The token itself is kept nowhere: give it to its holder now.
+
+Roles: ingest (post alerts), read (list and show runs, metrics), answer
+(a person's task, for the party responsible for its phase), approve
+(responses whose approval names one of the token's parties), admin
+(recover and roll back runs). Any role may read. answer and approve need
+--party, the ids of the design's parties the token acts for; with
+--design they are checked against the design.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(roles) == 0 {
+				return usageError("token add needs --role (ingest, read, answer, approve or admin)")
+			}
+			toks, err := server.LoadTokens(file)
+			if errors.Is(err, fs.ErrNotExist) {
+				toks, err = server.NewTokens(), nil
+			}
+			if err != nil {
+				return usageError("%v", err)
+			}
+			var rs []server.Role
+			for _, r := range roles {
+				rs = append(rs, server.Role(r))
+			}
+			var ps []ident.ID
+			for _, p := range parties {
+				if !slices.Contains(ps, ident.ID(p)) {
+					ps = append(ps, ident.ID(p))
+				}
+			}
+			secret, err := toks.Add(args[0], rs, ps)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if design != "" {
+				d, err := secops.LoadFile(design)
+				if d == nil {
+					return usageError("--design: %v", err)
+				}
+				if err := toks.CheckParties(d); err != nil {
+					return usageError("%v", err)
+				}
+			}
+			if err := toks.Save(file); err != nil {
+				return usageError("%v", err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), secret)
+			fmt.Fprintf(cmd.ErrOrStderr(), "token %s added to %s; it is shown once, now: keep it secret\n", args[0], file)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&file, "tokens", "secops-tokens.yaml", "the tokens file")
+	add.Flags().StringSliceVar(&roles, "role", nil, "a role: ingest, read, answer, approve or admin (repeat or comma-separate)")
+	add.Flags().StringSliceVar(&parties, "party", nil, "the id of a party of the design the token acts for (repeat or comma-separate)")
+	add.Flags().StringVar(&design, "design", "", "check the parties against this design")
+	cmd.AddCommand(add)
+	return cmd
+}

@@ -1,0 +1,324 @@
+package runstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/duration"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+)
+
+// TestEncoderJournal: through the checkpoints of whole runs, the
+// incremental encoding of a record is byte for byte its whole encoding.
+func TestEncoderJournal(t *testing.T) {
+	var enc encoder
+	var got scratch
+	var want bytes.Buffer
+	saves := 0
+	e, alert := benchEngine(t, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+		rec.Version++
+		saves++
+		blob, cache, err := enc.encode(&got, rec)
+		if err != nil {
+			return err
+		}
+		whole, err := encode(&want, rec)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(blob, whole) {
+			t.Errorf("save %d of run %s: incremental encoding\n%s\nwant\n%s", rec.Version, rec.ID, blob, whole)
+		}
+		enc.keep(cache)
+		return nil
+	}))
+	for range 3 {
+		benchRun(t, e, alert)
+	}
+	if saves < 30 {
+		t.Errorf("%d saves in three runs", saves)
+	}
+	if len(enc.caches) != 0 {
+		t.Errorf("%d caches kept after the runs ended", len(enc.caches))
+	}
+}
+
+// TestEncoderChanged: events changed in place since the last save, or a
+// copy of the record saved, are encoded as they are.
+func TestEncoderChanged(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	newRec := func() *executor.Record {
+		return &executor.Record{ID: "run-1", Status: executor.Running, Error: `"alert":null`,
+			Alert: map[string]any{"host": "pc-1"}, Fields: map[string]any{"host": "pc-1", "n": int64(2), "z": 0.0, "l": []any{"a"}}, Events: []executor.Event{
+				{Time: at, Kind: executor.EvStarted},
+				{Time: at, Kind: executor.EvCallStarted, Method: "1.1", Inputs: map[string]any{"host": "pc-1"}},
+			}}
+	}
+	tests := []struct {
+		name   string
+		change func(r *executor.Record) *executor.Record
+	}{
+		{"appended", func(r *executor.Record) *executor.Record {
+			r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvMethod, Detail: "<&>"})
+			return r
+		}},
+		{"detail changed", func(r *executor.Record) *executor.Record {
+			r.Events[0].Detail = "changed"
+			return r
+		}},
+		{"inputs replaced", func(r *executor.Record) *executor.Record {
+			r.Events[1].Inputs = map[string]any{"host": "pc-2"}
+			return r
+		}},
+		{"time zone changed", func(r *executor.Record) *executor.Record {
+			r.Events[0].Time = at.In(time.FixedZone("CET", 3600))
+			return r
+		}},
+		{"fields changed in place", func(r *executor.Record) *executor.Record {
+			r.Fields["host"] = "pc-2"
+			r.Fields["ok"] = true
+			return r
+		}},
+		{"field replaced by another", func(r *executor.Record) *executor.Record {
+			delete(r.Fields, "n")
+			r.Fields["a"] = int64(2)
+			return r
+		}},
+		{"field to a list", func(r *executor.Record) *executor.Record {
+			r.Fields["host"] = []any{"pc-1"}
+			r.Fields["l"] = "a"
+			return r
+		}},
+		{"field of another type", func(r *executor.Record) *executor.Record {
+			r.Fields["n"] = 2.0
+			return r
+		}},
+		{"negative zero", func(r *executor.Record) *executor.Record {
+			r.Fields["z"] = math.Copysign(0, -1)
+			return r
+		}},
+		{"list changed in place", func(r *executor.Record) *executor.Record {
+			r.Fields["l"].([]any)[0] = "b"
+			return r
+		}},
+		{"alert dropped", func(r *executor.Record) *executor.Record {
+			r.Alert, r.Fields = nil, nil
+			return r
+		}},
+		{"a value encoding/json refuses", func(r *executor.Record) *executor.Record {
+			r.Fields["x"] = math.NaN()
+			return r
+		}},
+		{"events cut", func(r *executor.Record) *executor.Record {
+			r.Events = r.Events[:1]
+			return r
+		}},
+		{"events emptied", func(r *executor.Record) *executor.Record {
+			r.Events = []executor.Event{}
+			return r
+		}},
+		{"a copy", func(r *executor.Record) *executor.Record {
+			c := *r
+			c.Events = append([]executor.Event(nil), r.Events...)
+			c.Events[0].Kind = executor.EvFailed
+			return &c
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var enc encoder
+			var b scratch
+			r := newRec()
+			_, cache, err := enc.encode(&b, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc.keep(cache)
+			r = tt.change(r)
+			got, cache, err := enc.encode(&b, r)
+			if cache != nil {
+				enc.keep(cache)
+				r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvStep})
+				got, _, err = enc.encode(&b, r) // from the caches of the changed record
+			}
+			want, werr := encode(new(bytes.Buffer), r)
+			if (err != nil) != (werr != nil) {
+				t.Fatalf("error %v, want %v", err, werr)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("encoded\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestSameEvent: sameEvent compares every field of an event, so that a
+// field added to executor.Event is not missed.
+func TestSameEvent(t *testing.T) {
+	a := executor.Event{Time: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	if !sameEvent(&a, &a) {
+		t.Fatal("an event differs from itself")
+	}
+	typ := reflect.TypeFor[executor.Event]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		b := a
+		v := reflect.ValueOf(&b).Elem().Field(i)
+		switch {
+		case f.Type == reflect.TypeFor[time.Time]():
+			v.Set(reflect.ValueOf(a.Time.Add(time.Second)))
+		case v.Kind() == reflect.String:
+			v.SetString("x")
+		case v.Kind() == reflect.Int:
+			v.SetInt(1)
+		case v.Kind() == reflect.Bool:
+			v.SetBool(true)
+		case v.Kind() == reflect.Map:
+			v.Set(reflect.MakeMap(f.Type))
+			v.SetMapIndex(reflect.ValueOf("k"), reflect.ValueOf(any(1)))
+		default:
+			t.Errorf("field %s of type %s: the test cannot change it; teach it and sameEvent", f.Name, f.Type)
+			continue
+		}
+		if sameEvent(&a, &b) {
+			t.Errorf("events differing in %s are the same to sameEvent", f.Name)
+		}
+	}
+}
+
+// TestAppendValue: appendValue writes what encoding/json writes (with
+// HTML escaping off), for the values records hold and others.
+func TestAppendValue(t *testing.T) {
+	type point struct{ X, Y int }
+	values := []struct {
+		name string
+		v    any
+	}{
+		{"nil", nil},
+		{"string", "pc-1"},
+		{"escapes", "a\"b\\c\nd\re\tf\bg\fh\x00i\x1fj\x7f<k>&"},
+		{"unicode", "日本語 通報する \u2028 \u2029 \U0001F600"},
+		{"invalid UTF-8", "a\xffb\xc3"},
+		{"bools", []any{true, false}},
+		{"ints", []any{0, -1, int64(1) << 62, int(-1) << 40}},
+		{"floats", []any{0.0, -0.0, 1.5, 1e-6, 9.99e-7, 1e20, 1e21, -1e21, 123456789.125, 3e-9, math.MaxFloat64, math.SmallestNonzeroFloat64}},
+		{"nested", map[string]any{"b": []any{map[string]any{"z": 1, "a": nil}}, "a": map[string]any{}, "\u00e9": []any{}}},
+		{"nil map", map[string]any(nil)},
+		{"nil slice", []any(nil)},
+		{"strings", []string{"a", "\"b"}},
+		{"nil strings", []string(nil)},
+		{"time", time.Date(2026, 11, 20, 9, 15, 0, 5, time.FixedZone("JST", 9*3600))},
+		{"named string", executor.Running},
+		{"struct", point{1, 2}},
+		{"other map", map[string]string{"b": "<", "a": "&"}},
+		{"float32", float32(0.1)},
+	}
+	for _, tt := range values {
+		t.Run(tt.name, func(t *testing.T) {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(map[string]any{"v": tt.v}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := appendMap(nil, map[string]any{"v": tt.v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
+				t.Errorf("appendValue wrote\n%s\nencoding/json\n%s", got, w)
+			}
+		})
+	}
+	for _, bad := range []any{math.NaN(), math.Inf(1), []any{math.Inf(-1)}, func() {}} {
+		if _, err := appendValue(nil, bad); err == nil {
+			t.Errorf("appendValue(%v): no error", bad)
+		}
+	}
+}
+
+// FuzzAppendString: appendString writes strings as encoding/json does.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "pc-1", "a\"\\\n\x00\x7f", "日本語", "\u2028\xff\xc3\xa9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if got, w := appendString(nil, s), bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
+			t.Errorf("appendString(%q) = %s, encoding/json %s", s, got, w)
+		}
+	})
+}
+
+// TestHeadSignature: appendHead knows the record's types as they are.
+func TestHeadSignature(t *testing.T) {
+	if diff := cmp.Diff(headSignature, recordSignature()); diff != "" {
+		t.Errorf("executor.Record changed since appendHead was written: records are encoded by encoding/json alone, more slowly. "+
+			"Teach appendHead the change, and update headSignature (-known +now):\n%s", diff)
+	}
+}
+
+// TestEncoderFullRecord: a record with every field set is encoded as
+// encoding/json encodes it.
+func TestEncoderFullRecord(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 123456789, time.FixedZone("JST", 9*3600))
+	rec := &executor.Record{
+		Format: executor.RecordFormat, ID: "run-<1>", Version: 7, Design: "../d.yaml", DesignName: "corp", DesignDigest: "sha256:ab",
+		Status: executor.Waiting, PriorStatus: executor.Completed, DryRun: true, Error: "a \"quoted\"\nerror\u2028",
+		Alert: map[string]any{"host": "pc-1", "n": 3.0}, Fields: map[string]any{"host": "pc-1", "iocs": []any{"203.0.113.7"}},
+		Detection: "d", Incident: "i", Severity: "high", Playbook: "pb", Path: []ident.ID{"s1", "s2"},
+		Branches: []executor.Branch{{Step: "s1", Index: 0}, {Step: "s2", Index: 3}}, Response: "fr-1", End: "done",
+		Approved: "csirt", Ran: []ident.Number{"1.1"}, Skipped: []ident.Number{"1.2"}, Applied: []ident.Number{"2.1"},
+		RolledBack: []ident.Number{"2.1"}, ManualRollback: []executor.Manual{{Method: "2.2", Procedure: "unplug <it>"}},
+		Started: at, Updated: at.Add(90 * time.Minute).UTC(), Elapsed: duration.Duration(90 * time.Minute), Estimate: duration.Duration(time.Hour),
+		Targets:  criteria.Targets{FirstResponse: duration.Duration(2 * time.Hour)},
+		Breached: true, Pending: &executor.Pending{Stage: executor.ResponseStage, Response: "fr-1", Party: "csirt", Outputs: []ident.ID{"x"}},
+		At: &executor.Cursor{Stage: executor.StepStage, Step: "s2", Method: "1.2"},
+		Events: []executor.Event{{Time: at, Kind: executor.EvStarted}, {Time: at.UTC(), Kind: executor.EvMethodFailed, Step: "s1", Method: "1.1",
+			Action: "edr.isolate_host", Response: "fr-1", Inputs: map[string]any{"host": "pc-1"}, Outputs: map[string]any{"ok": false},
+			Error: "timeout <5s>", Actor: "edr", Detail: "d\te", IdempotencyKey: "run-1/response/fr-1/1.1", Attempt: 2, Uncertain: true,
+			DryRun: true, Run: "run-1"}},
+	}
+	var enc encoder
+	var sc scratch
+	got, cache, err := enc.encode(&sc, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cache == nil {
+		t.Error("the record was not encoded by appendHead")
+	}
+	want, err := encode(new(bytes.Buffer), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("encoded\n%s\nwant\n%s", got, want)
+	}
+	// Zero values where encoding/json omits or writes them.
+	zero := &executor.Record{ID: "z", Events: []executor.Event{{}}, Targets: criteria.Targets{Response: 1}, At: &executor.Cursor{}}
+	got, _, err = enc.encode(&sc, zero)
+	want, werr := encode(new(bytes.Buffer), zero)
+	if err != nil || werr != nil || !bytes.Equal(got, want) {
+		t.Errorf("encoded\n%s (%v)\nwant\n%s (%v)", got, err, want, werr)
+	}
+	// A time encoding/json refuses.
+	bad := &executor.Record{ID: "b", Events: []executor.Event{{}}, Started: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, _, err := enc.encode(&sc, bad); err == nil {
+		t.Error("a year past 9999 encoded")
+	}
+}
