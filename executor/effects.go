@@ -129,7 +129,8 @@ func (l local) Call(ctx context.Context, c CallInput) CallResult {
 		return CallResult{Err: fmt.Errorf("no adapter %q is configured", c.Adapter)}
 	}
 	res, err := l.e.callOnce(ctx, a, c.Request)
-	return CallResult{Outputs: res.Outputs, Err: err, Uncertain: adapters.IsOutcomeUnknown(err)}
+	// IsOutcomeUnknown allocates: only on the error path.
+	return CallResult{Outputs: res.Outputs, Err: err, Uncertain: err != nil && adapters.IsOutcomeUnknown(err)}
 }
 
 func (l local) Sleep(ctx context.Context, d time.Duration) bool { return sleep(ctx, d) }
