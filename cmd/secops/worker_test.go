@@ -214,3 +214,32 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestWorkerUsage: the worker needs an adapters file, a design without
+// errors, and a server it can reach; each failure says so.
+func TestWorkerUsage(t *testing.T) {
+	dir := t.TempDir()
+	adapters := filepath.Join(dir, "adapters.yaml")
+	if err := os.WriteFile(adapters, []byte("format: secops-adapters/v1\nadapters:\n"+
+		"  - {name: edr, kind: command, command: [x]}\n  - {name: firewall, kind: command, command: [x]}\n"+
+		"  - {name: threatintel, kind: command, command: [x]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	design := "../../examples/targeted-attack/design.yaml"
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no adapters", []string{"worker", design}, 2, "worker needs --adapters FILE"},
+		{"design with errors", []string{"worker", "../../testdata/invalid/unknown-ref.yaml", "--adapters", adapters}, 1, ""}, // the findings go to the process's stderr
+		{"no server", []string{"worker", design, "--adapters", adapters, "--temporal", "127.0.0.1:1"}, 2, "connecting to Temporal at 127.0.0.1:1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := runWith(tt.args, strings.NewReader(""), &stdout, &stderr)
+		if code != tt.code || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%s: exit %d, want %d; stderr:\n%s", tt.name, code, tt.code, stderr.String())
+		}
+	}
+}
