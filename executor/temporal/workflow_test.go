@@ -555,3 +555,89 @@ func TestDryRun(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineCasesBothDrivers runs engine cases beyond the scenarios on
+// both drivers, each with adapters of its own, and compares the records
+// but for their times: an adapter missing from the registry, an adapter
+// error that is not retryable, a rejected approval, and a person's
+// answer given in one go for the method waited for and a later one.
+func TestEngineCasesBothDrivers(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fail   map[string]func(adapters.Request, int) error
+		drop   string // adapter left out of the registry
+		answer func(sc *scenario.Scenario, rec *executor.Record) temporal.Decision
+		status executor.Status
+	}{
+		{name: "missing adapter", drop: "firewall", status: executor.Failed},
+		{name: "adapter error", fail: map[string]func(adapters.Request, int) error{
+			"edr": func(req adapters.Request, _ int) error {
+				if strings.Contains(req.IdempotencyKey, "/response/") {
+					return errors.New("host not found")
+				}
+				return nil
+			}}, status: executor.Failed},
+		{name: "rejected", answer: func(sc *scenario.Scenario, rec *executor.Record) temporal.Decision {
+			d := answerFor(sc, rec)
+			if d.Answer.Approve {
+				d.Answer = executor.Answer{Reject: true, Actor: "lead"}
+			}
+			return d
+		}, status: executor.Failed},
+		{name: "outputs ahead", answer: func(sc *scenario.Scenario, rec *executor.Record) temporal.Decision {
+			d := answerFor(sc, rec)
+			if rec.Pending.Method == "1.4.1" {
+				d.Answer.Outputs["1.27.1"] = sc.Outputs["1.27.1"]
+			}
+			return d
+		}, status: executor.Completed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			answer := tc.answer
+			if answer == nil {
+				answer = answerFor
+			}
+			build := func() (*executor.Plan, *scenario.Scenario, *adapters.Registry) {
+				plan, sc, recs, _ := reference(t, nil)
+				reg, _ := adapters.NewRegistry()
+				for name, r := range recs {
+					r.fail = tc.fail[name]
+					if name != tc.drop {
+						if err := reg.Register(r); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				return plan, sc, reg
+			}
+			plan, sc, reg := build()
+			e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithIDs(func() string { return "case" }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			want, err := e.Run(ctx, sc.Alert)
+			for i := 0; err == nil && want.Status == executor.Waiting && i < 20; i++ {
+				want, err = e.Resume(ctx, want, answer(sc, want).Answer)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, sc, reg = build()
+			w, err := temporal.NewWorker(reg, []*executor.Plan{plan}, temporal.Options{FailedRetention: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := newEnv(t, w, "case")
+			env.answerEach(func(rec *executor.Record) temporal.Decision { return answer(sc, rec) })
+			env.ExecuteWorkflow(temporal.WorkflowName, temporal.RunInput{Design: plan.Design().Metadata.Name, DesignDigest: plan.Digest(), Alert: sc.Alert})
+			got := env.result()
+			if want.Status != tc.status {
+				t.Errorf("in process: status %s, want %s: %s", want.Status, tc.status, want.Error)
+			}
+			if diff := cmp.Diff(comparable(t, want), comparable(t, got)); diff != "" {
+				t.Errorf("in-process (-) and Temporal (+) records differ:\n%s", diff)
+			}
+		})
+	}
+}
