@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,24 +13,9 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-)
 
-// chromium returns the path of a Chromium or Chrome binary. Without one
-// the browser tests skip, except under CI=true, where they fail: CI
-// installs chromium (see .ci/run).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium on PATH, and CI=true: the HTML runbook must be checked in a browser (apt-get install chromium fonts-noto-cjk)")
-	}
-	t.Skip("no chromium on PATH (Debian: apt-get install chromium fonts-noto-cjk)")
-	return ""
-}
+	"github.com/secopsdesign/secops/internal/browsertest"
+)
 
 // pageReport is what the page says about itself in the browser.
 type pageReport struct {
@@ -91,7 +75,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser")
 	}
-	bin := chromium(t)
+	browsertest.Path(t)
 	for _, ds := range designs[:2] {
 		t.Run(ds.name, func(t *testing.T) {
 			d := load(t, ds.path, ds.optional)
@@ -113,22 +97,7 @@ func TestHTMLInBrowser(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-				chromedp.ExecPath(bin),
-				chromedp.Flag("headless", true),
-				chromedp.NoSandbox,
-				chromedp.DisableGPU,
-				chromedp.Flag("disable-background-networking", true),
-				chromedp.Flag("disable-component-update", true),
-				chromedp.Flag("disable-sync", true),
-				chromedp.NoFirstRun,
-				chromedp.NoDefaultBrowserCheck,
-				chromedp.UserDataDir(t.TempDir()),
-				chromedp.WindowSize(1000, 800),
-			)
-			defer cancelAlloc()
-			bctx, cancelBrowser := chromedp.NewContext(actx)
-			defer cancelBrowser()
+			bctx := browsertest.New(ctx, t, 1000, 800)
 
 			var mu sync.Mutex
 			var requests []string

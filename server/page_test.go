@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,25 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/internal/browsertest"
 	"github.com/secopsdesign/secops/server"
 )
-
-// chromium returns the path of a Chromium or Chrome binary. Without one
-// the browser test skips, except under CI=true, where it fails: CI
-// installs chromium (see .ci/run).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium on PATH, and CI=true: the page must be checked in a browser (apt-get install chromium fonts-noto-cjk)")
-	}
-	t.Skip("no chromium on PATH (Debian: apt-get install chromium fonts-noto-cjk)")
-	return ""
-}
 
 // TestPageInBrowser signs in to the page in headless Chromium with the
 // CSIRT's token, answers the confirmation the run waits for with the
@@ -47,29 +29,14 @@ func TestPageInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser")
 	}
-	bin := chromium(t)
+	browsertest.Path(t)
 	h := newHarness(t)
 	r := h.do("POST", "/v1/alerts", "soc", labAlert(t))
 	id := r.record(t).ID
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 800),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	bctx := browsertest.New(ctx, t, 1000, 800)
 
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

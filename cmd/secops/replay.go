@@ -159,16 +159,31 @@ func replay(ctx context.Context, w io.Writer, rio replayIO, designPath string, a
 	if err != nil {
 		return usageError("%v", err)
 	}
+	return writeReport(w, rep, format, chartDir)
+}
+
+// reportWriter is a replay or review report in its three forms.
+type reportWriter interface {
+	WriteJSON(io.Writer) error
+	WriteText(io.Writer) error
+	WriteMarkdown(w io.Writer, chartDir string) error
+	Charts() ([]review.Chart, error)
+}
+
+// writeReport writes rep in format to w, and with Markdown its charts
+// into chartDir.
+func writeReport(w io.Writer, rep reportWriter, format, chartDir string) error {
+	var err error
 	switch format {
 	case "json":
 		err = rep.WriteJSON(w)
 	case "markdown":
 		if chartDir != "" {
 			charts, cerr := rep.Charts()
-			if cerr != nil {
-				return usageError("%v", cerr)
+			if cerr == nil {
+				cerr = writeCharts(chartDir, charts)
 			}
-			if cerr = writeCharts(chartDir, charts); cerr != nil {
+			if cerr != nil {
 				return usageError("%v", cerr)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -103,25 +102,8 @@ func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, pat
 	if err != nil {
 		return usageError("%v", err)
 	}
-	switch format {
-	case "json":
-		err = rep.WriteJSON(w)
-	case "markdown":
-		if chartDir != "" {
-			charts, cerr := rep.Charts()
-			if cerr != nil {
-				return usageError("%v", cerr)
-			}
-			if cerr = writeCharts(chartDir, charts); cerr != nil {
-				return usageError("%v", cerr)
-			}
-		}
-		err = rep.WriteMarkdown(w, filepath.ToSlash(chartDir))
-	default:
-		err = rep.WriteText(w)
-	}
-	if err != nil {
-		return usageError("%v", err)
+	if err := writeReport(w, rep, format, chartDir); err != nil {
+		return err
 	}
 	if rep.Runs == 0 {
 		fmt.Fprintln(stderr, "secops: review: no runs of this design in the records given")
