@@ -181,23 +181,7 @@ func (p *Plan) checkRecovery(rec *Record, a Answer) error {
 		}
 		return nil
 	}
-	mp := p.methods[c.Method]
-	if mp == nil {
-		return fmt.Errorf("method %s: the design has no such method", c.Method)
-	}
-	for _, id := range sortedKeys(a.Outputs) {
-		if id != c.Method {
-			return fmt.Errorf("run %s: outputs are taken only for method %s, whose call is in doubt; the answer gives %s", rec.ID, c.Method, id)
-		}
-	}
-	if len(mp.outputs) == 0 {
-		return nil
-	}
-	if _, ok := a.Outputs[c.Method]; !ok {
-		return fmt.Errorf("run %s: method %s declares outputs (%s): to count its call as applied, give them too, or retry it",
-			rec.ID, c.Method, joinIDs(mp.m.Outputs))
-	}
-	return errors.Join(mp.checkComplete(c.Method, a.Outputs[c.Method])...)
+	return p.checkApplied(rec, c.Method, a)
 }
 
 // checkRetry checks an answer to a failed record: only a retry of the
@@ -230,23 +214,29 @@ func (p *Plan) checkRetry(rec *Record, a Answer) error {
 	if !last.Uncertain {
 		return fmt.Errorf("run %s: method %s failed, so it did not take effect: retry it, or leave the run failed", rec.ID, last.Method)
 	}
-	mp := p.methods[last.Method]
+	return p.checkApplied(rec, last.Method, a)
+}
+
+// checkApplied checks an answer that counts the call of method, in
+// doubt, as applied: outputs only for it, and all it declares.
+func (p *Plan) checkApplied(rec *Record, method ident.Number, a Answer) error {
+	mp := p.methods[method]
 	if mp == nil {
-		return fmt.Errorf("method %s: the design has no such method", last.Method)
+		return fmt.Errorf("method %s: the design has no such method", method)
 	}
 	for _, id := range sortedKeys(a.Outputs) {
-		if id != last.Method {
-			return fmt.Errorf("run %s: outputs are taken only for method %s, whose call is in doubt; the answer gives %s", rec.ID, last.Method, id)
+		if id != method {
+			return fmt.Errorf("run %s: outputs are taken only for method %s, whose call is in doubt; the answer gives %s", rec.ID, method, id)
 		}
 	}
 	if len(mp.outputs) == 0 {
 		return nil
 	}
-	if _, ok := a.Outputs[last.Method]; !ok {
+	if _, ok := a.Outputs[method]; !ok {
 		return fmt.Errorf("run %s: method %s declares outputs (%s): to count its call as applied, give them too, or retry it",
-			rec.ID, last.Method, joinIDs(mp.m.Outputs))
+			rec.ID, method, joinIDs(mp.m.Outputs))
 	}
-	return errors.Join(mp.checkComplete(last.Method, a.Outputs[last.Method])...)
+	return errors.Join(mp.checkComplete(method, a.Outputs[method])...)
 }
 
 // missing returns the declared outputs of mp that outputs does not give,
