@@ -394,3 +394,27 @@ adapters:
 		t.Errorf("with the pager (used by the escalation only): %v", got)
 	}
 }
+
+// TestInsecureSecret: a header carrying a ${SECRET} to a plain http URL
+// on another host is a warning at the adapter's url; https, loopback and
+// headers without secrets are not.
+func TestInsecureSecret(t *testing.T) {
+	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := config.Load(strings.NewReader(`format: secops-adapters/v1
+adapters:
+  - {name: edr, kind: webhook, url: "http://edr.example/", headers: {Authorization: "Bearer ${EDR_TOKEN}"}}
+  - {name: firewall, kind: webhook, url: "http://127.0.0.1:8080/", headers: {Authorization: "Bearer ${FW_TOKEN}"}}
+  - {name: threatintel, kind: webhook, url: "http://ti.example/", headers: {X-Tenant: "acme"}}
+`), "adapters.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Check(d)
+	if len(got) != 1 || got[0].Code != config.InsecureSecret || got[0].Severity != finding.Warning ||
+		got[0].Path != "adapters[0].url" || got[0].Line != 3 || !strings.Contains(got[0].Message, "use https") {
+		t.Errorf("findings:\n%v", got)
+	}
+}
