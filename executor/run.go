@@ -131,7 +131,7 @@ func (r *run) detect(ctx context.Context) {
 		if err != nil {
 			// An alert without a key the rule reads does not match it:
 			// alerts of other kinds carry other keys.
-			if absent := absentKeys(alert, dp.when, err); absent != "" {
+			if absent := AbsentKeys(alert, dp.when, err); absent != "" {
 				r.event(Event{Kind: EvNotMatched, Error: err.Error(),
 					Detail: fmt.Sprintf("detection %s (%s): the alert has no %s", dp.d.ID, dp.when.Source(), absent)})
 				continue
@@ -156,10 +156,13 @@ func (r *run) detect(ctx context.Context) {
 	r.finish()
 }
 
-// absentKeys returns, comma-separated, the keys prg reads that alert
-// lacks, when err (from evaluating prg) is the missing key's; otherwise
-// "".
-func absentKeys(alert map[string]any, prg *expr.Program, err error) string {
+// AbsentKeys returns, comma-separated, the keys prg reads that alert
+// lacks, when err (from evaluating prg on alert) is a missing key's;
+// otherwise "". A detection whose when fails this way does not match the
+// alert, and the next detection is tried: alerts of other kinds carry
+// other keys. Tools that decide detections as Run does (secops replay)
+// use it.
+func AbsentKeys(alert map[string]any, prg *expr.Program, err error) string {
 	if !strings.Contains(err.Error(), "no such key") {
 		return ""
 	}

@@ -511,7 +511,7 @@ func (m *matcher) match(ctx context.Context, alert map[string]any, shadow func(i
 			// As the executor: a key the alert lacks means no match;
 			// any other error fails the run, unless an earlier
 			// detection has already taken the alert.
-			if first < 0 && absentKeys(alert, m.dets[i].when, err) == "" {
+			if first < 0 && executor.AbsentKeys(alert, m.dets[i].when, err) == "" {
 				return -1, fmt.Sprintf("detection %s: %v", m.d.Criteria.Detections[i].ID, err)
 			}
 			continue
@@ -543,22 +543,6 @@ func (m *matcher) known(alert map[string]any) map[string]any {
 		}
 	}
 	return alert
-}
-
-// absentKeys is the executor's rule (executor/run.go): the error of
-// evaluating prg is a missing key's, and names the keys prg reads that
-// alert lacks; "" otherwise.
-func absentKeys(alert map[string]any, prg *expr.Program, err error) string {
-	if !strings.Contains(err.Error(), "no such key") {
-		return ""
-	}
-	var absent []string
-	for _, k := range prg.Refs() {
-		if _, ok := alert[k]; !ok {
-			absent = append(absent, k)
-		}
-	}
-	return strings.Join(absent, ", ")
 }
 
 // groupValue is the text of alert[key]: a string as is, anything else as
