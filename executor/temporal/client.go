@@ -26,6 +26,10 @@ import (
 // given on behalf of a party the run does not wait for.
 var ErrWrongParty = errors.New("the run waits for another party's approval")
 
+// ErrInvalidAnswer is wrapped by the error of an answer that does not
+// fit the design (outputs of the wrong type, a missing output).
+var ErrInvalidAnswer = errors.New("the answer does not fit the design")
+
 // ErrUnknownRun is wrapped by the errors for a run id Temporal does not
 // know.
 var ErrUnknownRun = errors.New("no such run")
@@ -116,6 +120,8 @@ func answerError(id string, err error) error {
 			return fmt.Errorf("%w: %s", executor.ErrNotWaiting, app.Message())
 		case ErrTypeWrongParty:
 			return fmt.Errorf("%w: %s", ErrWrongParty, app.Message())
+		case ErrTypeInvalidAnswer:
+			return fmt.Errorf("%w: %s", ErrInvalidAnswer, app.Message())
 		}
 		return errors.New(app.Message())
 	}
@@ -162,7 +168,12 @@ func (c *Client) Record(ctx context.Context, id string) (*executor.Record, error
 
 // Filter selects runs for List; empty fields select all.
 type Filter struct {
-	Status   executor.Status
+	Status executor.Status
+	// Statuses, when set, selects runs with one of these statuses.
+	Statuses []executor.Status
+	// Since and Until select runs started at or after Since and before
+	// Until; zero times select all.
+	Since, Until time.Time
 	Incident ident.ID
 	Severity ident.ID
 	Playbook ident.ID
@@ -207,6 +218,22 @@ func (c *Client) List(ctx context.Context, f Filter, limit int, cursor string) (
 			return nil, "", fmt.Errorf("bad filter value %q for %s", kv.val, kv.key)
 		}
 		q = append(q, fmt.Sprintf("%s = '%s'", kv.key, kv.val))
+	}
+	if len(f.Statuses) > 0 {
+		var in []string
+		for _, st := range f.Statuses {
+			if strings.ContainsAny(string(st), "'\\\"") {
+				return nil, "", fmt.Errorf("bad filter value %q for %s", st, AttrStatus.GetName())
+			}
+			in = append(in, "'"+string(st)+"'")
+		}
+		q = append(q, fmt.Sprintf("%s IN (%s)", AttrStatus.GetName(), strings.Join(in, ", ")))
+	}
+	if !f.Since.IsZero() {
+		q = append(q, fmt.Sprintf("StartTime >= '%s'", f.Since.UTC().Format(time.RFC3339Nano)))
+	}
+	if !f.Until.IsZero() {
+		q = append(q, fmt.Sprintf("StartTime < '%s'", f.Until.UTC().Format(time.RFC3339Nano)))
 	}
 	if f.Breached != nil {
 		q = append(q, fmt.Sprintf("%s = %t", AttrBreached.GetName(), *f.Breached))
