@@ -1,0 +1,213 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/executor/temporal"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/internal/temporaltest"
+	"github.com/secopsdesign/secops/server"
+)
+
+// temporalHarness is a server backed by Temporal's development server,
+// with an in-process secops worker on the same task queue calling the
+// lab's adapters.
+func temporalHarness(t *testing.T, queue string) *harness {
+	t.Helper()
+	dev := temporaltest.New(t)
+	c := dev.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := temporal.RegisterSearchAttributes(ctx, c, client.DefaultNamespace); err != nil {
+		t.Fatal(err)
+	}
+	toks, secrets := testTokens(t)
+	h := &harness{t: t, lab: newLab(t), tokens: toks, secrets: secrets, client: &http.Client{Timeout: 2 * time.Minute}}
+	w, err := temporal.NewWorker(h.lab.registry(t), []*executor.Plan{testPlan(t)}, temporal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wk := worker.New(c, queue, worker.Options{})
+	w.Register(wk)
+	if err := wk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(wk.Stop)
+	h.srv, err = server.NewTemporal(testPlan(t), temporal.NewClient(c, queue), server.WithTokens(toks),
+		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.hs = httptest.NewServer(h.srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.srv.Shutdown(ctx)
+		h.hs.Close()
+	})
+	return h
+}
+
+// listed polls GET /v1/runs?query until it lists id (visibility is
+// eventually consistent).
+func (h *harness) listed(query, id string) bool { return h.listedWithin(query, id, 30*time.Second) }
+
+// listedWithin is listed polling for d (once with 0).
+func (h *harness) listedWithin(query, id string, d time.Duration) bool {
+	h.t.Helper()
+	for end := time.Now().Add(d); ; time.Sleep(200 * time.Millisecond) {
+		r := h.do("GET", "/v1/runs?"+query, "reader", nil)
+		if r.status != http.StatusOK {
+			h.t.Fatalf("GET /v1/runs?%s: %d %s", query, r.status, r.body)
+		}
+		var page struct {
+			Runs []struct {
+				ID string `json:"id"`
+			} `json:"runs"`
+		}
+		if err := jsonUnmarshal(r.body, &page); err != nil {
+			h.t.Fatal(err)
+		}
+		if slices.ContainsFunc(page.Runs, func(s struct {
+			ID string `json:"id"`
+		}) bool {
+			return s.ID == id
+		}) {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
+
+// TestTemporalWalk walks one alert through the API of a server backed by
+// the real Temporal development server: the alert starts a workflow (a
+// retry with its Idempotency-Key finds it), answers and approvals are
+// Updates (a party the design does not name refused with 403, a wrong
+// answer with 422, a second approval with 409), records are the Query,
+// listings come from visibility; containment runs once.
+func TestTemporalWalk(t *testing.T) {
+	h := temporalHarness(t, "serve-walk")
+	alert := labAlert(t)
+	r := h.do("POST", "/v1/alerts", "soc", alert, "Idempotency-Key", "walk-1")
+	if r.status != http.StatusCreated {
+		t.Fatalf("POST /v1/alerts: %d %s", r.status, r.body)
+	}
+	id := r.record(t).ID
+	if got, want := r.header.Get("Location"), "/v1/runs/"+id; got != want {
+		t.Errorf("Location %q, want %q", got, want)
+	}
+	again := h.do("POST", "/v1/alerts", "soc", alert, "Idempotency-Key", "walk-1")
+	if again.status != http.StatusOK || again.header.Get("Idempotent-Replayed") != "true" || again.record(t).ID != id {
+		t.Errorf("a retry with the same key: %d %v %s; want 200, replayed, run %s", again.status, again.header, again.body, id)
+	}
+	other := malwareAlert(t)
+	if r := h.do("POST", "/v1/alerts", "soc", other, "Idempotency-Key", "walk-1"); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("the same key for another alert: %d %s; want 422", r.status, r.body)
+	}
+	if r := h.do("POST", "/v1/alerts", "soc", map[string]any{"no-such-field": 1}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("an alert that does not fit: %d %s; want 422", r.status, r.body)
+	}
+	type got struct {
+		Status  int
+		Run     executor.Status
+		Method  ident.Number
+		Party   ident.ID
+		Problem string
+	}
+	badAnswer := map[string]any{"outputs": map[string]any{"0.1.1": map[string]any{"confirmed": "yes"}}}
+	steps := []struct {
+		name, method, path, who string
+		body                    any
+		want                    got
+	}{
+		{name: "the run waits for the confirmation", method: "GET", path: "/v1/runs/" + id, who: "reader",
+			want: got{Status: 200, Run: executor.Waiting, Method: "0.1.1"}},
+		{name: "the infrastructure team may not answer triage", method: "POST", path: "/v1/runs/" + id + "/answers", who: "it-ops", body: csirtAnswers,
+			want: got{Status: 403, Run: executor.Waiting, Method: "0.1.1", Problem: "wrong-party"}},
+		{name: "an answer of the wrong type", method: "POST", path: "/v1/runs/" + id + "/answers", who: "csirt-lead", body: badAnswer,
+			want: got{Status: 422, Run: executor.Waiting, Method: "0.1.1", Problem: "bad-answer"}},
+		{name: "the CSIRT answers", method: "POST", path: "/v1/runs/" + id + "/answers", who: "csirt-lead", body: csirtAnswers,
+			want: got{Status: 200, Run: executor.Waiting, Party: "csirt"}},
+		{name: "the infrastructure team may not approve", method: "POST", path: "/v1/runs/" + id + "/approve", who: "it-ops",
+			want: got{Status: 403, Run: executor.Waiting, Party: "csirt", Problem: "wrong-party"}},
+		{name: "an ingest token may not approve", method: "POST", path: "/v1/runs/" + id + "/approve", who: "soc",
+			want: got{Status: 403, Problem: "forbidden"}},
+		{name: "a waiting run is not recovered", method: "POST", path: "/v1/runs/" + id + "/recover", who: "admin",
+			want: got{Status: 409, Run: executor.Waiting, Party: "csirt", Problem: "not-interrupted"}},
+	}
+	check := func(steps []struct {
+		name, method, path, who string
+		body                    any
+		want                    got
+	}) {
+		for _, s := range steps {
+			r := h.do(s.method, s.path, s.who, s.body)
+			g := got{Status: r.status}
+			if r.status < 300 {
+				rec := r.record(t)
+				g.Run = rec.Status
+				if rec.Pending != nil {
+					g.Method, g.Party = rec.Pending.Method, rec.Pending.Party
+				}
+			} else {
+				p := r.problem(t)
+				g.Problem = p.Type[len("tag:secopsdesign.github.io,2026:problem:"):]
+				g.Run = p.RunStatus
+				if p.Pending != nil {
+					g.Method, g.Party = p.Pending.Method, p.Pending.Party
+				}
+			}
+			if diff := cmp.Diff(s.want, g); diff != "" {
+				t.Errorf("%s: %s %s: (-want +got)\n%s\n%s", s.name, s.method, s.path, diff, r.body)
+			}
+		}
+	}
+	check(steps)
+	if !h.listed("status=waiting,running", id) {
+		t.Errorf("GET /v1/runs?status=waiting does not list run %s", id)
+	}
+	check([]struct {
+		name, method, path, who string
+		body                    any
+		want                    got
+	}{
+		{name: "the CSIRT approves", method: "POST", path: "/v1/runs/" + id + "/approve", who: "csirt-lead",
+			want: got{Status: 200, Run: executor.Completed}},
+		{name: "approving again is a conflict", method: "POST", path: "/v1/runs/" + id + "/approve", who: "csirt-lead",
+			want: got{Status: 409, Run: executor.Completed, Problem: "not-waiting"}},
+		{name: "the completed run", method: "GET", path: "/v1/runs/" + id, who: "reader",
+			want: got{Status: 200, Run: executor.Completed}},
+		{name: "no such run", method: "GET", path: "/v1/runs/0123456789abcdef", who: "reader",
+			want: got{Status: 404, Problem: "no-such-run"}},
+	})
+	if !h.listed("status=completed", id) {
+		t.Errorf("GET /v1/runs?status=completed does not list run %s", id)
+	}
+	if h.listedWithin("status=completed&until=2000-01-01T00:00:00Z", id, 0) {
+		t.Errorf("GET /v1/runs?until=2000-01-01T00:00:00Z lists run %s", id)
+	}
+	if r := h.do("GET", "/v1/runs?cursor=!!", "reader", nil); r.status != http.StatusBadRequest {
+		t.Errorf("a bad cursor: %d %s; want 400", r.status, r.body)
+	}
+	rec := h.do("GET", "/v1/runs/"+id, "reader", nil).record(t)
+	if rec.Approved != "csirt" || !slices.Equal(rec.Applied, []ident.Number{"2.1.1", "2.2.1"}) {
+		t.Errorf("the record: approved %q, applied %v", rec.Approved, rec.Applied)
+	}
+	if n := h.lab.count("edr.isolate_host"); n != 1 {
+		t.Errorf("edr.isolate_host called %d times, want 1", n)
+	}
+}
