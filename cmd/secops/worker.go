@@ -70,6 +70,12 @@ configuration has errors; 2 the worker could not start.`,
 	return cmd
 }
 
+// temporalLogger is the Temporal SDK's logger: warnings and errors, as
+// text on stderr.
+func temporalLogger(rio runIO) log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(rio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
 func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
@@ -95,8 +101,7 @@ func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(rio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	c, err := client.DialContext(ctx, client.Options{HostPort: o.hostPort, Namespace: o.namespace, Logger: logger})
+	c, err := client.DialContext(ctx, client.Options{HostPort: o.hostPort, Namespace: o.namespace, Logger: temporalLogger(rio)})
 	if err != nil {
 		return usageError("connecting to Temporal at %s: %v", o.hostPort, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -174,11 +175,11 @@ type Filter struct {
 	// Since and Until select runs started at or after Since and before
 	// Until; zero times select all.
 	Since, Until time.Time
-	Incident ident.ID
-	Severity ident.ID
-	Playbook ident.ID
-	Response ident.ID
-	Design   ident.ID
+	Incident     ident.ID
+	Severity     ident.ID
+	Playbook     ident.ID
+	Response     ident.ID
+	Design       ident.ID
 	// Breached selects runs that breached a target (true) or did not
 	// (false); nil selects both.
 	Breached *bool
@@ -268,4 +269,34 @@ func (c *Client) List(ctx context.Context, f Filter, limit int, cursor string) (
 		out = append(out, s)
 	}
 	return out, base64.RawURLEncoding.EncodeToString(resp.GetNextPageToken()), nil
+}
+
+// Records yields the record of every run matching f, the newest first,
+// listing them a page at a time through visibility and reading each
+// through the Query; a run gone between the two is left out. It stops
+// at the first error, which it yields.
+func (c *Client) Records(ctx context.Context, f Filter) iter.Seq2[*executor.Record, error] {
+	return func(yield func(*executor.Record, error) bool) {
+		cursor := ""
+		for {
+			runs, next, err := c.List(ctx, f, 1000, cursor)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, s := range runs {
+				rec, err := c.Record(ctx, s.ID)
+				if errors.Is(err, ErrUnknownRun) {
+					continue
+				}
+				if !yield(rec, err) || err != nil {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			cursor = next
+		}
+	}
 }
