@@ -210,8 +210,36 @@ func (b *temporalBackend) updateProblem(rec *executor.Record, err error) *Proble
 	return problem(http.StatusBadGateway, "temporal", "The run did not go on", err.Error())
 }
 
-// rollback is priority-3 work: until the workflow takes a rollback, it
-// is refused clearly.
-func (b *temporalBackend) rollback(_ context.Context, rec *executor.Record, _ *Token) (*executor.Record, *Problem) {
-	return nil, stateProblem(rec, "not-supported", "Rollback is not available with Temporal", "roll the run back with secops rollback on its record")
+// rollback undoes what run rec applied, in its workflow (an Update):
+// the workflow must still be open, waiting or failed, or ended within the
+// workers' rollback window (secops worker --rollback-window).
+func (b *temporalBackend) rollback(ctx context.Context, rec *executor.Record, tok *Token) (*executor.Record, *Problem) {
+	s, id := b.s, rec.ID
+	if !undoable(rec) {
+		return nil, stateProblem(rec, "nothing-to-roll-back", "Nothing to roll back", fmt.Sprintf("run %s applied no response method that is not rolled back already", id))
+	}
+	if rec.Status == executor.Running {
+		return nil, stateProblem(rec, "running", "The run is running", "roll it back when it waits or has ended")
+	}
+	got, err := b.c.Rollback(context.WithoutCancel(ctx), id)
+	switch {
+	case err == nil:
+		s.log.Info("rolled back", "run", id, "actor", tok.Name)
+		return got, nil
+	case errors.Is(err, temporal.ErrNothingToUndo):
+		return nil, stateProblem(rec, "nothing-to-roll-back", "Nothing to roll back", err.Error())
+	case errors.Is(err, executor.ErrNotWaiting):
+		return nil, stateProblem(rec, "running", "The run is working", err.Error()+"; roll it back when it waits or has ended")
+	case errors.Is(err, temporal.ErrUnknownRun):
+		return nil, stateProblem(rec, "closed", "The run's workflow is closed",
+			fmt.Sprintf("run %s ended and its workflow closed, so Temporal can no longer roll it back: start the workers with --rollback-window to keep ended runs open for a rollback, or roll it back from its record with secops rollback", id))
+	}
+	// A rollback action failed: the record says which.
+	if now, p := b.load(ctx, id); p == nil {
+		rec = now
+	}
+	s.log.Error("rollback", "run", id, "error", err)
+	p := stateProblem(rec, "rollback-failed", "The rollback did not finish", err.Error())
+	p.Status = http.StatusBadGateway
+	return nil, p
 }

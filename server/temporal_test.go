@@ -35,7 +35,7 @@ func temporalHarness(t *testing.T, queue string) *harness {
 	}
 	toks, secrets := testTokens(t)
 	h := &harness{t: t, lab: newLab(t), tokens: toks, secrets: secrets, client: &http.Client{Timeout: 2 * time.Minute}}
-	w, err := temporal.NewWorker(h.lab.registry(t), []*executor.Plan{testPlan(t)}, temporal.Options{})
+	w, err := temporal.NewWorker(h.lab.registry(t), []*executor.Plan{testPlan(t)}, temporal.Options{RollbackWindow: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +193,12 @@ func TestTemporalWalk(t *testing.T) {
 			want: got{Status: 200, Run: executor.Completed}},
 		{name: "no such run", method: "GET", path: "/v1/runs/0123456789abcdef", who: "reader",
 			want: got{Status: 404, Problem: "no-such-run"}},
+		{name: "rollback needs admin", method: "POST", path: "/v1/runs/" + id + "/rollback", who: "csirt-lead",
+			want: got{Status: 403, Problem: "forbidden"}},
+		{name: "admin rolls back, in the workflow", method: "POST", path: "/v1/runs/" + id + "/rollback", who: "admin",
+			want: got{Status: 200, Run: executor.Completed}},
+		{name: "nothing left to roll back", method: "POST", path: "/v1/runs/" + id + "/rollback", who: "admin",
+			want: got{Status: 409, Run: executor.Completed, Problem: "nothing-to-roll-back"}},
 	})
 	if !h.listed("status=completed", id) {
 		t.Errorf("GET /v1/runs?status=completed does not list run %s", id)
@@ -204,10 +210,13 @@ func TestTemporalWalk(t *testing.T) {
 		t.Errorf("a bad cursor: %d %s; want 400", r.status, r.body)
 	}
 	rec := h.do("GET", "/v1/runs/"+id, "reader", nil).record(t)
-	if rec.Approved != "csirt" || !slices.Equal(rec.Applied, []ident.Number{"2.1.1", "2.2.1"}) {
-		t.Errorf("the record: approved %q, applied %v", rec.Approved, rec.Applied)
+	if rec.Approved != "csirt" || !slices.Equal(rec.Applied, []ident.Number{"2.1.1", "2.2.1"}) ||
+		!slices.Equal(rec.RolledBack, []ident.Number{"2.2.1", "2.1.1"}) {
+		t.Errorf("the record: approved %q, applied %v, rolled back %v", rec.Approved, rec.Applied, rec.RolledBack)
 	}
-	if n := h.lab.count("edr.isolate_host"); n != 1 {
-		t.Errorf("edr.isolate_host called %d times, want 1", n)
+	for _, action := range []string{"edr.isolate_host", "edr.release_host", "firewall.block_ip"} {
+		if n := h.lab.count(action); n != 1 {
+			t.Errorf("%s called %d times, want 1", action, n)
+		}
 	}
 }

@@ -31,6 +31,10 @@ var ErrWrongParty = errors.New("the run waits for another party's approval")
 // fit the design (outputs of the wrong type, a missing output).
 var ErrInvalidAnswer = errors.New("the answer does not fit the design")
 
+// ErrNothingToUndo is wrapped by the error of a rollback of a run that
+// applied nothing not rolled back already.
+var ErrNothingToUndo = errors.New("nothing to roll back")
+
 // ErrUnknownRun is wrapped by the errors for a run id Temporal does not
 // know.
 var ErrUnknownRun = errors.New("no such run")
@@ -123,6 +127,8 @@ func answerError(id string, err error) error {
 			return fmt.Errorf("%w: %s", ErrWrongParty, app.Message())
 		case ErrTypeInvalidAnswer:
 			return fmt.Errorf("%w: %s", ErrInvalidAnswer, app.Message())
+		case ErrTypeNothingToUndo:
+			return fmt.Errorf("%w: %s", ErrNothingToUndo, app.Message())
 		}
 		return errors.New(app.Message())
 	}
@@ -148,6 +154,17 @@ func (c *Client) Reject(ctx context.Context, id string, party ident.ID, actor st
 // with the same idempotency key.
 func (c *Client) Retry(ctx context.Context, id, actor string) (*executor.Record, error) {
 	return c.Answer(ctx, id, Decision{Answer: executor.Answer{Recover: executor.Retry, Actor: actor}})
+}
+
+// Rollback undoes the response methods run id applied, the latest first,
+// in its workflow (each rollback call an activity, journaled), and
+// returns the record once done. The run's workflow must be open: waiting,
+// failed and open for a retry, or ended within the workers'
+// RollbackWindow; a closed one is an error wrapping ErrUnknownRun. A run
+// with nothing to undo wraps ErrNothingToUndo; a rollback action that
+// failed is an error, and the record (Record) says which.
+func (c *Client) Rollback(ctx context.Context, id string) (*executor.Record, error) {
+	return c.Answer(ctx, id, Decision{Rollback: true})
 }
 
 // Record returns the record of run id, open or closed.
