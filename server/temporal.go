@@ -228,9 +228,10 @@ func (b *temporalBackend) rollback(ctx context.Context, rec *executor.Record, to
 		return got, nil
 	case errors.Is(err, temporal.ErrNothingToUndo):
 		return nil, stateProblem(rec, "nothing-to-roll-back", "Nothing to roll back", err.Error())
-	case errors.Is(err, executor.ErrNotWaiting):
+	case errors.Is(err, executor.ErrNotWaiting) && rec.Status == executor.Waiting:
 		return nil, stateProblem(rec, "running", "The run is working", err.Error()+"; roll it back when it waits or has ended")
-	case errors.Is(err, temporal.ErrUnknownRun):
+	case errors.Is(err, temporal.ErrUnknownRun) || errors.Is(err, executor.ErrNotWaiting):
+		// Closed, or closing as the run ended.
 		return nil, stateProblem(rec, "closed", "The run's workflow is closed",
 			fmt.Sprintf("run %s ended and its workflow closed, so Temporal can no longer roll it back: start the workers with --rollback-window to keep ended runs open for a rollback, or roll it back from its record with secops rollback", id))
 	}

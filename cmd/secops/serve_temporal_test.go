@@ -103,6 +103,11 @@ adapters:
 	if rec.Status != executor.Completed {
 		t.Fatalf("the run: %s (%s), want completed", rec.Status, rec.Error)
 	}
+	// The worker keeps no rollback window: the ended run's workflow is
+	// closed, and a rollback says so.
+	if code, body := do("POST", "/v1/runs/"+rec.ID+"/rollback", nil); code != http.StatusConflict || !strings.Contains(string(body), "rollback-window") {
+		t.Errorf("a rollback of a closed run: %d %s; want 409 naming --rollback-window", code, body)
+	}
 	// Review through visibility and the Query, once visibility lists it.
 	var rep struct {
 		Runs     int                     `json:"runs"`
