@@ -74,7 +74,7 @@ could not run.`,
 				}
 			}
 			if sources != 1 {
-				return usageError("give record files or folders, --store or --temporal: one of them")
+				return usageError("give record files or folders, or --store, or --temporal, and not both")
 			}
 			now := time.Now()
 			from, err := parseSince("since", since, now)
