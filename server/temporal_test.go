@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,5 +219,45 @@ func TestTemporalWalk(t *testing.T) {
 		if n := h.lab.count(action); n != 1 {
 			t.Errorf("%s called %d times, want 1", action, n)
 		}
+	}
+}
+
+// TestTemporalConcurrentApprovals: ten approvals of one run waiting on
+// Temporal at once are one 200 and nine 409s, and the containment runs
+// once.
+func TestTemporalConcurrentApprovals(t *testing.T) {
+	h := temporalHarness(t, "serve-concurrent")
+	r := h.do("POST", "/v1/alerts", "soc", labAlert(t))
+	if r.status != http.StatusCreated {
+		t.Fatalf("POST /v1/alerts: %d %s", r.status, r.body)
+	}
+	id := r.record(t).ID
+	if r := h.do("POST", "/v1/runs/"+id+"/answers", "csirt-lead", csirtAnswers); r.status != http.StatusOK || r.record(t).Pending == nil || r.record(t).Pending.Party != "csirt" {
+		t.Fatalf("answers: %d %s", r.status, r.body)
+	}
+	const n = 10
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- h.do("POST", "/v1/runs/"+id+"/approve", "csirt-lead", nil).status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[http.StatusOK] != 1 || count[http.StatusConflict] != n-1 {
+		t.Errorf("%d approvals at once: %v; want one 200 and %d 409s", n, count, n-1)
+	}
+	if rec := h.do("GET", "/v1/runs/"+id, "reader", nil).record(t); rec.Status != executor.Completed {
+		t.Errorf("the run: %s, want completed", rec.Status)
+	}
+	if c := h.lab.count("edr.isolate_host"); c != 1 {
+		t.Errorf("edr.isolate_host called %d times, want 1", c)
 	}
 }
