@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,6 +236,40 @@ func TestTemporalConcurrentApprovals(t *testing.T) {
 	id := r.record(t).ID
 	if r := h.do("POST", "/v1/runs/"+id+"/answers", "csirt-lead", csirtAnswers); r.status != http.StatusOK || r.record(t).Pending == nil || r.record(t).Pending.Party != "csirt" {
 		t.Fatalf("answers: %d %s", r.status, r.body)
+	}
+	// The page lists the run, through visibility, to the CSIRT, and not
+	// to the infrastructure team.
+	page := func(who string) string {
+		t.Helper()
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noRedirect.PostForm(h.hs.URL+"/signin", url.Values{"token": {h.secrets[who]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		req, _ := http.NewRequest("GET", h.hs.URL+"/", nil)
+		for _, c := range resp.Cookies() {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		resp, err = noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the page for %s: %d %s", who, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if !h.listed("status=waiting", id) {
+		t.Fatalf("run %s is not listed as waiting", id)
+	}
+	if p := page("csirt-lead"); !strings.Contains(p, "/runs/"+id+"/approve") {
+		t.Errorf("the CSIRT's page has no approval of run %s:\n%s", id, p)
+	}
+	if p := page("it-ops"); strings.Contains(p, "/runs/"+id+"/approve") {
+		t.Errorf("the infrastructure team's page offers the approval of run %s", id)
 	}
 	const n = 10
 	codes := make(chan int, n)
