@@ -83,6 +83,12 @@ func (s *Server) act(ctx context.Context, id string, o op, tok *Token, body answ
 		// The runs' context is cancelled: a resume would stop at once.
 		return nil, s.unavailable("the server is shutting down; answer when it is back")
 	}
+	return s.be.act(ctx, id, o, tok, body)
+}
+
+// storeAct is act on a run of the store, resumed by the in-process
+// engine.
+func (s *Server) storeAct(ctx context.Context, id string, o op, tok *Token, body answerBody) (*executor.Record, *Problem) {
 	claim, err := s.store.Claim(ctx, id, s.holder, ClaimTTL)
 	if err != nil {
 		var ce *runstore.ClaimedError
@@ -95,7 +101,7 @@ func (s *Server) act(ctx context.Context, id string, o op, tok *Token, body answ
 		return nil, problem(http.StatusInternalServerError, "internal", "The server failed", "claiming run "+id+": "+err.Error())
 	}
 	defer s.release(claim)
-	rec, p := s.load(ctx, id)
+	rec, p := s.storeLoad(ctx, id)
 	if p != nil {
 		return nil, p
 	}
@@ -292,7 +298,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, _ *Token) *Pro
 	if p != nil {
 		return p
 	}
-	page, err := s.store.List(r.Context(), q)
+	page, err := s.be.list(r.Context(), q)
 	if errors.Is(err, runstore.ErrCursor) {
 		return problem(http.StatusBadRequest, "bad-query", "The query is not valid", "cursor: "+err.Error()+": give the next of the page before")
 	}

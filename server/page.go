@@ -189,7 +189,7 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	page, err := s.store.List(ctx, runstore.Query{Status: []executor.Status{executor.Waiting}, Limit: 100})
+	page, err := s.be.list(ctx, runstore.Query{Status: []executor.Status{executor.Waiting}, Limit: 100})
 	if err != nil {
 		v.Error, v.Status = err.Error(), http.StatusInternalServerError
 		s.render(w, v)
@@ -200,13 +200,17 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 		if ses.tok != local && !ses.tok.ActsFor(party) && party != "" {
 			continue
 		}
-		rec, err := s.store.Load(ctx, sum.ID)
-		if err != nil {
+		rec, p := s.be.load(ctx, sum.ID)
+		if p != nil || rec.Status != executor.Waiting {
 			continue // changed since listed
+		}
+		// Visibility's summaries do not say what a run waits on.
+		if party := s.waitingParty(rec.Pending); ses.tok != local && !ses.tok.ActsFor(party) && party != "" {
+			continue
 		}
 		v.Waiting = append(v.Waiting, s.runView(rec, ses.tok))
 	}
-	recent, err := s.store.List(ctx, runstore.Query{Limit: 20})
+	recent, err := s.be.list(ctx, runstore.Query{Limit: 20})
 	if err == nil {
 		v.Recent = recent.Runs
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/response"
 	"github.com/secopsdesign/secops/runstore"
@@ -39,7 +40,8 @@ const ClaimTTL = 30 * time.Second
 // It is an http.Handler; Shutdown stops it.
 type Server struct {
 	plan    *executor.Plan
-	store   runstore.Store
+	store   runstore.Store // nil with Temporal
+	be      backend
 	reg     *adapters.Registry
 	engine  []executor.Option
 	tokens  *Tokens
@@ -136,6 +138,11 @@ func New(plan *executor.Plan, store runstore.Store, opts ...Option) (*Server, er
 	if plan == nil || store == nil {
 		return nil, errors.New("server.New: a plan and a store are required")
 	}
+	return newServer(plan, store, nil, opts)
+}
+
+// newServer is New, or NewTemporal when tc is set.
+func newServer(plan *executor.Plan, store runstore.Store, tc *temporal.Client, opts []Option) (*Server, error) {
 	c := config{workers: 4 * runtime.NumCPU(), queue: -1}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
@@ -163,8 +170,13 @@ func New(plan *executor.Plan, store runstore.Store, opts ...Option) (*Server, er
 		jobs: make(chan *job, c.queue), words: wordsFor(plan.Design().Metadata.Language)}
 	s.metrics = newMetrics()
 	s.reg = c.reg.Wrap(adapters.Audit(s.metrics.call))
-	if err := s.metrics.load(context.Background(), store, s.waitingParty); err != nil {
-		return nil, fmt.Errorf("reading the runs for the metrics: %w", err)
+	if tc != nil {
+		s.be = &temporalBackend{s: s, c: tc}
+	} else {
+		s.be = storeBackend{s}
+		if err := s.metrics.load(context.Background(), store, s.waitingParty); err != nil {
+			return nil, fmt.Errorf("reading the runs for the metrics: %w", err)
+		}
 	}
 	page, err := newPageState()
 	if err != nil {
@@ -173,6 +185,9 @@ func New(plan *executor.Plan, store runstore.Store, opts ...Option) (*Server, er
 	s.page = page
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
+	if tc != nil {
+		return s, nil // the runs run on Temporal's workers
+	}
 	for range s.workers {
 		s.done.Add(1)
 		go s.work()
@@ -469,11 +484,20 @@ func (s *Server) postAlert(w http.ResponseWriter, r *http.Request, tok *Token) *
 	if p := s.checkAlert(alert); p != nil {
 		return p
 	}
-	id, key := newID(), r.Header.Get("Idempotency-Key")
+	key := r.Header.Get("Idempotency-Key")
 	if key != "" {
 		if len(key) > 255 {
 			return problem(http.StatusBadRequest, "bad-idempotency-key", "The Idempotency-Key is too long", "at most 255 characters")
 		}
+	}
+	return s.be.alert(w, r, tok, alert, key)
+}
+
+// storeAlert runs alert on the server's workers, journaled into the
+// store; with an idempotency key, a retry finds the first run.
+func (s *Server) storeAlert(w http.ResponseWriter, r *http.Request, tok *Token, alert map[string]any, key string) *Problem {
+	id := newID()
+	if key != "" {
 		id = keyID(tok.Name, key)
 	}
 	claim, err := s.store.Claim(r.Context(), id, s.holder, ClaimTTL)
@@ -613,6 +637,10 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, _ *Token) *Probl
 }
 
 func (s *Server) load(ctx context.Context, id string) (*executor.Record, *Problem) {
+	return s.be.load(ctx, id)
+}
+
+func (s *Server) storeLoad(ctx context.Context, id string) (*executor.Record, *Problem) {
 	rec, err := s.store.Load(ctx, id)
 	if errors.Is(err, runstore.ErrNotFound) {
 		p := problem(http.StatusNotFound, "no-such-run", "No such run", "there is no run "+id)

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 
+	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/review"
 	"github.com/secopsdesign/secops/runstore"
 )
@@ -16,12 +20,15 @@ func init() { commands = append(commands, newReview) }
 
 func newReview() *cobra.Command {
 	var format, chartDir, since, until, store string
+	var tf temporalFlags
 	cmd := &cobra.Command{
-		Use:   "review DESIGN [RECORDS...] [--store STORE] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
+		Use:   "review DESIGN [RECORDS...] [--store STORE | --temporal HOST:PORT] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
 		Short: "Measure real runs against the design's targets and estimates",
 		Long: `Review reads run records (files, or folders of them, as "secops run
 --record" writes them; a file may also hold many records, one a line; or
-the runs of a run store, --store sqlite:PATH or dir:FOLDER) and compares
+the runs of a run store, --store sqlite:PATH or dir:FOLDER; or the runs
+of Temporal, --temporal HOST:PORT [--namespace NS], listed through
+visibility and read through each workflow's record Query) and compares
 what happened with the design:
 
   - time to first response per severity, from a run's start to the
@@ -60,8 +67,14 @@ could not run.`,
 			if chartDir != "" && format != "markdown" {
 				return usageError("--charts needs --format markdown")
 			}
-			if (len(args) > 1) == (store != "") {
-				return usageError("give record files or folders, or --store, and not both")
+			sources := 0
+			for _, given := range []bool{len(args) > 1, store != "", tf.hostPort != ""} {
+				if given {
+					sources++
+				}
+			}
+			if sources != 1 {
+				return usageError("give record files or folders, or --store, or --temporal, and not both")
 			}
 			now := time.Now()
 			from, err := parseSince("since", since, now)
@@ -72,18 +85,23 @@ could not run.`,
 			if err != nil {
 				return err
 			}
-			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, format, chartDir, from, to)
+			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, tf, format, chartDir, from, to)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringVar(&since, "since", "", "only runs started at or after this time (RFC 3339, or a duration back from now such as 30d)")
 	cmd.Flags().StringVar(&until, "until", "", "only runs started before this time (RFC 3339, or a duration back from now)")
 	cmd.Flags().StringVar(&store, "store", "", "review the runs of this run store (sqlite:PATH or dir:FOLDER) instead of record files")
+	cmd.Flags().StringVar(&tf.hostPort, "temporal", "", "review the runs of Temporal at this frontend, HOST:PORT, instead of record files")
+	cmd.Flags().StringVar(&tf.namespace, "namespace", client.DefaultNamespace, "the Temporal namespace (with --temporal)")
 	cmd.Flags().StringVar(&chartDir, "charts", "", "write SVG charts to this folder and link them from the Markdown report")
 	return cmd
 }
 
-func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, paths []string, storeSpec, format, chartDir string, since, until time.Time) error {
+// temporalFlags are where review reads runs from Temporal.
+type temporalFlags struct{ hostPort, namespace string }
+
+func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, paths []string, storeSpec string, tf temporalFlags, format, chartDir string, since, until time.Time) error {
 	plan, err := loadPlan(stderr, designPath)
 	if err != nil {
 		return err
@@ -97,6 +115,17 @@ func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, pat
 		defer store.Close()
 		// The store selects by start time too; WithPeriod checks again.
 		records = review.StoreRecords(ctx, store, runstore.Query{Since: since, Until: until, Limit: runstore.MaxLimit})
+	}
+	if tf.hostPort != "" {
+		c, err := client.DialContext(ctx, client.Options{HostPort: tf.hostPort, Namespace: tf.namespace,
+			Logger: log.NewStructuredLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))})
+		if err != nil {
+			return usageError("connecting to Temporal at %s: %v", tf.hostPort, err)
+		}
+		defer c.Close()
+		// Visibility selects by start time and design; WithPeriod checks
+		// again.
+		records = temporal.NewClient(c, "").Records(ctx, temporal.Filter{Design: plan.Design().Metadata.Name, Since: since, Until: until})
 	}
 	rep, err := review.Review(plan, records, review.WithPeriod(since, until))
 	if err != nil {

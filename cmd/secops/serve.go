@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/server"
 )
 
@@ -25,12 +28,14 @@ func init() { commands = append(commands, newServe) }
 type serveOpts struct {
 	design, adapters, store, addr, tokens string
 	workers, queue                        int
+	// With Temporal: its frontend, namespace and the runs' task queue.
+	temporal, namespace, taskQueue string
 }
 
 func newServe() *cobra.Command {
 	var o serveOpts
 	cmd := &cobra.Command{
-		Use:   "serve DESIGN --adapters FILE [--store sqlite:PATH] [--addr 127.0.0.1:8080] [--tokens FILE] [--workers N] [--queue N]",
+		Use:   "serve DESIGN --adapters FILE [--store sqlite:PATH | --temporal HOST:PORT] [--addr 127.0.0.1:8080] [--tokens FILE] [--workers N] [--queue N]",
 		Short: "Serve the design: take alerts over HTTP, keep the runs in a store, take approvals and answers",
 		Long: `Serve checks the design and the adapter configuration (findings as
 validate prints them; exit 1 on errors), opens the run store (by default
@@ -54,6 +59,14 @@ Alerts run on --workers workers (default 4 × CPUs) behind a queue of
 the runs in progress stop at their next checkpoint (status interrupted:
 continue them with POST /v1/runs/{id}/recover), and it exits 0.
 
+With --temporal HOST:PORT the runs are Temporal workflows instead, run
+by "secops worker" processes on the same --task-queue and --namespace:
+an alert starts a workflow (the Idempotency-Key guards the workflow id),
+answers, approvals and rollbacks are Updates, a run's record is the
+workflow's Query and listings come from visibility. --store, --workers
+and --queue do not apply; a run is never left interrupted (another
+worker goes on with it), so /recover only retries a failed run.
+
 Logs go to stderr: text on a terminal, JSON lines otherwise. Tokens are
 never logged.`,
 		Args: cobra.ExactArgs(1),
@@ -71,6 +84,9 @@ never logged.`,
 	cmd.Flags().StringVar(&o.tokens, "tokens", "", "the tokens file (secops-tokens/v1); required to listen beyond loopback")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "alerts run at once (default 4 × CPUs)")
 	cmd.Flags().IntVar(&o.queue, "queue", -1, "alerts that may wait for a worker (default 4 × workers)")
+	cmd.Flags().StringVar(&o.temporal, "temporal", "", "keep the runs as Temporal workflows at this frontend, HOST:PORT, rather than in --store")
+	cmd.Flags().StringVar(&o.namespace, "namespace", client.DefaultNamespace, "the Temporal namespace (with --temporal)")
+	cmd.Flags().StringVar(&o.taskQueue, "task-queue", temporal.DefaultTaskQueue, "the task queue of the runs' workers (with --temporal)")
 	return cmd
 }
 
@@ -115,31 +131,54 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 		}
 		opts = append(opts, server.WithTokens(toks))
 	}
-	if o.store == "" {
-		abs, _ := filepath.Abs(o.design)
-		o.store = "sqlite:" + filepath.Join(filepath.Dir(abs), "secops.db")
-	}
-	store, err := openStore(o.store)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	log := logger(rio.stderr)
 	opts = append(opts, server.WithRegistry(reg), server.WithLogger(log),
 		server.WithEngineOptions(executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)))
-	if o.workers != 0 {
-		opts = append(opts, server.WithWorkers(o.workers))
-	}
-	if o.queue >= 0 {
-		opts = append(opts, server.WithQueue(o.queue))
-	}
 	e, err := executor.New(executor.WithDesign(d))
 	if err != nil {
 		return usageError("%v", err)
 	}
-	srv, err := server.New(e.Plan(), store, opts...)
-	if err != nil {
-		return usageError("%v", err)
+	var srv *server.Server
+	where := o.store
+	if o.temporal != "" {
+		if o.store != "" || o.workers != 0 || o.queue >= 0 {
+			return usageError("--temporal keeps the runs in Temporal and runs them on secops workers: --store, --workers and --queue do not apply")
+		}
+		c, err := client.DialContext(ctx, client.Options{HostPort: o.temporal, Namespace: o.namespace, Logger: temporalLogger(rio)})
+		if err != nil {
+			return usageError("connecting to Temporal at %s: %v", o.temporal, err)
+		}
+		defer c.Close()
+		// Listing needs them; a worker adds them too.
+		if _, err := temporal.RegisterSearchAttributes(ctx, c, o.namespace); err != nil {
+			return usageError("%v", err)
+		}
+		srv, err = server.NewTemporal(e.Plan(), temporal.NewClient(c, o.taskQueue), opts...)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		where = fmt.Sprintf("temporal %s, namespace %s, task queue %s", o.temporal, o.namespace, o.taskQueue)
+	} else {
+		if o.store == "" {
+			abs, _ := filepath.Abs(o.design)
+			o.store = "sqlite:" + filepath.Join(filepath.Dir(abs), "secops.db")
+			where = o.store
+		}
+		store, err := openStore(o.store)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if o.workers != 0 {
+			opts = append(opts, server.WithWorkers(o.workers))
+		}
+		if o.queue >= 0 {
+			opts = append(opts, server.WithQueue(o.queue))
+		}
+		srv, err = server.New(e.Plan(), store, opts...)
+		if err != nil {
+			return usageError("%v", err)
+		}
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -152,7 +191,7 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("serving", "design", d.Metadata.Name, "addr", "http://"+ln.Addr().String(), "store", o.store, "tokens", o.tokens != "")
+	log.Info("serving", "design", d.Metadata.Name, "addr", "http://"+ln.Addr().String(), "runs", where, "tokens", o.tokens != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -26,6 +26,7 @@ func TestServeRefuses(t *testing.T) {
 	}{
 		{"no adapters", []string{"serve", design}, "needs --adapters"},
 		{"beyond loopback without tokens", []string{"serve", design, "--adapters", "../../examples/lab/adapters.yaml", "--addr", "0.0.0.0:0"}, "not loopback"},
+		{"temporal with a store", []string{"serve", design, "--adapters", "../../examples/lab/adapters.yaml", "--temporal", "127.0.0.1:1", "--store", "dir:x"}, "do not apply"},
 		{"a token without a role", []string{"token", "add", "x", "--tokens", filepath.Join(t.TempDir(), "t.yaml")}, "needs --role"},
 		{"approve without a party", []string{"token", "add", "x", "--role", "approve", "--tokens", filepath.Join(t.TempDir(), "t.yaml")}, "need the parties"},
 		{"a party not in the design", []string{"token", "add", "x", "--role", "approve", "--party", "cirt", "--design", design, "--tokens", filepath.Join(t.TempDir(), "t.yaml")}, `party "cirt"`},

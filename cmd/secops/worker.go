@@ -22,7 +22,7 @@ func init() { commands = append(commands, newWorker) }
 // workerOpts are the flags of secops worker.
 type workerOpts struct {
 	adapters, hostPort, namespace, taskQueue string
-	timeout, heartbeat                       time.Duration
+	timeout, heartbeat, rollbackWindow       time.Duration
 	designs                                  []string
 }
 
@@ -50,6 +50,13 @@ call may go without news from its worker before Temporal counts its
 worker as lost and calls it again, with the same idempotency key, on
 another.
 
+--rollback-window keeps the workflow of a run that ended with response
+methods applied open that long for a rollback (POST /v1/runs/{id}/rollback
+of secops serve --temporal); without it a run's workflow closes when the
+run ends, and only runs still open (waiting, or failed and open for a
+retry) are rolled back through Temporal. A run keeps the window of the
+worker that started it.
+
 Exit status: 0 stopped by a signal; 1 a design or the adapter
 configuration has errors; 2 the worker could not start.`,
 		Args: cobra.MinimumNArgs(1),
@@ -67,7 +74,14 @@ configuration has errors; 2 the worker could not start.`,
 	cmd.Flags().StringVar(&o.taskQueue, "task-queue", temporal.DefaultTaskQueue, "the task queue of the runs")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one adapter call")
 	cmd.Flags().DurationVar(&o.heartbeat, "heartbeat", 10*time.Second, "how long a call may go without news from its worker")
+	cmd.Flags().DurationVar(&o.rollbackWindow, "rollback-window", 0, "how long a run that ended with methods applied stays open for a rollback (0: it closes)")
 	return cmd
+}
+
+// temporalLogger is the Temporal SDK's logger: warnings and errors, as
+// text on stderr.
+func temporalLogger(rio runIO) log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(rio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
 func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
@@ -90,13 +104,12 @@ func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
 			reg, secrets = r, cfg.Secrets(rio.lookupEnv)
 		}
 	}
-	w, err := temporal.NewWorker(reg, plans, temporal.Options{Heartbeat: o.heartbeat,
+	w, err := temporal.NewWorker(reg, plans, temporal.Options{Heartbeat: o.heartbeat, RollbackWindow: o.rollbackWindow,
 		Engine: []executor.Option{executor.WithTimeout(o.timeout), executor.WithSecrets(secrets...)}})
 	if err != nil {
 		return usageError("%v", err)
 	}
-	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(rio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	c, err := client.DialContext(ctx, client.Options{HostPort: o.hostPort, Namespace: o.namespace, Logger: logger})
+	c, err := client.DialContext(ctx, client.Options{HostPort: o.hostPort, Namespace: o.namespace, Logger: temporalLogger(rio)})
 	if err != nil {
 		return usageError("connecting to Temporal at %s: %v", o.hostPort, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -25,6 +26,14 @@ import (
 // ErrWrongParty is wrapped by the error of an approval or rejection
 // given on behalf of a party the run does not wait for.
 var ErrWrongParty = errors.New("the run waits for another party's approval")
+
+// ErrInvalidAnswer is wrapped by the error of an answer that does not
+// fit the design (outputs of the wrong type, a missing output).
+var ErrInvalidAnswer = errors.New("the answer does not fit the design")
+
+// ErrNothingToUndo is wrapped by the error of a rollback of a run that
+// applied nothing not rolled back already.
+var ErrNothingToUndo = errors.New("nothing to roll back")
 
 // ErrUnknownRun is wrapped by the errors for a run id Temporal does not
 // know.
@@ -116,6 +125,10 @@ func answerError(id string, err error) error {
 			return fmt.Errorf("%w: %s", executor.ErrNotWaiting, app.Message())
 		case ErrTypeWrongParty:
 			return fmt.Errorf("%w: %s", ErrWrongParty, app.Message())
+		case ErrTypeInvalidAnswer:
+			return fmt.Errorf("%w: %s", ErrInvalidAnswer, app.Message())
+		case ErrTypeNothingToUndo:
+			return fmt.Errorf("%w: %s", ErrNothingToUndo, app.Message())
 		}
 		return errors.New(app.Message())
 	}
@@ -143,6 +156,17 @@ func (c *Client) Retry(ctx context.Context, id, actor string) (*executor.Record,
 	return c.Answer(ctx, id, Decision{Answer: executor.Answer{Recover: executor.Retry, Actor: actor}})
 }
 
+// Rollback undoes the response methods run id applied, the latest first,
+// in its workflow (each rollback call an activity, journaled), and
+// returns the record once done. The run's workflow must be open: waiting,
+// failed and open for a retry, or ended within the workers'
+// RollbackWindow; a closed one is an error wrapping ErrUnknownRun. A run
+// with nothing to undo wraps ErrNothingToUndo; a rollback action that
+// failed is an error, and the record (Record) says which.
+func (c *Client) Rollback(ctx context.Context, id string) (*executor.Record, error) {
+	return c.Answer(ctx, id, Decision{Rollback: true})
+}
+
 // Record returns the record of run id, open or closed.
 func (c *Client) Record(ctx context.Context, id string) (*executor.Record, error) {
 	v, err := c.c.QueryWorkflow(ctx, id, "", QueryRecord)
@@ -162,12 +186,17 @@ func (c *Client) Record(ctx context.Context, id string) (*executor.Record, error
 
 // Filter selects runs for List; empty fields select all.
 type Filter struct {
-	Status   executor.Status
-	Incident ident.ID
-	Severity ident.ID
-	Playbook ident.ID
-	Response ident.ID
-	Design   ident.ID
+	Status executor.Status
+	// Statuses, when set, selects runs with one of these statuses.
+	Statuses []executor.Status
+	// Since and Until select runs started at or after Since and before
+	// Until; zero times select all.
+	Since, Until time.Time
+	Incident     ident.ID
+	Severity     ident.ID
+	Playbook     ident.ID
+	Response     ident.ID
+	Design       ident.ID
 	// Breached selects runs that breached a target (true) or did not
 	// (false); nil selects both.
 	Breached *bool
@@ -208,6 +237,22 @@ func (c *Client) List(ctx context.Context, f Filter, limit int, cursor string) (
 		}
 		q = append(q, fmt.Sprintf("%s = '%s'", kv.key, kv.val))
 	}
+	if len(f.Statuses) > 0 {
+		var in []string
+		for _, st := range f.Statuses {
+			if strings.ContainsAny(string(st), "'\\\"") {
+				return nil, "", fmt.Errorf("bad filter value %q for %s", st, AttrStatus.GetName())
+			}
+			in = append(in, "'"+string(st)+"'")
+		}
+		q = append(q, fmt.Sprintf("%s IN (%s)", AttrStatus.GetName(), strings.Join(in, ", ")))
+	}
+	if !f.Since.IsZero() {
+		q = append(q, fmt.Sprintf("StartTime >= '%s'", f.Since.UTC().Format(time.RFC3339Nano)))
+	}
+	if !f.Until.IsZero() {
+		q = append(q, fmt.Sprintf("StartTime < '%s'", f.Until.UTC().Format(time.RFC3339Nano)))
+	}
 	if f.Breached != nil {
 		q = append(q, fmt.Sprintf("%s = %t", AttrBreached.GetName(), *f.Breached))
 	}
@@ -241,4 +286,34 @@ func (c *Client) List(ctx context.Context, f Filter, limit int, cursor string) (
 		out = append(out, s)
 	}
 	return out, base64.RawURLEncoding.EncodeToString(resp.GetNextPageToken()), nil
+}
+
+// Records yields the record of every run matching f, the newest first,
+// listing them a page at a time through visibility and reading each
+// through the Query; a run gone between the two is left out. It stops
+// at the first error, which it yields.
+func (c *Client) Records(ctx context.Context, f Filter) iter.Seq2[*executor.Record, error] {
+	return func(yield func(*executor.Record, error) bool) {
+		cursor := ""
+		for {
+			runs, next, err := c.List(ctx, f, 1000, cursor)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, s := range runs {
+				rec, err := c.Record(ctx, s.ID)
+				if errors.Is(err, ErrUnknownRun) {
+					continue
+				}
+				if !yield(rec, err) || err != nil {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			cursor = next
+		}
+	}
 }

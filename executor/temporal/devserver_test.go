@@ -301,3 +301,65 @@ func TestDevServerManyRuns(t *testing.T) {
 		return len(seen) == n
 	})
 }
+
+// TestDevServerRollback: on the real server, a worker with a rollback
+// window keeps a completed run's workflow open; a Rollback Update undoes
+// what it applied in the workflow (the rollback calls are activities),
+// a second finds nothing to undo, and the workflow then closes.
+func TestDevServerRollback(t *testing.T) {
+	plan := loadPlan(t, "testdata/design.yaml")
+	_, sc, _, reg := reference(t, nil)
+	w, err := temporal.NewWorker(reg, []*executor.Plan{plan}, temporal.Options{RollbackWindow: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, tc := devWorker(t, "rollback", w)
+	ctx := context.Background()
+	id, err := tc.Start(ctx, plan, sc.Alert, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec *executor.Record
+	for i := 0; ; i++ {
+		until(t, 30*time.Second, "the run waits", func() bool {
+			rec, err = tc.Record(ctx, id)
+			return err == nil && rec.Status != executor.Running
+		})
+		if rec.Status != executor.Waiting {
+			break
+		}
+		if rec, err = tc.Answer(ctx, id, answerFor(sc, rec)); err != nil {
+			t.Fatal(err)
+		}
+		if i > 10 {
+			t.Fatal("too many waits")
+		}
+	}
+	if rec.Status != executor.Completed || len(rec.Applied) == 0 {
+		t.Fatalf("status %s, applied %v: %s", rec.Status, rec.Applied, rec.Error)
+	}
+	rec, err = tc.Rollback(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != executor.Completed || len(rec.RolledBack) != len(rec.Applied) {
+		t.Errorf("after the rollback: status %s, applied %v, rolled back %v", rec.Status, rec.Applied, rec.RolledBack)
+	}
+	if _, err := tc.Rollback(ctx, id); !errors.Is(err, temporal.ErrNothingToUndo) && !errors.Is(err, temporal.ErrUnknownRun) && !errors.Is(err, executor.ErrNotWaiting) {
+		t.Errorf("a second rollback: %v; want nothing to undo, or the workflow closed", err)
+	}
+	until(t, 30*time.Second, "the workflow closes", func() bool {
+		list, _, err := tc.List(ctx, temporal.Filter{Status: executor.Completed, Response: rec.Response}, 1000, "")
+		for _, s := range list {
+			if err == nil && s.ID == id && !s.Open {
+				return true
+			}
+		}
+		return false
+	})
+	got, err := tc.Record(ctx, id)
+	if err != nil || len(got.RolledBack) != len(got.Applied) {
+		t.Errorf("the record of the closed run: %v, %+v", err, got)
+	}
+	saveHistory(t, c, id, "rollback")
+}

@@ -9,8 +9,10 @@
 // policy (retryable errors only; others are non-retryable application
 // errors). A person's outputs, an approval, a rejection and a retry of a
 // failed method are Updates, checked by a validator (Plan.CheckAnswer,
-// and the approving party) before they enter the history. The record is
-// a Query. Status, incident, severity, playbook, response and breach are
+// and the approving party) before they enter the history. A rollback is
+// an Update too: the flow's rollback runs in the workflow, its calls
+// activities; a run that ended stays open for one only within the
+// workers' Options.RollbackWindow. The record is a Query. Status, incident, severity, playbook, response and breach are
 // search attributes, so that runs are listed through Temporal's
 // visibility (Client.List). A severity's first_response and response
 // targets are durable timers started when the incident is declared: on

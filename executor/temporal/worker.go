@@ -29,7 +29,8 @@ const (
 	// QueryRecord is the query that returns a run's record.
 	QueryRecord = "record"
 	// UpdateAnswer is the update that answers a waiting run (outputs, an
-	// approval, a rejection) or retries a failed one.
+	// approval, a rejection), retries a failed one, or rolls back what a
+	// run applied.
 	UpdateAnswer = "answer"
 	// DefaultTaskQueue is the task queue of workers and runs unless told
 	// otherwise.
@@ -50,6 +51,8 @@ const (
 	ErrTypeWrongParty = "WrongParty"
 	// ErrTypeInvalidAnswer: the answer does not fit the design.
 	ErrTypeInvalidAnswer = "InvalidAnswer"
+	// ErrTypeNothingToUndo: a rollback of a run with nothing to undo.
+	ErrTypeNothingToUndo = "NothingToUndo"
 	// Adapter call errors.
 	errTypeRetryable = "Retryable"
 	errTypeAdapter   = "AdapterError"
@@ -76,6 +79,10 @@ type Decision struct {
 	// Party is the party on whose behalf an approval or rejection is
 	// given: it must be the party the run waits for.
 	Party ident.ID `json:"party,omitempty"`
+	// Rollback, instead of an answer, undoes the response methods the
+	// run applied, the latest first (executor.Engine.Rollback), in the
+	// workflow: each rollback call is an activity, journaled.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 // CallInput is the activity's input: one adapter call.
@@ -109,6 +116,14 @@ type Options struct {
 	// method stays open for a retry (an Update with Recover: Retry)
 	// before it closes (default 7 days).
 	FailedRetention time.Duration
+	// RollbackWindow is how long the workflow of a run that ended
+	// (completed, failed or rejected) with response methods applied and
+	// not rolled back stays open for a rollback (an Update with
+	// Rollback); 0, the default, closes it when the run ends, and only a
+	// run still open (waiting, or failed and open for a retry) can be
+	// rolled back through Temporal. A run keeps the window it started
+	// with.
+	RollbackWindow time.Duration
 }
 
 // Worker runs the workflows of the designs it loaded and their adapter
@@ -122,6 +137,7 @@ type Worker struct {
 	backoff   time.Duration
 	heartbeat time.Duration
 	retention time.Duration
+	rollback  time.Duration
 }
 
 // NewWorker returns a worker for plans, calling the adapters of registry.
@@ -132,7 +148,8 @@ func NewWorker(registry *adapters.Registry, plans []*executor.Plan, o Options) (
 	if len(plans) == 0 {
 		return nil, errors.New("temporal: no design to run")
 	}
-	w := &Worker{engines: map[string]*executor.Engine{}, registry: registry, heartbeat: o.Heartbeat, retention: o.FailedRetention}
+	w := &Worker{engines: map[string]*executor.Engine{}, registry: registry, heartbeat: o.Heartbeat, retention: o.FailedRetention,
+		rollback: max(o.RollbackWindow, 0)}
 	if w.heartbeat <= 0 {
 		w.heartbeat = 10 * time.Second
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	sdk "go.temporal.io/sdk/temporal"
@@ -27,6 +28,14 @@ func (w *Worker) Workflow(ctx workflow.Context, in RunInput) (*executor.Record, 
 	}
 	f := &flow{w: w, ctx: ctx}
 	f.drv = eng.Driver(f)
+	// Runs started before rollback windows (version 0) have none; a
+	// newer run keeps the window of the worker that started it, so that
+	// its history replays the same on workers configured otherwise.
+	if workflow.GetVersion(ctx, "rollback-window", workflow.DefaultVersion, 1) >= 1 {
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return w.rollback }).Get(&f.window); err != nil {
+			return nil, err
+		}
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryRecord, f.query); err != nil {
 		return nil, err
 	}
@@ -58,7 +67,11 @@ func (w *Worker) Workflow(ctx workflow.Context, in RunInput) (*executor.Record, 
 		}
 		d := f.next
 		f.busy = true
-		rec, f.err = f.drv.Resume(context.Background(), f.rec, d.Answer)
+		if d.Rollback {
+			rec, f.err = f.drv.Rollback(context.Background(), f.rec)
+		} else {
+			rec, f.err = f.drv.Resume(context.Background(), f.rec, d.Answer)
+		}
 		f.busy, f.next = false, nil
 		f.rec = rec
 		f.handled++
@@ -87,6 +100,9 @@ type flow struct {
 	err     error
 	// The search attributes last upserted.
 	attrs attrs
+	// window is how long the workflow stays open for a rollback once
+	// the run has ended with methods to undo (see Options.RollbackWindow).
+	window time.Duration
 	// Timers of the targets.
 	timers     bool
 	stopTimers workflow.CancelFunc
@@ -98,15 +114,36 @@ var _ executor.Effects = (*flow)(nil)
 // open reports whether the workflow stays open for an answer, and for how
 // long (0: no limit).
 func (f *flow) open() (time.Duration, bool) {
+	var wait time.Duration
 	switch f.rec.Status {
 	case executor.Waiting:
 		return 0, true
 	case executor.Failed:
 		if f.drv.Plan().CheckAnswer(f.rec, executor.Answer{Recover: executor.Retry}) == nil {
-			return f.w.retention, true
+			wait = f.w.retention
 		}
 	}
-	return 0, false
+	if f.window > 0 && Undoable(f.rec) {
+		wait = max(wait, f.window)
+	}
+	return wait, wait > 0
+}
+
+// Undoable reports whether rec applied response methods (or made response
+// calls of unknown outcome) that are not rolled back: what a rollback
+// would undo.
+func Undoable(rec *executor.Record) bool {
+	for _, m := range rec.Applied {
+		if !slices.Contains(rec.RolledBack, m) {
+			return true
+		}
+	}
+	for _, c := range rec.Uncertain() {
+		if c.Response != "" && !c.Rollback {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *flow) query() (*executor.Record, error) {
@@ -124,6 +161,12 @@ func (f *flow) validate(_ workflow.Context, d Decision) error {
 	if rec == nil || f.busy || f.next != nil || f.ended {
 		id := workflow.GetInfo(f.ctx).WorkflowExecution.ID
 		return sdk.NewApplicationError(fmt.Sprintf("run %s is working, not waiting for an answer: ask again when it waits", id), ErrTypeNotWaiting)
+	}
+	if d.Rollback {
+		if !Undoable(rec) {
+			return sdk.NewApplicationError(fmt.Sprintf("run %s applied no response method that is not rolled back already", rec.ID), ErrTypeNothingToUndo)
+		}
+		return nil
 	}
 	if p := rec.Pending; p != nil && p.Party != "" && (d.Answer.Approve || d.Answer.Reject) {
 		if d.Party == "" {
