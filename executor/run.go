@@ -519,6 +519,10 @@ func (r *run) approve(ctx context.Context, pos *position) bool {
 	default:
 		d, err = r.fx.Approve(ctx, Approval{Run: rec.ID, Response: rp.r.ID, Party: party, Incident: rec.Incident, Severity: rec.Severity})
 	}
+	if err != nil && ctx.Err() != nil {
+		r.interrupt(pos, ctx, fmt.Sprintf("while response %s waited for the approval of %s", rp.r.ID, party))
+		return false
+	}
 	if errors.Is(err, ErrWaiting) {
 		r.wait(pos, &Pending{Stage: ResponseStage, Response: rp.r.ID, Party: party},
 			fmt.Sprintf("response %s needs the approval of %s", rp.r.ID, party))
@@ -592,6 +596,11 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 		case m.Manual():
 			var d Done
 			d, err = r.perform(ctx, pos, step, m, inputs)
+			if err != nil && ctx.Err() != nil {
+				// Stopped while a person was at it: nothing was called.
+				r.interrupt(pos, ctx, fmt.Sprintf("while method %s waited for a person", m.ID))
+				return false
+			}
 			if errors.Is(err, ErrWaiting) {
 				r.wait(pos, &Pending{Stage: pos.stage, Step: step, Response: responseID(pos), Method: m.ID, Procedure: m.Procedure, Outputs: m.Outputs},
 					fmt.Sprintf("method %s (%s) is for a person: %s", m.ID, m.Name, m.Procedure))

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
@@ -361,5 +363,35 @@ func TestStoreMustExist(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("created: %v", entries)
+	}
+}
+
+// TestStopAtPrompt: stopping the command while a person is being asked
+// (Ctrl-C at the prompt) stops the run there, interrupted, at once.
+func TestStopAtPrompt(t *testing.T) {
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
+	srv, calls := integrations(t, sc.Outputs)
+	dir, cfg, alertPath, _ := fixture(t, srv, "", sc)
+	recordPath := filepath.Join(dir, "run.json")
+	pr, pw := io.Pipe() // nobody types
+	defer pw.Close()
+	var stderr bytes.Buffer
+	rio := runIO{stdin: pr, stderr: &stderr, terminal: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	begin := time.Now()
+	err := runDesign(ctx, rio, runOpts{design: referenceDesign, adapters: cfg, alert: alertPath, record: recordPath})
+	if exitCode(err) != 1 || time.Since(begin) > 10*time.Second {
+		t.Errorf("err %v after %v, want exit status 1 promptly", err, time.Since(begin))
+	}
+	rec, lerr := runstore.NewFile(recordPath).Load()
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if rec.Status != executor.Interrupted || rec.At == nil || rec.At.Method != "0.1.1" {
+		t.Errorf("status %s at %+v; want interrupted at 0.1.1\n%s", rec.Status, rec.At, stderr.String())
+	}
+	if len(calls()) != 0 {
+		t.Errorf("calls: %v", calls())
 	}
 }

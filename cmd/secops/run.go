@@ -688,7 +688,10 @@ func approvalPrompt(rio runIO, in *bufio.Reader, d *secops.Design) executor.Appr
 		}
 		for {
 			fmt.Fprintf(w, "  approve as %s? [y/N, or \"wait\" to decide later] ", a.Party)
-			line, err := in.ReadString('\n')
+			line, err := readLine(ctx, in)
+			if ctx.Err() != nil {
+				return executor.Decision{}, ctx.Err()
+			}
 			switch strings.ToLower(strings.TrimSpace(line)) {
 			case "y", "yes":
 				return executor.Decision{Approved: true, Actor: actor()}, nil
@@ -930,7 +933,10 @@ func prompter(rio runIO, in *bufio.Reader, d *secops.Design) executor.Person {
 					}
 				}
 				fmt.Fprintf(w, "  %s (%s): ", o, desc)
-				line, err := in.ReadString('\n')
+				line, err := readLine(ctx, in)
+				if ctx.Err() != nil {
+					return executor.Done{}, ctx.Err()
+				}
 				line = strings.TrimSpace(line)
 				if line == "wait" || err != nil && line == "" {
 					return executor.Done{}, executor.ErrWaiting
@@ -955,6 +961,26 @@ func prompter(rio runIO, in *bufio.Reader, d *secops.Design) executor.Person {
 		}
 		return executor.Done{Outputs: out, Actor: actor()}, nil
 	})
+}
+
+// readLine reads a line of in, or gives up when ctx is done (a signal at
+// a prompt), leaving the read to finish in the background.
+func readLine(ctx context.Context, in *bufio.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		line, err := in.ReadString('\n')
+		ch <- result{line, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 func parseAnswer(f *process.Field, s string) (any, error) {
