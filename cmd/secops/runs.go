@@ -145,6 +145,8 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 			note = fmt.Sprintf("waits for the approval of %s", r.Pending.Party)
 		case r.Pending != nil:
 			note = fmt.Sprintf("waits for method %s", r.Pending.Method)
+		case r.Status == executor.Interrupted || r.Status == executor.Running:
+			note = "stopped before its end (or still at work): secops runs show " + r.ID + " says where"
 		case r.Error != "":
 			note = r.Error
 			if len(note) > 60 {
