@@ -19,6 +19,7 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/finding"
 )
@@ -367,10 +368,11 @@ func TestRegistryErrors(t *testing.T) {
 // TestCheckEscalation: a severity's escalation action is an action like
 // a method's: its adapter must be in the file, and it uses the adapter.
 func TestCheckEscalation(t *testing.T) {
-	d, err := secops.LoadFile("../../executor/temporal/testdata/escalation.yaml")
+	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.Criteria.Severities.Get("high").Escalation = &criteria.Escalation{Action: "pager.page", Party: "csirt"}
 	base := `format: secops-adapters/v1
 adapters:
   - {name: edr, kind: command, command: [x]}

@@ -184,7 +184,7 @@ func TestDevServerApproval(t *testing.T) {
 // approval past a short first_response target records the breach and
 // calls the escalation action once, with nobody acting.
 func TestDevServerBreach(t *testing.T) {
-	plan := loadPlan(t, "testdata/escalation.yaml")
+	plan := escalationPlan(t)
 	_, sc, recs, reg := reference(t, nil)
 	w, err := temporal.NewWorker(reg, []*executor.Plan{plan}, temporal.Options{})
 	if err != nil {

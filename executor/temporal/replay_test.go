@@ -21,7 +21,7 @@ func TestReplay(t *testing.T) {
 		t.Fatalf("no committed histories in testdata/histories (%v)", err)
 	}
 	_, _, _, reg := reference(t, nil)
-	plans := []*executor.Plan{loadPlan(t, "testdata/design.yaml"), loadPlan(t, "testdata/escalation.yaml")}
+	plans := []*executor.Plan{loadPlan(t, "testdata/design.yaml"), escalationPlan(t)}
 	w, err := temporal.NewWorker(reg, plans, temporal.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/simulate"
 	"github.com/secopsdesign/secops/criteria"
+	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/ident"
@@ -41,6 +42,29 @@ func loadPlan(t testing.TB, path string) *executor.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p, err := executor.Compile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// escalationPlan is the pinned reference design (testdata/design.yaml)
+// with a first_response target of 3s on severity high and an escalation
+// to the CSIRT's pager: a target a test can see pass. The committed
+// breach history pins this design's digest.
+func escalationPlan(t testing.TB) *executor.Plan {
+	t.Helper()
+	d, err := secops.LoadFile("testdata/design.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Criteria.Severities.Get("high")
+	if s == nil {
+		t.Fatal("testdata/design.yaml has no severity high")
+	}
+	s.Targets.FirstResponse = duration.Duration(3 * time.Second)
+	s.Escalation = &criteria.Escalation{Action: "pager.page", Party: "csirt"}
 	p, err := executor.Compile(d)
 	if err != nil {
 		t.Fatal(err)
