@@ -182,6 +182,18 @@ func (r *Record) Uncertain() []UncertainCall {
 	return out
 }
 
+// lastAttempt returns the highest attempt journaled for the call with
+// key, or 0.
+func (r *Record) lastAttempt(key string) int {
+	n := 0
+	for i := range r.Events {
+		if e := &r.Events[i]; e.Kind == EvCallStarted && e.IdempotencyKey == key {
+			n = max(n, e.Attempt)
+		}
+	}
+	return n
+}
+
 // Key returns the idempotency key of a call:
 // RUN/STAGE/STEP-OR-DETECTION-OR-RESPONSE/METHOD (the step in StepStage,
 // the detection in ConfirmStage, the response in ResponseStage), or

@@ -103,40 +103,11 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 			return rec, errors.Join(append(errs, r.result())...)
 		}
 		key := Key(rec.ID, Cursor{}, "", id, true)
-		attempt := 1
-		for j := range rec.Events {
-			if ev := &rec.Events[j]; ev.Kind == EvCallStarted && ev.IdempotencyKey == key {
-				attempt = max(attempt, ev.Attempt+1)
-			}
-		}
-		var err error
-		if err = fx.Lookup(act.Adapter()); err == nil {
-			req := adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true, IdempotencyKey: key}
-			backoff := e.c.backoff
-			for n := 1; ; n++ {
-				r.event(Event{Kind: EvCallStarted, Method: id, Action: act, Inputs: inputs, Actor: act.Adapter(), IdempotencyKey: key, Attempt: attempt})
-				if !r.save() {
-					return rec, r.result()
-				}
-				res := fx.Call(ctx, CallInput{Adapter: act.Adapter(), Request: req})
-				if res.Attempts > 1 {
-					attempt += res.Attempts - 1
-				}
-				err = res.Err
-				if err != nil && res.Uncertain && !adapters.IsOutcomeUnknown(err) {
-					err = adapters.OutcomeUnknown(err)
-				}
-				if err == nil || !adapters.IsRetryable(err) || n >= e.c.attempts || ctx.Err() != nil {
-					break
-				}
-				r.event(Event{Kind: EvRetry, Method: id, Action: act, Error: err.Error(), IdempotencyKey: key, Attempt: attempt,
-					Uncertain: adapters.IsOutcomeUnknown(err)})
-				if !fx.Sleep(ctx, backoff) {
-					break
-				}
-				backoff *= 2
-				attempt++
-			}
+		_, attempt, err := r.journaledCall(ctx, nil, callSpec{method: id, action: act, adapter: act.Adapter(),
+			req: adapters.Request{Operation: act.Operation(), Inputs: inputs, Method: string(id), Run: rec.ID, Rollback: true, IdempotencyKey: key},
+		}, rec.lastAttempt(key)+1)
+		if r.err != nil {
+			return rec, r.result()
 		}
 		if err != nil && ctx.Err() != nil {
 			// Stopped during the call: its outcome is unknown; rolling

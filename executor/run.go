@@ -302,12 +302,7 @@ func (r *run) recover(pos *position, was Status) bool {
 	}
 	mp := methods[pos.method]
 	key := r.key(pos, mp.m.ID, false)
-	attempts := 0
-	for i := range rec.Events {
-		if ev := &rec.Events[i]; ev.Kind == EvCallStarted && ev.IdempotencyKey == key {
-			attempts = max(attempts, ev.Attempt)
-		}
-	}
+	attempts := rec.lastAttempt(key)
 	step := pos.stepID()
 	if ans.Recover == Retry {
 		r.retryKey, r.retryAttempt = key, attempts+1
@@ -570,17 +565,17 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 				continue
 			}
 		}
-		inputs := make(map[string]any, len(m.Inputs))
+		inputs := r.inputsOf(m)
 		var missing []string
-		for _, in := range m.Inputs {
-			if v, ok := rec.Fields[string(in)]; ok {
-				inputs[string(in)] = v
-			} else if pos.stage == ResponseStage && !m.Manual() {
-				// Containment never acts on a guess: every input it
-				// declares must be known. (An investigation's lookup
-				// may run with what this path knows, as the design's
-				// data flow, checked "on some path", allows.)
-				missing = append(missing, string(in))
+		if pos.stage == ResponseStage && !m.Manual() && len(inputs) < len(m.Inputs) {
+			// Containment never acts on a guess: every input it
+			// declares must be known. (An investigation's lookup may
+			// run with what this path knows, as the design's data
+			// flow, checked "on some path", allows.)
+			for _, in := range m.Inputs {
+				if _, ok := inputs[string(in)]; !ok {
+					missing = append(missing, string(in))
+				}
 			}
 		}
 		var (
@@ -636,9 +631,7 @@ func (r *run) methods(ctx context.Context, pos *position, ms []*methodPlan) bool
 			if err != nil && ctx.Err() != nil {
 				// Stopped during the call: whether it took effect is
 				// unknown, and the journal's call-started says so.
-				if r.err == nil {
-					r.interrupt(pos, ctx, fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
-				}
+				r.interrupt(pos, ctx, fmt.Sprintf("during the call of %s by method %s: whether it took effect is unknown", m.Action, m.ID))
 				return false
 			}
 			effect = err == nil
@@ -838,26 +831,49 @@ type callResult struct {
 	err error
 }
 
-// call calls mp's action with retries of retryable errors, journaling
-// each attempt: a call-started event, checkpointed, before it, and a
-// retry event after a failed one. It returns the outputs, the last
-// attempt made and its error. A failed checkpoint stops it before the
-// call (r.err is set, and the error is ErrCheckpoint's).
+// call calls mp's action at pos with retries of retryable errors,
+// journaled (see journaledCall).
 func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs map[string]any, key string, attempt int) (map[string]any, int, error) {
-	c := &r.e.c
-	step, resp := pos.stepID(), responseID(pos)
-	if err := r.fx.Lookup(mp.adapter); err != nil {
+	return r.journaledCall(ctx, pos, callSpec{
+		step: pos.stepID(), response: responseID(pos), method: mp.m.ID, action: mp.m.Action, adapter: mp.adapter,
+		req: adapters.Request{Operation: mp.operation, Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID, IdempotencyKey: key},
+	}, attempt)
+}
+
+// callSpec is an adapter call as the journal records it.
+type callSpec struct {
+	step, response ident.ID
+	method         ident.Number
+	action         process.Action
+	adapter        string
+	req            adapters.Request
+}
+
+// journaledCall makes the call c, from attempt on, with retries of
+// retryable errors, journaling each attempt: a call-started event,
+// checkpointed (with the cursor at pos; a rollback's call has no pos),
+// before it, and a retry event after a failed one. It returns the
+// outputs, the last attempt made and its error. A failed checkpoint stops
+// it before the call (r.err is set, and the error is ErrCheckpoint's).
+func (r *run) journaledCall(ctx context.Context, pos *position, c callSpec, attempt int) (map[string]any, int, error) {
+	if err := r.fx.Lookup(c.adapter); err != nil {
 		return nil, attempt, err
 	}
-	req := adapters.Request{Operation: mp.operation, Inputs: inputs, Method: string(mp.m.ID), Run: r.rec.ID, IdempotencyKey: key}
-	backoff := c.backoff
+	key := c.req.IdempotencyKey
+	backoff := r.e.c.backoff
 	for n := 1; ; n++ {
-		r.event(Event{Kind: EvCallStarted, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Inputs: inputs,
-			Actor: mp.adapter, IdempotencyKey: key, Attempt: attempt})
-		if !r.checkpoint(pos) {
+		r.event(Event{Kind: EvCallStarted, Step: c.step, Method: c.method, Action: c.action, Response: c.response, Inputs: c.req.Inputs,
+			Actor: c.adapter, IdempotencyKey: key, Attempt: attempt})
+		saved := false
+		if pos != nil {
+			saved = r.checkpoint(pos)
+		} else {
+			saved = r.save()
+		}
+		if !saved {
 			return nil, attempt, ErrCheckpoint
 		}
-		res := r.fx.Call(ctx, CallInput{Adapter: mp.adapter, Request: req})
+		res := r.fx.Call(ctx, CallInput{Adapter: c.adapter, Request: c.req})
 		if res.Attempts > 1 {
 			attempt += res.Attempts - 1
 		}
@@ -868,12 +884,12 @@ func (r *run) call(ctx context.Context, pos *position, mp *methodPlan, inputs ma
 		if res.Uncertain && !adapters.IsOutcomeUnknown(err) {
 			err = adapters.OutcomeUnknown(err)
 		}
-		if !adapters.IsRetryable(err) || n >= c.attempts || ctx.Err() != nil {
+		if !adapters.IsRetryable(err) || n >= r.e.c.attempts || ctx.Err() != nil {
 			return nil, attempt, err
 		}
-		r.event(Event{Kind: EvRetry, Step: step, Method: mp.m.ID, Action: mp.m.Action, Response: resp, Error: err.Error(),
+		r.event(Event{Kind: EvRetry, Step: c.step, Method: c.method, Action: c.action, Response: c.response, Error: err.Error(),
 			IdempotencyKey: key, Attempt: attempt, Uncertain: adapters.IsOutcomeUnknown(err),
-			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", n, c.attempts, backoff)})
+			Detail: fmt.Sprintf("attempt %d of %d failed; retrying in %v", n, r.e.c.attempts, backoff)})
 		if !r.fx.Sleep(ctx, backoff) {
 			return nil, attempt, fmt.Errorf("%w (then cancelled: %v)", err, ctx.Err())
 		}
