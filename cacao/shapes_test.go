@@ -60,9 +60,6 @@ func TestImportMalformed(t *testing.T) {
 	}
 }
 
-// claim is a secops step extension naming design step s, method 1.1.
-var claim = `"step_extensions":{"` + ExtensionID + `":{"step":"s","process":"1","method":"1.1"}}`
-
 // TestImportShapes: hand-written shapes that lost content before.
 func TestImportShapes(t *testing.T) {
 	tests := []struct {

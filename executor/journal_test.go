@@ -88,7 +88,7 @@ func TestCheckpointFailures(t *testing.T) {
 			t.Run(fmt.Sprintf("checkpoint %d, recover %s", n, how), func(t *testing.T) {
 				f := &fakes{outputs: s.Outputs}
 				journal := newFailing(n)
-				rec, err := newEngine(f, journal).Run(context.Background(), s.Alert)
+				_, err := newEngine(f, journal).Run(context.Background(), s.Alert)
 				if !errors.Is(err, executor.ErrCheckpoint) {
 					t.Fatalf("run with checkpoint %d failing: %v, want ErrCheckpoint", n, err)
 				}
@@ -120,7 +120,7 @@ func TestCheckpointFailures(t *testing.T) {
 				if err := store.Create(context.Background(), cloneAsNew(saved)); err != nil {
 					t.Fatal(err)
 				}
-				rec, _ = store.Load(context.Background(), "run-1")
+				rec, _ := store.Load(context.Background(), "run-1")
 				e := newEngine(f, runstore.Checkpointer(store))
 				unc := rec.Uncertain()
 				ans := executor.Answer{Actor: "oncall"}

@@ -283,7 +283,6 @@ func WithPeriod(since, until time.Time) ReviewOption {
 type reviewer struct {
 	d         *secops.Design
 	rep       *Report
-	timings   map[ident.ID]*SeverityStats
 	pbSteps   map[ident.ID]map[ident.ID]int
 	pbBranch  map[ident.ID]map[executor.Branch]int
 	pbEnds    map[ident.ID]map[string]int

@@ -205,7 +205,7 @@ func sqliteDSN(abs string) string {
 // prepares the statements.
 func (s *SQLite) init() error {
 	ctx := context.Background()
-	version, app, tables, err := s.schemaInfo(ctx, s.db)
+	version, app, _, err := s.schemaInfo(ctx, s.db)
 	if err != nil {
 		return describe(err)
 	}
@@ -215,6 +215,7 @@ func (s *SQLite) init() error {
 			return describe(err)
 		}
 		defer tx.Rollback()
+		var tables int
 		if version, app, tables, err = s.schemaInfo(ctx, tx); err != nil {
 			return describe(err)
 		}
