@@ -210,7 +210,7 @@ func TestAppendValue(t *testing.T) {
 		{"invalid UTF-8", "a\xffb\xc3"},
 		{"bools", []any{true, false}},
 		{"ints", []any{0, -1, int64(1) << 62, int(-1) << 40}},
-		{"floats", []any{0.0, -0.0, 1.5, 1e-6, 9.99e-7, 1e20, 1e21, -1e21, 123456789.125, 3e-9, math.MaxFloat64, math.SmallestNonzeroFloat64}},
+		{"floats", []any{0.0, math.Copysign(0, -1), 1.5, 1e-6, 9.99e-7, 1e20, 1e21, -1e21, 123456789.125, 3e-9, math.MaxFloat64, math.SmallestNonzeroFloat64}},
 		{"nested", map[string]any{"b": []any{map[string]any{"z": 1, "a": nil}}, "a": map[string]any{}, "\u00e9": []any{}}},
 		{"nil map", map[string]any(nil)},
 		{"nil slice", []any(nil)},
