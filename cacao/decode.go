@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/secopsdesign/secops/internal/jsonpos"
 )
 
 // Decode reads one CACAO playbook in JSON. Malformed input is an error
@@ -65,14 +67,7 @@ func decode(data []byte) (*Playbook, map[string]any, error) {
 func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := 1, 1
-		for _, b := range data[:max(min(int(se.Offset)-1, len(data)), 0)] {
-			if b == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
-			}
-		}
+		line, col := jsonpos.OfSyntaxError(data, se)
 		return fmt.Errorf("not valid JSON: line %d, column %d: %s", line, col, strings.TrimPrefix(se.Error(), "json: "))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "unexpected EOF") {

@@ -1,7 +1,6 @@
 package runstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/internal/jsonpos"
 )
 
 // File is a run record kept in one JSON file, as secops run --record
@@ -87,7 +87,7 @@ func jsonProblem(b []byte, err error) string {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		line := 1 + bytes.Count(b[:min(int(se.Offset), len(b))], []byte{'\n'})
+		line, _ := jsonpos.OfSyntaxError(b, se)
 		return fmt.Sprintf("line %d: invalid JSON: %v", line, se)
 	case errors.As(err, &te):
 		where := te.Field

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/internal/jsonpos"
 )
 
 // readJSONValue reads the one JSON value of the file at path, saying what
@@ -26,7 +27,7 @@ func readJSONValue(path string) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line, col := lineCol(b, int(se.Offset))
+			line, col := jsonpos.OfSyntaxError(b, se)
 			return nil, fmt.Errorf("%s:%d:%d: invalid JSON: %v", path, line, col, se)
 		}
 		if errors.Is(err, io.EOF) {
@@ -35,17 +36,10 @@ func readJSONValue(path string) (any, error) {
 		return nil, fmt.Errorf("%s: invalid JSON: %v", path, err)
 	}
 	if dec.More() {
-		line, col := lineCol(b, int(dec.InputOffset()))
+		line, col := jsonpos.At(b, int(dec.InputOffset()))
 		return nil, fmt.Errorf("%s:%d:%d: more after the JSON value: want one JSON object", path, line, col)
 	}
 	return v, nil
-}
-
-func lineCol(b []byte, off int) (int, int) {
-	off = min(max(off, 0), len(b))
-	line := 1 + bytes.Count(b[:off], []byte{'\n'})
-	col := off - bytes.LastIndexByte(b[:off], '\n')
-	return line, col
 }
 
 // kindOf names the JSON kind of v.
