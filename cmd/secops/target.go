@@ -59,7 +59,7 @@ func openStore(spec string) (runstore.Store, error) {
 		}
 		return s, nil
 	case "sqlite":
-		s, err := openSQLite(path)
+		s, err := runstore.OpenSQLite(path)
 		if err != nil {
 			return nil, usageError("--store %s: %v", spec, err)
 		}
