@@ -10,19 +10,19 @@ import (
 	"github.com/secopsdesign/secops"
 )
 
+// benchInput is a design and the CACAO JSON of its playbooks.
+type benchInput struct {
+	d    *secops.Design
+	json [][]byte
+}
+
 // benchInputs are the two inputs of the benchmarks: the reference design
 // (targeted-attack) with its exported playbooks, and the 26-step MISP
 // playbook with the design it imports to. Each is the design and the
 // CACAO JSON of its playbooks.
-func benchInputs(b *testing.B) map[string]struct {
-	d    *secops.Design
-	json [][]byte
-} {
+func benchInputs(b *testing.B) map[string]*benchInput {
 	b.Helper()
-	in := map[string]struct {
-		d    *secops.Design
-		json [][]byte
-	}{}
+	in := map[string]*benchInput{}
 	if d, err := secops.LoadFile(bundled[0]); err == nil {
 		files, err := Export(d, Options{})
 		if err != nil {
@@ -36,20 +36,14 @@ func benchInputs(b *testing.B) map[string]struct {
 			}
 			js = append(js, buf.Bytes())
 		}
-		in["reference"] = struct {
-			d    *secops.Design
-			json [][]byte
-		}{d, js}
+		in["reference"] = &benchInput{d, js}
 	}
 	if data, err := os.ReadFile(filepath.Join(sharedDir, "cacao", "examples", "misp-malware-triage.json")); err == nil {
 		d, _, err := Import(bytes.NewReader(data))
 		if err != nil {
 			b.Fatal(err)
 		}
-		in["misp"] = struct {
-			d    *secops.Design
-			json [][]byte
-		}{d, [][]byte{data}}
+		in["misp"] = &benchInput{d, [][]byte{data}}
 	}
 	if len(in) == 0 {
 		b.Skip("neither the reference design nor the MISP playbook is here")
@@ -60,69 +54,63 @@ func benchInputs(b *testing.B) map[string]struct {
 // BenchmarkDecodeCACAO is the baseline: encoding/json into the CACAO
 // types, nothing else.
 func BenchmarkDecodeCACAO(b *testing.B) {
-	for _, name := range []string{"reference", "misp"} {
-		in, ok := benchInputs(b)[name]
-		if !ok {
-			continue
-		}
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, js := range in.json {
-					var pb Playbook
-					if err := json.Unmarshal(js, &pb); err != nil {
-						b.Fatal(err)
-					}
+	eachInput(b, func(b *testing.B, in *benchInput) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, js := range in.json {
+				var pb Playbook
+				if err := json.Unmarshal(js, &pb); err != nil {
+					b.Fatal(err)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkImport: Import of the same JSON, the JSON's shape checked and
 // every dropped property listed.
 func BenchmarkImport(b *testing.B) {
-	for _, name := range []string{"reference", "misp"} {
-		in, ok := benchInputs(b)[name]
-		if !ok {
-			continue
-		}
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, js := range in.json {
-					if _, _, err := Import(bytes.NewReader(js)); err != nil {
-						b.Fatal(err)
-					}
+	eachInput(b, func(b *testing.B, in *benchInput) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, js := range in.json {
+				if _, _, err := Import(bytes.NewReader(js)); err != nil {
+					b.Fatal(err)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkExport: Export of the design to CACAO playbooks, encoded to
 // JSON: the inverse of BenchmarkDecodeCACAO's work.
 func BenchmarkExport(b *testing.B) {
+	eachInput(b, func(b *testing.B, in *benchInput) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		for b.Loop() {
+			files, err := Export(in.d, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, f := range files {
+				buf.Reset()
+				if err := f.Playbook.Encode(&buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// eachInput runs f as a sub-benchmark on each benchmark input there is:
+// the reference design and, with ../shared, the MISP playbook.
+func eachInput(b *testing.B, f func(b *testing.B, in *benchInput)) {
 	for _, name := range []string{"reference", "misp"} {
 		in, ok := benchInputs(b)[name]
 		if !ok {
 			continue
 		}
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			var buf bytes.Buffer
-			for b.Loop() {
-				files, err := Export(in.d, Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, f := range files {
-					buf.Reset()
-					if err := f.Playbook.Encode(&buf); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-		})
+		b.Run(name, func(b *testing.B) { f(b, in) })
 	}
 }
