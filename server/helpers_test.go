@@ -244,6 +244,36 @@ type reply struct {
 	body   []byte
 }
 
+// outcome is what a reply says of its run, as the walk tests compare
+// it: the HTTP status and, from the record or the problem, the run's
+// status, what it waits on, and the problem's type.
+type outcome struct {
+	Status  int
+	Run     executor.Status
+	Method  ident.Number
+	Party   ident.ID
+	Problem string
+}
+
+// outcome reads r as an outcome.
+func (r reply) outcome(t testing.TB) outcome {
+	t.Helper()
+	o := outcome{Status: r.status}
+	var pend *executor.Pending
+	if r.status < 300 {
+		rec := r.record(t)
+		o.Run, pend = rec.Status, rec.Pending
+	} else {
+		p := r.problem(t)
+		o.Problem = strings.TrimPrefix(p.Type, "tag:secopsdesign.github.io,2026:problem:")
+		o.Run, pend = p.RunStatus, p.Pending
+	}
+	if pend != nil {
+		o.Method, o.Party = pend.Method, pend.Party
+	}
+	return o
+}
+
 func (r reply) record(t testing.TB) *executor.Record {
 	t.Helper()
 	var rec executor.Record

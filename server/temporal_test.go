@@ -124,13 +124,7 @@ func TestTemporalWalk(t *testing.T) {
 	if r := h.do("POST", "/v1/alerts", "soc", map[string]any{"no-such-field": 1}); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("an alert that does not fit: %d %s; want 422", r.status, r.body)
 	}
-	type got struct {
-		Status  int
-		Run     executor.Status
-		Method  ident.Number
-		Party   ident.ID
-		Problem string
-	}
+	type got = outcome
 	badAnswer := map[string]any{"outputs": map[string]any{"0.1.1": map[string]any{"confirmed": "yes"}}}
 	steps := []struct {
 		name, method, path, who string
@@ -159,21 +153,7 @@ func TestTemporalWalk(t *testing.T) {
 	}) {
 		for _, s := range steps {
 			r := h.do(s.method, s.path, s.who, s.body)
-			g := got{Status: r.status}
-			if r.status < 300 {
-				rec := r.record(t)
-				g.Run = rec.Status
-				if rec.Pending != nil {
-					g.Method, g.Party = rec.Pending.Method, rec.Pending.Party
-				}
-			} else {
-				p := r.problem(t)
-				g.Problem = p.Type[len("tag:secopsdesign.github.io,2026:problem:"):]
-				g.Run = p.RunStatus
-				if p.Pending != nil {
-					g.Method, g.Party = p.Pending.Method, p.Pending.Party
-				}
-			}
+			g := r.outcome(t)
 			if diff := cmp.Diff(s.want, g); diff != "" {
 				t.Errorf("%s: %s %s: (-want +got)\n%s\n%s", s.name, s.method, s.path, diff, r.body)
 			}

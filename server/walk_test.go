@@ -27,13 +27,7 @@ func TestWalk(t *testing.T) {
 	}
 	// got is what a step's reply says: its status, and for a record its
 	// run's status and what it waits on.
-	type got struct {
-		Status  int
-		Run     executor.Status
-		Method  ident.Number
-		Party   ident.ID
-		Problem string
-	}
+	type got = outcome
 	steps := []struct {
 		name, method, path, who string
 		body                    any
@@ -66,21 +60,7 @@ func TestWalk(t *testing.T) {
 			h.restart()
 		}
 		r := h.do(s.method, s.path, s.who, s.body)
-		g := got{Status: r.status}
-		if r.status < 300 {
-			rec := r.record(t)
-			g.Run = rec.Status
-			if rec.Pending != nil {
-				g.Method, g.Party = rec.Pending.Method, rec.Pending.Party
-			}
-		} else {
-			p := r.problem(t)
-			g.Problem = p.Type[len("tag:secopsdesign.github.io,2026:problem:"):]
-			g.Run = p.RunStatus
-			if p.Pending != nil {
-				g.Method, g.Party = p.Pending.Method, p.Pending.Party
-			}
-		}
+		g := r.outcome(t)
 		if diff := cmp.Diff(s.want, g); diff != "" {
 			t.Errorf("%s: %s %s: (-want +got)\n%s\n%s", s.name, s.method, s.path, diff, r.body)
 		}
