@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/internal/temporaltest"
 )
@@ -24,22 +20,9 @@ import (
 // it (and, with --until in the past, nothing).
 func TestServeTemporal(t *testing.T) {
 	dev := temporaltest.New(t)
-	f, err := secops.LoadScenarioFile("../../examples/targeted-attack/scenarios.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := f.Scenarios[0]
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
 	hs, _ := integrations(t, sc.Outputs)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "adapters.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`format: secops-adapters/v1
-adapters:
-  - {name: edr, kind: webhook, url: "%[1]s/edr"}
-  - {name: threatintel, kind: webhook, url: "%[1]s/threatintel"}
-  - {name: firewall, kind: webhook, url: "%[1]s/firewall"}
-`, hs.URL)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	_, cfg, _, _ := fixture(t, hs, "", sc)
 	design := "../../examples/targeted-attack/design.yaml"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

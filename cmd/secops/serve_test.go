@@ -5,14 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/runstore"
 )
@@ -46,22 +44,9 @@ func TestServeRefuses(t *testing.T) {
 // design with it on loopback, posts an alert, and stops: the run is in
 // the store, and the token is in no log line.
 func TestServe(t *testing.T) {
-	f, err := secops.LoadScenarioFile("../../examples/targeted-attack/scenarios.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := f.Scenarios[0]
+	sc := scenarioNamed(t, "c2-single-host-ongoing")
 	srv, _ := integrations(t, sc.Outputs)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "adapters.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`format: secops-adapters/v1
-adapters:
-  - {name: edr, kind: webhook, url: "%[1]s/edr"}
-  - {name: threatintel, kind: webhook, url: "%[1]s/threatintel"}
-  - {name: firewall, kind: webhook, url: "%[1]s/firewall"}
-`, srv.URL)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, cfg, _, _ := fixture(t, srv, "", sc)
 	design := "../../examples/targeted-attack/design.yaml"
 	tokens := filepath.Join(dir, "tokens.yaml")
 	var stdout, stderr bytes.Buffer
