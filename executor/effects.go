@@ -174,3 +174,7 @@ func (d *Driver) Note(rec *Record, e Event) {
 
 // Plan returns the compiled design the driver runs.
 func (d *Driver) Plan() *Plan { return d.e.c.plan }
+
+// Now is the engine's clock (WithClock), by which its events are timed
+// and targets pass.
+func (e *Engine) Now() time.Time { return e.c.clock() }
