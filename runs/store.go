@@ -155,13 +155,15 @@ func (d *storeDriver) Start(ctx context.Context, in StartInput) (*executor.Recor
 
 // replay is the answer to a Start whose key started rec.
 func replay(rec *executor.Record, in StartInput) (*executor.Record, bool, error) {
-	if !sameAlert(rec.Alert, in.Alert) {
+	if !SameAlert(rec.Alert, in.Alert) {
 		return rec, false, fmt.Errorf("%w (run %s): a retried request must send the same alert; use a new key for a new alert", ErrKeyReused, rec.ID)
 	}
 	return rec, true, nil
 }
 
-func sameAlert(stored, posted map[string]any) bool {
+// SameAlert reports whether a retried Start's alert is the one its key
+// started with (the same JSON).
+func SameAlert(stored, posted map[string]any) bool {
 	a, err1 := json.Marshal(stored)
 	b, err2 := json.Marshal(posted)
 	return err1 == nil && err2 == nil && string(a) == string(b)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runs"
 	"github.com/secopsdesign/secops/runstore"
 )
 
@@ -72,186 +74,131 @@ func (s *Server) postAnswer(o op) func(http.ResponseWriter, *http.Request, *Toke
 	}
 }
 
-// act does o to run id as tok: it takes the run's claim, loads it,
-// checks that the run is in a state that allows o and that tok acts for
-// the party the design names, resumes or rolls back the run (journaled
-// into the store), and releases the claim. The run goes on in the
-// server's context, not the request's: a client that hangs up does not
-// stop containment half-way.
+// act does o to run id as tok, through the runs service: the rules are
+// the service's, and its errors become problems here. The run goes on in
+// the server's context, not the request's: a client that hangs up does
+// not stop containment half-way.
 func (s *Server) act(ctx context.Context, id string, o op, tok *Token, body answerBody) (*executor.Record, *Problem) {
 	if s.draining() {
 		// The runs' context is cancelled: a resume would stop at once.
 		return nil, s.unavailable("the server is shutting down; answer when it is back")
 	}
-	return s.be.act(ctx, id, o, tok, body)
-}
-
-// storeAct is act on a run of the store, resumed by the in-process
-// engine.
-func (s *Server) storeAct(ctx context.Context, id string, o op, tok *Token, body answerBody) (*executor.Record, *Problem) {
-	claim, err := s.store.Claim(ctx, id, s.holder, ClaimTTL)
-	if err != nil {
-		var ce *runstore.ClaimedError
-		if errors.As(err, &ce) {
-			p := problem(http.StatusConflict, "claimed", "The run is being worked on", fmt.Sprintf("run %s is claimed by %s: try again when it has finished", id, ce.Holder))
-			p.Run = id
-			return nil, p
-		}
-		s.log.Error("claiming a run", "run", id, "error", err)
-		return nil, problem(http.StatusInternalServerError, "internal", "The server failed", "claiming run "+id+": "+err.Error())
-	}
-	defer s.release(claim)
-	rec, p := s.storeLoad(ctx, id)
-	if p != nil {
-		return nil, p
-	}
-	old, events := runstore.Summarize(rec), len(rec.Events)
-	e, err := s.newEngine("")
-	if err != nil {
-		return nil, problem(http.StatusInternalServerError, "internal", "The server failed", err.Error())
-	}
-	if err := s.plan.CheckRecord(rec); err != nil {
-		return nil, stateProblem(rec, "design-changed", "The design changed since the run started", err.Error()+"; continue it with the CLI's --force if that is wanted")
-	}
-	if o == opRollback {
-		if !undoable(rec) {
-			return nil, stateProblem(rec, "nothing-to-roll-back", "Nothing to roll back", fmt.Sprintf("run %s applied no response method that is not rolled back already", id))
-		}
-		if rec.Status == executor.Running {
-			return nil, stateProblem(rec, "running", "The run is running", "a run left running by a process that died is recovered first (POST /v1/runs/"+id+"/recover)")
-		}
-		rec, err = e.Rollback(s.ctx, rec)
-		if rec != nil && rec.Version > 0 {
-			s.metrics.observe(&old, rec, events, s.waitingParty)
-		}
-		if err != nil {
-			if errors.Is(err, executor.ErrCheckpoint) {
-				s.log.Error("rollback", "run", id, "error", err)
-			}
-			p := stateProblem(rec, "rollback-failed", "The rollback did not finish", err.Error())
-			p.Status = http.StatusBadGateway
-			return nil, p
-		}
-		s.log.Info("rolled back", "run", id, "actor", tok.Name)
-		return rec, nil
-	}
-	ans := executor.Answer{Actor: tok.Name, Outputs: body.Outputs}
+	a := runs.Act{Op: runs.Op(o), Outputs: body.Outputs, Mode: body.Mode}
 	switch o {
-	case opApprove:
-		ans.Approve = true
-	case opReject:
-		ans.Reject = true
+	case opAnswers:
+		a.Op = runs.OpAnswer
 	case opRecover:
-		ans.Recover = body.Mode
-		if rec.Status == executor.Waiting {
-			return nil, stateProblem(rec, "not-interrupted", "The run is waiting, not interrupted", "answer or approve it instead")
+		a.Op = runs.OpRecover
+		if body.Mode == executor.Retry {
+			// A failed run is retried from its failed method; an
+			// interrupted one recovers its call in doubt by a retry.
+			if rec, err := s.runs.Get(ctx, id); err == nil && rec.Status == executor.Failed {
+				a.Op = runs.OpRetry
+			}
 		}
-		if rec.Status == executor.Failed && ans.Recover != executor.Retry {
-			return nil, stateProblem(rec, "failed", "The run failed", `a failed run is retried from its failed method with {"mode": "retry"}`)
-		}
 	}
-	if err := s.plan.CheckAnswer(rec, ans); err != nil {
-		return nil, answerProblem(rec, err)
-	}
-	if p := s.mayAnswer(rec, o, tok); p != nil {
-		return nil, p
-	}
-	rec, err = e.Resume(s.ctx, rec, ans)
-	if rec != nil && rec.Version > 0 {
-		s.metrics.observe(&old, rec, events, s.waitingParty)
-	}
+	rec, err := s.runs.Do(s.runCtx(ctx), id, a, actor(tok))
 	if err != nil {
-		if errors.Is(err, executor.ErrNotWaiting) || errors.Is(err, executor.ErrUncertain) || errors.Is(err, executor.ErrDesignChanged) {
-			return nil, answerProblem(rec, err)
-		}
-		s.log.Error("resume", "run", id, "error", err)
-		return nil, problem(http.StatusInternalServerError, "internal", "The server failed", err.Error())
+		return nil, s.actProblem(id, rec, err)
 	}
 	s.log.Info(string(o), "run", id, "actor", tok.Name, "status", rec.Status)
 	return rec, nil
 }
 
-// mayAnswer checks that tok acts for the party the design names for
-// what rec waits on: the approval's party, or the party responsible for
-// the task's phase.
-func (s *Server) mayAnswer(rec *executor.Record, o op, tok *Token) *Problem {
-	if tok == local || rec.Pending == nil || rec.Status != executor.Waiting {
-		return nil
+// runCtx is the context of a run's act: the server's, so that a client
+// hanging up does not stop it, with the request's values.
+func (s *Server) runCtx(ctx context.Context) context.Context {
+	if s.ctx == nil {
+		return context.WithoutCancel(ctx)
 	}
-	switch {
-	case (o == opApprove || o == opReject) && rec.Pending.Party != "":
-		if !tok.ActsFor(rec.Pending.Party) {
-			return forbidden(rec, fmt.Sprintf("response %s needs the approval of %s; token %s acts for %s", rec.Pending.Response, rec.Pending.Party, tok.Name, partyList(tok)))
+	return s.ctx
+}
+
+// actor is who tok acts as, for the runs' rules.
+func actor(tok *Token) runs.Actor {
+	return runs.Actor{Name: tok.Name, Parties: tok.Parties, AnyParty: tok == local}
+}
+
+// actProblem turns an error of the runs service into a problem, with the
+// run's state when a record came with it.
+func (s *Server) actProblem(id string, rec *executor.Record, err error) *Problem {
+	state := func(kind, title, detail string) *Problem {
+		p := problem(http.StatusConflict, kind, title, detail)
+		p.Run = id
+		if rec != nil {
+			p.RunStatus, p.Pending = rec.Status, rec.Pending
 		}
-	case o == opAnswers && rec.Pending.Method != "":
-		party := TaskParty(s.plan, rec.Pending)
-		if party != "" && !tok.ActsFor(party) {
-			return forbidden(rec, fmt.Sprintf("task %s is %s's to answer (responsible for its phase); token %s acts for %s", rec.Pending.Method, party, tok.Name, partyList(tok)))
-		}
+		return p
 	}
-	return nil
-}
-
-func partyList(tok *Token) string {
-	if len(tok.Parties) == 0 {
-		return "no party"
-	}
-	return joinIDs(tok.Parties)
-}
-
-func forbidden(rec *executor.Record, detail string) *Problem {
-	p := problem(http.StatusForbidden, "wrong-party", "The token does not act for the party the design names", detail)
-	p.Run, p.RunStatus, p.Pending = rec.ID, rec.Status, rec.Pending
-	return p
-}
-
-func stateProblem(rec *executor.Record, kind, title, detail string) *Problem {
-	p := problem(http.StatusConflict, kind, title, detail)
-	if rec != nil {
-		p.Run, p.RunStatus, p.Pending = rec.ID, rec.Status, rec.Pending
-	}
-	return p
-}
-
-// answerProblem maps an error of CheckAnswer or Resume: 409 with the
-// run's state when the run is not waiting for this answer or must be
-// recovered first, 422 for a mistaken answer.
-func answerProblem(rec *executor.Record, err error) *Problem {
 	var ue *executor.UncertainError
+	var ce *runstore.ClaimedError
 	switch {
+	case errors.Is(err, runs.ErrNotFound):
+		p := problem(http.StatusNotFound, "no-such-run", "No such run", "there is no run "+id)
+		p.Run = id
+		return p
+	case errors.As(err, &ce):
+		p := state("claimed", "The run is being worked on", fmt.Sprintf("run %s is claimed by %s: try again when it has finished", id, ce.Holder))
+		p.RetryAfter = 1
+		if !ce.Expires.IsZero() {
+			wait := int(math.Ceil(time.Until(ce.Expires).Seconds()))
+			p.RetryAfter = max(wait, 1)
+			p.Detail += fmt.Sprintf(" (its claim lapses at %s unless renewed)", ce.Expires.UTC().Format(time.RFC3339))
+		}
+		return p
 	case errors.As(err, &ue):
-		p := stateProblem(rec, "uncertain", "The run must be recovered first",
+		p := state("uncertain", "The run must be recovered first",
 			err.Error()+`; check the system, then POST /recover with {"mode": "retry"} (call again with the same idempotency key) or {"mode": "applied"}`)
 		p.Calls = ue.Calls
 		return p
-	case errors.Is(err, executor.ErrNotWaiting):
-		return stateProblem(rec, "not-waiting", "The run is not waiting for this", err.Error())
+	case errors.Is(err, runs.ErrRunning):
+		return state("running", "The run is running", err.Error()+"; a run left running by a process that died is recovered first (POST /v1/runs/"+id+"/recover)")
+	case errors.Is(err, runs.ErrNotWaiting):
+		return state("not-waiting", "The run is not waiting for this", err.Error())
+	case errors.Is(err, runs.ErrNotInterrupted):
+		return state("not-interrupted", "The run is waiting, not interrupted", err.Error())
+	case errors.Is(err, runs.ErrFailed):
+		return state("failed", "The run failed", err.Error()+`: POST /recover with {"mode": "retry"}`)
+	case errors.Is(err, runs.ErrNotFailed):
+		return state("not-recoverable", "Nothing to recover", err.Error())
+	case errors.Is(err, runs.ErrNothingToUndo):
+		return state("nothing-to-roll-back", "Nothing to roll back", err.Error())
 	case errors.Is(err, executor.ErrDesignChanged):
-		return stateProblem(rec, "design-changed", "The design changed since the run started", err.Error())
-	}
-	p := problem(http.StatusUnprocessableEntity, "bad-answer", "The answer does not fit", err.Error()+" (the run is unchanged)")
-	p.Run, p.RunStatus, p.Pending = rec.ID, rec.Status, rec.Pending
-	if list, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range list.Unwrap() {
-			p.Findings = append(p.Findings, ProblemFinding{Message: e.Error()})
+		return state("design-changed", "The design changed since the run started", err.Error()+"; continue it with the CLI's --force if that is wanted")
+	case errors.Is(err, runs.ErrClosed):
+		return state("closed", "The run's workflow is closed", err.Error())
+	case errors.Is(err, runs.ErrRollbackFailed):
+		p := state("rollback-failed", "The rollback did not finish", err.Error())
+		p.Status = http.StatusBadGateway
+		return p
+	case errors.Is(err, runs.ErrWrongParty):
+		p := problem(http.StatusForbidden, "wrong-party", "The token does not act for the party the design names", err.Error())
+		p.Run = id
+		if rec != nil {
+			p.RunStatus, p.Pending = rec.Status, rec.Pending
 		}
-	}
-	return p
-}
-
-// undoable reports whether rec has response methods to undo.
-func undoable(rec *executor.Record) bool {
-	for _, m := range rec.Applied {
-		if !slices.Contains(rec.RolledBack, m) {
-			return true
+		return p
+	case errors.Is(err, runs.ErrInvalidAnswer):
+		p := problem(http.StatusUnprocessableEntity, "bad-answer", "The answer does not fit", err.Error()+" (the run is unchanged)")
+		p.Run = id
+		if rec != nil {
+			p.RunStatus, p.Pending = rec.Status, rec.Pending
 		}
-	}
-	for _, c := range rec.Uncertain() {
-		if c.Response != "" && !c.Rollback {
-			return true
+		if list, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range list.Unwrap() {
+				p.Findings = append(p.Findings, ProblemFinding{Message: e.Error()})
+			}
 		}
+		return p
+	case errors.Is(err, runs.ErrKeyReused):
+		p := problem(http.StatusUnprocessableEntity, "idempotency-key-reused", "The Idempotency-Key was used for another alert", "a retried request must send the same alert; use a new key for a new alert")
+		p.Run = id
+		return p
+	case errors.Is(err, executor.ErrInvalidAlert):
+		return alertProblem(err)
 	}
-	return false
+	s.log.Error("acting on a run", "run", id, "error", err)
+	return problem(http.StatusInternalServerError, "internal", "The server failed", err.Error())
 }
 
 // runsQuery reads the query of GET /v1/runs.
@@ -298,7 +245,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, _ *Token) *Pro
 	if p != nil {
 		return p
 	}
-	page, err := s.be.list(r.Context(), q)
+	page, err := s.runs.List(r.Context(), q)
 	if errors.Is(err, runstore.ErrCursor) {
 		return problem(http.StatusBadRequest, "bad-query", "The query is not valid", "cursor: "+err.Error()+": give the next of the page before")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -53,6 +54,11 @@ func (s *Server) logged(h http.Handler) http.Handler {
 	})
 }
 func levelFor(status int) slog.Level {
+	if status == http.StatusServiceUnavailable {
+		// Overload and shutdown, logged on their own (overload.note):
+		// each refused request is detail.
+		return slog.LevelDebug
+	}
 	if status >= 500 {
 		return slog.LevelError
 	}
@@ -66,4 +72,30 @@ func slogAttrs(r *http.Request, status int, d time.Duration, actor string) []slo
 		a = append(a, slog.String("actor", actor))
 	}
 	return a
+}
+
+// overload logs the alerts refused with 503 for a full queue once per
+// interval, with their count, at WARN: a flood of them is one condition,
+// not thousands of errors.
+type overload struct {
+	mu      sync.Mutex
+	last    time.Time
+	pending int
+}
+
+// overloadEvery is how often a sustained overload is logged.
+const overloadEvery = 10 * time.Second
+
+func (o *overload) note(log *slog.Logger, workers int) {
+	o.mu.Lock()
+	o.pending++
+	now := time.Now()
+	if now.Sub(o.last) < overloadEvery {
+		o.mu.Unlock()
+		return
+	}
+	n := o.pending
+	o.pending, o.last = 0, now
+	o.mu.Unlock()
+	log.Warn("overloaded: alerts refused with 503, the queue is full", "refused", n, "workers", workers, "since", overloadEvery.String())
 }

@@ -2,10 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,11 +16,9 @@ import (
 
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/ident"
-	"github.com/secopsdesign/secops/response"
+	"github.com/secopsdesign/secops/runs"
 	"github.com/secopsdesign/secops/runstore"
-	"github.com/secopsdesign/secops/scope"
 )
 
 // MaxBody is the largest request body the server reads, in bytes; a
@@ -40,13 +35,11 @@ const ClaimTTL = 30 * time.Second
 // It is an http.Handler; Shutdown stops it.
 type Server struct {
 	plan    *executor.Plan
-	store   runstore.Store // nil with Temporal
+	runs    *runs.Runs
+	own     bool // runs made by New, closed by Shutdown
 	be      backend
-	reg     *adapters.Registry
-	engine  []executor.Option
 	tokens  *Tokens
 	log     *slog.Logger
-	holder  string
 	workers int
 	metrics *metrics
 	mux     *http.ServeMux
@@ -55,12 +48,13 @@ type Server struct {
 
 	// ctx is the context of the runs: cancelled by Shutdown, so that
 	// each run stops at its next checkpoint.
-	ctx    context.Context
-	cancel context.CancelFunc
-	mu     sync.RWMutex // guards draining and sends on jobs
-	drain  bool
-	jobs   chan *job
-	done   sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	overload overload
+	mu       sync.RWMutex // guards draining and sends on jobs
+	drain    bool
+	jobs     chan *job
+	done     sync.WaitGroup
 }
 
 type config struct {
@@ -71,6 +65,7 @@ type config struct {
 	workers int
 	queue   int
 	holder  string
+	watch   time.Duration
 }
 
 // Option configures a Server.
@@ -131,9 +126,24 @@ func WithHolder(h string) Option {
 	return func(c *config) error { c.holder = h; return nil }
 }
 
-// New returns a server of plan's design keeping its runs in store. It
-// reads the store's summaries once, for the metrics, and starts its
-// workers; Shutdown stops them.
+// WithWatch sets how often New's runs are scanned for SLA targets that
+// passed (default every 30s, and at the moment a known target falls
+// due; see runs.WithWatch).
+func WithWatch(interval time.Duration) Option {
+	return func(c *config) error {
+		if interval <= 0 {
+			return fmt.Errorf("watch: %v: want more than 0", interval)
+		}
+		c.watch = interval
+		return nil
+	}
+}
+
+// New returns a server of plan's design keeping its runs in store, run
+// by the server's workers in this process (a runs service of package
+// runs over the store, with the SLA targets watched). It reads the
+// store's summaries once, for the metrics, and starts its workers;
+// Shutdown stops them.
 func New(plan *executor.Plan, store runstore.Store, opts ...Option) (*Server, error) {
 	if plan == nil || store == nil {
 		return nil, errors.New("server.New: a plan and a store are required")
@@ -141,9 +151,22 @@ func New(plan *executor.Plan, store runstore.Store, opts ...Option) (*Server, er
 	return newServer(plan, store, nil, opts)
 }
 
-// newServer is New, or NewTemporal when tc is set.
-func newServer(plan *executor.Plan, store runstore.Store, tc *temporal.Client, opts []Option) (*Server, error) {
-	c := config{workers: 4 * runtime.NumCPU(), queue: -1}
+// NewRuns returns a server of the runs r: any driver of package runs,
+// such as Temporal's (runs.Open with a temporal:// URL, once package
+// executor/temporal is imported). The adapters are the driver's:
+// WithRegistry and WithEngineOptions do not apply, nor do WithWorkers and
+// WithQueue unless r runs in this process; /metrics has no adapter
+// figures. The caller closes r after Shutdown.
+func NewRuns(r *runs.Runs, opts ...Option) (*Server, error) {
+	if r == nil {
+		return nil, errors.New("server.NewRuns: no runs")
+	}
+	return newServer(r.Plan(), nil, r, opts)
+}
+
+// newServer is New (store), or NewRuns (r).
+func newServer(plan *executor.Plan, store runstore.Store, r *runs.Runs, opts []Option) (*Server, error) {
+	c := config{workers: 4 * runtime.NumCPU(), queue: -1, watch: 30 * time.Second}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
@@ -166,17 +189,25 @@ func newServer(plan *executor.Plan, store runstore.Store, tc *temporal.Client, o
 			return nil, err
 		}
 	}
-	s := &Server{plan: plan, store: store, engine: c.engine, tokens: c.tokens, log: c.log, holder: c.holder, workers: c.workers,
+	s := &Server{plan: plan, runs: r, tokens: c.tokens, log: c.log, workers: c.workers,
 		jobs: make(chan *job, c.queue), words: wordsFor(plan.Design().Metadata.Language)}
+	s.be = backend{s}
 	s.metrics = newMetrics()
-	s.reg = c.reg.Wrap(adapters.Audit(s.metrics.call))
-	if tc != nil {
-		s.be = &temporalBackend{s: s, c: tc}
-	} else {
-		s.be = storeBackend{s}
+	if store != nil {
 		if err := s.metrics.load(context.Background(), store, s.waitingParty); err != nil {
 			return nil, fmt.Errorf("reading the runs for the metrics: %w", err)
 		}
+		var err error
+		s.runs, err = runs.New(plan, store, runs.WithRegistry(c.reg.Wrap(adapters.Audit(s.metrics.call))),
+			runs.WithEngineOptions(append([]executor.Option{executor.WithIsolation(), executor.WithRetry(1, 0)}, c.engine...)...),
+			runs.WithHolder(c.holder), runs.WithClaimTTL(ClaimTTL), runs.WithLogger(c.log), runs.WithWatch(c.watch),
+			runs.WithObserver(func(before *runstore.Summary, events int, after *executor.Record) {
+				s.metrics.observe(before, after, events, s.waitingParty)
+			}))
+		if err != nil {
+			return nil, err
+		}
+		s.own = true
 	}
 	page, err := newPageState()
 	if err != nil {
@@ -185,8 +216,8 @@ func newServer(plan *executor.Plan, store runstore.Store, tc *temporal.Client, o
 	s.page = page
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
-	if tc != nil {
-		return s, nil // the runs run on Temporal's workers
+	if !s.runs.InProcess() {
+		return s, nil // the runs run on the driver's workers
 	}
 	for range s.workers {
 		s.done.Add(1)
@@ -213,6 +244,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.done.Wait(); close(stopped) }()
 	select {
 	case <-stopped:
+		if s.own {
+			return s.runs.Close()
+		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -397,15 +431,16 @@ func numbers(v any) (any, error) {
 
 // job is an alert waiting for a worker.
 type job struct {
-	id    string
 	alert map[string]any
-	claim runstore.Claim
+	key   string
+	by    runs.Actor
 	done  chan jobResult
 }
 
 type jobResult struct {
-	rec *executor.Record
-	err error
+	rec      *executor.Record
+	replayed bool
+	err      error
 }
 
 var errShuttingDown = errors.New("the server is shutting down")
@@ -414,58 +449,12 @@ func (s *Server) work() {
 	defer s.done.Done()
 	for j := range s.jobs {
 		if s.ctx.Err() != nil {
-			s.release(j.claim)
 			j.done <- jobResult{err: errShuttingDown}
 			continue
 		}
-		rec, err := s.run(j)
-		j.done <- jobResult{rec, err}
+		rec, replayed, err := s.runs.Start(s.ctx, j.alert, j.key, j.by)
+		j.done <- jobResult{rec, replayed, err}
 	}
-}
-
-func (s *Server) run(j *job) (*executor.Record, error) {
-	defer s.release(j.claim)
-	e, err := s.newEngine(j.id)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := e.Run(s.ctx, j.alert)
-	if rec != nil && rec.Version > 0 {
-		s.metrics.observe(nil, rec, 0, s.waitingParty)
-	}
-	return rec, err
-}
-
-func (s *Server) release(c runstore.Claim) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Release(ctx); err != nil {
-		s.log.Warn("releasing a claim", "error", err)
-	}
-}
-
-func (s *Server) newEngine(id string) (*executor.Engine, error) {
-	opts := []executor.Option{executor.WithPlan(s.plan), executor.WithRegistry(s.reg),
-		executor.WithCheckpoint(runstore.Checkpointer(s.store)), executor.WithIsolation(), executor.WithRetry(1, 0)}
-	if id != "" {
-		opts = append(opts, executor.WithIDs(func() string { return id }))
-	}
-	return executor.New(append(opts, s.engine...)...)
-}
-
-func newID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// keyID is the run id of an alert posted with an Idempotency-Key: the
-// same for the same key from the same token, so that the store itself
-// remembers the key, across restarts, and its claim makes two retries at
-// once start one run.
-func keyID(actor, key string) string {
-	sum := sha256.Sum256([]byte("secops-idempotency\x00" + actor + "\x00" + key))
-	return hex.EncodeToString(sum[:8])
 }
 
 func (s *Server) postAlert(w http.ResponseWriter, r *http.Request, tok *Token) *Problem {
@@ -490,86 +479,75 @@ func (s *Server) postAlert(w http.ResponseWriter, r *http.Request, tok *Token) *
 			return problem(http.StatusBadRequest, "bad-idempotency-key", "The Idempotency-Key is too long", "at most 255 characters")
 		}
 	}
-	return s.be.alert(w, r, tok, alert, key)
+	return s.startAlert(w, r, tok, alert, key)
 }
 
-// storeAlert runs alert on the server's workers, journaled into the
-// store; with an idempotency key, a retry finds the first run.
-func (s *Server) storeAlert(w http.ResponseWriter, r *http.Request, tok *Token, alert map[string]any, key string) *Problem {
-	id := newID()
-	if key != "" {
-		id = keyID(tok.Name, key)
-	}
-	claim, err := s.store.Claim(r.Context(), id, s.holder, ClaimTTL)
-	if errors.Is(err, runstore.ErrClaimed) {
-		p := problem(http.StatusConflict, "in-progress", "A request with this Idempotency-Key is in progress", "try again when it has finished")
-		p.Run = id
-		return p
-	}
-	if err != nil {
-		return s.internal(r, "claiming a new run", err)
-	}
-	if key != "" {
-		rec, err := s.store.Load(r.Context(), id)
-		if err == nil {
-			s.release(claim)
-			if !sameAlert(rec.Alert, alert) {
-				p := problem(http.StatusUnprocessableEntity, "idempotency-key-reused", "The Idempotency-Key was used for another alert", "a retried request must send the same alert; use a new key for a new alert")
-				p.Run = id
-				return p
-			}
-			w.Header().Set("Location", "/v1/runs/"+id)
-			w.Header().Set("Idempotent-Replayed", "true")
-			writeJSON(w, http.StatusOK, rec)
-			return nil
-		}
-		if !errors.Is(err, runstore.ErrNotFound) {
-			s.release(claim)
-			return s.internal(r, "loading a run", err)
-		}
-	}
-	j := &job{id: id, alert: alert, claim: claim, done: make(chan jobResult, 1)}
-	s.mu.RLock()
-	queued := false
-	if !s.drain {
-		select {
-		case s.jobs <- j:
-			queued = true
-		default:
-		}
-	}
-	s.mu.RUnlock()
-	if !queued {
-		s.release(claim)
-		if s.draining() {
-			return s.unavailable("the server is shutting down and takes no more alerts")
-		}
-		s.metrics.rejected.Inc()
-		return s.unavailable(fmt.Sprintf("all %d workers are busy and the queue is full", s.workers))
-	}
+// startAlert starts a run of alert: on the server's workers when the
+// runs run in this process (a full queue is 503), else on the driver's.
+// With an idempotency key, a retry finds the first run.
+func (s *Server) startAlert(w http.ResponseWriter, r *http.Request, tok *Token, alert map[string]any, key string) *Problem {
 	var res jobResult
-	select {
-	case res = <-j.done:
-	case <-r.Context().Done():
-		return nil // the client left; the run goes on
+	if !s.runs.InProcess() {
+		res.rec, res.replayed, res.err = s.runs.Start(context.WithoutCancel(r.Context()), alert, key, actor(tok))
+	} else {
+		j := &job{alert: alert, key: key, by: actor(tok), done: make(chan jobResult, 1)}
+		s.mu.RLock()
+		queued := false
+		if !s.drain {
+			select {
+			case s.jobs <- j:
+				queued = true
+			default:
+			}
+		}
+		s.mu.RUnlock()
+		if !queued {
+			if s.draining() {
+				return s.unavailable("the server is shutting down and takes no more alerts")
+			}
+			s.metrics.rejected.Inc()
+			s.overload.note(s.log, s.workers)
+			return s.unavailable(fmt.Sprintf("all %d workers are busy and the queue is full", s.workers))
+		}
+		select {
+		case res = <-j.done:
+		case <-r.Context().Done():
+			return nil // the client left; the run goes on
+		}
+	}
+	rec, err := res.rec, res.err
+	id := ""
+	if rec != nil {
+		id = rec.ID
 	}
 	switch {
-	case errors.Is(res.err, errShuttingDown):
+	case errors.Is(err, errShuttingDown):
 		return s.unavailable("the server is shutting down and takes no more alerts")
-	case res.rec == nil:
-		return s.runError(r, id, res.err)
-	case res.err != nil && (res.rec.Version == 0 || errors.Is(res.err, executor.ErrCheckpoint)):
+	case err != nil && (rec == nil || rec.Version == 0 && s.runs.InProcess() || errors.Is(err, executor.ErrCheckpoint)):
 		// Not stored, or stored behind what the engine did: the store
-		// failed, and the run is for recovery.
-		p := s.runError(r, id, res.err)
-		p.Run = id
-		return p
-	}
-	if res.err != nil {
-		s.log.Error("run", "run", id, "error", res.err)
+		// failed, and the run is for recovery; or the act was refused.
+		if errors.Is(err, executor.ErrCheckpoint) {
+			p := s.internal(r, "storing run "+id, err)
+			p.Run = id
+			return p
+		}
+		return s.actProblem(id, rec, err)
+	case err != nil && errors.Is(err, runs.ErrKeyReused):
+		return s.actProblem(id, rec, err)
+	case err != nil:
+		s.log.Error("run", "run", id, "error", err)
 	}
 	w.Header().Set("Location", "/v1/runs/"+id)
-	writeJSON(w, http.StatusCreated, res.rec)
+	switch {
+	case res.replayed:
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeJSON(w, http.StatusOK, rec)
+	case rec.Status == executor.Running && !s.runs.InProcess():
+		writeJSON(w, http.StatusAccepted, map[string]any{"id": id, "status": executor.Running})
+	default:
+		s.log.Info("started", "run", id, "actor", tok.Name)
+		writeJSON(w, http.StatusCreated, rec)
+	}
 	return nil
 }
 
@@ -583,19 +561,17 @@ func (s *Server) checkAlert(alert map[string]any) *Problem {
 func alertProblem(err error) *Problem {
 	var ae *executor.AlertError
 	if errors.As(err, &ae) {
-		p := problem(http.StatusUnprocessableEntity, "alert-does-not-fit", "The alert does not fit the design", fmt.Sprintf("%d keys do not fit; nothing was run", len(ae.Problems)))
+		n := fmt.Sprintf("%d keys do not fit", len(ae.Problems))
+		if len(ae.Problems) == 1 {
+			n = "1 key does not fit"
+		}
+		p := problem(http.StatusUnprocessableEntity, "alert-does-not-fit", "The alert does not fit the design", n+"; nothing was run")
 		for _, k := range ae.Problems {
 			p.Findings = append(p.Findings, ProblemFinding{Key: k.Key, Message: k.Message})
 		}
 		return p
 	}
 	return problem(http.StatusUnprocessableEntity, "alert-does-not-fit", "The alert does not fit the design", err.Error())
-}
-
-func sameAlert(stored, posted map[string]any) bool {
-	a, err1 := json.Marshal(stored)
-	b, err2 := json.Marshal(posted)
-	return err1 == nil && err2 == nil && string(a) == string(b)
 }
 
 func (s *Server) draining() bool {
@@ -615,18 +591,6 @@ func (s *Server) internal(r *http.Request, doing string, err error) *Problem {
 	return problem(http.StatusInternalServerError, "internal", "The server failed", doing+": "+err.Error())
 }
 
-// runError maps an error of Run, Resume or Rollback that left no stored
-// record.
-func (s *Server) runError(r *http.Request, id string, err error) *Problem {
-	if errors.Is(err, executor.ErrInvalidAlert) {
-		return alertProblem(err)
-	}
-	if errors.Is(err, executor.ErrCheckpoint) {
-		return s.internal(r, "storing run "+id, err)
-	}
-	return s.internal(r, "running "+id, err)
-}
-
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request, _ *Token) *Problem {
 	rec, p := s.load(r.Context(), r.PathValue("id"))
 	if p != nil {
@@ -640,50 +604,24 @@ func (s *Server) load(ctx context.Context, id string) (*executor.Record, *Proble
 	return s.be.load(ctx, id)
 }
 
-func (s *Server) storeLoad(ctx context.Context, id string) (*executor.Record, *Problem) {
-	rec, err := s.store.Load(ctx, id)
-	if errors.Is(err, runstore.ErrNotFound) {
-		p := problem(http.StatusNotFound, "no-such-run", "No such run", "there is no run "+id)
-		p.Run = id
-		return nil, p
-	}
+// backend is the runs as the page reads them.
+type backend struct{ s *Server }
+
+func (b backend) list(ctx context.Context, q runstore.Query) (runstore.Page, error) {
+	return b.s.runs.List(ctx, q)
+}
+
+func (b backend) load(ctx context.Context, id string) (*executor.Record, *Problem) {
+	rec, err := b.s.runs.Get(ctx, id)
 	if err != nil {
-		s.log.Error("loading a run", "run", id, "error", err)
-		return nil, problem(http.StatusInternalServerError, "internal", "The server failed", "loading run "+id+": "+err.Error())
+		return nil, b.s.actProblem(id, nil, err)
 	}
 	return rec, nil
 }
 
-// waitingParty is the party a waiting run waits on: the approval's, or
-// for a person's task the party responsible for its phase (see
-// TaskParty).
-func (s *Server) waitingParty(p *executor.Pending) ident.ID {
-	if p == nil {
-		return ""
-	}
-	if p.Party != "" {
-		return p.Party
-	}
-	return TaskParty(s.plan, p)
-}
+// waitingParty is the party a waiting run waits on (runs.WaitingParty).
+func (s *Server) waitingParty(p *executor.Pending) ident.ID { return runs.WaitingParty(s.plan, p) }
 
 // TaskParty returns the party that answers a person's task pending in a
-// run: the party responsible, in the design's responsibilities (RACI),
-// for the phase the task belongs to. The confirmation of a detection and
-// the steps of a playbook are triage; a response's methods are its
-// phase's, first_response or response. It is empty when the design
-// assigns the phase to no one.
-func TaskParty(plan *executor.Plan, p *executor.Pending) ident.ID {
-	d := plan.Design()
-	phase := scope.Triage
-	if p.Stage == executor.ResponseStage {
-		phase = scope.FirstResponse
-		if r := d.Response(p.Response); r != nil && r.Phase == response.Later {
-			phase = scope.Response
-		}
-	}
-	if a := d.Scope.Responsibilities.For(phase); a != nil {
-		return a.Responsible
-	}
-	return ""
-}
+// run (runs.TaskParty).
+func TaskParty(plan *executor.Plan, p *executor.Pending) ident.ID { return runs.TaskParty(plan, p) }

@@ -48,7 +48,11 @@ func temporalHarness(t *testing.T, queue string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(wk.Stop)
-	h.srv, err = server.NewTemporal(testPlan(t), temporal.NewClient(c, queue), server.WithTokens(toks),
+	r, err := temporal.NewRuns(testPlan(t), temporal.NewClient(c, queue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv, err = server.NewRuns(r, server.WithTokens(toks),
 		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatal(err)

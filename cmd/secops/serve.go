@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,10 +16,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/executor/temporal"
+	"github.com/secopsdesign/secops/runs"
 	"github.com/secopsdesign/secops/server"
 )
 
@@ -75,6 +76,9 @@ never logged.`,
 				return usageError("serve needs --adapters FILE")
 			}
 			o.design = args[0]
+			if !cmd.Flags().Changed("queue") {
+				o.queue = -1 // the server's default, 4 × workers
+			}
 			return serve(cmd.Context(), defaultIO(), o, nil)
 		},
 	}
@@ -83,9 +87,9 @@ never logged.`,
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:8080", "the address to listen on")
 	cmd.Flags().StringVar(&o.tokens, "tokens", "", "the tokens file (secops-tokens/v1); required to listen beyond loopback")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "alerts run at once (default 4 × CPUs)")
-	cmd.Flags().IntVar(&o.queue, "queue", -1, "alerts that may wait for a worker (default 4 × workers)")
+	cmd.Flags().IntVar(&o.queue, "queue", 0, "alerts that may wait for a worker (default 4 × workers)")
 	cmd.Flags().StringVar(&o.temporal, "temporal", "", "keep the runs as Temporal workflows at this frontend, HOST:PORT, rather than in --store")
-	cmd.Flags().StringVar(&o.namespace, "namespace", client.DefaultNamespace, "the Temporal namespace (with --temporal)")
+	cmd.Flags().StringVar(&o.namespace, "namespace", "default", "the Temporal namespace (with --temporal)")
 	cmd.Flags().StringVar(&o.taskQueue, "task-queue", temporal.DefaultTaskQueue, "the task queue of the runs' workers (with --temporal)")
 	return cmd
 }
@@ -144,16 +148,13 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 		if o.store != "" || o.workers != 0 || o.queue >= 0 {
 			return usageError("--temporal keeps the runs in Temporal and runs them on secops workers: --store, --workers and --queue do not apply")
 		}
-		c, err := client.DialContext(ctx, client.Options{HostPort: o.temporal, Namespace: o.namespace, Logger: temporalLogger(rio)})
+		u := url.URL{Scheme: temporal.Scheme, Host: o.temporal, RawQuery: url.Values{"namespace": {o.namespace}, "queue": {o.taskQueue}}.Encode()}
+		r, err := runs.Open(ctx, e.Plan(), u.String(), runs.WithLogger(log))
 		if err != nil {
-			return usageError("connecting to Temporal at %s: %v", o.temporal, err)
-		}
-		defer c.Close()
-		// Listing needs them; a worker adds them too.
-		if _, err := temporal.RegisterSearchAttributes(ctx, c, o.namespace); err != nil {
 			return usageError("%v", err)
 		}
-		srv, err = server.NewTemporal(e.Plan(), temporal.NewClient(c, o.taskQueue), opts...)
+		defer r.Close()
+		srv, err = server.NewRuns(r, opts...)
 		if err != nil {
 			return usageError("%v", err)
 		}

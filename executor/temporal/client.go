@@ -21,23 +21,25 @@ import (
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runs"
 )
 
-// ErrWrongParty is wrapped by the error of an approval or rejection
-// given on behalf of a party the run does not wait for.
-var ErrWrongParty = errors.New("the run waits for another party's approval")
-
-// ErrInvalidAnswer is wrapped by the error of an answer that does not
-// fit the design (outputs of the wrong type, a missing output).
-var ErrInvalidAnswer = errors.New("the answer does not fit the design")
-
-// ErrNothingToUndo is wrapped by the error of a rollback of a run that
-// applied nothing not rolled back already.
-var ErrNothingToUndo = errors.New("nothing to roll back")
-
-// ErrUnknownRun is wrapped by the errors for a run id Temporal does not
-// know.
-var ErrUnknownRun = errors.New("no such run")
+// The errors of Answer are those of package runs, whose rules the
+// workflow's Update validator keeps (runs.Rules.Check).
+var (
+	// ErrWrongParty is wrapped by the error of an act by an actor who
+	// does not act for the party the run waits for.
+	ErrWrongParty = runs.ErrWrongParty
+	// ErrInvalidAnswer is wrapped by the error of an answer that does
+	// not fit the design (outputs of the wrong type, a missing output).
+	ErrInvalidAnswer = runs.ErrInvalidAnswer
+	// ErrNothingToUndo is wrapped by the error of a rollback of a run
+	// that applied nothing not rolled back already.
+	ErrNothingToUndo = runs.ErrNothingToUndo
+	// ErrUnknownRun is wrapped by the errors for a run id Temporal does
+	// not know (runs.ErrNotFound).
+	ErrUnknownRun = runs.ErrNotFound
+)
 
 // Client starts runs and answers, reads and lists them, through a
 // Temporal client: what a front end (secops serve --temporal) needs.
@@ -129,6 +131,16 @@ func answerError(id string, err error) error {
 			return fmt.Errorf("%w: %s", ErrInvalidAnswer, app.Message())
 		case ErrTypeNothingToUndo:
 			return fmt.Errorf("%w: %s", ErrNothingToUndo, app.Message())
+		case ErrTypeRunning:
+			return fmt.Errorf("%w: %s", runs.ErrRunning, app.Message())
+		case ErrTypeNotInterrupted:
+			return fmt.Errorf("%w: %s", runs.ErrNotInterrupted, app.Message())
+		case ErrTypeFailed:
+			return fmt.Errorf("%w: %s", runs.ErrFailed, app.Message())
+		case ErrTypeNotFailed:
+			return fmt.Errorf("%w: %s", runs.ErrNotFailed, app.Message())
+		case ErrTypeDesignChanged:
+			return fmt.Errorf("%w: %s", executor.ErrDesignChanged, app.Message())
 		}
 		return errors.New(app.Message())
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runs"
 )
 
 // The names the workflow, its activity, query and update are registered
@@ -53,6 +54,15 @@ const (
 	ErrTypeInvalidAnswer = "InvalidAnswer"
 	// ErrTypeNothingToUndo: a rollback of a run with nothing to undo.
 	ErrTypeNothingToUndo = "NothingToUndo"
+	// ErrTypeRunning, ErrTypeNotInterrupted, ErrTypeFailed,
+	// ErrTypeNotFailed and ErrTypeDesignChanged are the refusals of
+	// runs.ErrRunning, runs.ErrNotInterrupted, runs.ErrFailed,
+	// runs.ErrNotFailed and executor.ErrDesignChanged.
+	ErrTypeRunning        = "Running"
+	ErrTypeNotInterrupted = "NotInterrupted"
+	ErrTypeFailed         = "Failed"
+	ErrTypeNotFailed      = "NotFailed"
+	ErrTypeDesignChanged  = "DesignChanged"
 	// Adapter call errors.
 	errTypeRetryable = "Retryable"
 	errTypeAdapter   = "AdapterError"
@@ -83,6 +93,11 @@ type Decision struct {
 	// run applied, the latest first (executor.Engine.Rollback), in the
 	// workflow: each rollback call is an activity, journaled.
 	Rollback bool `json:"rollback,omitempty"`
+	// Op and Actor are the act and who does it, for the rules
+	// (runs.Rules.Check) the Update's validator keeps; without an Actor
+	// only Party is checked, for an approval.
+	Op    runs.Op     `json:"op,omitempty"`
+	Actor *runs.Actor `json:"actor,omitempty"`
 }
 
 // CallInput is the activity's input: one adapter call.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/runs"
 )
 
 // Workflow is the workflow of one run: the executor's flow, driven by
@@ -133,36 +135,73 @@ func (f *flow) query() (*executor.Record, error) {
 	return f.rec, nil
 }
 
-// validate accepts an answer only when the run waits for it, from the
-// party it waits for, and of the design's types, so that no other enters
-// the history.
+// validate accepts an act only when the run waits for it, by an actor
+// of the party it waits for, and of the design's types (the rules of
+// package runs), so that no other enters the history.
 func (f *flow) validate(_ workflow.Context, d Decision) error {
 	rec := f.rec
 	if rec == nil || f.busy || f.next != nil || f.ended {
 		id := workflow.GetInfo(f.ctx).WorkflowExecution.ID
 		return sdk.NewApplicationError(fmt.Sprintf("run %s is working, not waiting for an answer: ask again when it waits", id), ErrTypeNotWaiting)
 	}
-	if d.Rollback {
-		if !rec.Undoable() {
-			return sdk.NewApplicationError(fmt.Sprintf("run %s applied no response method that is not rolled back already", rec.ID), ErrTypeNothingToUndo)
-		}
-		return nil
-	}
-	if p := rec.Pending; p != nil && p.Party != "" && (d.Answer.Approve || d.Answer.Reject) {
-		if d.Party == "" {
-			return sdk.NewApplicationError(fmt.Sprintf("run %s waits for the approval of %s: say on behalf of which party you decide", rec.ID, p.Party), ErrTypeWrongParty)
-		}
-		if d.Party != p.Party {
-			return sdk.NewApplicationError(fmt.Sprintf("run %s waits for the approval of %s, not of %s", rec.ID, p.Party, d.Party), ErrTypeWrongParty)
+	act, by := d.act()
+	if act.Op != runs.OpRollback && d.Actor == nil {
+		// A Decision of a client without actors: the party it names.
+		if p := rec.Pending; p != nil && p.Party != "" && (d.Answer.Approve || d.Answer.Reject) {
+			if d.Party == "" {
+				return sdk.NewApplicationError(fmt.Sprintf("run %s waits for the approval of %s: say on behalf of which party you decide", rec.ID, p.Party), ErrTypeWrongParty)
+			}
+			by = runs.Actor{Name: d.Answer.Actor, Parties: []ident.ID{d.Party}}
 		}
 	}
-	if err := f.drv.Plan().CheckAnswer(rec, d.Answer); err != nil {
-		if errors.Is(err, executor.ErrNotWaiting) {
-			return sdk.NewApplicationError(err.Error(), ErrTypeNotWaiting)
-		}
-		return sdk.NewApplicationError(err.Error(), ErrTypeInvalidAnswer)
+	if err := (runs.Rules{Plan: f.drv.Plan()}).Check(rec, act, by, false); err != nil {
+		return sdk.NewApplicationError(err.Error(), errType(err))
 	}
 	return nil
+}
+
+// act is the act of d and who does it.
+func (d Decision) act() (runs.Act, runs.Actor) {
+	by := runs.Actor{Name: d.Answer.Actor, AnyParty: true}
+	if d.Actor != nil {
+		by = *d.Actor
+	}
+	a := runs.Act{Op: d.Op, Outputs: d.Answer.Outputs, Mode: d.Answer.Recover}
+	if a.Op != "" {
+		return a, by
+	}
+	switch {
+	case d.Rollback:
+		a.Op = runs.OpRollback
+	case d.Answer.Approve:
+		a.Op = runs.OpApprove
+	case d.Answer.Reject:
+		a.Op = runs.OpReject
+	case d.Answer.Recover == executor.Retry:
+		a.Op = runs.OpRetry
+	case d.Answer.Recover != "":
+		a.Op = runs.OpRecover
+	default:
+		a.Op = runs.OpAnswer
+	}
+	return a, by
+}
+
+// errType is the application error type of a refusal of the rules.
+func errType(err error) string {
+	for _, t := range []struct {
+		err  error
+		name string
+	}{
+		{runs.ErrWrongParty, ErrTypeWrongParty}, {runs.ErrNothingToUndo, ErrTypeNothingToUndo}, {runs.ErrRunning, ErrTypeRunning},
+		{runs.ErrNotInterrupted, ErrTypeNotInterrupted}, {runs.ErrFailed, ErrTypeFailed}, {runs.ErrNotFailed, ErrTypeNotFailed},
+		{executor.ErrDesignChanged, ErrTypeDesignChanged}, {executor.ErrNotWaiting, ErrTypeNotWaiting},
+	} {
+		if errors.Is(err, t.err) {
+			return t.name
+		}
+	}
+	return ErrTypeInvalidAnswer
 }
 
 // answer hands an accepted answer to the flow and returns the record once
