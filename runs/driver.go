@@ -70,6 +70,9 @@ type Config struct {
 	// Settle is how long a Start of a durable driver waits for the new
 	// run to wait or end before it returns it running.
 	Settle time.Duration
+	// NewID makes the id of a run started without an idempotency key
+	// (default NewID).
+	NewID func() string
 }
 
 // Option configures Open and New.
@@ -140,8 +143,15 @@ func WithSettle(d time.Duration) Option {
 	return func(c *Config) error { c.Settle = d; return nil }
 }
 
+// WithIDs sets how the ids of runs started without an idempotency key
+// are made (in-process drivers), e.g. to name a record file after the
+// run before it starts.
+func WithIDs(newID func() string) Option {
+	return func(c *Config) error { c.NewID = newID; return nil }
+}
+
 func config(opts []Option) (Config, error) {
-	c := Config{Holder: runstore.Holder(), ClaimTTL: 30 * time.Second, Logger: slog.Default(), Settle: 60 * time.Second}
+	c := Config{Holder: runstore.Holder(), ClaimTTL: 30 * time.Second, Logger: slog.Default(), Settle: 60 * time.Second, NewID: NewID}
 	var errs []error
 	for _, o := range opts {
 		if err := o(&c); err != nil {

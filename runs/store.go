@@ -105,7 +105,7 @@ func NewID() string {
 const replayWait = 5 * time.Second
 
 func (d *storeDriver) Start(ctx context.Context, in StartInput) (*executor.Record, bool, error) {
-	id := NewID()
+	id := d.c.NewID()
 	if in.Key != "" {
 		id = KeyID(in.Actor.Name, in.Key)
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +27,7 @@ import (
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/runs"
 )
 
 func init() { commands = append(commands, newRun, newResume, newRollback) }
@@ -381,26 +380,25 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	if err != nil {
 		return err
 	}
-	e0, err := executor.New(executor.WithDesign(d))
+	plan, err := executor.Compile(d)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	var ae *executor.AlertError
-	if err := e0.Plan().CheckAlert(alert); errors.As(err, &ae) {
+	if err := plan.CheckAlert(alert); errors.As(err, &ae) {
 		for _, p := range ae.Problems {
 			fmt.Fprintf(rio.stderr, "%s: %s\n", o.alert, p)
 		}
 		fmt.Fprintf(rio.stderr, "the alert does not fit the design: nothing was run\n")
 		return &exitError{code: 1}
 	}
-	id := newRunID()
-	target, err := openTarget(o.record, o.store, id, o.force)
+	id := runs.NewID()
+	target, err := openTarget(o.record, o.store, id, o.force, d)
 	if err != nil {
 		return err
 	}
 	defer target.close()
-	opts := []executor.Option{executor.WithPlan(e0.Plan()), executor.WithRegistry(reg), executor.WithIDs(func() string { return id }),
-		executor.WithCheckpoint(target.journal(d)), executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+	engine := []executor.Option{executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
 	if o.dryRun {
 		// The engine calls nothing, and the record remembers it, so that
 		// resume and rollback of it stay dry.
@@ -410,131 +408,140 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 				return err
 			}
 		}
-		opts = append(opts, executor.WithDryRun(outs))
+		engine = append(engine, executor.WithDryRun(outs))
 		fmt.Fprintln(rio.stderr, "dry run: no adapter will be called")
 	}
-	opts = append(opts, engineIO(rio, d, o.approve)...)
-	e, err := executor.New(opts...)
+	r, err := runs.New(plan, target.store, runs.WithRegistry(reg), runs.WithIDs(func() string { return id }),
+		runs.WithClaimTTL(claimTTL()), runs.WithEngineOptions(append(engine, engineIO(rio, d, o.approve)...)...))
 	if err != nil {
 		return usageError("%v", err)
 	}
-	rec, err := e.Run(ctx, alert)
+	defer r.Close()
+	rec, _, err := r.Start(ctx, alert, "", operator())
 	if err != nil && rec == nil {
+		if errors.Is(err, runs.ErrClaimed) {
+			return claimError(target.name, err)
+		}
 		return usageError("%v", err)
 	}
 	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
 }
 
-// newRunID returns a new run id: 16 random hex digits.
-func newRunID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// operator is who acts at the CLI: the user, for every party.
+func operator() runs.Actor { return runs.Actor{Name: actor(), AnyParty: true} }
+
+// act does a to the run o names, through the runs service over its
+// record file or store: the rules are the service's, their refusals
+// messages here (exit 2, the record unchanged).
+func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (*executor.Record, *secops.Design, *target, error) {
+	target, rec, err := loadRecord(ctx, o.record, o.store)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	designPath, err := target.designPath(rec, o.design)
+	if err == nil {
+		var d *secops.Design
+		var cfg *config.File
+		var reg *adapters.Registry
+		if d, cfg, reg, err = setupFor(rio, designPath, o.adapters, rec.DryRun, a.Op == runs.OpRollback); err == nil {
+			var plan *executor.Plan
+			if plan, err = executor.Compile(d); err != nil {
+				err = usageError("%v", err)
+			} else {
+				target.design(d)
+				engine := []executor.Option{executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+				if a.Op == runs.OpRollback {
+					engine = append(engine, executor.WithIsolation(), executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr)))
+				} else {
+					engine = append(engine, engineIO(rio, d, false)...)
+				}
+				opts := []runs.Option{runs.WithRegistry(reg), runs.WithClaimTTL(claimTTL()), runs.WithEngineOptions(engine...)}
+				if o.force {
+					opts = append(opts, runs.WithChangedDesign())
+				}
+				var r *runs.Runs
+				if r, err = runs.New(plan, target.store, opts...); err != nil {
+					err = usageError("%v", err)
+				} else {
+					defer r.Close()
+					if rec.DryRun {
+						fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
+					}
+					got, aerr := r.Do(ctx, rec.ID, a, operator())
+					if aerr == nil || got != nil && got.Version > rec.Version {
+						return got, d, target, aerr
+					}
+					err = refusal(aerr, rec, target, designPath, o)
+				}
+			}
+		}
+	}
+	target.close()
+	return nil, nil, nil, err
 }
 
-// existing is a run that resume or rollback works on: claimed, loaded,
-// with its design and adapters.
-type existing struct {
-	target     *target
-	rec        *executor.Record
-	designPath string
-	d          *secops.Design
-	cfg        *config.File
-	reg        *adapters.Registry
-}
-
-// openExisting claims and loads the record o names, and loads its design
-// and the adapters. The caller closes the target.
-func openExisting(ctx context.Context, rio runIO, o resumeOpts, undo bool) (*existing, error) {
-	target, rec, err := claimRecord(ctx, o.record, o.store)
-	if err != nil {
-		return nil, err
+// refusal says why the runs service refused an act, and how to go on.
+func refusal(err error, rec *executor.Record, target *target, designPath string, o resumeOpts) error {
+	ref := target.ref(rec.ID)
+	var ue *executor.UncertainError
+	switch {
+	case errors.Is(err, runs.ErrClaimed):
+		return claimError(target.name, err)
+	case errors.As(err, &ue):
+		return usageError("%s\nthe record is unchanged", uncertainMessage(ue.Calls, target.name+": the run was interrupted during a call", ref, o.adapters))
+	case errors.Is(err, executor.ErrDesignChanged):
+		return usageError("%s: %s has changed: %v; going on would follow a flow the run did not start with: "+
+			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
+			target.name, designPath, err)
+	case errors.Is(err, runs.ErrFailed):
+		msg := fmt.Sprintf("%s: run %s failed: %s", target.name, rec.ID, rec.Error)
+		if ev, ok := rec.FailedMethod(); ok {
+			msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, ref, o.adapters)
+			if ev.Uncertain {
+				msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", ref, o.adapters)
+			}
+		} else {
+			msg += "\nit cannot be continued"
+		}
+		return usageError("%s (the record is unchanged)", msg)
+	case errors.Is(err, runs.ErrNotFailed):
+		return usageError("%s: run %s was %s, not failed: use --recover retry|applied if a call is in doubt, or no flag", target.name, rec.ID, rec.Status)
+	case errors.Is(err, runs.ErrInvalidAnswer) && o.outputs != "":
+		return usageError("%s: %v (the record is unchanged)", o.outputs, err)
+	case errors.Is(err, runs.ErrNothingToUndo):
+		return nil // said by rollbackRecord
 	}
-	x := &existing{target: target, rec: rec}
-	if x.designPath, err = target.designPath(rec, o.design); err == nil {
-		x.d, x.cfg, x.reg, err = setupFor(rio, x.designPath, o.adapters, rec.DryRun, undo)
-	}
-	if err != nil {
-		target.close()
-		return nil, err
-	}
-	return x, nil
+	return usageError("%v (the record is unchanged)", err)
 }
 
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	x, err := openExisting(ctx, rio, o, false)
-	if err != nil {
-		return err
-	}
-	defer x.target.close()
-	target, rec, designPath, d, cfg, reg := x.target, x.rec, x.designPath, x.d, x.cfg, x.reg
-	ans := executor.Answer{Approve: o.approve, Reject: o.reject, Actor: actor(), Recover: executor.Recovery(o.recover)}
-	if o.retry {
-		if o.recover != "" {
-			return usageError("--retry is for a failed run, --recover for an interrupted one: give one")
-		}
-		ans.Recover = executor.Retry
+	a := runs.Act{Op: runs.OpContinue, Mode: executor.Recovery(o.recover)}
+	switch {
+	case o.retry && o.recover != "":
+		return usageError("--retry is for a failed run, --recover for an interrupted one: give one")
+	case o.retry:
+		a.Op = runs.OpRetry
+	case o.recover != "":
+		a.Op = runs.OpRecover
+	case o.approve:
+		a.Op = runs.OpApprove
+	case o.reject:
+		a.Op = runs.OpReject
+	case o.outputs != "":
+		a.Op = runs.OpAnswer
 	}
 	if o.outputs != "" {
-		var outs map[ident.Number]map[string]any
-		if err := readAnswers(o.outputs, &outs); err != nil {
+		if err := readAnswers(o.outputs, &a.Outputs); err != nil {
 			return err
 		}
-		ans.Outputs = outs
 	}
-	switch rec.Status {
-	case executor.Failed:
-		if !o.retry && o.recover == "" {
-			msg := fmt.Sprintf("%s: run %s failed: %s", target.name, rec.ID, rec.Error)
-			if ev, ok := rec.FailedMethod(); ok {
-				msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, target.ref(rec.ID), o.adapters)
-				if ev.Uncertain {
-					msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", target.ref(rec.ID), o.adapters)
-				}
-			} else {
-				msg += "\nit cannot be continued"
-			}
-			return usageError("%s (the record is unchanged)", msg)
-		}
-	case executor.Running, executor.Interrupted:
-		if o.retry {
-			return usageError("%s: run %s was interrupted, not failed: use --recover retry|applied if a call is in doubt, or no flag", target.name, rec.ID)
-		}
-		if unc := inDoubt(rec); len(unc) > 0 && o.recover == "" {
-			return usageError("%s\nthe record is unchanged", uncertainMessage(unc, target.name+": the run was interrupted during a call", target.ref(rec.ID), o.adapters))
-		}
-	}
-	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithCheckpoint(target.journal(d)),
-		executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
-	opts = append(opts, engineIO(rio, d, false)...)
-	if o.force {
-		opts = append(opts, executor.WithChangedDesign())
-	}
-	e, err := executor.New(opts...)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	if err := checkDesign(e.Plan(), rec, target.name, designPath, o.force, "resume"); err != nil {
+	rec, d, target, err := act(ctx, rio, o, a)
+	if rec == nil {
 		return err
 	}
-	// A mistyped answer, or a recovery the record needs but was not
-	// given, is refused before it touches the record.
-	if err := e.Plan().CheckAnswer(rec, ans); err != nil {
-		var ue *executor.UncertainError
-		if errors.As(err, &ue) {
-			return usageError("%s\nthe record is unchanged", uncertainMessage(ue.Calls, target.name+": the run was interrupted during a call", target.ref(rec.ID), o.adapters))
-		}
-		if o.outputs != "" {
-			return usageError("%s: %v (the record is unchanged)", o.outputs, err)
-		}
-		return usageError("%v (the record is unchanged)", err)
-	}
-	if rec.DryRun {
-		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
-	}
-	rec, err = e.Resume(ctx, rec, ans)
+	defer target.close()
 	if err != nil && !errors.Is(err, executor.ErrCheckpoint) {
 		return usageError("%v", err)
 	}
@@ -572,47 +579,25 @@ func uncertainMessage(calls []executor.UncertainCall, head, ref, adaptersPath st
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	x, err := openExisting(ctx, rio, o, true)
-	if err != nil {
+	rec, _, target, err := act(ctx, rio, o, runs.Act{Op: runs.OpRollback})
+	if rec == nil {
+		if err == nil {
+			// Nothing to undo: say why, from the record as it is.
+			t, now, lerr := loadRecord(ctx, o.record, o.store)
+			if lerr != nil {
+				return lerr
+			}
+			defer t.close()
+			if len(now.Applied) == 0 {
+				fmt.Fprintln(rio.stderr, "nothing to roll back: the run applied no response method")
+			} else {
+				fmt.Fprintf(rio.stderr, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(now.Applied))
+			}
+			fmt.Fprintf(rio.stderr, "record: %s\n", t.name)
+		}
 		return err
 	}
-	defer x.target.close()
-	target, rec, designPath, d, cfg, reg := x.target, x.rec, x.designPath, x.d, x.cfg, x.reg
-	left := 0 // applied methods not rolled back yet
-	for _, id := range rec.Applied {
-		if !slices.Contains(rec.RolledBack, id) {
-			left++
-		}
-	}
-	uncertain := 0
-	for _, c := range rec.Uncertain() {
-		if c.Response != "" && !slices.Contains(rec.Applied, c.Method) {
-			uncertain++
-		}
-	}
-	if rec.DryRun {
-		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
-	}
-	opts := []executor.Option{executor.WithDesign(d), executor.WithRegistry(reg), executor.WithIsolation(),
-		executor.WithRetry(1, 0), executor.WithEvents(progress(rio.stderr)), executor.WithCheckpoint(target.journal(d)),
-		executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
-	if o.force {
-		opts = append(opts, executor.WithChangedDesign())
-	}
-	e, err := executor.New(opts...)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	if err := checkDesign(e.Plan(), rec, target.name, designPath, o.force, "rollback"); err != nil {
-		return err
-	}
-	_, rbErr := e.Rollback(ctx, rec)
-	switch {
-	case len(rec.Applied) == 0:
-		fmt.Fprintln(rio.stderr, "nothing to roll back: the run applied no response method")
-	case left == 0 && uncertain == 0:
-		fmt.Fprintf(rio.stderr, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(rec.Applied))
-	}
+	defer target.close()
 	for _, m := range rec.ManualRollback {
 		fmt.Fprintf(rio.stderr, "to do by hand: method %s: %s\n", m.Method, m.Procedure)
 	}
@@ -621,20 +606,9 @@ func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 		fmt.Fprintf(rio.stderr, "rollback interrupted: run it again to finish undoing\n")
 		return &exitError{code: code}
 	}
-	if rbErr != nil {
-		fmt.Fprintln(rio.stderr, "rollback failed:", rbErr)
+	if err != nil {
+		fmt.Fprintln(rio.stderr, "rollback failed:", strings.TrimPrefix(err.Error(), runs.ErrRollbackFailed.Error()+": "))
 		return &exitError{code: 1}
-	}
-	return nil
-}
-
-// checkDesign refuses, unless force, a record whose run started with
-// another version of its design file.
-func checkDesign(p *executor.Plan, rec *executor.Record, recordName, designPath string, force bool, op string) error {
-	if err := p.CheckRecord(rec); err != nil && !force {
-		return usageError("%s: %s has changed: %v; %s would follow a flow the run did not start with: "+
-			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
-			recordName, designPath, err, op)
 	}
 	return nil
 }

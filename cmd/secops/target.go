@@ -32,17 +32,20 @@ func claimTTL() time.Duration {
 }
 
 // target is where a command keeps the record of the run it works on: a
-// record file (--record) or a run store (--store). It holds the run's
-// claim until closed.
+// record file (--record) or a run store (--store), as a runstore.Store
+// for the runs service, which takes the run's claim for each act.
 type target struct {
 	// name says where the record is, for messages.
 	name string
 	// file is the record file, without a store.
 	file *runstore.File
-	// store and spec are the run store and how it was named.
+	// store is the run store, or the record file's; spec how it was
+	// named.
 	store runstore.Store
 	spec  string
-	claim runstore.Claim
+	// designName is the design as the record file names it (see
+	// design).
+	designName string
 }
 
 // openStore opens a run store named as sqlite:PATH or dir:FOLDER.
@@ -79,51 +82,60 @@ func openExistingStore(spec string) (runstore.Store, error) {
 	return openStore(spec)
 }
 
-// openTarget prepares where a new run's record goes, and claims it.
-func openTarget(record, spec, id string, force bool) (*target, error) {
+// openTarget prepares where a new run's record goes.
+func openTarget(record, spec, id string, force bool, d *secops.Design) (*target, error) {
 	if spec != "" {
 		s, err := openStore(spec)
 		if err != nil {
 			return nil, err
 		}
-		t := &target{name: fmt.Sprintf("run %s in %s", id, spec), store: s, spec: spec}
-		if t.claim, err = s.Claim(context.Background(), id, runstore.Holder(), claimTTL()); err != nil {
-			s.Close()
-			return nil, claimError(t.name, err)
-		}
-		return t, nil
+		return &target{name: fmt.Sprintf("run %s in %s", id, spec), store: s, spec: spec}, nil
 	}
 	if record == "" {
 		record = "run-" + id + ".json"
 	}
-	f := runstore.NewFile(record)
-	t := &target{name: record, file: f}
-	claim, err := f.Claim(runstore.Holder())
-	if err != nil {
-		return nil, claimError(record, err)
-	}
-	t.claim = claim
-	old, err := f.Load()
+	t := fileTarget(record)
+	t.design(d)
+	old, err := t.file.Load()
 	switch {
 	case errors.Is(err, runstore.ErrNotFound):
+		return t, nil
 	case err != nil && !force:
-		t.close()
 		return nil, usageError("%s exists and is not a record (%v): give another --record, or --force to write over it", record, err)
 	case err == nil && !force:
-		t.close()
 		msg := fmt.Sprintf("%s exists: it holds run %s (%s)", record, old.ID, old.Status)
 		if left := notRolledBack(old); len(left) > 0 {
 			msg += fmt.Sprintf(", whose applied containment (%s) is not rolled back", joinNumbers(left))
 		}
 		return nil, usageError("%s; give another --record, or --force to write over it", msg)
 	}
-	if err == nil || !errors.Is(err, runstore.ErrNotFound) {
-		if err := os.Remove(record); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			t.close()
-			return nil, usageError("%v", err)
-		}
+	if err := os.Remove(record); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError("%v", err)
 	}
 	return t, nil
+}
+
+// fileTarget is the record file at path.
+func fileTarget(path string) *target {
+	t := &target{name: path, file: runstore.NewFile(path)}
+	t.store = designNamer{Store: t.file.Store(), t: t}
+	return t
+}
+
+// designNamer writes into each record the design as the target names it.
+type designNamer struct {
+	runstore.Store
+	t *target
+}
+
+func (n designNamer) Create(ctx context.Context, rec *executor.Record) error {
+	rec.Design = n.t.designName
+	return n.Store.Create(ctx, rec)
+}
+
+func (n designNamer) Save(ctx context.Context, rec *executor.Record) error {
+	rec.Design = n.t.designName
+	return n.Store.Save(ctx, rec)
 }
 
 // notRolledBack lists the applied methods of rec not rolled back.
@@ -137,19 +149,15 @@ func notRolledBack(rec *executor.Record) []ident.Number {
 	return left
 }
 
-// claimRecord claims and loads the record ref names: a file, or with a
-// store spec a run id.
-func claimRecord(ctx context.Context, ref, spec string) (*target, *executor.Record, error) {
+// loadRecord reads the record ref names: a file, or with a store spec
+// a run id. The runs service claims it for the act.
+func loadRecord(ctx context.Context, ref, spec string) (*target, *executor.Record, error) {
 	if spec != "" {
 		s, err := openExistingStore(spec)
 		if err != nil {
 			return nil, nil, err
 		}
 		t := &target{name: fmt.Sprintf("run %s in %s", ref, spec), store: s, spec: spec}
-		if t.claim, err = s.Claim(ctx, ref, runstore.Holder(), claimTTL()); err != nil {
-			s.Close()
-			return nil, nil, claimError(t.name, err)
-		}
 		rec, err := s.Load(ctx, ref)
 		if err != nil {
 			t.close()
@@ -157,20 +165,15 @@ func claimRecord(ctx context.Context, ref, spec string) (*target, *executor.Reco
 		}
 		return t, rec, nil
 	}
-	f := runstore.NewFile(ref)
 	if _, err := os.Stat(ref); err != nil {
 		return nil, nil, usageError("record: %v", err)
 	}
-	claim, err := f.Claim(runstore.Holder())
+	t := fileTarget(ref)
+	rec, err := t.file.Load()
 	if err != nil {
-		return nil, nil, claimError(ref, err)
-	}
-	t := &target{name: ref, file: f, claim: claim}
-	rec, err := f.Load()
-	if err != nil {
-		t.close()
 		return nil, nil, usageError("%v", err)
 	}
+	t.designName = rec.Design
 	return t, rec, nil
 }
 
@@ -186,27 +189,21 @@ func claimError(path string, err error) error {
 	return usageError("%s: %v", path, err)
 }
 
-// journal returns the checkpointer of the target. A record file names
-// its design relative to its own folder when the design is in it, below
-// it or one folder up, so that the two can move together; otherwise by
-// its absolute path.
-func (t *target) journal(d *secops.Design) executor.Checkpointer {
+// design sets the design a record file names: relative to the file's
+// folder when the design is in it, below it or one folder up, so that
+// the two can move together; otherwise by its absolute path.
+func (t *target) design(d *secops.Design) {
 	if t.file == nil {
-		return runstore.Checkpointer(t.store)
+		return
 	}
 	design := d.Source()
 	if abs, err := filepath.Abs(t.file.Path()); err == nil && filepath.IsAbs(design) {
-		// Relative where the two are likely to move together: the
-		// design in the record's folder or below, or one folder up.
 		rel, err := filepath.Rel(filepath.Dir(abs), design)
 		if err == nil && !strings.HasPrefix(strings.TrimPrefix(filepath.ToSlash(rel), "../"), "../") {
 			design = rel
 		}
 	}
-	return executor.CheckpointFunc(func(ctx context.Context, rec *executor.Record) error {
-		rec.Design = design
-		return t.file.Checkpoint(ctx, rec)
-	})
+	t.designName = design
 }
 
 // designPath returns the design file of rec: override, or the one the
@@ -239,9 +236,6 @@ func (t *target) ref(id string) string {
 }
 
 func (t *target) close() {
-	if t.claim != nil {
-		_ = t.claim.Release(context.Background())
-	}
 	if t.store != nil {
 		_ = t.store.Close()
 	}
