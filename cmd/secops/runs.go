@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops/duration"
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
@@ -228,7 +229,7 @@ func showRecord(w io.Writer, rec *executor.Record, format string) error {
 		fmt.Fprintf(w, "  in doubt:    method %s (%s), attempt %d, key %s\n", c.Method, c.Action, c.Attempt, c.IdempotencyKey)
 	}
 	fmt.Fprintln(w, "events:")
-	pr := progress(w)
+	pr := console.Progress(w)
 	for _, e := range rec.Events {
 		fmt.Fprintf(w, "  %s ", e.Time.Format("15:04:05"))
 		switch e.Kind {
