@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/console"
+	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
