@@ -763,13 +763,7 @@ func methodOf(d *secops.Design, id ident.Number) *process.Method {
 	return nil
 }
 
-func joinNumbers(ns []ident.Number) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = string(n)
-	}
-	return strings.Join(s, ", ")
-}
+func joinNumbers(ns []ident.Number) string { return console.JoinNumbers(ns) }
 
 func actor() string {
 	for _, k := range []string{"SECOPS_ACTOR", "USER", "USERNAME"} {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -137,43 +136,13 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(all)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tINCIDENT\tSEVERITY\tRESPONSE\tSTARTED\tNOTE")
-	for _, r := range all.Runs {
-		note := ""
-		switch {
-		case r.Pending != nil && r.Pending.Party != "":
-			note = fmt.Sprintf("waits for the approval of %s", r.Pending.Party)
-		case r.Pending != nil:
-			note = fmt.Sprintf("waits for method %s", r.Pending.Method)
-		case r.Status == executor.Interrupted || r.Status == executor.Running:
-			note = "stopped before its end (or still at work): secops runs show " + r.ID + " says where"
-		case r.Error != "":
-			note = r.Error
-			if len(note) > 60 {
-				note = note[:57] + "..."
-			}
-		}
-		if r.Breached {
-			note = strings.TrimSpace("target breached " + note)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(string(r.Incident)), dash(string(r.Severity)),
-			dash(string(r.Response)), r.Started.Format(time.RFC3339), note)
-	}
-	if err := tw.Flush(); err != nil {
+	if err := console.WriteSummaries(w, all.Runs); err != nil {
 		return err
 	}
 	if all.Next != "" {
 		fmt.Fprintf(w, "more: --cursor %s\n", all.Next)
 	}
 	return nil
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func newRunsShow() *cobra.Command {
@@ -214,34 +183,5 @@ func showRecord(w io.Writer, rec *executor.Record, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rec)
 	}
-	fmt.Fprintf(w, "run %s: %s\n", rec.ID, rec.Status)
-	for _, kv := range [][2]string{
-		{"design", rec.Design}, {"detection", string(rec.Detection)}, {"incident", string(rec.Incident)},
-		{"severity", string(rec.Severity)}, {"playbook", string(rec.Playbook)}, {"response", string(rec.Response)},
-		{"applied", joinNumbers(rec.Applied)}, {"rolled back", joinNumbers(rec.RolledBack)}, {"error", rec.Error},
-	} {
-		if kv[1] != "" {
-			fmt.Fprintf(w, "  %-12s %s\n", kv[0]+":", kv[1])
-		}
-	}
-	fmt.Fprintf(w, "  %-12s %s (elapsed %v, estimate %v)\n", "started:", rec.Started.Format(time.RFC3339), rec.Elapsed, rec.Estimate)
-	for _, c := range rec.Uncertain() {
-		fmt.Fprintf(w, "  in doubt:    method %s (%s), attempt %d, key %s\n", c.Method, c.Action, c.Attempt, c.IdempotencyKey)
-	}
-	fmt.Fprintln(w, "events:")
-	pr := console.Progress(w)
-	for _, e := range rec.Events {
-		fmt.Fprintf(w, "  %s ", e.Time.Format("15:04:05"))
-		switch e.Kind {
-		case executor.EvStarted:
-			fmt.Fprintln(w, "started")
-		case executor.EvCompleted:
-			fmt.Fprintln(w, "completed")
-		case executor.EvCallStarted:
-			fmt.Fprintf(w, "  method %s calls %s (attempt %d, key %s)\n", e.Method, e.Action, e.Attempt, e.IdempotencyKey)
-		default:
-			pr(e)
-		}
-	}
-	return nil
+	return console.WriteRecord(w, rec)
 }
