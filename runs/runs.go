@@ -395,3 +395,22 @@ func (r *Runs) Rollback(ctx context.Context, id string, by Actor) (*executor.Rec
 
 // Close stops the driver (its SLA watch) and releases its resources.
 func (r *Runs) Close() error { return r.drv.Close() }
+
+// Refused reports whether err is a refusal of an act: the act was not
+// done and the run is as it was (the rules refused it, another process
+// holds the run, there is no such run), rather than an act that went
+// wrong on the way (a failed rollback, a record that could not be saved).
+func Refused(err error) bool {
+	var ue *executor.UncertainError
+	var ae *executor.AlertError
+	if errors.As(err, &ue) || errors.As(err, &ae) {
+		return true
+	}
+	for _, e := range []error{ErrNotFound, ErrNotWaiting, ErrRunning, ErrNotInterrupted, ErrFailed, ErrNotFailed, ErrNothingToUndo,
+		ErrInvalidAnswer, ErrWrongParty, ErrKeyReused, ErrClosed, ErrClaimed, executor.ErrDesignChanged} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}

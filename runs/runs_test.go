@@ -1,6 +1,7 @@
 package runs_test
 
 import (
+	"fmt"
 	"github.com/google/go-cmp/cmp"
 
 	"path/filepath"
@@ -79,5 +80,24 @@ func TestBreachWhileDown(t *testing.T) {
 	key := executor.EscalationKey(rec.ID, executor.FirstResponseTarget)
 	if n := calls.Count(key); n != 1 {
 		t.Errorf("%s called %d times, want once", key, n)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"claimed", &runstore.ClaimedError{ID: "r", Holder: "pid 1 on h"}, true},
+		{"wrapped rule", fmt.Errorf("run r: %w", runs.ErrNotWaiting), true},
+		{"wrong party", &runs.WrongPartyError{Run: "r", Party: "csirt"}, true},
+		{"uncertain", &executor.UncertainError{}, true},
+		{"rollback failed", fmt.Errorf("%w: firewall.unblock: 502", runs.ErrRollbackFailed), false},
+		{"checkpoint", fmt.Errorf("%w: disk full", executor.ErrCheckpoint), false},
+	} {
+		if got := runs.Refused(c.err); got != c.want {
+			t.Errorf("%s: Refused(%v) = %v, want %v", c.name, c.err, got, c.want)
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +24,6 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
-	"github.com/secopsdesign/secops/process"
 	"github.com/secopsdesign/secops/runs"
 )
 
@@ -467,7 +465,7 @@ func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (*executor.Re
 						fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
 					}
 					got, aerr := r.Do(ctx, rec.ID, a, operator())
-					if aerr == nil || got != nil && got.Version > rec.Version {
+					if aerr == nil || got != nil && !runs.Refused(aerr) {
 						return got, d, target, aerr
 					}
 					err = refusal(aerr, rec, target, designPath, o)
@@ -487,7 +485,7 @@ func refusal(err error, rec *executor.Record, target *target, designPath string,
 	case errors.Is(err, runs.ErrClaimed):
 		return claimError(target.name, err)
 	case errors.As(err, &ue):
-		return usageError("%s\nthe record is unchanged", uncertainMessage(ue.Calls, target.name+": the run was interrupted during a call", ref, o.adapters))
+		return usageError("%s\nthe record is unchanged", console.Uncertain(ue.Calls, target.name+": the run was interrupted during a call", goOn(ref, o.adapters)))
 	case errors.Is(err, executor.ErrDesignChanged):
 		return usageError("%s: %s has changed: %v; going on would follow a flow the run did not start with: "+
 			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
@@ -545,34 +543,6 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 		return usageError("%v", err)
 	}
 	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
-}
-
-// inDoubt returns the calls of the run (not of a rollback) whose outcome
-// rec does not know.
-func inDoubt(rec *executor.Record) []executor.UncertainCall {
-	var out []executor.UncertainCall
-	for _, c := range rec.Uncertain() {
-		if !c.Rollback {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// uncertainMessage says which calls are in doubt and the two ways on,
-// after head ("run.json: the run was interrupted during a call").
-func uncertainMessage(calls []executor.UncertainCall, head, ref, adaptersPath string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s; whether it took effect is unknown:\n", head)
-	for _, c := range calls {
-		in, _ := json.Marshal(c.Inputs)
-		fmt.Fprintf(&b, "  method %s: %s with %s (attempt %d, started %s, idempotency key %s)\n",
-			c.Method, c.Action, in, c.Attempt, c.Started.Format(time.RFC3339), c.IdempotencyKey)
-	}
-	fmt.Fprintf(&b, "check the system, then go on with one of:\n")
-	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover retry     # call it again, with the same idempotency key\n", ref, adaptersPath)
-	fmt.Fprintf(&b, "  secops resume %s --adapters %s --recover applied   # it took effect: count it as done", ref, adaptersPath)
-	return b.String()
 }
 
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
@@ -634,133 +604,19 @@ func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
 // report says how the run ended and, when it waits, how to continue.
 // runErr is the engine's error (a failed checkpoint).
 func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, target *target, adaptersPath string, ctx context.Context) error {
-	ref := target.ref(rec.ID)
-	kind := "run"
-	if rec.DryRun {
-		kind = "dry run"
+	if console.Report(w, d, rec, runErr, target.name, goOn(target.ref(rec.ID), adaptersPath)) {
+		return nil
 	}
-	fmt.Fprintf(w, "%s %s: %s", kind, rec.ID, rec.Status)
-	if rec.Response != "" {
-		fmt.Fprintf(w, ", response %s", rec.Response)
+	if code := signalled(ctx); code != 0 && runErr == nil && (rec.Status == executor.Interrupted || rec.Status == executor.Running) {
+		return &exitError{code: code}
 	}
-	fmt.Fprintf(w, ", elapsed %v, estimate %v\nrecord: %s\n", rec.Elapsed, rec.Estimate, target.name)
-	if runErr != nil {
-		fmt.Fprintf(w, "error: %v\nthe record holds what was saved before; once the store works again, continue with: secops resume %s --adapters %s\n",
-			runErr, ref, adaptersPath)
-		return &exitError{code: 1}
-	}
-	switch rec.Status {
-	case executor.Interrupted, executor.Running:
-		if unc := inDoubt(rec); len(unc) > 0 {
-			fmt.Fprintln(w, uncertainMessage(unc, "stopped during a call", ref, adaptersPath))
-		} else {
-			fmt.Fprintf(w, "stopped before the end; continue with: secops resume %s --adapters %s\n", ref, adaptersPath)
-		}
-		if len(rec.Applied) > 0 {
-			fmt.Fprintf(w, "applied so far: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
-		}
-		if code := signalled(ctx); code != 0 {
-			return &exitError{code: code}
-		}
-		return &exitError{code: 1}
-	case executor.Failed:
-		fmt.Fprintln(w, "error:", rec.Error)
-		if rec.DryRun {
-			fmt.Fprintf(w, "give the outputs a dry run cannot get: run again with --dry-run --outputs ANSWERS.json\n  where ANSWERS.json holds them, e.g. %s\n",
-				outputsTemplate(d, failedOutputs(d, rec)))
-			return &exitError{code: 1}
-		}
-		var doubt []string
-		for _, c := range inDoubt(rec) {
-			if c.Response != "" {
-				doubt = append(doubt, string(c.Method))
-			}
-		}
-		switch {
-		case len(rec.Applied) > 0 && len(doubt) > 0:
-			fmt.Fprintf(w, "applied before the failure: %s, and %s may have taken effect; undo with: secops rollback %s --adapters %s\n",
-				joinNumbers(rec.Applied), strings.Join(doubt, ", "), ref, adaptersPath)
-		case len(rec.Applied) > 0:
-			fmt.Fprintf(w, "applied before the failure: %s; undo with: secops rollback %s --adapters %s\n", joinNumbers(rec.Applied), ref, adaptersPath)
-		case len(doubt) > 0:
-			fmt.Fprintf(w, "%s may have taken effect; undo with: secops rollback %s --adapters %s\n", strings.Join(doubt, ", "), ref, adaptersPath)
-		}
-		if ev, ok := rec.FailedMethod(); ok {
-			fmt.Fprintf(w, "once the cause is fixed, retry method %s with: secops resume %s --adapters %s --retry\n", ev.Method, ref, adaptersPath)
-			if ev.Uncertain {
-				fmt.Fprintf(w, "or, if it did take effect, go on with: secops resume %s --adapters %s --recover applied\n", ref, adaptersPath)
-			}
-		}
-		return &exitError{code: 1}
-	case executor.Waiting:
-		if rec.DryRun {
-			fmt.Fprintln(w, "the record is a dry run: resuming it calls no adapter either")
-		}
-		p := rec.Pending
-		if p.Party != "" {
-			fmt.Fprintf(w, "waiting for the approval of %s for response %s\ncontinue with: secops resume %s --adapters %s --approve (or --reject)\n",
-				p.Party, p.Response, ref, adaptersPath)
-			break
-		}
-		fmt.Fprintf(w, "waiting for method %s, a task for a person: %s\ncontinue with: secops resume %s --adapters %s --outputs ANSWERS.json\n  where ANSWERS.json holds the outputs, e.g. %s\n",
-			p.Method, p.Procedure, ref, adaptersPath, outputsTemplate(d, map[ident.Number][]ident.ID{p.Method: p.Outputs}))
-	}
-	return nil
+	return &exitError{code: 1}
 }
 
-// outputsTemplate returns an example answer for the outputs of methods
-// (method id to output field ids), each value typed by its field: false,
-// 0, [] or "…".
-func outputsTemplate(d *secops.Design, methods map[ident.Number][]ident.ID) string {
-	example := map[ident.Number]map[ident.ID]any{}
-	for m, outs := range methods {
-		example[m] = map[ident.ID]any{}
-		for _, o := range outs {
-			example[m][o] = exampleValue(d.Field(o))
-		}
-	}
-	b, _ := json.Marshal(example)
-	return string(b)
-}
-
-func exampleValue(f *process.Field) any {
-	switch {
-	case f == nil:
-		return "…"
-	case f.List:
-		return []any{}
-	case f.Type == process.Bool:
-		return false
-	case f.Type == process.Int || f.Type == process.Port:
-		return 0
-	}
-	return "…"
-}
-
-// failedOutputs returns the methods a dry run passed without the outputs
-// they declare, with those outputs.
-func failedOutputs(d *secops.Design, rec *executor.Record) map[ident.Number][]ident.ID {
-	out := map[ident.Number][]ident.ID{}
-	for _, e := range rec.Events {
-		if e.Kind != executor.EvMethod || !e.DryRun || len(e.Outputs) > 0 {
-			continue
-		}
-		if m := methodOf(d, e.Method); m != nil && len(m.Outputs) > 0 {
-			out[e.Method] = m.Outputs
-		}
-	}
-	return out
-}
-
-func methodOf(d *secops.Design, id ident.Number) *process.Method {
-	for i := range d.Processes {
-		for j := range d.Processes[i].Methods {
-			if m := &d.Processes[i].Methods[j]; m.ID == id {
-				return m
-			}
-		}
-	}
-	return nil
+// goOn is how the user goes on with run ref.
+func goOn(ref, adaptersPath string) console.Commands {
+	return console.Commands{Resume: "secops resume " + ref + " --adapters " + adaptersPath,
+		Rollback: "secops rollback " + ref + " --adapters " + adaptersPath, Rerun: "run again with --dry-run"}
 }
 
 func joinNumbers(ns []ident.Number) string { return console.JoinNumbers(ns) }

@@ -183,22 +183,10 @@ func (d *driver) Do(ctx context.Context, id string, a runs.Act, by runs.Actor, c
 	switch {
 	case a.Op == runs.OpRollback && errors.Is(err, ErrUnknownRun):
 		return rec, fmt.Errorf("%w: run %s ended and its workflow closed, so Temporal can no longer roll it back: start the workers with --rollback-window to keep ended runs open for a rollback, or roll it back from its record with secops rollback", runs.ErrClosed, id)
-	case a.Op == runs.OpRollback && !isRefusal(err):
+	case a.Op == runs.OpRollback && !runs.Refused(err):
 		return rec, fmt.Errorf("%w: %w", runs.ErrRollbackFailed, err)
 	}
 	return rec, err
-}
-
-// isRefusal reports whether err is a refusal of the rules rather than a
-// failure of the act.
-func isRefusal(err error) bool {
-	for _, e := range []error{runs.ErrWrongParty, runs.ErrNothingToUndo, runs.ErrRunning, runs.ErrNotInterrupted, runs.ErrFailed,
-		runs.ErrNotFailed, runs.ErrInvalidAnswer, executor.ErrDesignChanged, executor.ErrNotWaiting, ErrUnknownRun} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *driver) Close() error {
