@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/suite"
 )
 
@@ -55,7 +50,7 @@ Exit status: 0 all passed, 1 a scenario failed or a design has errors,
 			case "text":
 				return testFiles(cmd.Context(), cmd.OutOrStdout(), args, cover)
 			case "json":
-				return testFilesAs(cmd.Context(), jsonEvents{json.NewEncoder(cmd.OutOrStdout())}, args, cover)
+				return testFilesAs(cmd.Context(), suite.JSONReporter(cmd.OutOrStdout()), args, cover)
 			}
 			return usageError("--format must be text or json, not %q", format)
 		},
@@ -65,175 +60,17 @@ Exit status: 0 all passed, 1 a scenario failed or a design has errors,
 	return cmd
 }
 
-// testEvents writes what secops test finds out, as text or as JSON.
-type testEvents interface {
-	scenario(file string, r suite.Result) error
-	unrunnable(file string, err error) error
-	coverage(design string, several bool, cov []suite.PlaybookCoverage) error
-	summary(passed, failed, broken int) error
-}
-
 // testFiles runs the scenario files and writes the text report to w.
 func testFiles(ctx context.Context, w io.Writer, paths []string, cover bool) error {
-	return testFilesAs(ctx, textEvents{w}, paths, cover)
+	return testFilesAs(ctx, suite.TextReporter(w), paths, cover)
 }
 
-type textEvents struct{ w io.Writer }
-
-func (t textEvents) scenario(_ string, r suite.Result) error {
-	w := t.w
-	if r.Passed() {
-		_, err := fmt.Fprintf(w, "ok   %s\n", r.Scenario.ID)
-		return err
-	}
-	fmt.Fprintf(w, "FAIL %s\n", r.Scenario.ID)
-	for _, m := range r.Mismatches {
-		if m.Key == "run" {
-			fmt.Fprintf(w, "    run failed: %s\n", m.Got)
-			continue
-		}
-		fmt.Fprintf(w, "    %s:\n        want %s\n        got  %s\n", m.Key, m.Want, m.Got)
-	}
-	return nil
-}
-
-func (t textEvents) unrunnable(file string, err error) error {
-	fl := finding.From(err)
-	if fl == nil {
-		_, werr := fmt.Fprintf(t.w, "FAIL %s: %v\n", file, err)
-		return werr
-	}
-	fmt.Fprintf(t.w, "FAIL %s: the design or the scenario file has errors:\n", file)
-	return finding.WriteText(t.w, fl)
-}
-
-func (t textEvents) coverage(design string, several bool, cov []suite.PlaybookCoverage) error {
-	if several {
-		fmt.Fprintf(t.w, "design %s:\n", design)
-	}
-	return suite.WriteCoverage(t.w, cov)
-}
-
-func (t textEvents) summary(passed, failed, broken int) error {
-	// The summary starts "N passed, M failed" for parsers; files that could
-	// not run at all are counted after it.
-	fmt.Fprintf(t.w, "%d passed, %d failed", passed, failed)
-	switch broken {
-	case 0:
-	case 1:
-		fmt.Fprint(t.w, " (1 scenario file could not run)")
-	default:
-		fmt.Fprintf(t.w, " (%d scenario files could not run)", broken)
-	}
-	_, err := fmt.Fprintln(t.w)
-	return err
-}
-
-// testEvent is one line of secops test --format json.
-type testEvent struct {
-	Action     string                   `json:"action"`
-	File       string                   `json:"file,omitempty"`
-	Scenario   string                   `json:"scenario,omitempty"`
-	Mismatches []mismatch               `json:"mismatches,omitempty"`
-	Error      string                   `json:"error,omitempty"`
-	Findings   finding.List             `json:"findings,omitempty"`
-	Design     string                   `json:"design,omitempty"`
-	Playbooks  []suite.PlaybookCoverage `json:"playbooks,omitempty"`
-	Passed     *int                     `json:"passed,omitempty"`
-	Failed     *int                     `json:"failed,omitempty"`
-	Unrunnable *int                     `json:"unrunnable,omitempty"`
-}
-
-type mismatch struct {
-	Key  string `json:"key"`
-	Want string `json:"want"`
-	Got  string `json:"got"`
-}
-
-type jsonEvents struct{ enc *json.Encoder }
-
-func (j jsonEvents) scenario(file string, r suite.Result) error {
-	e := testEvent{Action: "pass", File: file, Scenario: string(r.Scenario.ID)}
-	if !r.Passed() {
-		e.Action = "fail"
-		for _, m := range r.Mismatches {
-			e.Mismatches = append(e.Mismatches, mismatch{m.Key, m.Want, m.Got})
-		}
-	}
-	return j.enc.Encode(e)
-}
-
-func (j jsonEvents) unrunnable(file string, err error) error {
-	return j.enc.Encode(testEvent{Action: "fail", File: file, Error: err.Error(), Findings: finding.From(err).Sorted()})
-}
-
-func (j jsonEvents) coverage(design string, _ bool, cov []suite.PlaybookCoverage) error {
-	return j.enc.Encode(testEvent{Action: "cover", Design: design, Playbooks: cov})
-}
-
-func (j jsonEvents) summary(passed, failed, broken int) error {
-	e := testEvent{Action: "pass", Passed: &passed, Failed: &failed, Unrunnable: &broken}
-	if failed > 0 || broken > 0 {
-		e.Action = "fail"
-	}
-	return j.enc.Encode(e)
-}
-
-func testFilesAs(ctx context.Context, out testEvents, paths []string, cover bool) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	var loader suite.Loader
-	// Coverage is per design: scenario files that test the same design add
-	// up, so a design's scenarios may be split over several files.
-	var plans []*executor.Plan
-	covered := map[*executor.Plan][]*executor.Record{}
-	passed, failed, broken := 0, 0, 0
-	// A scenario file named on the command line that is not there is a
-	// mistake in the command: nothing runs.
-	for _, path := range paths {
-		if _, err := os.Stat(path); err != nil {
-			return usageError("%v", err)
-		}
-	}
-	for _, path := range paths {
-		s, err := loader.Load(path)
-		if err != nil {
-			// A file that cannot run (its design is missing or has
-			// errors, or the file itself has) does not stop the others.
-			broken++
-			if werr := out.unrunnable(path, err); werr != nil {
-				return usageError("%v", werr)
-			}
-			continue
-		}
-		if _, seen := covered[s.Plan]; !seen {
-			plans = append(plans, s.Plan)
-			covered[s.Plan] = nil
-		}
-		for _, r := range s.Run(ctx) {
-			covered[s.Plan] = append(covered[s.Plan], r.Record)
-			if r.Passed() {
-				passed++
-			} else {
-				failed++
-			}
-			if werr := out.scenario(path, r); werr != nil {
-				return usageError("%v", werr)
-			}
-		}
-	}
-	if cover {
-		for _, plan := range plans {
-			if err := out.coverage(plan.Design().Source(), len(plans) > 1, suite.Cover(plan, covered[plan])); err != nil {
-				return usageError("%v", err)
-			}
-		}
-	}
-	if err := out.summary(passed, failed, broken); err != nil {
+func testFilesAs(ctx context.Context, out suite.Reporter, paths []string, cover bool) error {
+	t, err := suite.RunFiles(ctx, paths, cover, out)
+	if err != nil {
 		return usageError("%v", err)
 	}
-	if failed > 0 || broken > 0 {
+	if t.Failed > 0 || t.Unrunnable > 0 {
 		return &exitError{code: 1}
 	}
 	return nil
