@@ -182,7 +182,7 @@ func sameEvent(a, b *executor.Event) bool {
 		a.Kind == b.Kind && a.Step == b.Step && a.Method == b.Method && a.Action == b.Action && a.Response == b.Response &&
 		sameMap(a.Inputs, b.Inputs) && sameMap(a.Outputs, b.Outputs) &&
 		a.Error == b.Error && a.Actor == b.Actor && a.Detail == b.Detail && a.IdempotencyKey == b.IdempotencyKey &&
-		a.Attempt == b.Attempt && a.Uncertain == b.Uncertain && a.DryRun == b.DryRun && a.Run == b.Run
+		a.Attempt == b.Attempt && a.Uncertain == b.Uncertain && a.Target == b.Target && a.DryRun == b.DryRun && a.Run == b.Run
 }
 
 func sameMap(a, b map[string]any) bool {

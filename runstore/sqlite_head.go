@@ -91,6 +91,7 @@ executor.Event
 	IdempotencyKey string "idempotency_key,omitempty"
 	Attempt int "attempt,omitempty"
 	Uncertain bool "uncertain,omitempty"
+	Target string "target,omitempty"
 	DryRun bool "dry_run,omitempty"
 	Run string "-"
 ident.ID
@@ -327,6 +328,7 @@ func appendEvent(b []byte, e *executor.Event) ([]byte, error) {
 		h.b = strconv.AppendInt(h.b, int64(e.Attempt), 10)
 	}
 	h.boolean("uncertain", e.Uncertain)
+	h.str("target", e.Target, true)
 	h.boolean("dry_run", e.DryRun)
 	return append(h.b, '}'), h.err
 }
