@@ -151,12 +151,12 @@ func TestReviewHandCounts(t *testing.T) {
 	}
 	wantF := []f{
 		{review.TargetBreachedInPractice, "criteria.severities[1].targets.first_response", targetedDesign + ":169:25"},
-		{review.EstimateDrift, "processes[2].methods[3].estimate", targetedDesign + ":322:19"},
-		{review.EstimateDrift, "processes[5].methods[0].estimate", targetedDesign + ":355:19"},
-		{review.NeverTaken, "playbooks[0].steps[5].branches[0]", targetedDesign + ":507:13"},
-		{review.NeverTaken, "playbooks[0].steps[6]", targetedDesign + ":510:9"},
-		{review.NeverTaken, "playbooks[0].steps[7].branches[1]", targetedDesign + ":525:13"},
-		{review.NeverTaken, "playbooks[1].steps[3].branches[0]", targetedDesign + ":557:13"},
+		{review.EstimateDrift, "processes[2].methods[3].estimate", targetedDesign + ":324:19"},
+		{review.EstimateDrift, "processes[5].methods[0].estimate", targetedDesign + ":357:19"},
+		{review.NeverTaken, "playbooks[0].steps[5].branches[0]", targetedDesign + ":509:13"},
+		{review.NeverTaken, "playbooks[0].steps[6]", targetedDesign + ":512:9"},
+		{review.NeverTaken, "playbooks[0].steps[7].branches[1]", targetedDesign + ":530:13"},
+		{review.NeverTaken, "playbooks[1].steps[3].branches[0]", targetedDesign + ":564:13"},
 	}
 	if diff := cmp.Diff(wantF, gotF); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
