@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,7 +146,9 @@ type UncertainCall struct {
 // Uncertain returns the adapter calls whose outcome the record does not
 // know: started (a call-started event) with no outcome after it, or whose
 // last outcome was a timeout. A record journaled by a process that died
-// during a call holds one.
+// during a call holds one. Escalation calls are not listed: they change
+// nothing a rollback undoes, and Escalate makes one in doubt again with
+// its key (see Deadlines).
 func (r *Record) Uncertain() []UncertainCall {
 	if r == nil {
 		return nil
@@ -153,7 +156,7 @@ func (r *Record) Uncertain() []UncertainCall {
 	var out []UncertainCall
 	for i := range r.Events {
 		e := &r.Events[i]
-		if e.IdempotencyKey == "" {
+		if e.IdempotencyKey == "" || isEscalationKey(e.IdempotencyKey) {
 			continue
 		}
 		j := -1
@@ -180,6 +183,23 @@ func (r *Record) Uncertain() []UncertainCall {
 		}
 	}
 	return out
+}
+
+// Undoable reports whether rec applied response methods, or made response
+// calls of unknown outcome, that are not rolled back: what a rollback
+// would undo.
+func (r *Record) Undoable() bool {
+	for _, m := range r.Applied {
+		if !slices.Contains(r.RolledBack, m) {
+			return true
+		}
+	}
+	for _, c := range r.Uncertain() {
+		if c.Response != "" && !c.Rollback {
+			return true
+		}
+	}
+	return false
 }
 
 // lastAttempt returns the highest attempt journaled for the call with

@@ -347,6 +347,10 @@ type Event struct {
 	// Uncertain is set on the method-failed and rollback-failed events
 	// of a call that timed out: it may have taken effect.
 	Uncertain bool `json:"uncertain,omitempty"`
+	// Target names the target concerned (first_response or response),
+	// for the target-breached and escalated events of a target that
+	// passed while the run waited or worked.
+	Target string `json:"target,omitempty"`
 	// DryRun is set on the method, rollback and response-completed
 	// events of a dry run: the action was not called, and its outputs, if
 	// any, were given with the dry run.

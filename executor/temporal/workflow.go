@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	sdk "go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/secopsdesign/secops/adapters"
-	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
 )
@@ -123,27 +120,10 @@ func (f *flow) open() (time.Duration, bool) {
 			wait = f.w.retention
 		}
 	}
-	if f.window > 0 && Undoable(f.rec) {
+	if f.window > 0 && f.rec.Undoable() {
 		wait = max(wait, f.window)
 	}
 	return wait, wait > 0
-}
-
-// Undoable reports whether rec applied response methods (or made response
-// calls of unknown outcome) that are not rolled back: what a rollback
-// would undo.
-func Undoable(rec *executor.Record) bool {
-	for _, m := range rec.Applied {
-		if !slices.Contains(rec.RolledBack, m) {
-			return true
-		}
-	}
-	for _, c := range rec.Uncertain() {
-		if c.Response != "" && !c.Rollback {
-			return true
-		}
-	}
-	return false
 }
 
 func (f *flow) query() (*executor.Record, error) {
@@ -163,7 +143,7 @@ func (f *flow) validate(_ workflow.Context, d Decision) error {
 		return sdk.NewApplicationError(fmt.Sprintf("run %s is working, not waiting for an answer: ask again when it waits", id), ErrTypeNotWaiting)
 	}
 	if d.Rollback {
-		if !Undoable(rec) {
+		if !rec.Undoable() {
 			return sdk.NewApplicationError(fmt.Sprintf("run %s applied no response method that is not rolled back already", rec.ID), ErrTypeNothingToUndo)
 		}
 		return nil
@@ -216,8 +196,21 @@ func (f *flow) Lookup(adapter string) error {
 }
 
 // Call runs the call as an activity.
-func (f *flow) Call(_ context.Context, c executor.CallInput) executor.CallResult {
-	return f.call(f.ctx, c)
+func (f *flow) Call(ctx context.Context, c executor.CallInput) executor.CallResult {
+	return f.call(f.wctx(ctx), c)
+}
+
+// wctxKey carries the workflow context of a coroutine other than the
+// workflow's own (a target's timer) through the core's context.Context.
+type wctxKey struct{}
+
+// wctx is the workflow context the core's call runs in: the timer's when
+// the call is an escalation, otherwise the workflow's.
+func (f *flow) wctx(ctx context.Context) workflow.Context {
+	if w, ok := ctx.Value(wctxKey{}).(workflow.Context); ok {
+		return w
+	}
+	return f.ctx
 }
 
 func (f *flow) call(ctx workflow.Context, c executor.CallInput) executor.CallResult {
@@ -266,8 +259,8 @@ func (f *flow) call(ctx workflow.Context, c executor.CallInput) executor.CallRes
 }
 
 // Sleep is a durable timer.
-func (f *flow) Sleep(_ context.Context, d time.Duration) bool {
-	return workflow.Sleep(f.ctx, d) == nil
+func (f *flow) Sleep(ctx context.Context, d time.Duration) bool {
+	return workflow.Sleep(f.wctx(ctx), d) == nil
 }
 
 // Perform waits: a person's outputs come as an Update.
@@ -289,6 +282,11 @@ func (f *flow) Approve(context.Context, executor.Approval) (executor.Decision, e
 func (f *flow) Checkpoint(_ context.Context, rec *executor.Record) error {
 	f.rec = rec
 	f.startTimers()
+	if rec.Breached != f.attrs.breached && f.attrs.set {
+		// A breach is listed at once (runs in breach are what a
+		// watcher of the runs looks for).
+		f.upsert()
+	}
 	return nil
 }
 
@@ -309,7 +307,7 @@ func (f *flow) startTimers() {
 	for _, t := range []struct {
 		phase  string
 		target duration.Duration
-	}{{"first_response", sev.Targets.FirstResponse}, {"response", sev.Targets.Response}} {
+	}{{executor.FirstResponseTarget, sev.Targets.FirstResponse}, {executor.ResponseTarget, sev.Targets.Response}} {
 		if t.target <= 0 {
 			continue
 		}
@@ -319,44 +317,18 @@ func (f *flow) startTimers() {
 					return // cancelled: the run ended
 				}
 			}
-			if f.ended || f.rec.Status == executor.Completed {
+			if f.ended {
 				return
 			}
-			f.breach(ctx, t.phase, t.target, sev.Escalation)
+			f.breach(ctx, t.phase)
 		})
 	}
 }
 
-// breach records that a target passed with the response not done, and
-// calls the escalation action.
-func (f *flow) breach(ctx workflow.Context, phase string, target duration.Duration, esc *criteria.Escalation) {
-	rec := f.rec
-	rec.Breached = true
-	f.drv.Note(rec, executor.Event{Kind: executor.EvBreach, Response: rec.Response,
-		Detail: fmt.Sprintf("%s target %v passed with the response not done (status %s)", phase, target, rec.Status)})
-	f.upsert()
-	if esc == nil {
-		return
+// breach escalates the target: the core's Escalate, its call an
+// activity, its checkpoints this flow's.
+func (f *flow) breach(ctx workflow.Context, target string) {
+	if _, err := f.drv.Escalate(context.WithValue(context.Background(), wctxKey{}, ctx), f.rec, target); err != nil {
+		workflow.GetLogger(ctx).Warn("escalating", "target", target, "error", err)
 	}
-	key := rec.ID + "/escalation/" + phase
-	inputs := map[string]any{"run": rec.ID, "incident": string(rec.Incident), "severity": string(rec.Severity),
-		"target": phase, "after": target.String(), "party": string(esc.Party)}
-	adapter := esc.Action.Adapter()
-	ev := executor.Event{Kind: executor.EvEscalated, Action: esc.Action, Inputs: inputs, Actor: string(esc.Party), IdempotencyKey: key, Attempt: 1}
-	if err := f.Lookup(adapter); err != nil {
-		ev.Error = fmt.Sprintf("escalation to %s (%s): %v", esc.Party, esc.Action, err)
-		f.drv.Note(rec, ev)
-		return
-	}
-	f.drv.Note(rec, executor.Event{Kind: executor.EvCallStarted, Action: esc.Action, Inputs: inputs, Actor: adapter, IdempotencyKey: key, Attempt: 1})
-	res := f.call(ctx, executor.CallInput{Adapter: adapter, Request: adapters.Request{Operation: esc.Action.Operation(), Inputs: inputs,
-		Method: "escalation", Run: rec.ID, IdempotencyKey: key}})
-	ev.Attempt = max(res.Attempts, 1)
-	ev.Outputs = res.Outputs
-	if res.Err != nil {
-		ev.Error = fmt.Sprintf("escalation to %s (%s): %v", esc.Party, esc.Action, res.Err)
-	} else {
-		ev.Detail = fmt.Sprintf("%s target %v breached: escalated to %s", phase, target, esc.Party)
-	}
-	f.drv.Note(rec, ev)
 }
