@@ -99,6 +99,17 @@ func TestReviewCommand(t *testing.T) {
 	}
 	store.Close()
 	charts := filepath.Join(t.TempDir(), "charts")
+	corrupt := t.TempDir()
+	b, err := os.ReadFile(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{"truncated.json": b[:len(b)/2], "binary.json": {0, 1, 2, 0xff},
+		"v9.json": []byte(strings.Replace(string(b), `"secops-record/v1"`, `"secops-record/v9"`, 1))} {
+		if err := os.WriteFile(filepath.Join(corrupt, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -124,7 +135,10 @@ func TestReviewCommand(t *testing.T) {
 		{"empty period", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z", "--until", "2026-11-03T00:00:00Z"}, 2, []string{"the period is empty"}},
 		{"bad format", []string{replayDesign, dir, "--format", "csv"}, 2, []string{"--format must be"}},
 		{"charts without markdown", []string{replayDesign, dir, "--charts", charts}, 2, []string{"--charts needs --format markdown"}},
-		{"not records", []string{replayDesign, replayAlerts}, 2, []string{"targeted-attack.jsonl: record 1"}},
+		{"not records", []string{replayDesign, replayAlerts}, 0, []string{"targeted-attack.jsonl: warning: record 1: not a run record", "records could not be read"}},
+		{"corrupt records", []string{replayDesign, dir, corrupt}, 0, []string{"Review of 6 runs", "3 records could not be read",
+			"truncated.json: warning: record 1: truncated: unexpected EOF [invalid-record]",
+			"binary.json: warning: record 1: invalid character", `v9.json: warning: record 1: format "secops-record/v9" is not secops-record/v1 [invalid-record]`}},
 		{"missing", []string{replayDesign, "nope"}, 2, []string{"nope"}},
 		{"invalid design", []string{"../../testdata/invalid/cycle.yaml", dir}, 1, []string{"has errors"}},
 	}
