@@ -84,7 +84,7 @@ type Report struct {
 	Findings finding.List `json:"findings"`
 
 	// Design is the design's source file name.
-	Design        string     `json:"-"`
+	Design        string `json:"-"`
 	detectedKey   string
 	detectionIDs  []ident.ID // design order
 	severityOrder []ident.ID // most severe first

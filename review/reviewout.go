@@ -2,9 +2,9 @@ package review
 
 import (
 	"bytes"
-	"image/color"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"io"
 	"maps"
 	"math"
