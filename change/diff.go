@@ -1,6 +1,7 @@
 package change
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -179,17 +180,32 @@ func designDifferences(od, nd *secops.Design) []Difference {
 		return it
 	}
 	out = compare(out, od, nd, "method", methods(od), methods(nd))
-	// Playbooks: the incidents they handle, their start and steps.
+	// Playbooks: the incidents they handle and their start; their steps:
+	// the process, the ways on and the disposition.
 	pbs := func(d *secops.Design) []item {
 		var it []item
 		for i := range d.Playbooks {
 			pb := &d.Playbooks[i]
 			it = append(it, item{string(pb.ID), finding.NewPath("playbooks").Index(i), map[string]string{
-				"incidents": text(pb.Incidents), "start": string(pb.Start), "steps": text(pb.Steps)}})
+				"incidents": text(pb.Incidents), "start": string(pb.Start)}})
 		}
 		return it
 	}
-	return compare(out, od, nd, "playbook", pbs(od), pbs(nd))
+	out = compare(out, od, nd, "playbook", pbs(od), pbs(nd))
+	steps := func(d *secops.Design) []item {
+		var it []item
+		for i := range d.Playbooks {
+			pb := &d.Playbooks[i]
+			for j := range pb.Steps {
+				st := &pb.Steps[j]
+				it = append(it, item{string(pb.ID) + "/" + string(st.ID), finding.NewPath("playbooks").Index(i).Child("steps").Index(j), map[string]string{
+					"process": string(st.Process), "next": string(st.Next), "respond": string(st.Respond), "end": st.End,
+					"disposition": string(st.Disposition), "branches": text(st.Branches)}})
+			}
+		}
+		return it
+	}
+	return compare(out, od, nd, "step", steps(od), steps(nd))
 }
 
 // item is a part of a design compared by id: its path and its aspects.
@@ -263,9 +279,16 @@ func text(v any) string {
 	case ident.ID:
 		return string(v)
 	}
-	b, err := json.Marshal(v)
-	if err != nil || string(b) == "null" || string(b) == `""` || string(b) == "{}" || string(b) == "[]" {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return string(b)
+	switch b := strings.TrimSpace(buf.String()); b {
+	case "null", `""`, "{}", "[]":
+		return ""
+	default:
+		return b
+	}
 }

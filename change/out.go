@@ -108,6 +108,9 @@ type section struct {
 }
 
 func (r *Report) sections() []section {
+	if r.Empty() {
+		return nil
+	}
 	moves := section{title: "Alerts that move, largest first", header: []string{"alerts", "from", "to", "what changes", "examples"}}
 	for _, m := range r.Moves {
 		moves.rows = append(moves.rows, []string{strconv.Itoa(m.Count), classText(m.From), classText(m.To), moveText(m), examplesText(m.Examples)})

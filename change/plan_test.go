@@ -168,9 +168,9 @@ func TestPlan(t *testing.T) {
 				Reordered: []change.Reorder{{ID: "mssp-rat-signature", Old: 1, New: 3}}},
 		},
 		{
-			name: "a detection narrowed",
-			new:  edited(t, `when: alert.category == "internal-scan"`, `when: alert.category == "internal-scan" && alert.host == "pc-001"`),
-			moves: []move{{"mssp-internal-scan", "(unmatched)", 180, []string{"outcome", "detection", "incident", "severity", "parties.detection"}}},
+			name:      "a detection narrowed",
+			new:       edited(t, `when: alert.category == "internal-scan"`, `when: alert.category == "internal-scan" && alert.host == "pc-001"`),
+			moves:     []move{{"mssp-internal-scan", "(unmatched)", 180, []string{"outcome", "detection", "incident", "severity", "parties.detection"}}},
 			unmatched: 180,
 			dets: change.Detections{Changed: []change.Difference{{Kind: "detection", ID: "mssp-internal-scan", What: "when",
 				Old: `alert.category == "internal-scan"`, New: `alert.category == "internal-scan" && alert.host == "pc-001"`,
