@@ -121,6 +121,11 @@ func TestReviewCommand(t *testing.T) {
 			"design.yaml:178:25: warning: criteria.severities[2].targets.first_response: 6 of 6 runs of severity medium (100%)",
 			"write estimate: 30m [estimate-drift]"}},
 		{"one file", []string{replayDesign, one}, 0, []string{"Review of 1 run"}},
+		// The README's example, on the records the example ships.
+		{"README", []string{replayDesign, "../../examples/targeted-attack/runs/"}, 0, []string{"Review of 33 runs",
+			"mssp-c2-threat-intel       soc     17", "[detection-noisy]", "Time to notify"}},
+		{"README, acme-web", []string{"../../examples/acme-web/design.yaml", "../../examples/acme-web/runs/", "--format", "markdown"}, 0, []string{"Review of 27 runs",
+			"## Sources", "| secteam | in-house |"}},
 		{"json", []string{replayDesign, dir, "--format", "json"}, 0, []string{`"runs": 6`, `"median": "3h"`}},
 		{"markdown", []string{replayDesign, dir, "--format", "markdown", "--charts", charts}, 0, []string{"| medium | 6 | 6 | 3h |", "](" + filepath.ToSlash(charts) + "/first-response.svg)"}},
 		{"since", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z"}, 0, []string{"Review of 4 runs"}},
