@@ -540,7 +540,7 @@ func (rv *reviewer) record(rec *executor.Record) {
 				}
 			}
 			delete(rv.started, e.IdempotencyKey)
-		case executor.EvApproval:
+		case executor.EvApproval, executor.EvRejected:
 			start, waited := rv.waitResp[e.Response]
 			if !waited {
 				start = prev
