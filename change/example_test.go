@@ -46,9 +46,11 @@ func ExamplePlan() {
 	}
 	for _, m := range rep.Moves {
 		fmt.Println(m.Count, m.From.Outcome, "→", m.To.Detection, m.Changes, m.Examples)
+		fmt.Println(m.Examples[0].Alert)
 	}
 	fmt.Println(rep.Detections.Changed[0].ID, rep.Detections.Changed[0].What)
 	// Output:
 	// 1 unmatched → mssp-internal-scan [outcome detection incident severity parties.detection] [alerts.jsonl:2]
+	// {"category":"port-scan","host":"pc-2","signature":"SCAN:tcp-syn"}
 	// mssp-internal-scan when
 }

@@ -244,9 +244,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		if len(header) < len(s.header) {
 			fmt.Fprintf(&b, "\n<details><summary>Example alerts</summary>\n\n")
 			for i, m := range r.Moves {
-				fmt.Fprintf(&b, "%d. %s → %s: %s\n", i+1, mdCell(classText(m.From)), mdCell(classText(m.To)), mdCell(examplesText(m.Examples)))
+				fmt.Fprintf(&b, "%d. %d alerts, %s → %s:\n\n   ````text\n", i+1, m.Count, classText(m.From), classText(m.To))
+				for _, e := range m.Examples {
+					fmt.Fprintf(&b, "   %s: %s\n", e, e.Alert)
+				}
+				b.WriteString("   ````\n\n")
 			}
-			fmt.Fprintf(&b, "\n</details>\n")
+			fmt.Fprintf(&b, "</details>\n")
 		}
 	}
 	if len(r.Findings) > 0 {

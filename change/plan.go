@@ -3,6 +3,7 @@ package change
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -78,7 +79,13 @@ type Move struct {
 type Example struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
+	// Alert is the alert as compact JSON (or why the line is no alert),
+	// cut to MaxExampleText characters.
+	Alert string `json:"alert"`
 }
+
+// MaxExampleText is the longest an example's Alert is.
+const MaxExampleText = 200
 
 func (e Example) String() string { return fmt.Sprintf("%s:%d", e.File, e.Line) }
 
@@ -236,7 +243,7 @@ func Plan(ctx context.Context, old, new *executor.Plan, alerts iter.Seq2[review.
 		p := &pairs[i*nn+j]
 		p.count++
 		if len(p.examples) < MaxExamples {
-			p.examples = append(p.examples, Example{a.File, a.Line})
+			p.examples = append(p.examples, Example{a.File, a.Line, exampleText(a)})
 		}
 	}
 	rep := &Report{Old: od.Source(), New: nd.Source(), Alerts: n, OldReplay: ro.Report(), NewReplay: rn.Report(), Moves: []Move{}}
@@ -378,6 +385,22 @@ func detectionAt(d *secops.Design, path string) ident.ID {
 		return ""
 	}
 	return d.Criteria.Detections[i].ID
+}
+
+// exampleText is an alert as an example shows it.
+func exampleText(a review.Alert) string {
+	s := a.Invalid
+	if s == "" {
+		b, err := json.Marshal(a.Fields)
+		if err != nil {
+			return ""
+		}
+		s = string(b)
+	}
+	if r := []rune(s); len(r) > MaxExampleText {
+		return string(r[:MaxExampleText-1]) + "…"
+	}
+	return s
 }
 
 // short cuts s to a length a table can hold.
