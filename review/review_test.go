@@ -455,6 +455,7 @@ func TestReviewJSON(t *testing.T) {
 		Detections map[string]struct {
 			Source            string
 			Runs              int
+			Asked             int
 			Confirmed         int
 			Refuted           int
 			Dispositions      map[string]int

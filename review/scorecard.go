@@ -51,9 +51,11 @@ type Score struct {
 	Source ident.ID `json:"source,omitempty"`
 	// Runs counts the runs the alerts of the detection started.
 	Runs int `json:"runs"`
+	// Asked counts the runs whose detection asks for a confirmation;
 	// Confirmed and Refuted count the confirmations that held and those
-	// that did not; a refuted alert is a false positive unless the
+	// that did not (the rest are still open); a refuted alert is a false positive unless the
 	// confirmation says otherwise.
+	Asked     int `json:"asked"`
 	Confirmed int `json:"confirmed"`
 	Refuted   int `json:"refuted"`
 	// Dispositions counts the runs that ended by their disposition (see
@@ -275,6 +277,9 @@ func (s *scorer) end(rec *executor.Record, refuted, confirmed bool, deadlines []
 	disp, ended := Disposition(s.d, rec, refuted)
 	for _, sc := range []*Score{ds, src} {
 		sc.Runs++
+		if det != nil && det.Confirm != nil {
+			sc.Asked++
+		}
 		if confirmed {
 			sc.Confirmed++
 		}

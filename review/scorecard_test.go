@@ -58,6 +58,12 @@ func TestScorecard(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("scores (-want +got):\n%s", diff)
 	}
+	if got := rep.Detections["mssp-c2-threat-intel"].Asked; got != 16 {
+		t.Errorf("confirmations asked of mssp-c2-threat-intel %d, want 16", got)
+	}
+	if got := rep.Detections["mssp-rat-signature"].Asked; got != 0 {
+		t.Errorf("confirmations asked of mssp-rat-signature %d, want 0: it has none", got)
+	}
 	if got := rep.Detections["mssp-c2-threat-intel"].Rates[fp]; got != 0.625 {
 		t.Errorf("false-positive rate of mssp-c2-threat-intel %v, want 0.625", got)
 	}

@@ -39,7 +39,7 @@ func scoreRow(label string, s *Score, source bool) []string {
 	if source {
 		row = append(row, string(s.Source))
 	}
-	row = append(row, fmt.Sprint(s.Runs), fmt.Sprint(s.Confirmed), fmt.Sprint(s.Refuted))
+	row = append(row, fmt.Sprint(s.Runs), fmt.Sprint(s.Asked), fmt.Sprint(s.Confirmed), fmt.Sprint(s.Refuted))
 	for _, d := range playbook.Dispositions {
 		row = append(row, fmt.Sprintf("%d (%s)", s.Dispositions[d], pct(s.Rates[d])))
 	}
@@ -55,13 +55,13 @@ func (r *Report) scorecard() []scoreTable {
 		disp = append(disp, string(d))
 	}
 	dets := scoreTable{title: "Detections: confirmations and dispositions",
-		note:   "Per detection: the runs its alerts started, the confirmations that held and did not, and how the runs ended (the disposition of the end they took, with its share of the runs that have one).",
-		header: append(append([]string{"detection", "source", "runs", "confirmed", "refuted"}, disp...), "undisposed")}
+		note:   "Per detection: the runs its alerts started, the confirmations asked, those that held and those that did not, and how the runs ended (the disposition of the end they took, with its share of the runs that have one).",
+		header: append(append([]string{"detection", "source", "runs", "confirmations", "confirmed", "refuted"}, disp...), "undisposed")}
 	for _, id := range r.detectionOrder() {
 		dets.rows = append(dets.rows, scoreRow(string(id), r.Detections[id], true))
 	}
 	srcs := scoreTable{title: "Sources", note: "The same per source party of the detections.",
-		header: append(append([]string{"source", "runs", "confirmed", "refuted"}, disp...), "undisposed")}
+		header: append(append([]string{"source", "runs", "confirmations", "confirmed", "refuted"}, disp...), "undisposed")}
 	for _, id := range slices.Sorted(maps.Keys(r.Sources)) {
 		srcs.rows = append(srcs.rows, scoreRow(string(id), r.Sources[id], false))
 	}
