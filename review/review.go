@@ -323,12 +323,17 @@ type reviewer struct {
 // Review reads run records and compares them with the design: time to
 // the first response and to the response per severity against the
 // targets, waits on people, method durations against estimates, the
-// paths the playbooks took, and the failures of adapter calls. It ends in
-// findings on the design: estimate-drift, never-taken and
-// target-breached-in-practice.
+// paths the playbooks took, the failures of adapter calls, and the
+// scorecard of detections, sources, parties and outsourced
+// responsibilities (see Score, PartyScore, Outsourced). It ends in
+// findings on the design: estimate-drift, never-taken,
+// target-breached-in-practice, detection-noisy, party-slow and
+// disposition-missing.
 //
-// records yields the records (see ReadRecordFiles); an error from it
-// ends the review with that error. Memory grows with the design (its
+// records yields the records (see ReadRecordFiles); a *BadRecordError
+// from it is counted in Invalid, listed as an invalid-record finding
+// (the first MaxInvalidFindings), and the review goes on; any other
+// error ends the review with that error. Memory grows with the design (its
 // severities, methods, parties and steps) and at most MaxSamples
 // durations per key, not with the number of records.
 func Review(plan *executor.Plan, records iter.Seq2[*executor.Record, error], opts ...ReviewOption) (*Report, error) {
