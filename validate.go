@@ -631,6 +631,7 @@ func (v *validator) checkCriteria() {
 			if v.requiredAt(cp, "when", blank(c.When)) {
 				v.compileAt(expr.Fields, c.When, cp, "when")
 			}
+			enumAt(v, cp, "disposition", c.Disposition, c.Disposition.Valid(), playbook.Dispositions)
 		}
 	}
 }
@@ -763,6 +764,7 @@ func (v *validator) checkStep(i, j int, sp *finding.Path) {
 	if s.Respond != "" {
 		v.respondRefAt(sp, "respond", s.Respond)
 	}
+	v.disposition(sp, s.Disposition, s.Ways())
 	if len(s.Branches) == 0 {
 		return
 	}
@@ -781,6 +783,7 @@ func (v *validator) checkStep(i, j int, sp *finding.Path) {
 		if b.Respond != "" {
 			v.respondRefAt(p, "respond", b.Respond)
 		}
+		v.disposition(p, b.Disposition, b.Ways())
 		if b.When == "" {
 			if k != len(s.Branches)-1 {
 				v.add(finding.InvalidValue, p, "the default branch (no when) must be the last: %s after it can never be taken", plural(len(s.Branches)-1-k, "branch", "branches"))
@@ -792,6 +795,32 @@ func (v *validator) checkStep(i, j int, sp *finding.Path) {
 	if !slices.ContainsFunc(s.Branches, func(b playbook.Branch) bool { return b.When == "" }) {
 		v.add(finding.NoDefaultBranch, bp, "no default branch: when no condition holds, step %q has no way on; add a last branch without when", s.ID)
 	}
+}
+
+// disposition checks the disposition of a step or branch at p whose ways
+// are ways: one of the dispositions, and only where the playbook ends.
+func (v *validator) disposition(p *finding.Path, d playbook.Disposition, ways []playbook.Way) {
+	if d == "" {
+		return
+	}
+	if !d.Valid() {
+		enum(v, p.Child("disposition"), d, false, playbook.Dispositions)
+		return
+	}
+	if len(ways) == 1 && !ways[0].Kind.Ends() {
+		v.add(finding.InvalidValue, p.Child("disposition"), "a disposition says how a playbook ends: give it with respond or end, not with %s", wayKey(ways[0].Kind))
+	}
+}
+
+// wayKey is the key that writes a way of kind k.
+func wayKey(k playbook.WayKind) string {
+	switch k {
+	case playbook.Goto:
+		return "next or goto"
+	case playbook.Branches:
+		return "branches (give it on the branches that end)"
+	}
+	return "no way on"
 }
 
 func (v *validator) respondRef(p *finding.Path, id ident.ID) {

@@ -68,6 +68,11 @@ func TestValidateFindings(t *testing.T) {
 		}},
 		{"invalid-value-language", []at{{finding.InvalidValue, "metadata.language", 5}}},
 		{"invalid-value-default-first", []at{{finding.InvalidValue, "playbooks[0].steps[0].branches[0]", 69}}},
+		{"invalid-value-disposition", []at{
+			{finding.InvalidValue, "criteria.detections[0].confirm.disposition", 33},
+			{finding.InvalidValue, "playbooks[0].steps[0].disposition", 71},
+			{finding.InvalidValue, "playbooks[0].steps[0].branches[1].disposition", 77},
+		}},
 		{"required-responsibilities", []at{{finding.Required, "scope.responsibilities", 5}}},
 		{"expression-field-not-bool", []at{{finding.Expression, "criteria.detections[0].when", 28}}},
 		{"required-method-id", []at{

@@ -45,7 +45,10 @@
 //     branches never come back, so on_completion only closes the block.
 //   - A response is its own chain of action steps (after a manual
 //     approval step when it needs approval) ending in its own end step,
-//     written once for each place that responds with it.
+//     written once for each place that responds with it. The end step
+//     of a response, and that of a design end, carries the disposition
+//     of the step or branch that ends there (the disposition property of
+//     the step extension), so that Import gives it back.
 //   - Branches of a design can re-join or jump ahead: two branches going
 //     to the same step, or a goto into steps another way also reaches.
 //     CACAO branches cannot, so Export writes a design step, and all

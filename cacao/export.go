@@ -421,9 +421,9 @@ func (x *exporter) step(s *playbook.Step, ctx string) string {
 		}
 		after = x.enter(s.Next, ctx, "via/"+string(s.ID)+"/next/")
 	case s.Respond != "":
-		after = x.respond(s.Respond, key+"respond", base)
+		after = x.respond(s.Respond, key+"respond", base, s.Disposition)
 	case s.End != "":
-		after = x.end(key+"end", s.End, base)
+		after = x.end(key+"end", s.End, base, s.Disposition)
 	case len(s.Branches) > 0:
 		after = x.branches(s, key, ctx, base)
 	default:
@@ -589,9 +589,9 @@ func (x *exporter) branches(s *playbook.Step, key, ctx string, base StepExtensio
 			}
 			flows[i] = x.enter(b.Goto, ctx, "via/"+string(s.ID)+"/branch/"+strconv.Itoa(i)+"/")
 		case b.Respond != "":
-			flows[i] = x.respond(b.Respond, bkey+"respond", base)
+			flows[i] = x.respond(b.Respond, bkey+"respond", base, b.Disposition)
 		case b.End != "":
-			flows[i] = x.end(bkey+"end", b.End, base)
+			flows[i] = x.end(bkey+"end", b.End, base, b.Disposition)
 		default:
 			x.fail("step %s: branch %d: no way on", s.ID, i)
 		}
@@ -637,19 +637,19 @@ func (x *exporter) branches(s *playbook.Step, key, ctx string, base StepExtensio
 }
 
 // end writes an end step; reason is the design's end reason, if any.
-func (x *exporter) end(key, reason string, base StepExtension) string {
+func (x *exporter) end(key, reason string, base StepExtension, disp playbook.Disposition) string {
 	id := x.id("end", key)
 	name := "End"
 	if reason != "" {
 		name = "End: " + reason
 	}
-	x.put(id, &Step{Type: StepEnd, Name: name, StepExtensions: ext(StepExtension{Step: base.Step, End: reason})})
+	x.put(id, &Step{Type: StepEnd, Name: name, StepExtensions: ext(StepExtension{Step: base.Step, End: reason, Disposition: string(disp)})})
 	return id
 }
 
 // respond writes the steps of response rid for one place that responds
 // with it and returns the id of the first.
-func (x *exporter) respond(rid ident.ID, key string, base StepExtension) string {
+func (x *exporter) respond(rid ident.ID, key string, base StepExtension, disp playbook.Disposition) string {
 	r := x.d.Response(rid)
 	if r == nil {
 		x.fail("step %s: unknown response %q", base.Step, rid)
@@ -663,7 +663,7 @@ func (x *exporter) respond(rid ident.ID, key string, base StepExtension) string 
 		phase = scope.Response
 	}
 	endID := x.id("end", key+"end")
-	x.put(endID, &Step{Type: StepEnd, Name: "End: " + r.Name, StepExtensions: ext(StepExtension{Step: base.Step, Response: string(r.ID)})})
+	x.put(endID, &Step{Type: StepEnd, Name: "End: " + r.Name, StepExtensions: ext(StepExtension{Step: base.Step, Response: string(r.ID), Disposition: string(disp)})})
 	next := endID
 	for i := len(r.Processes) - 1; i >= 0; i-- {
 		proc := x.d.Process(r.Processes[i])

@@ -90,6 +90,11 @@ type StepExtension struct {
 	// End is the end property, the reason of an end step that ends a
 	// design playbook with no response; empty if there is none.
 	End string `json:"end,omitempty"`
+	// Disposition is the disposition property of an end step: the
+	// disposition of the design's step or branch that ends the playbook
+	// there (true-positive, benign or false-positive); empty if it has
+	// none.
+	Disposition string `json:"disposition,omitempty"`
 	// EndOf is the end_of property of an end step that only closes a
 	// branch sub-workflow: "when" (the branch of a method's when),
 	// "branches" (the on_completion of a design step's branches) or

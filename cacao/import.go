@@ -336,6 +336,8 @@ type way struct {
 	kind     playbook.WayKind
 	to       string
 	branches []playbook.Branch
+	// disposition is that of an end or a response, from its end step.
+	disposition playbook.Disposition
 }
 
 // cont is a continuation: the steps to go on with, in order, when a
@@ -595,7 +597,7 @@ func (im *importer) translateStep(id string, c *cont) way {
 		}
 		// A design end: nothing follows it (design branches do not
 		// re-join), so the on_completion around it only closes blocks.
-		return way{kind: playbook.End, to: reason}
+		return way{kind: playbook.End, to: reason, disposition: playbook.Disposition(e.Disposition)}
 	case StepStart:
 		return im.translate(next(s), c)
 	case StepAction, StepPlaybookAction:
@@ -706,9 +708,9 @@ func (im *importer) branch(when string, w way, at string) playbook.Branch {
 	case playbook.Goto:
 		b.Goto = ident.ID(w.to)
 	case playbook.Respond:
-		b.Respond = ident.ID(w.to)
+		b.Respond, b.Disposition = ident.ID(w.to), w.disposition
 	case playbook.End:
-		b.End = w.to
+		b.End, b.Disposition = w.to, w.disposition
 	case playbook.None:
 		b.End = "no branch matched"
 	default:
@@ -750,9 +752,9 @@ func (im *importer) setWay(st *playbook.Step, w way, at string) {
 	case playbook.Goto:
 		st.Next = ident.ID(w.to)
 	case playbook.Respond:
-		st.Respond = ident.ID(w.to)
+		st.Respond, st.Disposition = ident.ID(w.to), w.disposition
 	case playbook.End:
-		st.End = w.to
+		st.End, st.Disposition = w.to, w.disposition
 	case playbook.None:
 		st.End = "no branch matched"
 	case playbook.Branches:
@@ -1075,7 +1077,7 @@ func (im *importer) response(id string, e *StepExtension) way {
 		rid = ident.ID(slug(e.Response, "response"))
 	}
 	if im.responses[rid] {
-		return way{kind: playbook.Respond, to: string(rid)}
+		return way{kind: playbook.Respond, to: string(rid), disposition: im.responseDisposition(id, e.Response)}
 	}
 	r := response.Response{ID: rid, Name: e.ResponseName, Phase: response.Phase(e.ResponsePhase), Description: e.ResponseDescription}
 	if !r.Phase.Valid() {
@@ -1120,7 +1122,29 @@ func (im *importer) response(id string, e *StepExtension) way {
 	}
 	im.responses[rid] = true
 	im.d.Responses = append(im.d.Responses, r)
-	return way{kind: playbook.Respond, to: string(rid)}
+	return way{kind: playbook.Respond, to: string(rid), disposition: im.responseDisposition(id, e.Response)}
+}
+
+// responseDisposition is the disposition on the end step of the
+// response whose steps begin at id: the end step Export writes after
+// them, with the response's id.
+func (im *importer) responseDisposition(id, response string) playbook.Disposition {
+	seen := map[string]bool{}
+	for cid := id; cid != "" && !seen[cid]; {
+		seen[cid] = true
+		s := im.pb.Workflow[cid]
+		if s == nil {
+			return ""
+		}
+		if s.Type == StepEnd {
+			if e := im.exts[cid]; e != nil && e.Response == response {
+				return playbook.Disposition(e.Disposition)
+			}
+			return ""
+		}
+		_, _, cid = im.unguard(cid)
+	}
+	return ""
 }
 
 // party defines party id, once; name is its name, the id if empty.

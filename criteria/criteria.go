@@ -6,6 +6,7 @@ import (
 	"github.com/invopop/jsonschema"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/process"
 )
 
@@ -146,4 +147,8 @@ type Confirm struct {
 	// When is a CEL expression over fields and severity: the incident is
 	// declared only if it holds, e.g. fields.confirmed.
 	When string `json:"when" yaml:"when" jsonschema:"required,minLength=1"`
+	// Disposition is what an alert whose confirmation does not hold
+	// turned out to be; a review counts it as false-positive when it is
+	// not given.
+	Disposition playbook.Disposition `json:"disposition,omitempty" yaml:"disposition,omitempty"`
 }

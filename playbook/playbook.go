@@ -58,6 +58,35 @@ func (t Target) Valid() bool { return slices.Contains(Targets, t) }
 // JSONSchema describes Target as an enum.
 func (Target) JSONSchema() *jsonschema.Schema { return ident.Enum(Targets) }
 
+// Disposition is what an alert turned out to be, as a playbook's end (or
+// a failed confirmation) says: the verdict that measures a detection.
+type Disposition string
+
+// The dispositions of an alert.
+const (
+	// TruePositive: the alert was the incident its detection declared.
+	TruePositive Disposition = "true-positive"
+	// Benign: the alert saw something real that is no incident
+	// (authorised activity, a test, a blocked attempt of no consequence).
+	Benign Disposition = "benign"
+	// FalsePositive: the alert was wrong; what it reported did not
+	// happen.
+	FalsePositive Disposition = "false-positive"
+)
+
+// Dispositions lists the valid Disposition values.
+var Dispositions = []Disposition{TruePositive, Benign, FalsePositive}
+
+// Valid reports whether d is one of Dispositions.
+func (d Disposition) Valid() bool { return slices.Contains(Dispositions, d) }
+
+// JSONSchema describes Disposition as an enum.
+func (Disposition) JSONSchema() *jsonschema.Schema { return ident.Enum(Dispositions) }
+
+// Ends reports whether a way of this kind ends the playbook: a response
+// or an end, where a disposition may be given.
+func (k WayKind) Ends() bool { return k == Respond || k == End }
+
 // Step runs one process, then goes on in exactly one way: Next, Respond,
 // End or Branches.
 type Step struct {
@@ -75,6 +104,9 @@ type Step struct {
 	Respond ident.ID `json:"respond,omitempty" yaml:"respond,omitempty"`
 	// End ends the playbook with no response; its value is the reason.
 	End string `json:"end,omitempty" yaml:"end,omitempty"`
+	// Disposition is what an alert that ends the playbook here turned
+	// out to be; only on a step that ends it (respond or end).
+	Disposition Disposition `json:"disposition,omitempty" yaml:"disposition,omitempty"`
 	// Branches are tried in order; the first whose when holds is taken.
 	Branches []Branch `json:"branches,omitempty" yaml:"branches,omitempty"`
 }
@@ -90,6 +122,9 @@ type Branch struct {
 	Respond ident.ID `json:"respond,omitempty" yaml:"respond,omitempty"`
 	// End ends the playbook with no response; its value is the reason.
 	End string `json:"end,omitempty" yaml:"end,omitempty"`
+	// Disposition is what an alert that ends the playbook by this branch
+	// turned out to be; only on a branch that ends it (respond or end).
+	Disposition Disposition `json:"disposition,omitempty" yaml:"disposition,omitempty"`
 }
 
 // Way is where a step or branch leads.

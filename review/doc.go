@@ -4,8 +4,13 @@
 // detection took and shadowed, alerts to triage per day, and the workload
 // the estimates imply. Review reads run records and compares them with
 // the design: time to first response against the targets, waits on
-// people, method durations against estimates, the paths taken, and the
-// failures of adapter calls. Both end in findings on the design file,
+// people, method durations against estimates, the paths taken, the
+// failures of adapter calls, and the scorecard: per detection and
+// source, the confirmations and the dispositions the runs ended in; per
+// party, its tasks, approvals, waits and the targets passed while runs
+// waited on it; the outsourced responsibilities against the runs; the
+// time to notify. A record that cannot be read is counted and listed,
+// and the review goes on. Both end in findings on the design file,
 // with positions, in the form secops validate prints, so that a review
 // lands as a change to the design.
 //

@@ -89,10 +89,18 @@ func ExampleReview() {
 	fmt.Printf("first response after %s (target %s), %d breach\n", fr.Max, fr.Target, fr.Breaches)
 	fmt.Printf("method 1.3.1 took %s against an estimate of %s\n", rep.Methods["1.3.1"].Median, rep.Methods["1.3.1"].Estimate)
 	fmt.Printf("the CSIRT approved after %s\n", rep.Waiting.Parties["csirt"].Median)
+	// The scorecard: the run ended in fr-2 by the branch whose
+	// disposition is true-positive; the 2h target passed at 11:00, while
+	// the run waited on the CSIRT's approval.
+	det := rep.Detections["mssp-rat-signature"]
+	fmt.Printf("%s: %d run, %d true positive, false-positive rate %v\n", "mssp-rat-signature", det.Runs, det.Dispositions["true-positive"], det.FalsePositiveRate)
+	fmt.Printf("csirt: %d approval, %d breach while waiting on it\n", rep.Parties["csirt"].Approvals, rep.Parties["csirt"].Breaches)
 	finding.WriteText(os.Stdout, rep.Findings)
 	// Output:
 	// first response after 2h30m (target 2h), 1 breach
 	// method 1.3.1 took 25m against an estimate of 10m
 	// the CSIRT approved after 1h40m
+	// mssp-rat-signature: 1 run, 1 true positive, false-positive rate 0
+	// csirt: 1 approval, 1 breach while waiting on it
 	// ../examples/targeted-attack/design.yaml:178:25: warning: criteria.severities[2].targets.first_response: 1 of 1 runs of severity medium (100%) took longer than the first response target 2h; the longest took 2h30m [target-breached-in-practice]
 }

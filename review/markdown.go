@@ -85,6 +85,12 @@ func (r *ReplayReport) WriteMarkdown(w io.Writer, chartDir string) error {
 			ew.printf("| %s | %d | %s | %s |\n", p.ID, p.Alerts, hoursRange(p.PerAlertShortest, p.PerAlertLongest), hoursRange(p.Shortest, p.Longest))
 		}
 	}
+	if len(r.Workload.Parties) > 0 {
+		ew.printf("\nEach party's share (triage: confirmations and steps; first response and response: the responses of the phase), each over its own shortest and longest path:\n\n| party | hours |\n| --- | ---: |\n")
+		for _, p := range r.Workload.Parties {
+			ew.printf("| %s | %s |\n", p.ID, hoursRange(p.Shortest, p.Longest))
+		}
+	}
 
 	if len(r.UnmatchedGroups) > 0 {
 		ew.printf("\n## Unmatched alerts by `%s`\n\n| %s | alerts |\n| --- | ---: |\n", mdCell(r.GroupBy), mdCell(r.GroupBy))

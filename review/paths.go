@@ -1,13 +1,43 @@
 package review
 
 import (
+	"slices"
 	"time"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/response"
+	"github.com/secopsdesign/secops/scope"
 )
+
+// loadParties lists the parties responsible for triage (confirmations
+// and steps), first response and response, in that order, each once:
+// the parties the workload is shared among.
+func loadParties(d *secops.Design) []ident.ID {
+	var out []ident.ID
+	for _, ph := range []scope.Phase{scope.Triage, scope.FirstResponse, scope.Response} {
+		if a := d.Scope.Responsibilities.For(ph); a != nil && !slices.Contains(out, a.Responsible) {
+			out = append(out, a.Responsible)
+		}
+	}
+	return out
+}
+
+// responsible reports whether party is responsible for phase in d.
+func responsible(d *secops.Design, ph scope.Phase, party ident.ID) bool {
+	a := d.Scope.Responsibilities.For(ph)
+	return a != nil && a.Responsible == party
+}
+
+// responsePhase is the phase of the scope a response belongs to.
+func responsePhase(r *response.Response) scope.Phase {
+	if r.Phase == response.Later {
+		return scope.Response
+	}
+	return scope.FirstResponse
+}
 
 // span is the shortest and longest time a part of a design takes by its
 // estimates: the shortest skips every method with a when and takes the
@@ -43,6 +73,14 @@ func methodSpan(m *process.Method) span {
 // responses included. Steps on a cycle (which validation rejects) count
 // once.
 func playbookSpan(d *secops.Design, pb *playbook.Playbook) span {
+	return playbookSpanOf(d, pb, true, func(*response.Response) bool { return true })
+}
+
+// playbookSpanOf is playbookSpan counting only some of the methods: the
+// steps' when steps is set, and the responses for which resp holds. It
+// is the span of one party's share: the shortest and longest that share
+// can be, each over its own path.
+func playbookSpanOf(d *secops.Design, pb *playbook.Playbook, steps bool, resp func(*response.Response) bool) span {
 	memo := map[ident.ID]span{}
 	visiting := map[ident.ID]bool{}
 	var step func(id ident.ID) span
@@ -51,7 +89,7 @@ func playbookSpan(d *secops.Design, pb *playbook.Playbook) span {
 		case playbook.Goto:
 			return step(ident.ID(w.To))
 		case playbook.Respond:
-			if r := d.Response(ident.ID(w.To)); r != nil {
+			if r := d.Response(ident.ID(w.To)); r != nil && resp(r) {
 				return methodsSpan(d, r.Processes...)
 			}
 		}
@@ -67,7 +105,10 @@ func playbookSpan(d *secops.Design, pb *playbook.Playbook) span {
 		}
 		visiting[id] = true
 		defer delete(visiting, id)
-		s := methodsSpan(d, st.Process)
+		var s span
+		if steps {
+			s = methodsSpan(d, st.Process)
+		}
 		if len(st.Branches) > 0 {
 			var ways span
 			for i := range st.Branches {

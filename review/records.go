@@ -17,10 +17,33 @@ import (
 	"github.com/secopsdesign/secops/runstore"
 )
 
+// BadRecordError is a value of a record file that is no readable run
+// record: broken or truncated JSON, binary data, a record of another
+// format, or a value that is not a record. Review counts and lists such
+// records and goes on; any other error from the records ends it.
+type BadRecordError struct {
+	// File is the file's name, as given.
+	File string
+	// Record is the value's place in the file, from 1.
+	Record int
+	// Reason says what is wrong with it.
+	Reason string
+	err    error
+}
+
+func (e *BadRecordError) Error() string {
+	return fmt.Sprintf("%s: record %d: %s", e.File, e.Record, e.Reason)
+}
+
+// Unwrap returns the error that made the value unreadable.
+func (e *BadRecordError) Unwrap() error { return e.err }
+
 // ReadRecords reads the run records in r, named name: one record, or
 // several one after the other (JSON Lines, as an export writes them).
-// A value that is not a record, or a record of another format, ends the
-// sequence with an error naming the file and the record's place in it.
+// A value that is not a record, or a record of another format, yields a
+// *BadRecordError naming the file and the record's place in it, and the
+// reading goes on with the next value; broken JSON yields one and ends
+// the file, as nothing after it can be trusted.
 func ReadRecords(name string, r io.Reader) iter.Seq2[*executor.Record, error] {
 	return func(yield func(*executor.Record, error) bool) {
 		dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
@@ -30,12 +53,19 @@ func ReadRecords(name string, r io.Reader) iter.Seq2[*executor.Record, error] {
 			if err == io.EOF {
 				return
 			}
+			var te *json.UnmarshalTypeError
+			inSync := err == nil || errors.As(err, &te) // the decoder has read the whole value
 			if err == nil {
 				err = checkRecord(&rec)
 			}
 			if err != nil {
-				yield(nil, fmt.Errorf("%s: record %d: %w", name, n, err))
-				return
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					err = fmt.Errorf("truncated: %w", err)
+				}
+				if !yield(nil, &BadRecordError{File: name, Record: n, Reason: err.Error(), err: err}) || !inSync {
+					return
+				}
+				continue
 			}
 			if !yield(&rec, nil) {
 				return
@@ -50,7 +80,7 @@ func checkRecord(rec *executor.Record) error {
 	case rec.Format != "" && rec.Format != executor.RecordFormat:
 		return fmt.Errorf("format %q is not %s", rec.Format, executor.RecordFormat)
 	case rec.ID == "" || rec.Started.IsZero():
-		return errors.New("not a run record: no id or start time")
+		return errNotRecord
 	}
 	return nil
 }
@@ -65,7 +95,9 @@ func isRecordFile(name string) bool {
 // records (see ReadRecords), or a folder, whose .json and .jsonl files
 // are read in lexical order, subfolders included. In a folder, a JSON
 // file that is not a run record (an answers file, say) is passed over;
-// a named file must hold records.
+// a named file must hold records. Bad records (see BadRecordError) are
+// yielded as errors and the reading goes on; a file or folder that
+// cannot be read ends the sequence with its error.
 func ReadRecordFiles(paths ...string) iter.Seq2[*executor.Record, error] {
 	return func(yield func(*executor.Record, error) bool) {
 		file := func(path string, strict bool) bool {
@@ -79,7 +111,7 @@ func ReadRecordFiles(paths ...string) iter.Seq2[*executor.Record, error] {
 				if err != nil && !strict && isNotRecord(err) {
 					return true
 				}
-				if !yield(rec, err) || err != nil {
+				if !yield(rec, err) {
 					return false
 				}
 			}
@@ -124,8 +156,11 @@ func ReadRecordFiles(paths ...string) iter.Seq2[*executor.Record, error] {
 // opposed to broken JSON or a read error).
 func isNotRecord(err error) bool {
 	var te *json.UnmarshalTypeError
-	return errors.As(err, &te) || strings.Contains(err.Error(), "not a run record") || strings.Contains(err.Error(), "is not "+executor.RecordFormat)
+	return errors.As(err, &te) || errors.Is(err, errNotRecord)
 }
+
+// errNotRecord says a JSON value has neither a run's id nor its start.
+var errNotRecord = errors.New("not a run record: no id or start time")
 
 // StoreRecords lists the runs that q selects in store, latest first, and
 // loads each record. A run removed between the listing and the loading is

@@ -17,6 +17,8 @@ import (
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
+	"github.com/secopsdesign/secops/response"
+	"github.com/secopsdesign/secops/scope"
 )
 
 // The codes of the findings Replay and Review make. Their severity is in
@@ -189,6 +191,20 @@ type Workload struct {
 	Longest  float64 `json:"longest_hours"`
 	// Playbooks lists the playbooks the alerts start, in design order.
 	Playbooks []PlaybookLoad `json:"playbooks"`
+	// Parties lists each party's share of the workload: the party
+	// responsible for triage carries the confirmations and the steps,
+	// those of first response and response the responses of their
+	// phase. Each share's shortest and longest are over its own paths.
+	Parties []PartyLoad `json:"parties"`
+}
+
+// PartyLoad is one party's share of a workload.
+type PartyLoad struct {
+	// ID is the party's id.
+	ID ident.ID `json:"id"`
+	// Shortest and Longest are the totals in hours.
+	Shortest float64 `json:"shortest_hours"`
+	Longest  float64 `json:"longest_hours"`
 }
 
 // PlaybookLoad is the workload of one playbook.
@@ -223,6 +239,9 @@ type detector struct {
 	confirm  bool
 	playbook int  // index in the design's playbooks, -1 none
 	load     span // of the alert it takes, confirmation included
+	// partyLoad is load shared among the matcher's parties: each
+	// party's span of it.
+	partyLoad []span
 }
 
 type dayAcc struct {
@@ -244,6 +263,56 @@ type dayAcc struct {
 // alerts yields the alerts (see ReadAlerts); an error from it ends the
 // replay with that error. So does ctx being done.
 func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, error], opts ...ReplayOption) (*ReplayReport, error) {
+	r, err := NewReplayer(plan, opts...)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for a, err := range alerts {
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if n++; n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("replay: %w", err)
+			}
+		}
+		r.Add(ctx, a)
+	}
+	return r.Report(), nil
+}
+
+// What Replayer.Add returns for an alert no detection took.
+const (
+	// NotMatched: no detection matched the alert.
+	NotMatched = -1
+	// NotValid: the alert is invalid (see Replay).
+	NotValid = -2
+)
+
+// Replayer replays an alert history one alert at a time, as Replay does
+// (Replay is a Replayer given the whole history), so that a caller can
+// see where each alert went: package change replays one history through
+// two designs at once.
+type Replayer struct {
+	c           replayConfig
+	d           *secops.Design
+	m           *matcher
+	rep         *ReplayReport
+	took        []int
+	shadow      []int // shadow[i*n+j]: i matched, j took
+	days        map[string]*dayAcc
+	groups      map[string]int
+	pbAlerts    []int
+	pbLoad      []span
+	partyLoad   []span
+	totalLoad   span
+	timeIsField bool
+	onShadow    func(i, first int)
+}
+
+// NewReplayer compiles plan's detections for replay.
+func NewReplayer(plan *executor.Plan, opts ...ReplayOption) (*Replayer, error) {
 	if plan == nil {
 		return nil, errors.New("replay: nil plan")
 	}
@@ -268,119 +337,120 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 	}
 	m.ignoreUnknown = c.ignoreUnknown
 	timeField := m.fields[c.timeKey]
-	timeIsField := timeField != nil && timeField.Type == process.Time && !timeField.List
-	dets, pbSpans := m.dets, m.pbSpans
-	n := len(dets)
-	took := make([]int, n)
-	shadow := make([]int, n*n) // shadow[i*n+j]: i matched, j took
-	var (
-		rep       = &ReplayReport{TimeKey: c.timeKey, GroupBy: c.groupBy, Design: d.Source()}
-		days      = map[string]*dayAcc{}
-		groups    = map[string]int{}
-		evalCtx   = context.WithoutCancel(ctx) // cancellation is checked here, between alerts
-		nsev      = len(d.Criteria.Severities)
-		pbAlerts  = make([]int, len(d.Playbooks))
-		pbLoad    = make([]span, len(d.Playbooks))
-		totalLoad span
-	)
-	onShadow := func(i, first int) { shadow[i*n+first]++ }
-	invalid := func(a Alert, why string) {
-		rep.Invalid++
-		if rep.Invalid <= MaxInvalidFindings {
-			rep.Findings = append(rep.Findings, finding.Finding{Severity: finding.Warning, Code: InvalidAlert,
-				Message:  why,
-				Position: finding.Position{File: a.File, Line: a.Line, Column: 1}})
-		}
-	}
-	for a, err := range alerts {
-		if err != nil {
-			return nil, fmt.Errorf("replay: %w", err)
-		}
-		rep.Alerts++
-		if rep.Alerts&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("replay: %w", err)
-			}
-		}
-		if a.Invalid != "" {
-			invalid(a, a.Invalid)
-			continue
-		}
-		first, failed := m.match(evalCtx, a.Fields, onShadow)
-		if failed != "" {
-			invalid(a, failed)
-			continue
-		}
-		if first >= 0 {
-			took[first]++
-		}
-		var day *dayAcc
-		if s, ok := a.Fields[c.timeKey].(string); ok && c.timeKey != "" && dayOf(s, timeIsField) {
-			if day = days[s[:10]]; day == nil {
-				day = &dayAcc{severities: make([]int, nsev)}
-				days[s[:10]] = day
-			}
-			day.alerts++
-		} else {
-			rep.WithoutTime++
-		}
-		if first < 0 {
-			rep.Unmatched++
-			if c.groupBy != "" {
-				g := groupValue(a.Fields, c.groupBy)
-				if _, ok := groups[g]; !ok && len(groups) >= MaxGroups {
-					g = OtherGroup
-				}
-				groups[g]++
-			}
-			continue
-		}
-		rep.Matched++
-		dt := &dets[first]
-		if dt.confirm {
-			rep.NeedsConfirmation++
-		}
-		if dt.triaged {
-			rep.Triaged++
-		}
-		totalLoad = totalLoad.plus(dt.load)
-		if dt.playbook >= 0 && dt.triaged {
-			pbAlerts[dt.playbook]++
-			pbLoad[dt.playbook] = pbLoad[dt.playbook].plus(dt.load)
-		}
-		if day != nil {
-			day.matched++
-			if dt.triaged {
-				day.triaged++
-			}
-			if dt.severity >= 0 {
-				day.severities[dt.severity]++
-			}
-			day.load = day.load.plus(dt.load)
-		}
-	}
+	n := len(m.dets)
+	r := &Replayer{c: c, d: d, m: m, rep: &ReplayReport{TimeKey: c.timeKey, GroupBy: c.groupBy, Design: d.Source()},
+		took: make([]int, n), shadow: make([]int, n*n), days: map[string]*dayAcc{}, groups: map[string]int{},
+		pbAlerts: make([]int, len(d.Playbooks)), pbLoad: make([]span, len(d.Playbooks)), partyLoad: make([]span, len(m.parties)),
+		timeIsField: timeField != nil && timeField.Type == process.Time && !timeField.List}
+	r.onShadow = func(i, first int) { r.shadow[i*n+first]++ }
+	return r, nil
+}
 
+// Add replays alert a and returns the index, among the design's
+// detections, of the one that took it: NotMatched when none did,
+// NotValid when the alert is invalid. ctx does not end the evaluation of
+// the detections (the caller checks it between alerts).
+func (r *Replayer) Add(ctx context.Context, a Alert) int {
+	rep, c, dets := r.rep, &r.c, r.m.dets
+	rep.Alerts++
+	if a.Invalid != "" {
+		r.invalid(a, a.Invalid)
+		return NotValid
+	}
+	first, failed := r.m.match(context.WithoutCancel(ctx), a.Fields, r.onShadow)
+	if failed != "" {
+		r.invalid(a, failed)
+		return NotValid
+	}
+	if first >= 0 {
+		r.took[first]++
+	}
+	var day *dayAcc
+	if s, ok := a.Fields[c.timeKey].(string); ok && c.timeKey != "" && dayOf(s, r.timeIsField) {
+		if day = r.days[s[:10]]; day == nil {
+			day = &dayAcc{severities: make([]int, len(r.d.Criteria.Severities))}
+			r.days[s[:10]] = day
+		}
+		day.alerts++
+	} else {
+		rep.WithoutTime++
+	}
+	if first < 0 {
+		rep.Unmatched++
+		if c.groupBy != "" {
+			g := groupValue(a.Fields, c.groupBy)
+			if _, ok := r.groups[g]; !ok && len(r.groups) >= MaxGroups {
+				g = OtherGroup
+			}
+			r.groups[g]++
+		}
+		return NotMatched
+	}
+	rep.Matched++
+	dt := &dets[first]
+	if dt.confirm {
+		rep.NeedsConfirmation++
+	}
+	if dt.triaged {
+		rep.Triaged++
+	}
+	r.totalLoad = r.totalLoad.plus(dt.load)
+	for k, l := range dt.partyLoad {
+		r.partyLoad[k] = r.partyLoad[k].plus(l)
+	}
+	if dt.playbook >= 0 && dt.triaged {
+		r.pbAlerts[dt.playbook]++
+		r.pbLoad[dt.playbook] = r.pbLoad[dt.playbook].plus(dt.load)
+	}
+	if day != nil {
+		day.matched++
+		if dt.triaged {
+			day.triaged++
+		}
+		if dt.severity >= 0 {
+			day.severities[dt.severity]++
+		}
+		day.load = day.load.plus(dt.load)
+	}
+	return first
+}
+
+func (r *Replayer) invalid(a Alert, why string) {
+	rep := r.rep
+	rep.Invalid++
+	if rep.Invalid <= MaxInvalidFindings {
+		rep.Findings = append(rep.Findings, finding.Finding{Severity: finding.Warning, Code: InvalidAlert,
+			Message:  why,
+			Position: finding.Position{File: a.File, Line: a.Line, Column: 1}})
+	}
+}
+
+// Report is the replay of the alerts added so far. Call it once, at the
+// end.
+func (r *Replayer) Report() *ReplayReport {
+	rep, d, n := r.rep, r.d, len(r.m.dets)
+	pbSpans := r.m.pbSpans
 	// The aggregates, in design order.
 	rep.Incidents, rep.Severities = map[ident.ID]int{}, map[ident.ID]int{}
 	for i := range d.Criteria.Severities {
 		rep.severityOrder = append(rep.severityOrder, d.Criteria.Severities[i].ID)
 	}
-	for i := range dets {
+	for i := range r.m.dets {
 		det := &d.Criteria.Detections[i]
-		dc := DetectionCount{ID: det.ID, Matched: took[i]}
+		dc := DetectionCount{ID: det.ID, Matched: r.took[i]}
 		for j := range n {
-			if s := shadow[i*n+j]; s > 0 {
+			if s := r.shadow[i*n+j]; s > 0 {
 				dc.Shadowed += s
 				dc.ShadowedBy = append(dc.ShadowedBy, Count{string(d.Criteria.Detections[j].ID), s})
 			}
 		}
 		rep.Detections = append(rep.Detections, dc)
-		if took[i] > 0 {
-			rep.Incidents[det.Incident] += took[i]
-			rep.Severities[det.Severity] += took[i]
+		if r.took[i] > 0 {
+			rep.Incidents[det.Incident] += r.took[i]
+			rep.Severities[det.Severity] += r.took[i]
 		}
 	}
-	for day, acc := range days {
+	for day, acc := range r.days {
 		dd := Day{Day: day, Alerts: acc.alerts, Matched: acc.matched, Triaged: acc.triaged,
 			Severities: map[ident.ID]int{}, Shortest: hours(acc.load.min), Longest: hours(acc.load.max)}
 		for i, k := range acc.severities {
@@ -391,17 +461,21 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 		rep.PerDay = append(rep.PerDay, dd)
 	}
 	slices.SortFunc(rep.PerDay, func(a, b Day) int { return strings.Compare(a.Day, b.Day) })
-	rep.Workload = Workload{Shortest: hours(totalLoad.min), Longest: hours(totalLoad.max), Playbooks: []PlaybookLoad{}}
+	rep.Workload = Workload{Shortest: hours(r.totalLoad.min), Longest: hours(r.totalLoad.max), Playbooks: []PlaybookLoad{}}
 	for i := range d.Playbooks {
-		if pbAlerts[i] == 0 {
+		if r.pbAlerts[i] == 0 {
 			continue
 		}
-		rep.Workload.Playbooks = append(rep.Workload.Playbooks, PlaybookLoad{ID: d.Playbooks[i].ID, Alerts: pbAlerts[i],
+		rep.Workload.Playbooks = append(rep.Workload.Playbooks, PlaybookLoad{ID: d.Playbooks[i].ID, Alerts: r.pbAlerts[i],
 			PerAlertShortest: hours(pbSpans[i].min), PerAlertLongest: hours(pbSpans[i].max),
-			Shortest: hours(pbLoad[i].min), Longest: hours(pbLoad[i].max)})
+			Shortest: hours(r.pbLoad[i].min), Longest: hours(r.pbLoad[i].max)})
 	}
-	rep.UnmatchedGroups = make([]Group, 0, len(groups))
-	for v, k := range groups {
+	rep.Workload.Parties = make([]PartyLoad, len(r.m.parties))
+	for k, id := range r.m.parties {
+		rep.Workload.Parties[k] = PartyLoad{ID: id, Shortest: hours(r.partyLoad[k].min), Longest: hours(r.partyLoad[k].max)}
+	}
+	rep.UnmatchedGroups = make([]Group, 0, len(r.groups))
+	for v, k := range r.groups {
 		rep.UnmatchedGroups = append(rep.UnmatchedGroups, Group{v, k})
 	}
 	slices.SortFunc(rep.UnmatchedGroups, func(a, b Group) int {
@@ -415,7 +489,7 @@ func Replay(ctx context.Context, plan *executor.Plan, alerts iter.Seq2[Alert, er
 	onDesign := replayFindings(d, rep)
 	onDesign.Sort()
 	rep.Findings = append(append(finding.List{}, onDesign...), rep.Findings...)
-	return rep, nil
+	return rep
 }
 
 // hours converts d to hours, rounded to a hundredth.
@@ -443,7 +517,8 @@ type matcher struct {
 	ignoreUnknown bool
 	fields        map[string]*process.Field
 	dets          []detector
-	pbSpans       []span // of the design's playbooks
+	pbSpans       []span     // of the design's playbooks
+	parties       []ident.ID // that share the workload (see loadParties)
 	vars          expr.Vars
 }
 
@@ -451,7 +526,7 @@ type matcher struct {
 func newMatcher(plan *executor.Plan) (*matcher, error) {
 	d := plan.Design()
 	m := &matcher{plan: plan, d: d, fields: make(map[string]*process.Field, len(d.Fields)),
-		dets: make([]detector, len(d.Criteria.Detections)), pbSpans: make([]span, len(d.Playbooks))}
+		dets: make([]detector, len(d.Criteria.Detections)), pbSpans: make([]span, len(d.Playbooks)), parties: loadParties(d)}
 	for i := range d.Fields {
 		m.fields[string(d.Fields[i].ID)] = &d.Fields[i]
 	}
@@ -486,6 +561,23 @@ func newMatcher(plan *executor.Plan) (*matcher, error) {
 			dt.load = m.pbSpans[dt.playbook]
 		default:
 			dt.load = conf
+		}
+		for _, party := range m.parties {
+			triage := responsible(d, scope.Triage, party)
+			var own, pb span
+			if triage {
+				own = conf
+			}
+			if dt.triaged && dt.playbook >= 0 {
+				pb = playbookSpanOf(d, &d.Playbooks[dt.playbook], triage, func(r *response.Response) bool {
+					return responsible(d, responsePhase(r), party)
+				})
+			}
+			l := own.plus(pb)
+			if dt.confirm && dt.triaged && dt.playbook >= 0 {
+				l.min = own.min // the confirmation may not hold
+			}
+			dt.partyLoad = append(dt.partyLoad, l)
 		}
 		m.dets[i] = dt
 	}

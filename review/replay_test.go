@@ -123,6 +123,14 @@ func TestReplayCounts(t *testing.T) {
 						{ID: "targeted-attack-triage", Alerts: 60, PerAlertShortest: 1.42, PerAlertLongest: 1.75, Shortest: 10, Longest: 115},
 						{ID: "malware-triage", Alerts: 361, PerAlertShortest: 0.75, PerAlertLongest: 1.17, Shortest: 270.75, Longest: 421.17},
 					},
+					// csirt triages: 10m (not confirmed) to 10+85m
+					// per c2 alert, 25-50m of steps per malware
+					// alert; it does the first responses: 0 (not
+					// confirmed) to 20m, and 10-20m.
+					Parties: []review.PartyLoad{
+						{ID: "csirt", Shortest: 160.42, Longest: 395.83}, // (60*10 + 361*25)/60, (60*95 + 361*50)/60
+						{ID: "it", Shortest: 60.17, Longest: 140.33},     // 361*10/60, (60*20 + 361*20)/60
+					},
 				},
 				Groups: []review.Group{{"port-scan", 1200}, {"adware", 450}, {"phishing-url", 240}, {"c2", 120}, {review.MissingGroup, 30}},
 			},

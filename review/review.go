@@ -17,6 +17,7 @@ import (
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/response"
+	"github.com/secopsdesign/secops/scope"
 )
 
 // The codes of the findings Review makes.
@@ -62,11 +63,30 @@ type Report struct {
 	Playbooks map[ident.ID]*PlaybookStats `json:"playbooks"`
 	// Failures gives, per adapter action, what went wrong with its calls.
 	Failures map[string]*ActionStats `json:"failures"`
+	// Detections gives, per detection id, the runs its alerts started,
+	// their confirmations and dispositions (the scorecard of detections);
+	// Sources the same per source party of the detections.
+	Detections map[ident.ID]*Score `json:"detections"`
+	Sources    map[ident.ID]*Score `json:"sources"`
+	// Parties gives, per party id, its tasks and approvals, the waits on
+	// it and the targets that passed while runs waited on it.
+	Parties map[ident.ID]*PartyScore `json:"parties"`
+	// Outsourced compares, per phase the design gives an outsourced
+	// party, what the design hands it with what the runs show.
+	Outsourced []Outsourced `json:"outsourced"`
+	// Notify gives, per source party, the time from the source's own
+	// detection (the alert's detected key) to the start of the run.
+	Notify map[ident.ID]*Wait `json:"notify"`
+	// Invalid counts the records that could not be read (see
+	// BadRecordError); the first MaxInvalidFindings are findings.
+	Invalid int `json:"invalid"`
 	// Findings are on the design, with positions.
 	Findings finding.List `json:"findings"`
 
 	// Design is the design's source file name.
-	Design        string     `json:"-"`
+	Design        string `json:"-"`
+	detectedKey   string
+	detectionIDs  []ident.ID // design order
 	severityOrder []ident.ID // most severe first
 	playbookOrder []ident.ID // design order, then others sorted
 	stepOrder     map[ident.ID][]ident.ID
@@ -264,7 +284,11 @@ type ActionStats struct {
 type ReviewOption func(*reviewConfig) error
 
 type reviewConfig struct {
-	since, until time.Time
+	since, until   time.Time
+	detectedKey    string
+	detectedKeySet bool
+	maxFP          float64
+	maxFPSet       bool
 }
 
 // WithPeriod limits the review to the runs started at or after since and
@@ -288,6 +312,8 @@ type reviewer struct {
 	pbEnds    map[ident.ID]map[string]int
 	phases    map[ident.ID]response.Phase
 	approvals map[ident.ID]ident.ID // response → approving party
+	sc        *scorer
+	maxFP     float64
 	// per-record scratch, reused
 	started  map[string]time.Time // idempotency key → first call-started
 	waitFor  map[ident.Number]time.Time
@@ -297,12 +323,17 @@ type reviewer struct {
 // Review reads run records and compares them with the design: time to
 // the first response and to the response per severity against the
 // targets, waits on people, method durations against estimates, the
-// paths the playbooks took, and the failures of adapter calls. It ends in
-// findings on the design: estimate-drift, never-taken and
-// target-breached-in-practice.
+// paths the playbooks took, the failures of adapter calls, and the
+// scorecard of detections, sources, parties and outsourced
+// responsibilities (see Score, PartyScore, Outsourced). It ends in
+// findings on the design: estimate-drift, never-taken,
+// target-breached-in-practice, detection-noisy, party-slow and
+// disposition-missing.
 //
-// records yields the records (see ReadRecordFiles); an error from it
-// ends the review with that error. Memory grows with the design (its
+// records yields the records (see ReadRecordFiles); a *BadRecordError
+// from it is counted in Invalid, listed as an invalid-record finding
+// (the first MaxInvalidFindings), and the review goes on; any other
+// error ends the review with that error. Memory grows with the design (its
 // severities, methods, parties and steps) and at most MaxSamples
 // durations per key, not with the number of records.
 func Review(plan *executor.Plan, records iter.Seq2[*executor.Record, error], opts ...ReviewOption) (*Report, error) {
@@ -316,7 +347,10 @@ func Review(plan *executor.Plan, records iter.Seq2[*executor.Record, error], opt
 		}
 	}
 	d := plan.Design()
-	rv := &reviewer{d: d, rep: &Report{Design: d.Source(), Statuses: map[executor.Status]int{},
+	if !c.maxFPSet {
+		c.maxFP = DefaultMaxFalsePositive
+	}
+	rv := &reviewer{d: d, sc: newScorer(d, &c), maxFP: c.maxFP, rep: &Report{Design: d.Source(), Statuses: map[executor.Status]int{},
 		Severities: map[ident.ID]*SeverityStats{}, Methods: map[ident.Number]*MethodStats{},
 		Waiting:   Waiting{Parties: map[ident.ID]*Wait{}, Methods: map[ident.Number]*Wait{}, Approvals: map[ident.ID]*Wait{}},
 		Playbooks: map[ident.ID]*PlaybookStats{}, Failures: map[string]*ActionStats{}},
@@ -327,11 +361,25 @@ func Review(plan *executor.Plan, records iter.Seq2[*executor.Record, error], opt
 		s := &d.Criteria.Severities[i]
 		rv.rep.severityOrder = append(rv.rep.severityOrder, s.ID)
 	}
+	rv.rep.detectedKey = rv.sc.detectedKey
+	for i := range d.Criteria.Detections {
+		rv.rep.detectionIDs = append(rv.rep.detectionIDs, d.Criteria.Detections[i].ID)
+	}
 	for i := range d.Responses {
 		rv.phases[d.Responses[i].ID] = d.Responses[i].Phase
 		rv.approvals[d.Responses[i].ID] = d.Responses[i].Approval
 	}
+	var bad []finding.Finding
 	for rec, err := range records {
+		var be *BadRecordError
+		if errors.As(err, &be) {
+			rv.rep.Invalid++
+			if len(bad) < MaxInvalidFindings {
+				bad = append(bad, finding.Finding{Severity: finding.Warning, Code: InvalidRecord,
+					Message: fmt.Sprintf("record %d: %s", be.Record, be.Reason), Position: finding.Position{File: be.File}})
+			}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("review: %w", err)
 		}
@@ -352,6 +400,7 @@ func Review(plan *executor.Plan, records iter.Seq2[*executor.Record, error], opt
 		rv.record(rec)
 	}
 	rv.finish()
+	rv.rep.Findings = append(rv.rep.Findings, bad...)
 	return rv.rep, nil
 }
 
@@ -400,21 +449,22 @@ func wait[K comparable](m map[K]*Wait, k K, d time.Duration) {
 	w.s.add(d)
 }
 
-// party returns the party that carries out a person's task in stage:
-// the responsible party of its phase.
-func (rv *reviewer) party(e *executor.Event) ident.ID {
-	r := &rv.d.Scope.Responsibilities
-	a := r.Triage
+// party returns the party that carries out a person's task, and the
+// task's phase: the responsible party of its phase (triage for
+// confirmations and steps, the response's phase for responses).
+func (rv *reviewer) party(e *executor.Event) (ident.ID, scope.Phase) {
+	ph := scope.Triage
 	if e.Response != "" {
-		a = r.FirstResponse
+		ph = scope.FirstResponse
 		if rv.phases[e.Response] == response.Later {
-			a = r.Response
+			ph = scope.Response
 		}
 	}
+	a := rv.d.Scope.Responsibilities.For(ph)
 	if a == nil {
-		return "(unassigned)"
+		return "(unassigned)", ph
 	}
-	return a.Responsible
+	return a.Responsible, ph
 }
 
 // record adds one run.
@@ -430,6 +480,9 @@ func (rv *reviewer) record(rec *executor.Record) {
 	clear(rv.started)
 	clear(rv.waitFor)
 	clear(rv.waitResp)
+	rv.sc.begin()
+	var deadlines []time.Time
+	confirmed, refuted := false, false
 	firstDone, responseDone := false, false
 	for i := range rec.Events {
 		e := &rec.Events[i]
@@ -476,7 +529,9 @@ func (rv *reviewer) record(rec *executor.Record) {
 				}
 				rv.method(e.Method).s.add(took)
 				wait(rep.Waiting.Methods, e.Method, took)
-				wait(rep.Waiting.Parties, rv.party(e), took)
+				party, phase := rv.party(e)
+				wait(rep.Waiting.Parties, party, took)
+				rv.sc.task(party, phase, start, e.Time, took)
 			}
 		case executor.EvMethodFailed:
 			if e.Action != "" {
@@ -490,7 +545,7 @@ func (rv *reviewer) record(rec *executor.Record) {
 				}
 			}
 			delete(rv.started, e.IdempotencyKey)
-		case executor.EvApproval:
+		case executor.EvApproval, executor.EvRejected:
 			start, waited := rv.waitResp[e.Response]
 			if !waited {
 				start = prev
@@ -503,6 +558,7 @@ func (rv *reviewer) record(rec *executor.Record) {
 			wait(rep.Waiting.Approvals, e.Response, took)
 			if p := rv.approvals[e.Response]; p != "" {
 				wait(rep.Waiting.Parties, p, took)
+				rv.sc.approval(p, start, e.Time, took)
 			}
 		case executor.EvRolledBack, executor.EvRollbackFailed, executor.EvRollbackManual:
 			delete(rv.started, e.IdempotencyKey)
@@ -514,6 +570,10 @@ func (rv *reviewer) record(rec *executor.Record) {
 					a.RolledBack++
 				}
 			}
+		case executor.EvConfirmed:
+			confirmed = true
+		case executor.EvNotConfirmed:
+			refuted = true
 		case executor.EvResponseComplete:
 			if sev == nil || e.DryRun {
 				break
@@ -527,11 +587,17 @@ func (rv *reviewer) record(rec *executor.Record) {
 				if !firstDone {
 					firstDone = true
 					sev.FirstResponse.add(rec.ID, took)
+					if t := sev.FirstResponse.target; t > 0 && took > t {
+						deadlines = append(deadlines, rec.Started.Add(t))
+					}
 				}
 			case response.Later:
 				if !responseDone && sev.Response != nil {
 					responseDone = true
 					sev.Response.add(rec.ID, took)
+					if t := sev.Response.target; t > 0 && took > t {
+						deadlines = append(deadlines, rec.Started.Add(t))
+					}
 				}
 			}
 		}
@@ -548,6 +614,7 @@ func (rv *reviewer) record(rec *executor.Record) {
 	if rec.Playbook != "" {
 		rv.path(rec)
 	}
+	rv.sc.end(rec, refuted, confirmed, deadlines)
 }
 
 // elapsed is the time from from to to; false when to is before from (a
@@ -654,7 +721,10 @@ func (rv *reviewer) finish() {
 			ps.Ends = append(ps.Ends, EndStats{End: e, Runs: rv.pbEnds[id][e], Share: share(rv.pbEnds[id][e], ended)})
 		}
 	}
+	rv.sc.finish(rep)
 	rep.Findings = reviewFindings(d, rep)
+	rep.Findings = append(rep.Findings, scorecardFindings(d, rep, rv.maxFP)...)
+	rep.Findings.Sort()
 }
 
 func share(n, of int) float64 {

@@ -151,12 +151,12 @@ func TestReviewHandCounts(t *testing.T) {
 	}
 	wantF := []f{
 		{review.TargetBreachedInPractice, "criteria.severities[1].targets.first_response", targetedDesign + ":169:25"},
-		{review.EstimateDrift, "processes[2].methods[3].estimate", targetedDesign + ":322:19"},
-		{review.EstimateDrift, "processes[5].methods[0].estimate", targetedDesign + ":355:19"},
-		{review.NeverTaken, "playbooks[0].steps[5].branches[0]", targetedDesign + ":507:13"},
-		{review.NeverTaken, "playbooks[0].steps[6]", targetedDesign + ":510:9"},
-		{review.NeverTaken, "playbooks[0].steps[7].branches[1]", targetedDesign + ":525:13"},
-		{review.NeverTaken, "playbooks[1].steps[3].branches[0]", targetedDesign + ":557:13"},
+		{review.EstimateDrift, "processes[2].methods[3].estimate", targetedDesign + ":324:19"},
+		{review.EstimateDrift, "processes[5].methods[0].estimate", targetedDesign + ":357:19"},
+		{review.NeverTaken, "playbooks[0].steps[5].branches[0]", targetedDesign + ":509:13"},
+		{review.NeverTaken, "playbooks[0].steps[6]", targetedDesign + ":512:9"},
+		{review.NeverTaken, "playbooks[0].steps[7].branches[1]", targetedDesign + ":530:13"},
+		{review.NeverTaken, "playbooks[1].steps[3].branches[0]", targetedDesign + ":564:13"},
 	}
 	if diff := cmp.Diff(wantF, gotF); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -381,11 +381,11 @@ func TestReadRecordFilesErrors(t *testing.T) {
 		want string
 	}{
 		{"not a record", "answers.json", "answers.json: record 1: not a run record"},
-		{"broken", "broken.json", "broken.json: record 1: unexpected EOF"},
+		{"broken", "broken.json", "broken.json: record 1: truncated: unexpected EOF"},
 		{"other format", "old.json", `format "secops-record/v0" is not secops-record/v1`},
 		{"list", "list.json", "list.json: record 1: json: cannot unmarshal array"},
 		{"missing", "nope.json", "no such file"},
-		{"broken in a folder", "broken", "a.json: record 1: unexpected EOF"},
+		{"broken in a folder", "broken", "a.json: record 1: truncated: unexpected EOF"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,7 +424,7 @@ func TestReviewGolden(t *testing.T) {
 			t.Errorf("%s: not SVG, or not linked", c.File)
 		}
 	}
-	if diff := cmp.Diff([]string{"first-response.svg", "estimates.svg"}, files); diff != "" {
+	if diff := cmp.Diff([]string{"first-response.svg", "estimates.svg", "dispositions-soc.svg"}, files); diff != "" {
 		t.Errorf("charts (-want +got):\n%s", diff)
 	}
 }
@@ -451,6 +451,31 @@ func TestReviewJSON(t *testing.T) {
 		Statuses  map[string]int
 		Skipped   map[string]int
 		Waiting   map[string]any
+		// The scorecard.
+		Detections map[string]struct {
+			Source            string
+			Runs              int
+			Asked             int
+			Confirmed         int
+			Refuted           int
+			Dispositions      map[string]int
+			Rates             map[string]float64
+			Undisposed        int
+			FalsePositiveRate float64 `json:"false_positive_rate"`
+		}
+		Sources map[string]any
+		Parties map[string]struct {
+			Sourcing   string
+			Tasks      int
+			Approvals  int
+			Runs       int
+			Waiting    map[string]any
+			Breaches   int
+			BreachRate float64 `json:"breach_rate"`
+		}
+		Outsourced []map[string]any
+		Notify     map[string]map[string]any
+		Invalid    int
 	}
 	dec := json.NewDecoder(&b)
 	dec.DisallowUnknownFields()
@@ -465,6 +490,15 @@ func TestReviewJSON(t *testing.T) {
 	if diff := cmp.Diff(map[string]any{"count": 11.0, "estimate": "15m", "median": "45m", "p90": "45m", "max": "45m", "ratio": 3.0},
 		got.Methods["1.5.1"]); diff != "" {
 		t.Errorf("methods[1.5.1] (-want +got):\n%s", diff)
+	}
+	if d := got.Detections["mssp-c2-threat-intel"]; d.Runs != 6 || d.Confirmed != 6 || d.Dispositions["true-positive"] != 6 || d.Rates["true-positive"] != 1 {
+		t.Errorf("detections[mssp-c2-threat-intel] = %+v", d)
+	}
+	if p := got.Parties["csirt"]; p.Tasks != 23 || p.Approvals != 17 || p.Waiting["median"] != "10m" || p.Waiting["p90"] != "20m" {
+		t.Errorf("parties[csirt] = %+v", p)
+	}
+	if n := got.Notify["soc"]; n["median"] != "17h7m" || n["p90"] != "1d4h40m" {
+		t.Errorf("notify[soc] = %v", n)
 	}
 	if len(got.Findings) != 7 || got.Runs != 17 {
 		t.Errorf("%d runs, %d findings", got.Runs, len(got.Findings))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"io"
 	"maps"
 	"math"
@@ -14,11 +15,13 @@ import (
 	"time"
 
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/playbook"
 )
 
 // WriteJSON writes the report as one indented JSON object with the keys
 // runs, statuses, skipped, severities, methods, waiting, playbooks,
-// failures and findings; durations are strings in the format's duration
+// failures, the scorecard's detections, sources, parties, outsourced and
+// notify, invalid and findings; durations are strings in the format's duration
 // syntax ("2h41m").
 func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -100,6 +103,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Skipped.DryRun+r.Skipped.OtherDesign > 0 {
 		ew.printf("left out: %d dry runs, %d runs of other designs\n", r.Skipped.DryRun, r.Skipped.OtherDesign)
 	}
+	if r.Invalid > 0 {
+		ew.printf("%s could not be read (see the findings)\n", plural(r.Invalid, "record"))
+	}
 
 	for _, phase := range []string{"first response", "response"} {
 		rows := 0
@@ -178,6 +184,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
+	for _, t := range r.scorecard() {
+		ew.printf("\n%s\n", t.title)
+		fmt.Fprintf(tw, "%s\n", strings.Join(t.header, "\t"))
+		for _, row := range t.rows {
+			fmt.Fprintf(tw, "%s\n", strings.Join(row, "\t"))
+		}
+		tw.Flush()
+	}
 	if len(r.Findings) > 0 {
 		ew.printf("\nFindings\n")
 		for _, f := range r.Findings {
@@ -231,6 +245,9 @@ func (r *Report) WriteMarkdown(w io.Writer, chartDir string) error {
 	}
 	if r.Skipped.DryRun+r.Skipped.OtherDesign > 0 {
 		ew.printf(" Left out: %d dry runs, %d runs of other designs.", r.Skipped.DryRun, r.Skipped.OtherDesign)
+	}
+	if r.Invalid > 0 {
+		ew.printf(" %s could not be read (see the findings).", plural(r.Invalid, "record"))
 	}
 	ew.printf("\n")
 	for _, phase := range []string{"first response", "response"} {
@@ -317,6 +334,26 @@ func (r *Report) WriteMarkdown(w io.Writer, chartDir string) error {
 			ew.printf("| %s | %d | %d | %d | %d | %d | %d | %d |\n", mdCell(a), f.Calls, f.Failed, f.Retried, f.Uncertain, f.ResponseFailures, f.RolledBack, f.RollbackFailed)
 		}
 	}
+	for _, t := range r.scorecard() {
+		ew.printf("\n## %s\n\n%s\n\n", t.title, t.note)
+		if t.title == "Sources" {
+			for _, id := range r.chartSources() {
+				mdImage(ew, chartDir, dispositionChart(id), "Dispositions of the detections of "+string(id))
+			}
+		}
+		ew.printf("|")
+		for _, h := range t.header {
+			ew.printf(" %s |", mdCell(h))
+		}
+		ew.printf("\n|%s\n", strings.Repeat(" --- |", len(t.header)))
+		for _, row := range t.rows {
+			ew.printf("|")
+			for _, c := range row {
+				ew.printf(" %s |", mdCell(c))
+			}
+			ew.printf("\n")
+		}
+	}
 	writeMarkdownFindings(ew, r.Findings)
 	return ew.err
 }
@@ -375,8 +412,54 @@ func (r *Report) Charts() ([]Chart, error) {
 		}
 		charts = append(charts, Chart{File: "estimates.svg", Title: "Estimate against the median per method", SVG: b})
 	}
+	for _, src := range r.chartSources() {
+		var ids []string
+		ss := make([]series, 0, len(playbook.Dispositions)+1)
+		for _, d := range playbook.Dispositions {
+			ss = append(ss, series{name: string(d), color: dispositionColors[d]})
+		}
+		ss = append(ss, series{name: "undisposed", color: color.Gray{Y: 170}})
+		for _, id := range r.detectionOrder() {
+			sc := r.Detections[id]
+			if sc.Source != src {
+				continue
+			}
+			ids = append(ids, string(id))
+			for i, d := range playbook.Dispositions {
+				ss[i].values = append(ss[i].values, float64(sc.Dispositions[d]))
+			}
+			ss[len(ss)-1].values = append(ss[len(ss)-1].values, float64(sc.Undisposed))
+		}
+		title := "Dispositions of the detections of " + string(src)
+		b, err := barChart(title, "runs", ids, ss, true, nil, "")
+		if err != nil {
+			return nil, err
+		}
+		charts = append(charts, Chart{File: dispositionChart(src), Title: title, SVG: b})
+	}
 	return charts, nil
 }
+
+// dispositionColors colour the dispositions in charts.
+var dispositionColors = map[playbook.Disposition]color.Color{
+	playbook.TruePositive:  color.RGBA{R: 200, G: 50, B: 40, A: 255},
+	playbook.Benign:        color.RGBA{R: 60, G: 120, B: 200, A: 255},
+	playbook.FalsePositive: color.RGBA{R: 230, G: 170, B: 40, A: 255},
+}
+
+// chartSources lists the sources whose detections have runs, sorted.
+func (r *Report) chartSources() []ident.ID {
+	var out []ident.ID
+	for _, id := range slices.Sorted(maps.Keys(r.Sources)) {
+		if id != "" && r.Sources[id].Runs > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// dispositionChart is the file name of a source's chart of dispositions.
+func dispositionChart(source ident.ID) string { return "dispositions-" + string(source) + ".svg" }
 
 // plural prints n and the noun, with an s unless n is 1.
 func plural(n int, noun string) string {

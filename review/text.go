@@ -124,6 +124,13 @@ func (r *ReplayReport) writeText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
+	if len(r.Workload.Parties) > 0 {
+		var ps []string
+		for _, p := range r.Workload.Parties {
+			ps = append(ps, fmt.Sprintf("%s %s", p.ID, hoursRange(p.Shortest, p.Longest)))
+		}
+		ew.printf("per party: %s hours\n", strings.Join(ps, ", "))
+	}
 
 	if len(r.UnmatchedGroups) > 0 {
 		ew.printf("\nUnmatched alerts by %s, largest first\n", r.GroupBy)

@@ -16,7 +16,8 @@
 //	secops export navigator DESIGN... [-o FILE]
 //	secops import cacao FILE.json [--out FILE]
 //	secops replay DESIGN ALERTS...
-//	secops review DESIGN RECORDS... | --store STORE
+//	secops review DESIGN RECORDS... | --store STORE [--detected-key KEY] [--max-false-positive RATE]
+//	secops plan OLD NEW ALERTS... [--format text|json|markdown]
 //
 // Run "secops --help" or "secops COMMAND --help" for details, and
 // "secops --version" for the version. Install with

@@ -103,6 +103,11 @@ func stderrIsTerminal() bool {
 // A design with errors is refused, its findings written to stderr.
 func loadPlan(stderr io.Writer, path string) (*executor.Plan, error) {
 	d, err := secops.LoadFile(path)
+	return compilePlan(stderr, path, d, err)
+}
+
+// compilePlan is loadPlan for a design loaded (d, err) from path.
+func compilePlan(stderr io.Writer, path string, d *secops.Design, err error) (*executor.Plan, error) {
 	if err != nil && finding.From(err) == nil {
 		return nil, usageError("%v", err)
 	}

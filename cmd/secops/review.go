@@ -19,7 +19,8 @@ import (
 func init() { commands = append(commands, newReview) }
 
 func newReview() *cobra.Command {
-	var format, chartDir, since, until, store string
+	var format, chartDir, since, until, store, detectedKey string
+	var maxFP float64
 	var tf temporalFlags
 	cmd := &cobra.Command{
 		Use:   "review DESIGN [RECORDS...] [--store STORE | --temporal HOST:PORT] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
@@ -43,13 +44,29 @@ what happened with the design:
   - paths: per playbook, the runs taking each step and branch and ending
     in each response or end;
   - per adapter action, the calls, failures, retries, uncertain calls and
-    rollbacks.
+    rollbacks;
+  - the scorecard: per detection and per source party, the runs, the
+    confirmations that held and did not, and the dispositions the runs
+    ended in (true-positive, benign, false-positive, as the design's ends
+    say) with their rates; per party, its tasks and approvals, the waits
+    on it (median, P90) and the targets that passed while runs waited on
+    it; per outsourced responsibility, the design against the runs; and
+    the time to notify per source, from the alert's own detection time
+    (--detected-key, default the design's first time field) to the run.
+
+Records that cannot be read (broken or truncated JSON, binary data, a
+record of another format) are counted and listed with their file, and
+the review goes on.
 
 Dry runs and runs of other designs are left out. Findings on the design,
 with positions, end the report: estimate-drift (at least 5 runs, median
 over 1.5 or under 0.5 times the estimate), never-taken (steps and
 branches no run took, over at least 5 runs of the playbook) and
-target-breached-in-practice (more than 10% of a severity's runs).
+target-breached-in-practice (more than 10% of a severity's runs),
+detection-noisy (a false-positive rate above --max-false-positive over at
+least 10 runs), party-slow (targets passed while waiting on a party in
+more than 10% of at least 5 runs) and disposition-missing (an end with no
+disposition where others have one).
 
 --since and --until take an RFC 3339 time or a duration back from now
 (14d, 2w). Quantiles are exact up to 2048 durations per key, and over a
@@ -85,7 +102,11 @@ could not run.`,
 			if err != nil {
 				return err
 			}
-			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, tf, format, chartDir, from, to)
+			opts := []review.ReviewOption{review.WithPeriod(from, to), review.WithMaxFalsePositive(maxFP)}
+			if cmd.Flags().Changed("detected-key") {
+				opts = append(opts, review.WithDetectedKey(detectedKey))
+			}
+			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, tf, format, chartDir, from, to, opts)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
@@ -94,6 +115,8 @@ could not run.`,
 	cmd.Flags().StringVar(&store, "store", "", "review the runs of this run store (sqlite:PATH or dir:FOLDER) instead of record files")
 	cmd.Flags().StringVar(&tf.hostPort, "temporal", "", "review the runs of Temporal at this frontend, HOST:PORT, instead of record files")
 	cmd.Flags().StringVar(&tf.namespace, "namespace", client.DefaultNamespace, "the Temporal namespace (with --temporal)")
+	cmd.Flags().StringVar(&detectedKey, "detected-key", "", "the alert key of the source's own detection time, for the time to notify (default: the design's first field of type time)")
+	cmd.Flags().Float64Var(&maxFP, "max-false-positive", review.DefaultMaxFalsePositive, "the false-positive rate above which a detection is noisy")
 	cmd.Flags().StringVar(&chartDir, "charts", "", "write SVG charts to this folder and link them from the Markdown report")
 	return cmd
 }
@@ -101,7 +124,7 @@ could not run.`,
 // temporalFlags are where review reads runs from Temporal.
 type temporalFlags struct{ hostPort, namespace string }
 
-func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, paths []string, storeSpec string, tf temporalFlags, format, chartDir string, since, until time.Time) error {
+func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, paths []string, storeSpec string, tf temporalFlags, format, chartDir string, since, until time.Time, opts []review.ReviewOption) error {
 	plan, err := loadPlan(stderr, designPath)
 	if err != nil {
 		return err
@@ -127,12 +150,15 @@ func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, pat
 		// again.
 		records = temporal.NewClient(c, "").Records(ctx, temporal.Filter{Design: plan.Design().Metadata.Name, Since: since, Until: until})
 	}
-	rep, err := review.Review(plan, records, review.WithPeriod(since, until))
+	rep, err := review.Review(plan, records, opts...)
 	if err != nil {
 		return usageError("%v", err)
 	}
 	if err := writeReport(w, rep, format, chartDir); err != nil {
 		return err
+	}
+	if rep.Invalid > 0 {
+		fmt.Fprintf(stderr, "secops: review: %d records could not be read; they are listed in the findings\n", rep.Invalid)
 	}
 	if rep.Runs == 0 {
 		fmt.Fprintln(stderr, "secops: review: no runs of this design in the records given")

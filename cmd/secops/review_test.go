@@ -99,6 +99,17 @@ func TestReviewCommand(t *testing.T) {
 	}
 	store.Close()
 	charts := filepath.Join(t.TempDir(), "charts")
+	corrupt := t.TempDir()
+	b, err := os.ReadFile(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{"truncated.json": b[:len(b)/2], "binary.json": {0, 1, 2, 0xff},
+		"v9.json": []byte(strings.Replace(string(b), `"secops-record/v1"`, `"secops-record/v9"`, 1))} {
+		if err := os.WriteFile(filepath.Join(corrupt, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -110,6 +121,11 @@ func TestReviewCommand(t *testing.T) {
 			"design.yaml:178:25: warning: criteria.severities[2].targets.first_response: 6 of 6 runs of severity medium (100%)",
 			"write estimate: 30m [estimate-drift]"}},
 		{"one file", []string{replayDesign, one}, 0, []string{"Review of 1 run"}},
+		// The README's example, on the records the example ships.
+		{"README", []string{replayDesign, "../../examples/targeted-attack/runs/"}, 0, []string{"Review of 33 runs",
+			"mssp-c2-threat-intel       soc     17", "[detection-noisy]", "Time to notify"}},
+		{"README, acme-web", []string{"../../examples/acme-web/design.yaml", "../../examples/acme-web/runs/", "--format", "markdown"}, 0, []string{"Review of 27 runs",
+			"## Sources", "| secteam | in-house |"}},
 		{"json", []string{replayDesign, dir, "--format", "json"}, 0, []string{`"runs": 6`, `"median": "3h"`}},
 		{"markdown", []string{replayDesign, dir, "--format", "markdown", "--charts", charts}, 0, []string{"| medium | 6 | 6 | 3h |", "](" + filepath.ToSlash(charts) + "/first-response.svg)"}},
 		{"since", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z"}, 0, []string{"Review of 4 runs"}},
@@ -124,7 +140,10 @@ func TestReviewCommand(t *testing.T) {
 		{"empty period", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z", "--until", "2026-11-03T00:00:00Z"}, 2, []string{"the period is empty"}},
 		{"bad format", []string{replayDesign, dir, "--format", "csv"}, 2, []string{"--format must be"}},
 		{"charts without markdown", []string{replayDesign, dir, "--charts", charts}, 2, []string{"--charts needs --format markdown"}},
-		{"not records", []string{replayDesign, replayAlerts}, 2, []string{"targeted-attack.jsonl: record 1"}},
+		{"not records", []string{replayDesign, replayAlerts}, 0, []string{"targeted-attack.jsonl: warning: record 1: not a run record", "records could not be read"}},
+		{"corrupt records", []string{replayDesign, dir, corrupt}, 0, []string{"Review of 6 runs", "3 records could not be read",
+			"truncated.json: warning: record 1: truncated: unexpected EOF [invalid-record]",
+			"binary.json: warning: record 1: invalid character", `v9.json: warning: record 1: format "secops-record/v9" is not secops-record/v1 [invalid-record]`}},
 		{"missing", []string{replayDesign, "nope"}, 2, []string{"nope"}},
 		{"invalid design", []string{"../../testdata/invalid/cycle.yaml", dir}, 1, []string{"has errors"}},
 	}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/change"
+	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/review"
+)
+
+func init() { commands = append(commands, newPlan) }
+
+func newPlan() *cobra.Command {
+	var format, timeKey string
+	var ignoreUnknown bool
+	cmd := &cobra.Command{
+		Use:   "plan OLD NEW ALERTS... [--format text|json|markdown] [--time-key KEY] [--ignore-unknown-keys]",
+		Short: "Show what a change of the design would change, over an alert history",
+		Long: `Plan replays one alert history through two designs at once, OLD and
+NEW, deciding each alert as "secops run" would in each (as "secops
+replay" does), and reports every difference:
+
+  - the alerts that move from one class to another (detection, incident,
+    severity, playbook, the responsible party of each phase, the
+    first-response target, whether a confirmation is needed), largest
+    first, with up to 5 example alerts (file:line) each;
+  - the detections added, removed, moved and changed, and the shadowing
+    that appears, goes or changes;
+  - the workload in analyst hours by the estimates (total, per day, per
+    party; shortest and longest path), and the alerts newly unmatched;
+  - the differences of the designs that change runs whether or not an
+    alert moves: the triage threshold, the severities' targets, the
+    responses' processes, actions, approvals and rollbacks, the methods
+    and the playbooks' steps;
+  - the replay findings NEW has that OLD has not.
+
+OLD may be a git revision and path, as HEAD~1:design.yaml, read with
+"git show". ALERTS are read as by "secops replay" (JSON Lines or JSON
+arrays, gzip, - for stdin).
+
+Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
+2 something does, 1 an error (a design with errors, unreadable input).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 3 {
+				return &exitError{code: 1, err: errors.New("plan needs OLD, NEW and at least one alert file (see secops plan --help)")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "text", "json", "markdown":
+			default:
+				return &exitError{code: 1, err: errors.New("--format must be text, json or markdown, not " + format)}
+			}
+			var opts []review.ReplayOption
+			if cmd.Flags().Changed("time-key") {
+				opts = append(opts, review.WithTimeKey(timeKey))
+			}
+			if ignoreUnknown {
+				opts = append(opts, review.WithUnknownKeysIgnored())
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			stderr := cmd.ErrOrStderr()
+			var plans [2]*executor.Plan
+			for i, arg := range args[:2] {
+				d, err := loadDesignArg(arg)
+				p, err := compilePlan(stderr, arg, d, err)
+				if err != nil {
+					return asPlanError(err)
+				}
+				plans[i] = p
+			}
+			for _, p := range args[2:] {
+				if fi, err := os.Stat(p); p != "-" && (err != nil || fi.IsDir()) {
+					return &exitError{code: 1, err: errors.New(p + ": not an alert file")}
+				}
+			}
+			rep, err := change.Plan(ctx, plans[0], plans[1], review.ReadAlertFiles(args[2:], cmd.InOrStdin()), opts...)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			w := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				err = rep.WriteJSON(w)
+			case "markdown":
+				err = rep.WriteMarkdown(w)
+			default:
+				err = rep.WriteText(w)
+			}
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			if !rep.Empty() {
+				return &exitError{code: 2}
+			}
+			return nil
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 1, err: err} })
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown (for a pull request's comment)")
+	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
+	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of a design instead of counting the alert as invalid")
+	return cmd
+}
+
+// loadDesignArg loads a design from a file, or, when arg is no file but
+// REV:PATH and git is there, from "git show REV:PATH".
+func loadDesignArg(arg string) (*secops.Design, error) {
+	if _, err := os.Stat(arg); err == nil || !strings.Contains(arg, ":") {
+		return secops.LoadFile(arg)
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		return nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
+	}
+	var out, errOut bytes.Buffer
+	c := exec.Command(git, "show", arg)
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Run(); err != nil {
+		return nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
+	}
+	return secops.Load(&out, arg)
+}
+
+// asPlanError gives an error of loading a design plan's exit status 1.
+func asPlanError(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return &exitError{code: 1, err: ee.err}
+	}
+	return &exitError{code: 1, err: err}
+}
