@@ -106,8 +106,12 @@ func FindHelper() (string, error) {
 }
 
 // builtByGoRun reports whether exe is a program go run built: one in a
-// go-build folder (go's build cache, or a go-build temporary folder).
+// go-build folder (go's build cache, or a go-build temporary folder) that
+// is not a test binary (which go test builds there too).
 func builtByGoRun(exe string) bool {
+	if base := filepath.Base(exe); strings.HasSuffix(base, ".test") || strings.HasSuffix(base, ".test.exe") {
+		return false
+	}
 	for _, part := range strings.Split(filepath.ToSlash(exe), "/") {
 		if strings.HasPrefix(part, "go-build") {
 			return true

@@ -209,6 +209,7 @@ func TestBuiltByGoRun(t *testing.T) {
 		{`C:\Users\a\AppData\Local\go-build\26\2656f-d\secops.exe`, runtime.GOOS == "windows"},
 		{"/root/go/bin/secops", false},
 		{"/usr/local/bin/secops", false},
+		{"/tmp/go-build1234567/b001/render.test", false},
 	}
 	for _, tt := range tests {
 		if got := builtByGoRun(tt.exe); got != tt.want {
