@@ -36,7 +36,7 @@ func TestCard(t *testing.T) {
 	rec := func(events ...executor.Event) *executor.Record {
 		return &executor.Record{ID: "r1", Status: executor.Waiting, Incident: "bec", Severity: "sev2", Playbook: "bec-triage",
 			Started: start, Targets: criteria.Targets{FirstResponse: hours("4h"), Response: hours("7d")},
-			Fields: map[string]any{"mailbox": "j.doe@acme.example", "sender_domain": "acme-payments.example", "forwarding_rule": true},
+			Fields:  map[string]any{"mailbox": "j.doe@acme.example", "sender_domain": "acme-payments.example", "forwarding_rule": true},
 			Pending: &executor.Pending{Stage: executor.ResponseStage, Response: "fr-secure-account", Party: "secteam"},
 			Events: append([]executor.Event{
 				{Kind: executor.EvMethod, Method: "1.1.2", Outputs: map[string]any{"forwarding_rule": true}},
@@ -46,9 +46,9 @@ func TestCard(t *testing.T) {
 	}
 	type summary struct {
 		Status, Incident, Severity, Playbook, Response string
-		Targets                                         []string
-		Gathered                                        []string
-		Actions                                         []string
+		Targets                                        []string
+		Gathered                                       []string
+		Actions                                        []string
 	}
 	sum := func(c Card) summary {
 		s := summary{Status: c.Status, Incident: c.Incident.String(), Severity: c.Severity.String(), Playbook: c.Playbook.String(), Response: c.Response.String()}
