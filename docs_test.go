@@ -106,3 +106,43 @@ func TestFormatLinks(t *testing.T) {
 		t.Error("no links found to check")
 	}
 }
+
+// TestAnchorLinks checks that every #anchor link of the README and docs/
+// (within the file, or into another Markdown file) names a heading there,
+// as GitHub makes anchors of headings.
+func TestAnchorLinks(t *testing.T) {
+	files, _ := filepath.Glob("docs/*.md")
+	files = append(files, "README.md")
+	anchors := map[string]map[string]bool{}
+	heading := regexp.MustCompile(`(?m)^#{1,6} (.+)$`)
+	drop := regexp.MustCompile(`[^\p{L}\p{N} _-]`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		anchors[f] = map[string]bool{}
+		for _, m := range heading.FindAllStringSubmatch(string(b), -1) {
+			slug := strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(m[1]), ""), " ", "-")
+			anchors[f][slug] = true
+		}
+	}
+	link := regexp.MustCompile(`\]\(([A-Za-z0-9_./-]*\.md)?#([^)]+)\)`)
+	n := 0
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := f
+			if m[1] != "" {
+				target = filepath.Clean(filepath.Join(filepath.Dir(f), m[1]))
+			}
+			n++
+			if a, ok := anchors[target]; !ok || !a[m[2]] {
+				t.Errorf("%s links %s#%s, which has no such heading", f, target, m[2])
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("checked only %d anchor links", n)
+	}
+}
