@@ -55,3 +55,21 @@ func TestDescribe(t *testing.T) {
 		})
 	}
 }
+
+// TestLowerFirst: a condition after "If" starts in lower case, unless
+// its first word is an acronym.
+func TestLowerFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"The user did not make the sign-in": "the user did not make the sign-in",
+		"A rule forwards mail":              "a rule forwards mail",
+		"EDR saw it":                        "EDR saw it",
+		"IP":                                "IP",
+		"threat score > 7":                  "threat score > 7",
+		"検知内容を確認した":                         "検知内容を確認した",
+		"":                                  "",
+	} {
+		if got := lowerFirst(in); got != want {
+			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

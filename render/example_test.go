@@ -94,7 +94,7 @@ func ExampleMarkdown() {
 	// Output:
 	// 1. **Is it C&C?** (`c2`) — On the alerted host<a id="step-c2-triage-c2"></a>
 	//    - Process: [1.2 Check C&C traffic](#process-1.2)
-	//    - 1.1 If Threat score \> 7: First response [`fr-4` “Isolate”](#response-fr-4) — `fields.score > 7`
+	//    - 1.1 If threat score \> 7: First response [`fr-4` “Isolate”](#response-fr-4) — `fields.score > 7`
 	//    - 1.2 Otherwise: End: false positive
 }
 
@@ -112,7 +112,7 @@ func ExampleHTML() {
 	// Output:
 	// 1 flow drawn
 	// <ol class="decisions">
-	// <li><span class="num">1.1</span> If Threat score &gt; 7 → <a href="#response-fr-4">First response fr-4 “Isolate”</a> <span class="cel"><code>fields.score &gt; 7</code></span></li>
+	// <li><span class="num">1.1</span> If threat score &gt; 7 → <a href="#response-fr-4">First response fr-4 “Isolate”</a> <span class="cel"><code>fields.score &gt; 7</code></span></li>
 	// <li><span class="num">1.2</span> Otherwise → End: false positive</li>
 	// </ol>
 }

@@ -74,6 +74,7 @@ func FindHelper() (string, error) {
 		name += ".exe"
 	}
 	var where string
+	goRun := false
 	if exe, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = real
@@ -83,10 +84,17 @@ func FindHelper() (string, error) {
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
 			return p, nil
 		}
-		where = "next to " + exe + " nor "
+		if goRun = builtByGoRun(exe); !goRun {
+			where = "next to " + exe + " nor "
+		}
 	}
 	if p, err := exec.LookPath(HelperName); err == nil {
 		return p, nil
+	}
+	if goRun {
+		// The folder is go's build cache: naming it helps no one.
+		return "", &noHelperError{fmt.Sprintf("render: drawing the flows as SVG needs the %s program, which is not on PATH, and go run builds secops alone; in the checkout of secops, install both with\n\tgo install ./cmd/...\nand run $(go env GOPATH)/bin/secops (or set %s to the helper's path)",
+			HelperName, HelperEnv)}
 	}
 	v := moduleVersion()
 	or := "set " + HelperEnv + " to its path"
@@ -95,6 +103,21 @@ func FindHelper() (string, error) {
 	}
 	return "", &noHelperError{fmt.Sprintf("render: drawing the flows as SVG needs the %s program, which is not %son PATH; install it with\n\tgo install github.com/secopsdesign/secops/cmd/%s@%s\n(%s)",
 		HelperName, where, HelperName, v, or)}
+}
+
+// builtByGoRun reports whether exe is a program go run built: one in a
+// go-build folder (go's build cache, or a go-build temporary folder) that
+// is not a test binary (which go test builds there too).
+func builtByGoRun(exe string) bool {
+	if base := filepath.Base(exe); strings.HasSuffix(base, ".test") || strings.HasSuffix(base, ".test.exe") {
+		return false
+	}
+	for _, part := range strings.Split(filepath.ToSlash(exe), "/") {
+		if strings.HasPrefix(part, "go-build") {
+			return true
+		}
+	}
+	return false
 }
 
 // noHelperError is FindHelper's error when it finds nothing.

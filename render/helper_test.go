@@ -196,3 +196,24 @@ func TestHelperDamagedCache(t *testing.T) {
 	}
 	draw()
 }
+
+// TestBuiltByGoRun tells a program go run built (whose folder the
+// no-helper message must not name) from an installed one.
+func TestBuiltByGoRun(t *testing.T) {
+	tests := []struct {
+		exe  string
+		want bool
+	}{
+		{"/root/.cache/go-build/26/2656f-d/secops", true},
+		{"/tmp/go-build1234567/b001/exe/secops", true},
+		{`C:\Users\a\AppData\Local\go-build\26\2656f-d\secops.exe`, runtime.GOOS == "windows"},
+		{"/root/go/bin/secops", false},
+		{"/usr/local/bin/secops", false},
+		{"/tmp/go-build1234567/b001/render.test", false},
+	}
+	for _, tt := range tests {
+		if got := builtByGoRun(tt.exe); got != tt.want {
+			t.Errorf("builtByGoRun(%q) = %v, want %v", tt.exe, got, tt.want)
+		}
+	}
+}

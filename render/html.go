@@ -108,6 +108,7 @@ table{border-collapse:collapse;width:100%;margin:.6rem 0}
 th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:var(--bg2);font-weight:600}
 nav ol{columns:2;padding-left:1.2rem}
+.start a{font-weight:bold;font-size:1.1rem}
 .meta{color:var(--muted)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,24rem),1fr));gap:1rem}
 .card{border:1px solid var(--line);border-left:6px solid var(--accent);border-radius:6px;padding:.6rem .9rem;break-inside:avoid}
@@ -148,7 +149,13 @@ func (h *htmlDoc) page() {
 	// No request may leave the page, whatever the design holds.
 	h.b.WriteString("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n")
 	h.printf("<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n", esc(title), css)
-	h.printf("<header>\n<h1>%s</h1>\n<p class=\"meta\"><code>%s</code>", esc(title), esc(string(d.Metadata.Name)))
+	h.printf("<header>\n<h1>%s</h1>\n", esc(title))
+	if len(d.Criteria.Detections) > 0 {
+		// The analyst on call comes with an alert: the way in is the
+		// cards, first on the page and linked before anything else.
+		h.printf("<p class=\"start\"><a href=\"#alerts\">%s</a></p>\n", esc(h.w.startHere))
+	}
+	h.printf("<p class=\"meta\"><code>%s</code>", esc(string(d.Metadata.Name)))
 	if v := d.Metadata.Version; v != "" {
 		h.printf(" · %s %s", esc(h.w.version), esc(v))
 	}
@@ -164,10 +171,10 @@ func (h *htmlDoc) page() {
 		present   bool
 	}
 	secs := []sec{
+		{"alerts", h.w.whenFires, h.cards, len(d.Criteria.Detections) > 0},
 		{"summary", h.w.summary, h.summary, true},
 		{"scope", h.w.scope, h.scope, true},
 		{"criteria", h.w.criteria, h.criteria, true},
-		{"alerts", h.w.whenFires, h.cards, len(d.Criteria.Detections) > 0},
 		{"playbooks", h.w.playbooks, h.playbooks, len(d.Playbooks) > 0},
 		{"responses", h.w.responses, h.responses, len(d.Responses) > 0},
 		{"fields", h.w.fields, h.fields, len(d.Fields) > 0},
@@ -500,7 +507,7 @@ func (h *htmlDoc) confirmStep(p *playbook.Playbook, dt *criteria.Detection, numb
 	h.methods(c.Process)
 	h.printf("<h5>%s 0</h5>\n<ol class=\"decisions\">\n", esc(h.w.decision))
 	h.printf("<li><span class=\"num\">0.1</span> %s → %s <span class=\"cel\"><code>%s</code></span></li>\n",
-		esc(fmt.Sprintf(h.w.when, describe(h.d, h.w, c.When))), h.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}), esc(oneLine(c.When)))
+		esc(h.w.ifCond(h.d, c.When)), h.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}), esc(oneLine(c.When)))
 	h.printf("<li><span class=\"num\">0.2</span> %s → %s</li>\n</ol>\n</li>\n", esc(h.w.otherwiseItem), h.way(p, number, playbook.Way{Kind: playbook.End, To: h.w.notIncident}))
 }
 
@@ -527,7 +534,7 @@ func (h *htmlDoc) step(p *playbook.Playbook, s *playbook.Step, number map[ident.
 		for j, b := range s.Branches {
 			cond := esc(h.w.otherwiseItem)
 			if b.When != "" {
-				cond = esc(fmt.Sprintf(h.w.when, describe(h.d, h.w, b.When)))
+				cond = esc(h.w.ifCond(h.d, b.When))
 			}
 			h.printf("<li><span class=\"num\">%d.%d</span> %s", n, j+1, cond)
 			for _, way := range b.Ways() {

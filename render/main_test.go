@@ -14,7 +14,7 @@ var helperPath string
 // TestMain builds the SVG helper (cmd/secops-graphviz) once and points
 // HelperEnv at it, so that every HTML and SVG rendering in the tests,
 // examples included, draws the way the secops command does: in the
-// helper's process.
+// helper's process, with a user cache folder of their own.
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
@@ -32,6 +32,15 @@ func testMain(m *testing.M) int {
 		return 2
 	}
 	os.Setenv(HelperEnv, helperPath)
+	// The helper caches its compiled Graphviz in the user's cache folder:
+	// for the tests, one of their own, removed with the rest.
+	cache := filepath.Join(dir, "cache")
+	if err := os.Mkdir(cache, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	os.Setenv("XDG_CACHE_HOME", cache) // os.UserCacheDir on Linux and the BSDs
+	os.Setenv("HOME", cache)           // on macOS: $HOME/Library/Caches
 	defer defaultHelper.Close()
 	return m.Run()
 }

@@ -448,7 +448,7 @@ func (m *markdown) playbooks() {
 			}
 			seen[key] = true
 			m.printf("- **%s** (%s): %s → %s %s\n", m.w.confirm, text(dt.Name), m.process(dt.Confirm.Process),
-				fmt.Sprintf(m.w.when, text(describe(m.d, m.w, dt.Confirm.When))), code(dt.Confirm.When))
+				fmt.Sprintf(m.w.when, text(lowerFirst(describe(m.d, m.w, dt.Confirm.When)))), code(dt.Confirm.When))
 		}
 		m.printf("- **%s**: %s\n\n", m.w.start, m.way(p, number, playbook.Way{Kind: playbook.Goto, To: string(p.Start)}))
 
@@ -468,11 +468,11 @@ func (m *markdown) playbooks() {
 func (m *markdown) step(p *playbook.Playbook, s *playbook.Step, n int, number map[ident.ID]int) {
 	marker := strconv.Itoa(n) + ". "
 	indent := strings.Repeat(" ", len(marker))
-	t := m.w.noTarget
+	t := "" // a step that names no target says nothing of one
 	if g := group(s.Target); g != "" {
-		t = or(m.w.targets, g)
+		t = " — " + or(m.w.targets, g)
 	}
-	m.printf("%s**%s** (%s) — %s%s\n", marker, text(s.Name), code(string(s.ID)), t, m.anchorTag("step", string(p.ID), string(s.ID)))
+	m.printf("%s**%s** (%s)%s%s\n", marker, text(s.Name), code(string(s.ID)), t, m.anchorTag("step", string(p.ID), string(s.ID)))
 	proc := m.process(s.Process)
 	if pr := m.d.Process(s.Process); pr != nil && len(pr.Methods) > 0 {
 		var methods []string
@@ -490,7 +490,7 @@ func (m *markdown) step(p *playbook.Playbook, s *playbook.Step, n int, number ma
 	for j, b := range s.Branches {
 		cond := m.w.otherwiseItem
 		if b.When != "" {
-			cond = fmt.Sprintf(m.w.when, text(describe(m.d, m.w, b.When)))
+			cond = fmt.Sprintf(m.w.when, text(lowerFirst(describe(m.d, m.w, b.When))))
 		}
 		for _, way := range b.Ways() {
 			m.printf("%s- %d.%d %s: %s", indent, n, j+1, cond, m.way(p, number, way))

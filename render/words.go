@@ -1,7 +1,12 @@
 package render
 
 import (
+	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/secopsdesign/secops"
 
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/playbook"
@@ -35,7 +40,6 @@ type words struct {
 
 	playbooks, playbookIncidents, playbookInputs, start, flow string
 	targets                                                   map[playbook.Target]string
-	noTarget                                                  string
 	process, next, otherwise, otherwiseItem, end              string
 	when                                                      string // %s: the condition
 	stepRef                                                   string // %d: number, %s: quoted name
@@ -56,8 +60,8 @@ type words struct {
 	notIncident                                   string // the end of a flow whose confirmation fails
 
 	// The HTML runbook.
-	summary, whenFires, confirmFirst, triagedBy, approvedBy, performer string
-	decision, goTo, contents, notTriagedCard, notTriagedCell           string
+	summary, whenFires, startHere, confirmFirst, triagedBy, approvedBy, performer string
+	decision, goTo, contents, notTriagedCard, notTriagedCell                      string
 
 	sep      string // between the items of an inline list
 	quoted   string // %s: a name quoted in running text
@@ -105,9 +109,8 @@ var english = words{
 
 	playbooks: "Playbooks", playbookIncidents: "Incidents", playbookInputs: "Inputs from the alert",
 	start: "Start", flow: "Flow",
-	targets:  map[playbook.Target]string{playbook.Host: "On the alerted host", playbook.Fleet: "Across the fleet"},
-	noTarget: "Target not given",
-	process:  "Process", next: "Next", otherwise: "otherwise", otherwiseItem: "Otherwise", end: "End",
+	targets: map[playbook.Target]string{playbook.Host: "On the alerted host", playbook.Fleet: "Across the fleet"},
+	process: "Process", next: "Next", otherwise: "otherwise", otherwiseItem: "Otherwise", end: "End",
 	when:    "If %s",
 	stepRef: "step %d %s",
 
@@ -124,7 +127,7 @@ var english = words{
 	some: "%s: one or more", noneOf: "%s: none", count: "%s %s %d", between: "%s: %d to %d", and: " and ", or: " or ",
 	notIncident: "not an incident",
 
-	summary: "Summary", whenFires: "When this alert fires", confirmFirst: "Confirm first",
+	summary: "Summary", whenFires: "When this alert fires", startHere: "Start here: when this alert fires →", confirmFirst: "Confirm first",
 	triagedBy: "Triaged by", approvedBy: "Containment approved by", performer: "Carried out by",
 	decision: "Decision", goTo: "→",
 	contents: "Contents", notTriagedCard: "Below the triage threshold: not triaged", notTriagedCell: "not triaged",
@@ -172,9 +175,8 @@ var japanese = words{
 
 	playbooks: "プレイブック", playbookIncidents: "対象インシデント", playbookInputs: "アラートからの入力",
 	start: "開始", flow: "フロー",
-	targets:  map[playbook.Target]string{playbook.Host: "該当端末内", playbook.Fleet: "該当端末外"},
-	noTarget: "対象の指定なし",
-	process:  "プロセス", next: "次へ", otherwise: "それ以外", otherwiseItem: "それ以外", end: "終了",
+	targets: map[playbook.Target]string{playbook.Host: "該当端末内", playbook.Fleet: "該当端末外"},
+	process: "プロセス", next: "次へ", otherwise: "それ以外", otherwiseItem: "それ以外", end: "終了",
 	when:    "%sの場合",
 	stepRef: "手順 %d%s",
 
@@ -191,7 +193,7 @@ var japanese = words{
 	some: "%sあり", noneOf: "%sなし", count: "%s %s %d件", between: "%s %d〜%d件", and: " かつ ", or: " または ",
 	notIncident: "インシデントではない",
 
-	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", confirmFirst: "最初に確認",
+	summary: "事前準備のまとめ", whenFires: "このアラートが来たら", startHere: "まずここから: このアラートが来たら →", confirmFirst: "最初に確認",
 	triagedBy: "トリアージ", approvedBy: "封じ込めの承認", performer: "実施",
 	decision: "判断", goTo: "→",
 	contents: "目次", notTriagedCard: "トリアージ閾値未満: トリアージしない", notTriagedCell: "トリアージしない",
@@ -215,4 +217,24 @@ func or[K ~string](m map[K]string, k K) string {
 		return s
 	}
 	return string(k)
+}
+
+// ifCond is a condition in words after w.when ("If %s"): the
+// description of src with its first letter in lower case, since a field's
+// name is written as a sentence ("The user did not make the sign-in").
+func (w *words) ifCond(d *secops.Design, src string) string {
+	return fmt.Sprintf(w.when, lowerFirst(describe(d, w, src)))
+}
+
+// lowerFirst lower-cases the first letter of s unless the word it begins
+// is an acronym ("EDR", "IP").
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if !unicode.IsUpper(r) {
+		return s
+	}
+	if next, _ := utf8.DecodeRuneInString(s[n:]); unicode.IsUpper(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
 }

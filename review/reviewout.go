@@ -177,10 +177,10 @@ func (r *Report) WriteText(w io.Writer) error {
 
 	if len(r.Failures) > 0 {
 		ew.printf("\nAdapter calls per action\n")
-		fmt.Fprintf(tw, "action\tcalls\tfailed\tretried\tuncertain\tin a response\trolled back\trollback failed\n")
+		fmt.Fprintf(tw, "action\tcalls\tfailed\tof them in a response\tretried\tuncertain\trolled back\trollback failed\n")
 		for _, a := range slices.Sorted(maps.Keys(r.Failures)) {
 			f := r.Failures[a]
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", a, f.Calls, f.Failed, f.Retried, f.Uncertain, f.ResponseFailures, f.RolledBack, f.RollbackFailed)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", a, f.Calls, f.Failed, f.ResponseFailures, f.Retried, f.Uncertain, f.RolledBack, f.RollbackFailed)
 		}
 		tw.Flush()
 	}
@@ -328,10 +328,10 @@ func (r *Report) WriteMarkdown(w io.Writer, chartDir string) error {
 		}
 	}
 	if len(r.Failures) > 0 {
-		ew.printf("\n## Adapter calls per action\n\n| action | calls | failed | retried | uncertain | in a response | rolled back | rollback failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		ew.printf("\n## Adapter calls per action\n\n| action | calls | failed | of them in a response | retried | uncertain | rolled back | rollback failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, a := range slices.Sorted(maps.Keys(r.Failures)) {
 			f := r.Failures[a]
-			ew.printf("| %s | %d | %d | %d | %d | %d | %d | %d |\n", mdCell(a), f.Calls, f.Failed, f.Retried, f.Uncertain, f.ResponseFailures, f.RolledBack, f.RollbackFailed)
+			ew.printf("| %s | %d | %d | %d | %d | %d | %d | %d |\n", mdCell(a), f.Calls, f.Failed, f.ResponseFailures, f.Retried, f.Uncertain, f.RolledBack, f.RollbackFailed)
 		}
 	}
 	for _, t := range r.scorecard() {

@@ -122,7 +122,7 @@ type view struct {
 	Name    string
 	Parties string
 	Waiting []runView
-	Recent  []runstore.Summary
+	Recent  []recentRow
 	Run     *runView
 	Error   string
 	Status  int
@@ -131,9 +131,9 @@ type view struct {
 // runView is a run as the page shows it.
 type runView struct {
 	Rec        *executor.Record
+	Card       Card
 	Party      ident.ID
 	Approval   bool
-	Methods    []methodView
 	Task       *process.Method
 	Inputs     []inputView
 	CanApprove bool
@@ -144,13 +144,6 @@ type runView struct {
 type runArgs struct {
 	V *view
 	R runView
-}
-
-type methodView struct {
-	ID                 ident.Number
-	Name, Procedure    string
-	Action             process.Action
-	Rollback, RbAction string
 }
 
 type inputView struct {
@@ -212,7 +205,9 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	recent, err := s.be.list(ctx, runstore.Query{Limit: 20})
 	if err == nil {
-		v.Recent = recent.Runs
+		for _, sum := range recent.Runs {
+			v.Recent = append(v.Recent, newRecentRow(s.plan, sum, s.words))
+		}
 	}
 	s.render(w, v)
 }
@@ -236,33 +231,18 @@ func (s *Server) pageRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runView(rec *executor.Record, tok *Token) runView {
-	rv := runView{Rec: rec}
+	rv := runView{Rec: rec, Card: newCard(s.plan, rec, time.Now(), s.words)}
 	p := rec.Pending
 	if rec.Status != executor.Waiting || p == nil {
 		return rv
 	}
 	d := s.plan.Design()
 	rv.Party = s.waitingParty(p)
+	rv.Card.Party = partyNamed(d, rv.Party)
 	acts := tok == local || rv.Party == "" || tok.ActsFor(rv.Party)
 	if p.Method == "" {
 		rv.Approval = true
 		rv.CanApprove = acts && tok.Has(Approve)
-		if resp := d.Response(p.Response); resp != nil {
-			for _, pid := range resp.Processes {
-				pr := d.Process(pid)
-				if pr == nil {
-					continue
-				}
-				for _, m := range pr.Methods {
-					mv := methodView{ID: m.ID, Name: m.Name, Procedure: m.Procedure, Action: m.Action}
-					if m.Rollback != nil {
-						mv.Rollback, mv.RbAction = m.Rollback.Procedure, string(m.Rollback.Action)
-					}
-					mv.Procedure = strings.TrimSpace(mv.Procedure)
-					rv.Methods = append(rv.Methods, mv)
-				}
-			}
-		}
 		return rv
 	}
 	rv.Task = s.plan.Method(p.Method)

@@ -83,30 +83,69 @@ func TestPageInBrowser(t *testing.T) {
 		chromedp.WaitVisible("#approve-"+id))
 	approval := text("#run-" + id + " h4")
 	approveLabel := text("#approve-" + id)
+	// What the approver sees before approving: the actions with the
+	// address and the host they act on, what the triage found, the time
+	// left against the first-response target, and where the run stands.
+	actions := text("#actions-" + id)
+	gathered := text("#gathered-" + id)
+	targets := text("#targets-" + id)
+	waiting := text("#status-" + id)
 	cookies, err := chromedp.Run(bctx, chromedp.Action[network.GetCookiesResult](func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
 		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{})
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The approval leads to the run's own page, which says where it
-	// stands.
-	step("approve", chromedp.Click("#approve-"+id), chromedp.WaitVisible("#back"))
+	// Three hours later (the run's start moved back in the store), the
+	// first-response target of 2h has passed: the card says so in words.
+	stored, err := h.store.Load(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.Started = stored.Started.Add(-3 * time.Hour)
+	if err := h.store.Save(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	step("see the breach", chromedp.Navigate(h.hs.URL+"/runs/"+id), chromedp.WaitVisible("#targets-"+id))
+	breach := text("#targets-" + id)
+	breachWords := text("#targets-" + id + " .breach")
+	// Approved from the list, the approval leads to the run's own page
+	// (the list has no #back), which says where it stands.
+	step("approve", chromedp.Navigate(h.hs.URL+"/"), chromedp.WaitVisible("#approve-"+id),
+		chromedp.Click("#approve-"+id), chromedp.WaitVisible("#back"))
 	status := text("#status-" + id)
 	type seen struct {
-		SignedIn, Task, Approval, ApproveLabel, Status string
-		Cookie                                         string
+		SignedIn, Task, Approval, ApproveLabel, Waiting, Status string
+		Cookie                                                  string
 	}
-	got := seen{SignedIn: signedIn, Task: task, Approval: approval, ApproveLabel: approveLabel, Status: status}
+	got := seen{SignedIn: signedIn, Task: task, Approval: approval, ApproveLabel: approveLabel, Waiting: waiting, Status: status}
 	for _, c := range cookies.Cookies {
 		if c.Name == server.SessionCookie {
 			got.Cookie = "secure=" + boolText(c.Secure) + " httponly=" + boolText(c.HTTPOnly) + " samesite=" + string(c.SameSite)
 		}
 	}
-	want := seen{SignedIn: "csirt-lead", Task: "作業: 0.1.1 検知内容の確認", Approval: "対応の承認: fr-1", ApproveLabel: "承認",
-		Status: "completed", Cookie: "secure=true httponly=true samesite=Strict"}
+	want := seen{SignedIn: "csirt-lead", Task: "作業: 0.1.1 検知内容の確認", Approval: "対応の承認: 送信先の通信遮断 + 隔離 (fr-1)", ApproveLabel: "承認",
+		Waiting: "承認待ち", Status: "完了", Cookie: "secure=true httponly=true samesite=Strict"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
+	}
+	for _, c := range []struct{ what, text, want string }{
+		{"the address to block", actions, `2\.1\.1 送信先の通信遮断\s+firewall\.block_ip\s+[^:]+\(dst_ip\): 203\.0\.113\.7`},
+		{"the host to isolate", actions, `2\.2\.1 被害端末の隔離\s+edr\.isolate_host\s+[^:]+\(host\): pc-a`},
+		{"the rollbacks", actions, `firewall\.unblock_ip[\s\S]*edr\.release_host`},
+		{"the IoCs gathered", gathered, `1\.4\.1 [^\n]+\n[^:]+\(iocs\): 203\.0\.113\.7, 198\.51\.100\.9`},
+		{"the time left", targets, `^目標時間 — 初動対応 \(2h\): 残り 1h 5\dm \(`},
+		{"the breach", breach, `^目標時間 — 初動対応 \(2h\): 目標時間超過, 期限から (59m|1h 0m) 経過 \(`},
+		{"the breach's own words", breachWords, `^目標時間超過$`},
+	} {
+		if !regexp.MustCompile(c.want).MatchString(c.text) {
+			t.Errorf("%s: %q does not match %s", c.what, c.text, c.want)
+		}
+	}
+	for _, header := range []string{"方法", "対象", "手順", "切り戻し"} {
+		if !strings.Contains(actions, header) {
+			t.Errorf("the actions' header lacks %q: %q", header, actions)
+		}
 	}
 	rec := h.do("GET", "/v1/runs/"+id, "reader", nil).record(t)
 	if rec.Status != executor.Completed || rec.Fields["iocs"] == nil || len(rec.Fields["iocs"].([]any)) != 2 {

@@ -48,6 +48,9 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(render.HelperEnv, filepath.Join(bin, render.HelperName)) // the html cases draw with it
+	cache := t.TempDir()                                              // and it caches Graphviz there, not in the user's folder
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache)
 	out := filepath.Join(t.TempDir(), "runbook.html")
 	tests := []struct {
 		name  string

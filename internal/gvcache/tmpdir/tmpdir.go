@@ -10,7 +10,7 @@
 // while wazero is not yet initialised; from then on no package of
 // github.com/tetratelabs can go before it (their paths sort after
 // github.com/secopsdesign), and github.com/goccy/go-graphviz/internal/wasm,
-// which needs wazero, cannot either. cmd/secops-graphviz's tests check both
+// which needs wazero, cannot either. The helper's tests (internal/gvproto) check both
 // the imports and the outcome (TMPDIR/go-graphviz is never made).
 package tmpdir
 

@@ -1,8 +1,15 @@
-package main
+// The tests of cmd/secops-graphviz live here, not beside it: a test
+// binary of that package would link go-graphviz, whose package init
+// compiles its module into the user's own cache (and package tmpdir would
+// point TMPDIR, and so t.TempDir, at it). These run the built helper,
+// each run with a temporary TMPDIR and cache folder.
+package gvproto_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -35,13 +42,23 @@ func TestInitOrderImports(t *testing.T) {
 	}
 }
 
-var helper = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "secops-graphviz-test")
-	if err != nil {
-		return "", err
+// buildDir holds the helper the tests build; TestMain removes it.
+var buildDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	if buildDir, err = os.MkdirTemp("", "secops-graphviz-test"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
-	p := filepath.Join(dir, "secops-graphviz")
-	if out, err := exec.Command("go", "build", "-o", p, ".").CombinedOutput(); err != nil {
+	code := m.Run()
+	os.RemoveAll(buildDir)
+	os.Exit(code)
+}
+
+var helper = sync.OnceValues(func() (string, error) {
+	p := filepath.Join(buildDir, "secops-graphviz")
+	if out, err := exec.Command("go", "build", "-o", p, "github.com/secopsdesign/secops/cmd/secops-graphviz").CombinedOutput(); err != nil {
 		return "", &buildError{err, out}
 	}
 	return p, nil
@@ -58,19 +75,7 @@ func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n"
 // and user cache folder, and returns its output and standard error.
 func runHelper(t *testing.T, tmp, cache string, extraEnv ...string) (stdout, stderr string) {
 	t.Helper()
-	p, err := helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(p)
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "TMPDIR", "XDG_CACHE_HOME", "HOME", "GODEBUG":
-		default:
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, append([]string{"TMPDIR=" + tmp, "XDG_CACHE_HOME=" + cache, "HOME=" + cache}, extraEnv...)...)
+	cmd := helperCmd(t, tmp, cache, extraEnv)
 	cmd.Stdin = strings.NewReader("digraph { a -> b }")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -81,6 +86,40 @@ func runHelper(t *testing.T, tmp, cache string, extraEnv ...string) (stdout, std
 		t.Fatalf("no <svg> in %q", out.String())
 	}
 	return out.String(), errOut.String()
+}
+
+// helperCmd is the built helper with args, run with the given TMPDIR and
+// user cache folder.
+func helperCmd(t *testing.T, tmp, cache string, extraEnv []string, args ...string) *exec.Cmd {
+	t.Helper()
+	p, err := helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(p, args...)
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "TMPDIR", "XDG_CACHE_HOME", "HOME", "GODEBUG":
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, append([]string{"TMPDIR=" + tmp, "XDG_CACHE_HOME=" + cache, "HOME=" + cache}, extraEnv...)...)
+	return cmd
+}
+
+// exitCode runs cmd and returns its exit status.
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
 }
 
 // TestCacheNotInTMPDIR: the helper compiles Graphviz with its cache in the
@@ -133,7 +172,9 @@ func TestServe(t *testing.T) {
 		_ = enc.Encode(gvproto.Request{DOT: dot})
 	}
 	var out, errOut bytes.Buffer
-	if code := run([]string{gvproto.ServeFlag}, &in, &out, &errOut); code != 0 {
+	cmd := helperCmd(t, t.TempDir(), t.TempDir(), nil, gvproto.ServeFlag)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = &in, &out, &errOut
+	if code := exitCode(t, cmd); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	dec := json.NewDecoder(&out)
@@ -156,11 +197,13 @@ func TestServe(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run([]string{"-x"}, strings.NewReader(""), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "usage") {
+	var errOut bytes.Buffer
+	cmd := helperCmd(t, t.TempDir(), t.TempDir(), nil, "-x")
+	cmd.Stderr = &errOut
+	if code := exitCode(t, cmd); code != 2 || !strings.Contains(errOut.String(), "usage") {
 		t.Errorf("-x: exit %d, stderr %q", code, errOut.String())
 	}
-	if code := run([]string{filepath.Join(t.TempDir(), "none.dot")}, strings.NewReader(""), &out, &errOut); code != 2 {
+	if code := exitCode(t, helperCmd(t, t.TempDir(), t.TempDir(), nil, filepath.Join(t.TempDir(), "none.dot"))); code != 2 {
 		t.Errorf("a missing file: exit %d", code)
 	}
 }
