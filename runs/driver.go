@@ -150,7 +150,10 @@ func WithIDs(newID func() string) Option {
 	return func(c *Config) error { c.NewID = newID; return nil }
 }
 
-func config(opts []Option) (Config, error) {
+// Configure returns the configuration opts make, with the defaults
+// (holder, a 30s claim, slog.Default(), a 60s settle, random ids): what
+// a Connector is given, for a driver made by hand.
+func Configure(opts ...Option) (Config, error) {
 	c := Config{Holder: runstore.Holder(), ClaimTTL: 30 * time.Second, Logger: slog.Default(), Settle: 60 * time.Second, NewID: NewID}
 	var errs []error
 	for _, o := range opts {
@@ -218,7 +221,7 @@ func Open(ctx context.Context, plan *executor.Plan, url string, opts ...Option) 
 	if plan == nil {
 		return nil, errors.New("runs.Open: no plan")
 	}
-	c, err := config(opts)
+	c, err := Configure(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +230,7 @@ func Open(ctx context.Context, plan *executor.Plan, url string, opts ...Option) 
 	conn := connectors[scheme]
 	mu.RUnlock()
 	if !ok || conn == nil {
-		store, err := openStore(url)
+		store, err := runstore.Open(url)
 		if err != nil {
 			if len(Drivers()) > 0 {
 				err = fmt.Errorf("%w (or a registered driver: %s)", err, strings.Join(Drivers(), ", "))
@@ -246,24 +249,9 @@ func Open(ctx context.Context, plan *executor.Plan, url string, opts ...Option) 
 // NewDriven returns the runs of plan's design moved by drv (a driver
 // opened by hand rather than by URL).
 func NewDriven(plan *executor.Plan, drv Driver, opts ...Option) (*Runs, error) {
-	c, err := config(opts)
+	c, err := Configure(opts...)
 	if err != nil {
 		return nil, err
 	}
 	return &Runs{drv: drv, rules: Rules{Plan: plan, ChangedDesign: c.ChangedDesign}}, nil
-}
-
-// openStore opens a run store named as sqlite:PATH or dir:FOLDER.
-func openStore(url string) (runstore.Store, error) {
-	kind, path, ok := strings.Cut(url, ":")
-	if !ok || path == "" {
-		return nil, fmt.Errorf("run store %q: want sqlite:PATH or dir:FOLDER", url)
-	}
-	switch kind {
-	case "dir":
-		return runstore.OpenDir(path)
-	case "sqlite":
-		return runstore.OpenSQLite(path)
-	}
-	return nil, fmt.Errorf("run store %q: unknown kind %q: want sqlite:PATH or dir:FOLDER", url, kind)
 }

@@ -205,7 +205,7 @@ func (r Rules) Check(rec *executor.Record, a Act, by Actor, live bool) error {
 	case OpRecover:
 		switch {
 		case rec.Status == executor.Waiting:
-			return fmt.Errorf("%w: run %s waits for %s: answer or approve it instead", ErrNotInterrupted, id, waitsFor(r.Plan, rec))
+			return fmt.Errorf("%w: run %s waits for %s: answer or approve it instead", ErrNotInterrupted, id, waitsFor(rec))
 		case rec.Status == executor.Failed && a.Mode != executor.Retry:
 			return fmt.Errorf("%w: run %s failed: %s; it is retried from its failed method (retry)", ErrFailed, id, rec.Error)
 		case a.Mode != "" && a.Mode != executor.Retry && a.Mode != executor.Applied:
@@ -258,17 +258,12 @@ func (r Rules) checkParty(rec *executor.Record, a Act, by Actor) error {
 }
 
 // waitsFor says what a waiting run waits for.
-func waitsFor(plan *executor.Plan, rec *executor.Record) string {
-	p := rec.Pending
-	switch {
-	case p == nil:
-		return "an answer"
-	case p.Method != "" && p.Response != "" && p.Party != "":
+func waitsFor(rec *executor.Record) string {
+	switch p := rec.Pending; {
+	case p != nil && p.Party != "":
 		return fmt.Sprintf("the approval of %s for response %s", p.Party, p.Response)
-	case p.Method != "":
+	case p != nil && p.Method != "":
 		return "task " + string(p.Method)
-	case p.Response != "":
-		return "the approval of response " + string(p.Response)
 	}
 	return "an answer"
 }

@@ -25,7 +25,7 @@ func New(plan *executor.Plan, store runstore.Store, opts ...Option) (*Runs, erro
 	if plan == nil || store == nil {
 		return nil, errors.New("runs.New: a plan and a store are required")
 	}
-	c, err := config(opts)
+	c, err := Configure(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +68,6 @@ type storeDriver struct {
 }
 
 func (d *storeDriver) InProcess() bool { return true }
-
-// Store returns the run store.
-func (d *storeDriver) Store() runstore.Store { return d.store }
 
 func (d *storeDriver) engine(id string) (*executor.Engine, error) {
 	opts := []executor.Option{executor.WithPlan(d.plan), executor.WithRegistry(d.c.Registry),

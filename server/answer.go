@@ -78,7 +78,7 @@ func (s *Server) postAnswer(o op) func(http.ResponseWriter, *http.Request, *Toke
 // the service's, and its errors become problems here. The run goes on in
 // the server's context, not the request's: a client that hangs up does
 // not stop containment half-way.
-func (s *Server) act(ctx context.Context, id string, o op, tok *Token, body answerBody) (*executor.Record, *Problem) {
+func (s *Server) act(_ context.Context, id string, o op, tok *Token, body answerBody) (*executor.Record, *Problem) {
 	if s.draining() {
 		// The runs' context is cancelled: a resume would stop at once.
 		return nil, s.unavailable("the server is shutting down; answer when it is back")
@@ -88,30 +88,16 @@ func (s *Server) act(ctx context.Context, id string, o op, tok *Token, body answ
 	case opAnswers:
 		a.Op = runs.OpAnswer
 	case opRecover:
+		// With {"mode": "retry"} it is also the retry of a failed run
+		// (the rules take a recovery by retry of one).
 		a.Op = runs.OpRecover
-		if body.Mode == executor.Retry {
-			// A failed run is retried from its failed method; an
-			// interrupted one recovers its call in doubt by a retry.
-			if rec, err := s.runs.Get(ctx, id); err == nil && rec.Status == executor.Failed {
-				a.Op = runs.OpRetry
-			}
-		}
 	}
-	rec, err := s.runs.Do(s.runCtx(ctx), id, a, actor(tok))
+	rec, err := s.runs.Do(s.ctx, id, a, actor(tok))
 	if err != nil {
 		return nil, s.actProblem(id, rec, err)
 	}
 	s.log.Info(string(o), "run", id, "actor", tok.Name, "status", rec.Status)
 	return rec, nil
-}
-
-// runCtx is the context of a run's act: the server's, so that a client
-// hanging up does not stop it, with the request's values.
-func (s *Server) runCtx(ctx context.Context) context.Context {
-	if s.ctx == nil {
-		return context.WithoutCancel(ctx)
-	}
-	return s.ctx
 }
 
 // actor is who tok acts as, for the runs' rules.

@@ -182,7 +182,7 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	page, err := s.be.list(ctx, runstore.Query{Status: []executor.Status{executor.Waiting}, Limit: 100})
+	page, err := s.runs.List(ctx, runstore.Query{Status: []executor.Status{executor.Waiting}, Limit: 100})
 	if err != nil {
 		v.Error, v.Status = err.Error(), http.StatusInternalServerError
 		s.render(w, v)
@@ -193,7 +193,7 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 		if ses.tok != local && !ses.tok.ActsFor(party) && party != "" {
 			continue
 		}
-		rec, p := s.be.load(ctx, sum.ID)
+		rec, p := s.load(ctx, sum.ID)
 		if p != nil || rec.Status != executor.Waiting {
 			continue // changed since listed
 		}
@@ -203,7 +203,7 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Waiting = append(v.Waiting, s.runView(rec, ses.tok))
 	}
-	recent, err := s.be.list(ctx, runstore.Query{Limit: 20})
+	recent, err := s.runs.List(ctx, runstore.Query{Limit: 20})
 	if err == nil {
 		for _, sum := range recent.Runs {
 			v.Recent = append(v.Recent, newRecentRow(s.plan, sum, s.words))

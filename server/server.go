@@ -37,7 +37,6 @@ type Server struct {
 	plan    *executor.Plan
 	runs    *runs.Runs
 	own     bool // runs made by New, closed by Shutdown
-	be      backend
 	tokens  *Tokens
 	log     *slog.Logger
 	workers int
@@ -191,7 +190,6 @@ func newServer(plan *executor.Plan, store runstore.Store, r *runs.Runs, opts []O
 	}
 	s := &Server{plan: plan, runs: r, tokens: c.tokens, log: c.log, workers: c.workers,
 		jobs: make(chan *job, c.queue), words: wordsFor(plan.Design().Metadata.Language)}
-	s.be = backend{s}
 	s.metrics = newMetrics()
 	if store != nil {
 		if err := s.metrics.load(context.Background(), store, s.waitingParty); err != nil {
@@ -523,16 +521,13 @@ func (s *Server) startAlert(w http.ResponseWriter, r *http.Request, tok *Token, 
 	switch {
 	case errors.Is(err, errShuttingDown):
 		return s.unavailable("the server is shutting down and takes no more alerts")
-	case err != nil && (rec == nil || rec.Version == 0 && s.runs.InProcess() || errors.Is(err, executor.ErrCheckpoint)):
-		// Not stored, or stored behind what the engine did: the store
-		// failed, and the run is for recovery; or the act was refused.
-		if errors.Is(err, executor.ErrCheckpoint) {
-			p := s.internal(r, "storing run "+id, err)
-			p.Run = id
-			return p
-		}
-		return s.actProblem(id, rec, err)
-	case err != nil && errors.Is(err, runs.ErrKeyReused):
+	case errors.Is(err, executor.ErrCheckpoint):
+		// Stored behind what the engine did: the run is for recovery.
+		p := s.internal(r, "storing run "+id, err)
+		p.Run = id
+		return p
+	case err != nil && (rec == nil || runs.Refused(err) || rec.Version == 0 && s.runs.InProcess()):
+		// Refused, or not stored.
 		return s.actProblem(id, rec, err)
 	case err != nil:
 		s.log.Error("run", "run", id, "error", err)
@@ -601,20 +596,9 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, _ *Token) *Probl
 }
 
 func (s *Server) load(ctx context.Context, id string) (*executor.Record, *Problem) {
-	return s.be.load(ctx, id)
-}
-
-// backend is the runs as the page reads them.
-type backend struct{ s *Server }
-
-func (b backend) list(ctx context.Context, q runstore.Query) (runstore.Page, error) {
-	return b.s.runs.List(ctx, q)
-}
-
-func (b backend) load(ctx context.Context, id string) (*executor.Record, *Problem) {
-	rec, err := b.s.runs.Get(ctx, id)
+	rec, err := s.runs.Get(ctx, id)
 	if err != nil {
-		return nil, b.s.actProblem(id, nil, err)
+		return nil, s.actProblem(id, nil, err)
 	}
 	return rec, nil
 }

@@ -429,56 +429,63 @@ func operator() runs.Actor { return runs.Actor{Name: actor(), AnyParty: true} }
 
 // act does a to the run o names, through the runs service over its
 // record file or store: the rules are the service's, their refusals
-// messages here (exit 2, the record unchanged).
+// messages here (exit 2, the record unchanged). On a refusal it returns
+// no record; the caller closes the target of a record.
 func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (*executor.Record, *secops.Design, *target, error) {
 	target, rec, err := loadRecord(ctx, o.record, o.store)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	designPath, err := target.designPath(rec, o.design)
-	if err == nil {
-		var d *secops.Design
-		var cfg *config.File
-		var reg *adapters.Registry
-		if d, cfg, reg, err = setupFor(rio, designPath, o.adapters, rec.DryRun, a.Op == runs.OpRollback); err == nil {
-			var plan *executor.Plan
-			if plan, err = executor.Compile(d); err != nil {
-				err = usageError("%v", err)
-			} else {
-				target.design(d)
-				engine := []executor.Option{executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
-				if a.Op == runs.OpRollback {
-					engine = append(engine, executor.WithIsolation(), executor.WithRetry(1, 0), executor.WithEvents(console.Progress(rio.stderr)))
-				} else {
-					engine = append(engine, engineIO(rio, d, false)...)
-				}
-				opts := []runs.Option{runs.WithRegistry(reg), runs.WithClaimTTL(claimTTL()), runs.WithEngineOptions(engine...)}
-				if o.force {
-					opts = append(opts, runs.WithChangedDesign())
-				}
-				var r *runs.Runs
-				if r, err = runs.New(plan, target.store, opts...); err != nil {
-					err = usageError("%v", err)
-				} else {
-					defer r.Close()
-					if rec.DryRun {
-						fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
-					}
-					got, aerr := r.Do(ctx, rec.ID, a, operator())
-					if aerr == nil || got != nil && !runs.Refused(aerr) {
-						return got, d, target, aerr
-					}
-					err = refusal(aerr, rec, target, designPath, o)
-				}
-			}
-		}
+	got, d, err := actOn(ctx, rio, o, a, target, rec)
+	if got == nil {
+		target.close()
 	}
-	target.close()
-	return nil, nil, nil, err
+	return got, d, target, err
 }
 
-// refusal says why the runs service refused an act, and how to go on.
-func refusal(err error, rec *executor.Record, target *target, designPath string, o resumeOpts) error {
+// actOn is act on the record rec loaded from target.
+func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, target *target, rec *executor.Record) (*executor.Record, *secops.Design, error) {
+	designPath, err := target.designPath(rec, o.design)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, cfg, reg, err := setupFor(rio, designPath, o.adapters, rec.DryRun, a.Op == runs.OpRollback)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := executor.Compile(d)
+	if err != nil {
+		return nil, nil, usageError("%v", err)
+	}
+	target.design(d)
+	engine := []executor.Option{executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+	if a.Op == runs.OpRollback {
+		engine = append(engine, executor.WithIsolation(), executor.WithRetry(1, 0), executor.WithEvents(console.Progress(rio.stderr)))
+	} else {
+		engine = append(engine, engineIO(rio, d, false)...)
+	}
+	opts := []runs.Option{runs.WithRegistry(reg), runs.WithClaimTTL(claimTTL()), runs.WithEngineOptions(engine...)}
+	if o.force {
+		opts = append(opts, runs.WithChangedDesign())
+	}
+	r, err := runs.New(plan, target.store, opts...)
+	if err != nil {
+		return nil, nil, usageError("%v", err)
+	}
+	defer r.Close()
+	if rec.DryRun {
+		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
+	}
+	got, err := r.Do(ctx, rec.ID, a, operator())
+	if err != nil && (got == nil || runs.Refused(err)) {
+		return nil, nil, refusal(rio.stderr, err, rec, target, designPath, o)
+	}
+	return got, d, err
+}
+
+// refusal says why the runs service refused an act, and how to go on. A
+// rollback with nothing to undo is not a failure: it says so on w.
+func refusal(w io.Writer, err error, rec *executor.Record, target *target, designPath string, o resumeOpts) error {
 	ref := target.ref(rec.ID)
 	var ue *executor.UncertainError
 	switch {
@@ -506,7 +513,13 @@ func refusal(err error, rec *executor.Record, target *target, designPath string,
 	case errors.Is(err, runs.ErrInvalidAnswer) && o.outputs != "":
 		return usageError("%s: %v (the record is unchanged)", o.outputs, err)
 	case errors.Is(err, runs.ErrNothingToUndo):
-		return nil // said by rollbackRecord
+		if len(rec.Applied) == 0 {
+			fmt.Fprintln(w, "nothing to roll back: the run applied no response method")
+		} else {
+			fmt.Fprintf(w, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(rec.Applied))
+		}
+		fmt.Fprintf(w, "record: %s\n", target.name)
+		return nil
 	}
 	return usageError("%v (the record is unchanged)", err)
 }
@@ -550,20 +563,6 @@ func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	defer stop()
 	rec, _, target, err := act(ctx, rio, o, runs.Act{Op: runs.OpRollback})
 	if rec == nil {
-		if err == nil {
-			// Nothing to undo: say why, from the record as it is.
-			t, now, lerr := loadRecord(ctx, o.record, o.store)
-			if lerr != nil {
-				return lerr
-			}
-			defer t.close()
-			if len(now.Applied) == 0 {
-				fmt.Fprintln(rio.stderr, "nothing to roll back: the run applied no response method")
-			} else {
-				fmt.Fprintf(rio.stderr, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(now.Applied))
-			}
-			fmt.Fprintf(rio.stderr, "record: %s\n", t.name)
-		}
 		return err
 	}
 	defer target.close()

@@ -50,25 +50,11 @@ type target struct {
 
 // openStore opens a run store named as sqlite:PATH or dir:FOLDER.
 func openStore(spec string) (runstore.Store, error) {
-	kind, path, ok := strings.Cut(spec, ":")
-	if !ok || path == "" {
-		return nil, usageError("--store %q: want sqlite:PATH or dir:FOLDER", spec)
+	s, err := runstore.Open(spec)
+	if err != nil {
+		return nil, usageError("--store %s: %v", spec, strings.TrimPrefix(err.Error(), fmt.Sprintf("run store %q: ", spec)))
 	}
-	switch kind {
-	case "dir":
-		s, err := runstore.OpenDir(path)
-		if err != nil {
-			return nil, usageError("--store %s: %v", spec, err)
-		}
-		return s, nil
-	case "sqlite":
-		s, err := runstore.OpenSQLite(path)
-		if err != nil {
-			return nil, usageError("--store %s: %v", spec, err)
-		}
-		return s, nil
-	}
-	return nil, usageError("--store %q: unknown kind of store %q: want sqlite:PATH or dir:FOLDER", spec, kind)
+	return s, nil
 }
 
 // openExistingStore opens a run store that must exist already: a

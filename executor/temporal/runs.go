@@ -53,17 +53,11 @@ func NewRuns(plan *executor.Plan, c *Client, opts ...runs.Option) (*runs.Runs, e
 	if plan == nil || c == nil {
 		return nil, errors.New("temporal.NewRuns: a plan and a client are required")
 	}
-	settle := 60 * time.Second
-	var cfg runs.Config
-	for _, o := range opts {
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+	cfg, err := runs.Configure(opts...)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Settle > 0 {
-		settle = cfg.Settle
-	}
-	return runs.NewDriven(plan, &driver{c: c, plan: plan, settle: settle}, opts...)
+	return runs.NewDriven(plan, &driver{c: c, plan: plan, settle: cfg.Settle}, opts...)
 }
 
 // driver is the runs.Driver of runs on Temporal.

@@ -62,7 +62,6 @@ var (
 type Calls struct {
 	mu    sync.Mutex
 	calls []adapters.Request
-	by    map[string]string // adapter name of each call, by key
 }
 
 type recorder struct {
