@@ -10,6 +10,7 @@
 package temporaltest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,7 +79,28 @@ func Logger() log.Logger {
 
 // Start starts a server and waits until it answers. It is for TestMain
 // and shared use; Need is for a test.
+//
+// The development server picks the ports of its internal services
+// (history, matching, worker) itself, by asking for a free port and
+// binding it later; another process (a parallel test package, or an
+// outgoing connection given the same ephemeral port) can take one in
+// between. Start tries again, on other ports, when the server exits
+// because an address was in use.
 func Start() (*Server, error) {
+	var err error
+	for range 4 {
+		var s *Server
+		s, err = start()
+		if !errors.Is(err, errAddrInUse) {
+			return s, err
+		}
+	}
+	return nil, err
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+func start() (*Server, error) {
 	bin := Binary()
 	if bin == "" {
 		return nil, ErrNoBinary
@@ -119,6 +141,10 @@ func Start() (*Server, error) {
 		select {
 		case <-s.exited:
 			b, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+			os.RemoveAll(dir)
+			if bytes.Contains(b, []byte(errAddrInUse.Error())) {
+				return nil, fmt.Errorf("the development server exited: %w: %s", errAddrInUse, b)
+			}
 			return nil, fmt.Errorf("the development server exited: %s", b)
 		case <-ctx.Done():
 			s.Stop()
