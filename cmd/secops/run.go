@@ -74,7 +74,8 @@ func newRun() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json | --store sqlite:PATH] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
-		Long: `Run sends the alert (a JSON object of field id to value) through the
+		Long: `Run sends the alert (an object of field id to value, in JSON or YAML;
+--alert - reads it from standard input) through the
 design: detection, confirmation, triage, the playbook's steps and its
 response, calling the adapters of the adapter configuration file. Progress
 goes to stderr.
@@ -134,7 +135,7 @@ record says where: continue with secops resume).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, a JSON object of field id to value")
+	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, an object of field id to value in JSON or YAML (- for standard input)")
 	cmd.Flags().StringVar(&o.record, "record", "", "where to write the run record (default run-<id>.json)")
 	cmd.Flags().StringVar(&o.store, "store", "", "keep the record in a run store: sqlite:PATH or dir:FOLDER")
 	cmd.Flags().BoolVar(&o.force, "force", false, "write over an existing record file")
@@ -373,9 +374,12 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	if err != nil {
 		return err
 	}
-	alert, err := readAlert(o.alert)
+	alert, err := readAlert(rio.stdin, o.alert)
 	if err != nil {
 		return err
+	}
+	if o.alert == "-" {
+		rio.terminal = false // stdin was the alert: nobody answers prompts on it
 	}
 	plan, err := executor.Compile(d)
 	if err != nil {
