@@ -1,12 +1,17 @@
 package alert
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/internal/jsonpos"
 )
 
 // MaxSize is the largest alert read, in bytes (1 MiB, as the server's
@@ -31,6 +36,9 @@ func Decode(data []byte, name string) (map[string]any, error) {
 			Position: finding.Position{File: name},
 			Message:  fmt.Sprintf("the alert is larger than %d MiB", MaxSize>>20)}}
 	}
+	if f, bad := notJSON(data, name); bad {
+		return nil, finding.List{f}
+	}
 	var v any
 	_, findings, _ := document.Decode(data, name, &v, "alert")
 	if findings.HasErrors() {
@@ -47,6 +55,26 @@ func Decode(data []byte, name string) (map[string]any, error) {
 			Position: finding.Position{File: name, Line: 1, Column: 1}, Message: err.Error()}}
 	}
 	return m, nil
+}
+
+// notJSON returns a finding, and true, for a document that starts as a
+// JSON object ({) and is not JSON: YAML would read {"host": pc-1} as a
+// flow mapping, but whoever wrote it meant JSON and made a mistake.
+func notJSON(data []byte, name string) (finding.Finding, bool) {
+	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(t) == 0 || t[0] != '{' || json.Valid(data) {
+		return finding.Finding{}, false
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) || strings.Contains(se.Error(), "after top-level value") {
+		return finding.Finding{}, false // data after the value: Decode says so
+	}
+	line, col := jsonpos.OfSyntaxError(data, se)
+	return finding.Finding{Severity: finding.Error, Code: finding.Syntax,
+		Position: finding.Position{File: name, Line: line, Column: col},
+		Message:  "invalid JSON: " + se.Error()}, true
 }
 
 // floats turns the integers of v into float64, in place.

@@ -29,6 +29,8 @@ func TestDecode(t *testing.T) {
 			`a.json:2:1: error: mapping key "category" already defined at line 1, column 1 [duplicate-key]`},
 		{"nested duplicate", `{"x": {"y": 1, "y": 2}}`, nil,
 			`a.json:1:16: error: mapping key "y" already defined at line 1, column 8 [duplicate-key]`},
+		{"json with a mistake is not read as yaml", "{\n  \"host\": pc-1\n}", nil,
+			`a.json:2:11: error: invalid JSON: invalid character 'p' looking for beginning of value [syntax]`},
 		{"a list", `[1, 2]`, nil, `a.json:1:1: error: want an object of field id to value, got a list [invalid-value]`},
 		{"empty", ``, nil, `a.json:1:1: error: empty document [syntax]`},
 		{"null", `null`, nil, `a.json:1:1: error: want an object of field id to value, got nothing (an empty document or null) [invalid-value]`},

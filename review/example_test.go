@@ -15,7 +15,10 @@ import (
 
 // Replay three days of MSSP alerts through the reference design.
 func ExampleReplay() {
-	d, err := secops.LoadFile("../examples/targeted-attack/design.yaml")
+	d, findings, err := secops.CheckFile("../examples/targeted-attack/design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,7 +62,10 @@ func ExampleReplay() {
 // Review run records against the design they followed: here the record
 // of one run, read from a file as "secops run --record" writes it.
 func ExampleReview() {
-	d, err := secops.LoadFile("../examples/targeted-attack/design.yaml")
+	d, findings, err := secops.CheckFile("../examples/targeted-attack/design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

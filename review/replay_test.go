@@ -34,7 +34,10 @@ const (
 
 func plan(t testing.TB, path string) *executor.Plan {
 	t.Helper()
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
