@@ -14,7 +14,6 @@ import (
 
 func init() { commands = append(commands, newValidate) }
 
-
 // validateOptions are the flags of secops validate.
 type validateOptions struct {
 	format  string // text or json
