@@ -110,7 +110,7 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 			return nil
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 1, err: err} })
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &exitError{code: 1, err: flagHint(cmd, err)} })
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown (for a pull request's comment)")
 	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
 	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of a design instead of counting the alert as invalid")

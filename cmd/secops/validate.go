@@ -53,6 +53,7 @@ with --strict), 2 the command could not run.`,
 		},
 	}
 	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		err = flagHint(cmd, err)
 		if opt.format != "json" {
 			return err
 		}
