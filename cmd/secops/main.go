@@ -45,9 +45,7 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "secops",
 		Short: "Check, test, run and render security-operations designs",
-		Long: `secops works with security-operations designs written as code in the
-secops/v1 format: scope, severity criteria, detection rules, the process
-table, first responses and triage playbooks.`,
+		Long: help("secops"),
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -18,21 +18,7 @@ func newExportNavigator() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "navigator DESIGN... [-o FILE]",
 		Short: "Write the ATT&CK coverage of designs as an ATT&CK Navigator layer",
-		Long: `Export navigator writes an ATT&CK Navigator layer (format 4.5, domain
-enterprise-attack) of the techniques named by the in-scope incidents'
-attack: references, each scored by coverage:
-
-  2  detected at or above the triage threshold and handled by a playbook
-  1  detected only (below the threshold, or with no playbook)
-  0  neither
-
-The comment and metadata of each technique name the incidents, detection
-rules and playbooks behind its score. Several designs give an array of
-layers, one per design, which the Navigator opens as several tabs. DESIGN
-"-" reads standard input. The output goes to standard output, or to FILE
-with -o.
-
-A design with errors is not exported (exit status 1; run "secops validate").`,
+		Long: help("export-navigator"),
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var layers []*navigator.Layer

@@ -25,30 +25,7 @@ func newPlan() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan OLD NEW ALERTS... [--format text|json|markdown] [--time-key KEY] [--ignore-unknown-keys]",
 		Short: "Show what a change of the design would change, over an alert history",
-		Long: `Plan replays one alert history through two designs at once, OLD and
-NEW, deciding each alert as "secops run" would in each (as "secops
-replay" does), and reports every difference:
-
-  - the alerts that move from one class to another (detection, incident,
-    severity, playbook, the responsible party of each phase, the
-    first-response target, whether a confirmation is needed), largest
-    first, with up to 5 example alerts (file:line) each;
-  - the detections added, removed, moved and changed, and the shadowing
-    that appears, goes or changes;
-  - the workload in analyst hours by the estimates (total, per day, per
-    party; shortest and longest path), and the alerts newly unmatched;
-  - the differences of the designs that change runs whether or not an
-    alert moves: the triage threshold, the severities' targets, the
-    responses' processes, actions, approvals and rollbacks, the methods
-    and the playbooks' steps;
-  - the replay findings NEW has that OLD has not.
-
-OLD may be a git revision and path, as HEAD~1:design.yaml, read with
-"git show". ALERTS are read as by "secops replay" (JSON Lines or JSON
-arrays, gzip, - for stdin).
-
-Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
-2 something does, 1 an error (a design with errors, unreadable input).`,
+		Long: help("plan"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 3 {
 				return &exitError{code: 1, err: errors.New("plan needs OLD, NEW and at least one alert file (see secops plan --help)")}

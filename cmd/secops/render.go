@@ -27,28 +27,7 @@ func newRender() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render [--format markdown|html|mermaid|dot] [--playbook ID] [-o FILE] DESIGN",
 		Short: "Render a design as a runbook (Markdown or HTML) or its playbooks as flow graphs",
-		Long: `Render writes a design for people who do not read YAML.
-
-  markdown  one self-contained runbook (the default): scope, criteria,
-            detection rules, playbooks with their flowcharts, the process
-            table and the responses, in the design's metadata.language
-  html      the runbook as one self-contained HTML page for the analyst on
-            call: a card per alert saying what to do, each playbook's flow
-            drawn as SVG, every step with its methods' procedures inline,
-            the responses with approval, performer and rollback; it loads
-            nothing from the network and works without JavaScript. The
-            flows are drawn by the secops-graphviz program, found next to
-            secops, in $SECOPS_GRAPHVIZ or on PATH; install it with
-            go install github.com/secopsdesign/secops/cmd/secops-graphviz
-  mermaid   the playbook flow graphs as a Mermaid flowchart
-  dot       the playbook flow graphs as a Graphviz digraph
-
-With --playbook, mermaid and dot draw that playbook alone; without it, every
-playbook, each in its own subgraph, stacked top to bottom. DESIGN "-" reads
-standard input. The output goes to standard output, or to FILE with -o.
-
-A design with validation findings is still rendered (run "secops validate"
-for them); exit status 2 means the design could not be read or rendered.`,
+		Long: help("render"),
 		Args: cobra.ExactArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {

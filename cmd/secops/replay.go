@@ -40,27 +40,7 @@ func newReplay() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay DESIGN ALERTS... [--format text|json|markdown] [--group-by KEY] [--time-key KEY] [--ignore-unknown-keys] [--charts DIR]",
 		Short: "Run an alert history through the design's detections",
-		Long: `Replay runs each alert of a history through the design's detection rules,
-as "secops run" decides them, and reports what the design would have done:
-alerts matched, unmatched and invalid; per detection the alerts it took
-and those it also matched that an earlier one took (shadowing); incidents,
-severities and alerts to triage per day; the analyst hours the playbooks'
-estimates imply (shortest and longest path); and the unmatched alerts
-grouped by a key. Confirmations are not run.
-
-ALERTS are JSON Lines files (one alert object a line), JSON array files,
-or - for stdin; gzip-compressed files are read as such. Lines that are not
-alerts are counted as invalid, the first 20 listed with file and line; so
-are alerts that "secops run" would refuse: a value of the wrong type, or a
-key that is not a field of the design (unless --ignore-unknown-keys).
-
-Findings on the design, with positions, end the report:
-detection-never-matched, detection-shadowed and unmatched-alerts
-(warnings). With --format markdown and --charts DIR the report links SVG
-charts written to DIR, as DIR/FILE.
-
-Exit status: 0 the replay ran, 1 the design has errors, 2 the command
-could not run.`,
+		Long: help("replay"),
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {

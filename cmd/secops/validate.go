@@ -26,21 +26,7 @@ func newValidate() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [--format text|json] [--strict] [-v] FILE...",
 		Short: "Check designs and report every finding",
-		Long: `Validate loads each design and reports every finding at once, one line
-each on stdout, ordered by file, line, column and code:
-file:line:col: severity: path: message [code]. FILE "-" is standard input.
-
-After a list of findings, the count of errors and warnings follows on
-stderr. With -v, or when stderr is a terminal, each file also gets a
-summary line there ("design.yaml: 0 errors, 0 warnings").
-
-With --format json, stdout is always one JSON array of findings, with
-the keys severity, code, path, message, file, line and column. A file
-that cannot be read, or a mistake in the command, is an entry of code
-"fatal" (severity error) in that array.
-
-Exit status: 0 no errors (warnings are printed), 1 errors (or warnings
-with --strict), 2 the command could not run.`,
+		Long: help("validate"),
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opt.format != "text" && opt.format != "json" {
