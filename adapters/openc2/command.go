@@ -37,10 +37,10 @@ type Mapping struct {
 	// Action is the OpenC2 action: deny, allow, contain, query, delete,
 	// update, start, stop, restart, scan, locate, cancel, set, redirect,
 	// create or detonate.
-	Action string `json:"action" yaml:"action" jsonschema:"required"`
+	Action string `json:"action" yaml:"action" jsonschema:"required,enum=scan,enum=locate,enum=query,enum=deny,enum=contain,enum=allow,enum=start,enum=stop,enum=restart,enum=cancel,enum=set,enum=update,enum=redirect,enum=create,enum=delete,enum=detonate"`
 	// Target is the OpenC2 target type: ipv4_connection, ipv6_connection,
 	// ipv4_net, ipv6_net, device or features.
-	Target string `json:"target" yaml:"target" jsonschema:"required"`
+	Target string `json:"target" yaml:"target" jsonschema:"required,enum=ipv4_connection,enum=ipv6_connection,enum=ipv4_net,enum=ipv6_net,enum=device,enum=features"`
 	// Inputs maps the method's input fields to properties of the target:
 	// src_addr, dst_addr, src_port, dst_port and protocol of a
 	// connection; hostname, idn_hostname and device_id of a device; the
@@ -106,10 +106,13 @@ var Features = []string{"versions", "profiles", "pairs", "rate_limit"}
 // protocols are the L4 protocols of the Language Specification.
 var protocols = []string{"icmp", "tcp", "udp", "sctp"}
 
-// Problem is one thing wrong with a Mapping: Path names the key (action,
-// or inputs then the input's name), Message says what is wrong.
+// Problem is one thing wrong with a Mapping.
 type Problem struct {
-	Path    []string
+	// Path names the key: action, or inputs then the input's name.
+	Path []string
+	// Required is set when the key is missing.
+	Required bool
+	// Message says what is wrong.
 	Message string
 }
 
@@ -120,16 +123,17 @@ type Problem struct {
 func (m Mapping) Check() []Problem {
 	var ps []Problem
 	add := func(msg string, path ...string) { ps = append(ps, Problem{Path: path, Message: msg}) }
+	required := func(msg string, path ...string) { ps = append(ps, Problem{Path: path, Required: true, Message: msg}) }
 	switch {
 	case m.Action == "":
-		add("action is required: one of "+strings.Join(Actions, ", "), "action")
+		required("action is required: one of "+strings.Join(Actions, ", "), "action")
 	case !slices.Contains(Actions, m.Action):
 		add(fmt.Sprintf("action %q is not an OpenC2 action; want one of %s", m.Action, strings.Join(Actions, ", ")), "action")
 	}
 	props, ok := Targets[m.Target]
 	switch {
 	case m.Target == "":
-		add("target is required: one of "+targetList(), "target")
+		required("target is required: one of "+targetList(), "target")
 	case !ok:
 		add(fmt.Sprintf("target %q: want one of %s", m.Target, targetList()), "target")
 	case m.Target == "features":
@@ -146,7 +150,7 @@ func (m Mapping) Check() []Problem {
 		}
 	default:
 		if len(m.Inputs) == 0 {
-			add(fmt.Sprintf("a %s target needs inputs: which input fills which of %s", m.Target, strings.Join(props, ", ")), "inputs")
+			required(fmt.Sprintf("the %s target needs inputs: which input fills which of %s", m.Target, strings.Join(props, ", ")), "inputs")
 		}
 		for _, k := range slices.Sorted(maps.Keys(m.Inputs)) {
 			if !slices.Contains(props, m.Inputs[k]) {
