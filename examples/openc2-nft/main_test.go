@@ -23,7 +23,7 @@ import (
 func TestMatchOf(t *testing.T) {
 	tests := []struct {
 		target, raw, want string
-		err             bool
+		err               bool
 	}{
 		{"ipv4_connection", `{"dst_addr": "203.0.113.7"}`, "ip daddr 203.0.113.7", false},
 		{"ipv4_connection", `{"src_addr": "10.0.1.0/24", "dst_addr": "203.0.113.7", "protocol": "tcp", "dst_port": 443}`, "ip saddr 10.0.1.0/24 ip daddr 203.0.113.7 meta l4proto tcp tcp dport 443", false},
