@@ -263,9 +263,9 @@ func TestContainment(t *testing.T) {
 	labFile := filepath.Join(dir, "lab.json")
 	env := fmt.Sprintf(`{LAB_STATE: %q, LAB_LOG: %q}`, filepath.Join(dir, "state"), filepath.Join(dir, "lab.log"))
 	files := map[string]string{
-		"design.yaml": string(design),
-		"lab.json":    string(labJSON),
-		"alert.json":  fmt.Sprintf(`{"category": "c2", "signature": "TI:APT-C2-2026-0117", "host": "pc-a", "src_ip": %q, "dst_ip": %q, "file_name": "customers.xlsx", "time": "2026-11-20T09:15:00+09:00"}`, hostAddr, c2Addr),
+		"design.yaml":  string(design),
+		"lab.json":     string(labJSON),
+		"alert.json":   fmt.Sprintf(`{"category": "c2", "signature": "TI:APT-C2-2026-0117", "host": "pc-a", "src_ip": %q, "dst_ip": %q, "file_name": "customers.xlsx", "time": "2026-11-20T09:15:00+09:00"}`, hostAddr, c2Addr),
 		"answers.json": fmt.Sprintf(`{"0.1.1": {"confirmed": true}, "1.4.1": {"iocs": [%q, "rundll32.exe"]}, "1.27.1": {"report_decision": "report"}}`, c2Addr),
 		"adapters.yaml": fmt.Sprintf(`format: secops-adapters/v1
 adapters:
