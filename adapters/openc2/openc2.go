@@ -313,11 +313,7 @@ func (a *Adapter) Send(ctx context.Context, cmd Command, key string) (Response, 
 func (a *Adapter) send(parent context.Context, cmd Command, key string) (Response, error) {
 	id := RequestID(key)
 	now := a.cfg.now()
-	msg := Message{
-		Headers: MessageHeaders{RequestID: id, Created: now.UnixMilli(), From: a.cfg.from},
-		Body:    MessageBody{OpenC2: Content{Request: &cmd}},
-	}
-	body, err := json.Marshal(msg)
+	body, err := appendMessage(make([]byte, 0, 512), MessageHeaders{RequestID: id, Created: now.UnixMilli(), From: a.cfg.from}, &cmd)
 	if err != nil {
 		return Response{}, fmt.Errorf("encoding the command: %w", err)
 	}
@@ -415,36 +411,49 @@ func parseResponse(data []byte) (Response, string, error) {
 		return Response{}, "", errors.New("empty")
 	}
 	var m struct {
-		Headers *struct {
+		Headers struct {
 			RequestID string `json:"request_id"`
 		} `json:"headers"`
-		Body *struct {
-			OpenC2 *struct {
-				Response *Response `json:"response"`
+		Body struct {
+			OpenC2 struct {
+				Response *rawResponse `json:"response"`
 			} `json:"openc2"`
 		} `json:"body"`
-		Status     *int           `json:"status"`
-		StatusText string         `json:"status_text"`
-		Results    map[string]any `json:"results"`
+		Status     *int            `json:"status"`
+		StatusText string          `json:"status_text"`
+		Results    json.RawMessage `json:"results"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil { // data after the object included
 		return Response{}, "", fmt.Errorf("malformed: %v", err)
 	}
-	var rid string
-	if m.Headers != nil {
-		rid = m.Headers.RequestID
-	}
+	rid := m.Headers.RequestID
+	var raw rawResponse
 	switch {
-	case m.Body != nil && m.Body.OpenC2 != nil && m.Body.OpenC2.Response != nil:
-		r := *m.Body.OpenC2.Response
-		if r.Status == 0 {
+	case m.Body.OpenC2.Response != nil:
+		raw = *m.Body.OpenC2.Response
+		if raw.Status == 0 {
 			return Response{}, rid, errors.New("a response without a status")
 		}
-		return r, rid, nil
 	case m.Status != nil:
-		return Response{Status: *m.Status, StatusText: m.StatusText, Results: m.Results}, rid, nil
+		raw = rawResponse{Status: *m.Status, StatusText: m.StatusText, Results: m.Results}
+	default:
+		return Response{}, rid, errors.New("no body.openc2.response and no status")
 	}
-	return Response{}, rid, errors.New("no body.openc2.response and no status")
+	r := Response{Status: raw.Status, StatusText: raw.StatusText}
+	if len(raw.Results) > 0 && string(raw.Results) != "null" {
+		if err := json.Unmarshal(raw.Results, &r.Results); err != nil {
+			return Response{}, rid, fmt.Errorf("results: %v", err)
+		}
+	}
+	return r, rid, nil
+}
+
+// rawResponse is a response whose results are decoded only when there
+// are any.
+type rawResponse struct {
+	Status     int             `json:"status"`
+	StatusText string          `json:"status_text"`
+	Results    json.RawMessage `json:"results"`
 }
 
 // snippet returns the start of a body, secrets redacted before it is cut.
