@@ -188,7 +188,8 @@ func validNsid(s string) bool {
 // malformed input value (an address that is not IPv4 for an
 // ipv4_connection, a port out of range) is an error naming the input.
 func (m Mapping) Command(inputs map[string]any) (Command, error) {
-	cmd := Command{Action: m.Action, Args: map[string]any{"response_requested": "complete"}}
+	cmd := Command{Action: m.Action, Args: make(map[string]any, 1+len(m.Args))}
+	cmd.Args["response_requested"] = "complete"
 	for k, v := range m.Args {
 		if k != "response_requested" {
 			cmd.Args[k] = v
@@ -205,8 +206,8 @@ func (m Mapping) Command(inputs map[string]any) (Command, error) {
 		cmd.Target = map[string]any{"features": f}
 		return cmd, nil
 	}
-	props := map[string]any{}
-	for _, in := range slices.Sorted(maps.Keys(m.Inputs)) {
+	props := make(map[string]any, len(m.Inputs))
+	for in := range m.Inputs { // in any order: the result does not depend on it
 		raw, ok := inputs[in]
 		if !ok || raw == nil {
 			continue
@@ -217,7 +218,11 @@ func (m Mapping) Command(inputs map[string]any) (Command, error) {
 			return Command{}, fmt.Errorf("input %s: %w", in, err)
 		}
 		if prev, dup := props[prop]; dup && prev != v {
-			return Command{}, fmt.Errorf("inputs give %s twice, %v and %v", prop, prev, v)
+			a, b := fmt.Sprint(prev), fmt.Sprint(v)
+			if a > b {
+				a, b = b, a
+			}
+			return Command{}, fmt.Errorf("inputs give %s twice, %s and %s", prop, a, b)
 		}
 		props[prop] = v
 	}
