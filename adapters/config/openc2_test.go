@@ -102,7 +102,10 @@ adapters:
 // leaves the rollbacks without a command, and one built from an input
 // the methods do not have never gets one.
 func TestCheckOpenC2(t *testing.T) {
-	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, lf, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

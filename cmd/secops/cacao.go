@@ -26,8 +26,8 @@ func newExport() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "cacao DESIGN --out DIR [--adapters FILE] [--time RFC3339]",
 		Short: "Write each playbook as a CACAO 2.0 playbook, DIR/<playbook-id>.json",
-		Long: help("export-cacao"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("export-cacao"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError("--out DIR is required")
@@ -121,8 +121,8 @@ func newImport() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "cacao FILE.json [--out FILE]",
 		Short: "Make a secops/v1 design from a CACAO 2.0 playbook",
-		Long: help("import-cacao"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("import-cacao"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {

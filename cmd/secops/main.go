@@ -43,9 +43,9 @@ func flagHint(cmd *cobra.Command, err error) error {
 // and is added here.
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "secops",
-		Short: "Check, test, run and render security-operations designs",
-		Long: help("secops"),
+		Use:           "secops",
+		Short:         "Check, test, run and render security-operations designs",
+		Long:          help("secops"),
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -18,8 +18,8 @@ func newExportNavigator() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "navigator DESIGN... [-o FILE]",
 		Short: "Write the ATT&CK coverage of designs as an ATT&CK Navigator layer",
-		Long: help("export-navigator"),
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("export-navigator"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var layers []*navigator.Layer
 			var problems finding.List

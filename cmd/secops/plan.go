@@ -25,7 +25,7 @@ func newPlan() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan OLD NEW ALERTS... [--format text|json|markdown] [--time-key KEY] [--ignore-unknown-keys]",
 		Short: "Show what a change of the design would change, over an alert history",
-		Long: help("plan"),
+		Long:  help("plan"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 3 {
 				return &exitError{code: 1, err: errors.New("plan needs OLD, NEW and at least one alert file (see secops plan --help)")}

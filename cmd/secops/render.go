@@ -27,8 +27,8 @@ func newRender() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render [--format markdown|html|mermaid|dot] [--playbook ID] [-o FILE] DESIGN",
 		Short: "Render a design as a runbook (Markdown or HTML) or its playbooks as flow graphs",
-		Long: help("render"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("render"),
+		Args:  cobra.ExactArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return nil, cobra.ShellCompDirectiveDefault // file names

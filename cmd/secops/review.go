@@ -25,8 +25,8 @@ func newReview() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review DESIGN [RECORDS...] [--store STORE | --temporal HOST:PORT] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
 		Short: "Measure real runs against the design's targets and estimates",
-		Long: help("review"),
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("review"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case "text", "json", "markdown":

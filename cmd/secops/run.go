@@ -75,8 +75,8 @@ func newRun() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json | --store sqlite:PATH] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
-		Long: help("run"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("run"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" || o.alert == "" {
 				return usageError("run needs --adapters FILE and --alert ALERT.json")
@@ -114,8 +114,8 @@ func newResume() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume RECORD.json|RUN-ID --adapters FILE [--approve|--reject] [--outputs ANSWERS.json] [--recover retry|applied] [--retry]",
 		Short: "Continue a waiting, interrupted or failed run and update its record",
-		Long: help("resume"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("resume"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("resume needs --adapters FILE")
@@ -149,8 +149,8 @@ func newRollback() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollback RECORD.json|RUN-ID --adapters FILE",
 		Short: "Undo the response a run applied and update its record",
-		Long: help("rollback"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("rollback"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("rollback needs --adapters FILE")

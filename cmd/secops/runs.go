@@ -23,8 +23,8 @@ func newRuns() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
 		Short: "List and show the runs kept in a run store",
-		Long: help("runs"),
-		Args: cobra.NoArgs,
+		Long:  help("runs"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageError("runs needs a subcommand: list or show")
 		},
@@ -44,8 +44,8 @@ func newRunsList() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --store STORE [--status S[,S...]] [--incident ID] [--severity ID] [--since T] [--until T] [--limit N] [--all] [--format text|json]",
 		Short: "List runs, the latest started first",
-		Long: help("runs-list"),
-		Args: cobra.NoArgs,
+		Long:  help("runs-list"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return listRuns(cmd.Context(), cmd.OutOrStdout(), o)
 		},
@@ -144,8 +144,8 @@ func newRunsShow() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID --store STORE [--format text|json]",
 		Short: "Show the record of one run",
-		Long: help("runs-show"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("runs-show"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if store == "" {
 				return usageError("runs show needs --store sqlite:PATH or dir:FOLDER")

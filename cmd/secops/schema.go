@@ -16,8 +16,8 @@ func newSchema() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schema [--scenarios | --adapters | --record] [-o FILE]",
 		Short: "Print the JSON Schema of designs, scenario files, adapter files or run records",
-		Long: help("schema"),
-		Args: cobra.NoArgs,
+		Long:  help("schema"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k := schema.Design
 			switch {

@@ -38,8 +38,8 @@ func newServe() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve DESIGN --adapters FILE [--store sqlite:PATH | --temporal HOST:PORT] [--addr 127.0.0.1:8080] [--tokens FILE] [--workers N] [--queue N]",
 		Short: "Serve the design: take alerts over HTTP, keep the runs in a store, take approvals and answers",
-		Long: help("serve"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("serve"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("serve needs --adapters FILE")

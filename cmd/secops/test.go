@@ -17,8 +17,8 @@ func newTest() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "test [--cover] [--format text|json] SCENARIOS.yaml...",
 		Short: "Run scenario files against their designs with simulated adapters",
-		Long: help("test"),
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("test"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case "text":

@@ -25,8 +25,8 @@ func newToken() *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add NAME --role ROLE [--party PARTY] [--tokens FILE] [--design DESIGN]",
 		Short: "Make a token, print it once and write its digest to the tokens file",
-		Long: help("token-add"),
-		Args: cobra.ExactArgs(1),
+		Long:  help("token-add"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(roles) == 0 {
 				return usageError("token add needs --role (ingest, read, answer, approve or admin)")

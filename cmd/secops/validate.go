@@ -26,8 +26,8 @@ func newValidate() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [--format text|json] [--strict] [-v] FILE...",
 		Short: "Check designs and report every finding",
-		Long: help("validate"),
-		Args: cobra.ArbitraryArgs,
+		Long:  help("validate"),
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opt.format != "text" && opt.format != "json" {
 				return usageError("--format must be text or json, not %q", opt.format)

@@ -31,8 +31,8 @@ func newWorker() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker DESIGN... --adapters FILE --temporal HOST:PORT [--namespace NS] [--task-queue Q]",
 		Short: "Run the runs of designs as Temporal workflows, and their adapter calls",
-		Long: help("worker"),
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("worker"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("worker needs --adapters FILE")
