@@ -31,16 +31,24 @@ func Read(r io.Reader, name string) (map[string]any, error) {
 
 // Decode decodes one alert from data. See Read.
 func Decode(data []byte, name string) (map[string]any, error) {
+	return DecodeObject(data, name, "alert", "an object of field id to value")
+}
+
+// DecodeObject decodes one object of key to value from data as Decode
+// does an alert, for other documents of that shape (the outputs of
+// people's tasks); what names it in messages ("outputs file"), and shape
+// says what it must be ("an object of method id to outputs").
+func DecodeObject(data []byte, name, what, shape string) (map[string]any, error) {
 	if len(data) > MaxSize {
 		return nil, finding.List{{Severity: finding.Error, Code: finding.Syntax,
 			Position: finding.Position{File: name},
-			Message:  fmt.Sprintf("the alert is larger than %d MiB", MaxSize>>20)}}
+			Message:  fmt.Sprintf("the %s is larger than %d MiB", what, MaxSize>>20)}}
 	}
 	if f, bad := notJSON(data, name); bad {
 		return nil, finding.List{f}
 	}
 	var v any
-	_, findings, _ := document.Decode(data, name, &v, "alert")
+	_, findings, _ := document.Decode(data, name, &v, what)
 	if findings.HasErrors() {
 		return nil, findings
 	}
@@ -48,7 +56,7 @@ func Decode(data []byte, name string) (map[string]any, error) {
 	if !ok {
 		return nil, finding.List{{Severity: finding.Error, Code: finding.InvalidValue,
 			Position: finding.Position{File: name, Line: 1, Column: 1},
-			Message:  fmt.Sprintf("want an object of field id to value, got %s", kind(v))}}
+			Message:  fmt.Sprintf("want %s, got %s", shape, kind(v))}}
 	}
 	if err := floats(m); err != nil {
 		return nil, finding.List{{Severity: finding.Error, Code: finding.InvalidValue,
