@@ -17,6 +17,7 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 )
 
 // binaries builds secops, its SVG helper secops-graphviz (next to it, as
@@ -337,7 +338,7 @@ func TestCrashWithSQLiteStore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s", code, out)
 	}
-	db, err := runstore.OpenSQLite(filepath.Join(l.dir, "runs.db"))
+	db, err := sqlite.Open(filepath.Join(l.dir, "runs.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,18 @@
-package runstore
+package sqlite
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"math"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/internal/refrun"
 )
 
 // TestEncoderJournal: through the checkpoints of whole runs, the
@@ -24,14 +22,14 @@ func TestEncoderJournal(t *testing.T) {
 	var got scratch
 	var want bytes.Buffer
 	saves := 0
-	e, alert := benchEngine(t, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+	e, alert := refrun.Engine(t, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
 		rec.Version++
 		saves++
 		blob, cache, err := enc.encode(&got, rec)
 		if err != nil {
 			return err
 		}
-		whole, err := encode(&want, rec)
+		whole, err := encodeJSON(&want, rec)
 		if err != nil {
 			return err
 		}
@@ -42,7 +40,7 @@ func TestEncoderJournal(t *testing.T) {
 		return nil
 	}))
 	for range 3 {
-		benchRun(t, e, alert)
+		refrun.Run(t, e, alert)
 	}
 	if saves < 30 {
 		t.Errorf("%d saves in three runs", saves)
@@ -150,7 +148,7 @@ func TestEncoderChanged(t *testing.T) {
 				r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvStep})
 				got, _, err = enc.encode(&b, r) // from the caches of the changed record
 			}
-			want, werr := encode(new(bytes.Buffer), r)
+			want, werr := encodeJSON(new(bytes.Buffer), r)
 			if (err != nil) != (werr != nil) {
 				t.Fatalf("error %v, want %v", err, werr)
 			}
@@ -195,80 +193,21 @@ func TestSameEvent(t *testing.T) {
 	}
 }
 
-// TestAppendValue: appendValue writes what encoding/json writes (with
-// HTML escaping off), for the values records hold and others.
-func TestAppendValue(t *testing.T) {
-	type point struct{ X, Y int }
-	values := []struct {
-		name string
-		v    any
-	}{
-		{"nil", nil},
-		{"string", "pc-1"},
-		{"escapes", "a\"b\\c\nd\re\tf\bg\fh\x00i\x1fj\x7f<k>&"},
-		{"unicode", "日本語 通報する \u2028 \u2029 \U0001F600"},
-		{"invalid UTF-8", "a\xffb\xc3"},
-		{"bools", []any{true, false}},
-		{"ints", []any{0, -1, int64(1) << 62, int(-1) << 40}},
-		{"floats", []any{0.0, math.Copysign(0, -1), 1.5, 1e-6, 9.99e-7, 1e20, 1e21, -1e21, 123456789.125, 3e-9, math.MaxFloat64, math.SmallestNonzeroFloat64}},
-		{"nested", map[string]any{"b": []any{map[string]any{"z": 1, "a": nil}}, "a": map[string]any{}, "\u00e9": []any{}}},
-		{"nil map", map[string]any(nil)},
-		{"nil slice", []any(nil)},
-		{"strings", []string{"a", "\"b"}},
-		{"nil strings", []string(nil)},
-		{"time", time.Date(2026, 11, 20, 9, 15, 0, 5, time.FixedZone("JST", 9*3600))},
-		{"named string", executor.Running},
-		{"struct", point{1, 2}},
-		{"other map", map[string]string{"b": "<", "a": "&"}},
-		{"float32", float32(0.1)},
+// TestEncoderSplice: encoding/json writes a record's Events last, where
+// encode puts the events it keeps encoded; were a field added after them,
+// records would be encoded whole at every save, more slowly.
+func TestEncoderSplice(t *testing.T) {
+	typ := reflect.TypeFor[executor.Record]()
+	last := typ.Field(typ.NumField() - 1)
+	if last.Name != "Events" || last.Tag.Get("json") != "events" {
+		t.Errorf("the last field of executor.Record is %s, tagged %q: encode wants Events, tagged \"events\" (never omitted)", last.Name, last.Tag.Get("json"))
 	}
-	for _, tt := range values {
-		t.Run(tt.name, func(t *testing.T) {
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(map[string]any{"v": tt.v}); err != nil {
-				t.Fatal(err)
-			}
-			got, err := appendMap(nil, map[string]any{"v": tt.v})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
-				t.Errorf("appendValue wrote\n%s\nencoding/json\n%s", got, w)
-			}
-		})
+	b, err := encodeJSON(new(bytes.Buffer), &executor.Record{ID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, bad := range []any{math.NaN(), math.Inf(1), []any{math.Inf(-1)}, func() {}} {
-		if _, err := appendValue(nil, bad); err == nil {
-			t.Errorf("appendValue(%v): no error", bad)
-		}
-	}
-}
-
-// FuzzAppendString: appendString writes strings as encoding/json does.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "pc-1", "a\"\\\n\x00\x7f", "日本語", "\u2028\xff\xc3\xa9"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(s); err != nil {
-			t.Fatal(err)
-		}
-		if got, w := appendString(nil, s), bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
-			t.Errorf("appendString(%q) = %s, encoding/json %s", s, got, w)
-		}
-	})
-}
-
-// TestHeadSignature: appendHead knows the record's types as they are.
-func TestHeadSignature(t *testing.T) {
-	if diff := cmp.Diff(headSignature, recordSignature()); diff != "" {
-		t.Errorf("executor.Record changed since appendHead was written: records are encoded by encoding/json alone, more slowly. "+
-			"Teach appendHead the change, and update headSignature (-known +now):\n%s", diff)
+	if !bytes.HasSuffix(b, noEvents) {
+		t.Errorf("a record without events encodes as %s, not ending in %s", b, noEvents)
 	}
 }
 
@@ -300,9 +239,9 @@ func TestEncoderFullRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cache == nil {
-		t.Error("the record was not encoded by appendHead")
+		t.Error("no cache of the record's events to keep")
 	}
-	want, err := encode(new(bytes.Buffer), rec)
+	want, err := encodeJSON(new(bytes.Buffer), rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +251,7 @@ func TestEncoderFullRecord(t *testing.T) {
 	// Zero values where encoding/json omits or writes them.
 	zero := &executor.Record{ID: "z", Events: []executor.Event{{}}, Targets: criteria.Targets{Response: 1}, At: &executor.Cursor{}}
 	got, _, err = enc.encode(&sc, zero)
-	want, werr := encode(new(bytes.Buffer), zero)
+	want, werr := encodeJSON(new(bytes.Buffer), zero)
 	if err != nil || werr != nil || !bytes.Equal(got, want) {
 		t.Errorf("encoded\n%s (%v)\nwant\n%s (%v)", got, err, want, werr)
 	}

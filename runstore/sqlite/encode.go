@@ -1,0 +1,212 @@
+package sqlite
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"sync"
+
+	"github.com/secopsdesign/secops/executor"
+)
+
+// A record is stored as encoding/json writes it (with HTML escaping off),
+// and only encoding/json writes it here: there is one codec of the record,
+// the record's own.
+//
+// The engine checkpoints one record many times as a run goes, and each
+// time it has mostly appended to it: a few events more (see
+// executor.Checkpointer). Encoding the whole record at every save makes a
+// run's journal cost grow with the square of its length. So a store keeps,
+// for the record objects it saved last and that still run, the JSON of
+// the events saved, each as encoding/json wrote it, and at the next save
+// encodes the events added since and the rest of the record without its
+// events (a shallow copy whose Events are nil: encoding/json writes
+// `"events":null` last, where the events' JSON goes). The record stored is
+// byte for byte what encoding/json gives for the whole.
+//
+// The cache is used only for the very record object saved before (not a
+// copy loaded since), and only if the events it encoded are as they were,
+// compared field by field, their maps by identity: an event changed in
+// place is noticed, and the record encoded whole. (A value changed inside
+// an event's map is not: the engine never does that, and the store's
+// contract lets it rely on it.) Entries go when their record stops running
+// (the engine saves a record that waits, fails or ends no more), and the
+// cache is bounded.
+
+// maxEventCaches bounds the records whose events a store keeps encoded:
+// the runs in progress at once in one process, and more.
+const maxEventCaches = 1024
+
+// eventCache is the JSON of the first events of a record, as saved, and
+// the row it was saved in.
+type eventCache struct {
+	rec  *executor.Record
+	evs  []executor.Event // shallow copies of the events encoded
+	json []byte           // their encodings, joined by commas
+	// version and row are those of the record as the store saved it;
+	// version 0 when unknown.
+	version int64
+	row     row
+}
+
+// encoder encodes records for one store.
+type encoder struct {
+	mu     sync.Mutex
+	caches map[string]*eventCache // by run id
+}
+
+// take removes and returns the cache of rec's events, or nil.
+func (e *encoder) take(rec *executor.Record) *eventCache {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.caches[rec.ID]
+	if c == nil {
+		return nil
+	}
+	delete(e.caches, rec.ID)
+	if c.rec != rec || len(rec.Events) < len(c.evs) {
+		return nil
+	}
+	for i := range c.evs {
+		if !sameEvent(&c.evs[i], &rec.Events[i]) {
+			return nil
+		}
+	}
+	return c
+}
+
+// eventCaches are caches to reuse, with the memory they grew.
+var eventCaches = sync.Pool{New: func() any { return new(eventCache) }}
+
+func newEventCache(rec *executor.Record) *eventCache {
+	c := eventCaches.Get().(*eventCache)
+	c.rec = rec
+	return c
+}
+
+// recycle makes c ready for another record.
+func (c *eventCache) recycle() {
+	clear(c.evs) // the events' maps are not kept
+	*c = eventCache{evs: c.evs[:0], json: c.json[:0]}
+	eventCaches.Put(c)
+}
+
+// keep puts back the cache of a record just saved, while it runs.
+func (e *encoder) keep(c *eventCache) {
+	if c == nil {
+		return
+	}
+	if c.rec.Status != executor.Running {
+		c.recycle()
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.caches == nil {
+		e.caches = map[string]*eventCache{}
+	}
+	if len(e.caches) >= maxEventCaches {
+		clear(e.caches) // runs abandoned while running; the live ones encode whole once
+	}
+	e.caches[c.rec.ID] = c
+}
+
+// drop forgets the events of run id.
+func (e *encoder) drop(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.caches, id)
+}
+
+// scratch holds the buffers a record is encoded in.
+type scratch struct {
+	buf bytes.Buffer // encoding/json's output
+	out []byte       // the record's JSON
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// encodeJSON returns the JSON encoding of v in b, as encoding/json writes
+// it with HTML escaping off.
+func encodeJSON(b *bytes.Buffer, v any) ([]byte, error) {
+	b.Reset()
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// noEvents ends the JSON of a record whose Events are nil.
+var noEvents = []byte(`"events":null}`)
+
+// encode returns the JSON of rec (as encodeJSON gives it), in sc's
+// memory, and the cache of its events to keep once the record is saved
+// (nil when none is to be kept).
+func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache, error) {
+	if len(rec.Events) == 0 {
+		e.drop(rec.ID)
+		blob, err := encodeJSON(&sc.buf, rec)
+		return blob, nil, err
+	}
+	c := e.take(rec)
+	if c == nil {
+		c = newEventCache(rec)
+	}
+	// The new events, added to the cache.
+	n := len(c.json)
+	for j := len(c.evs); j < len(rec.Events); j++ {
+		ev, err := encodeJSON(&sc.buf, &rec.Events[j])
+		if err != nil {
+			c.json = c.json[:n]
+			return nil, nil, err
+		}
+		if len(c.json) > 0 {
+			c.json = append(c.json, ',')
+		}
+		c.json = append(c.json, ev...)
+	}
+	// The rest of the record, and the events where encoding/json writes
+	// them.
+	head := *rec
+	head.Events = nil
+	b, err := encodeJSON(&sc.buf, &head)
+	if err != nil {
+		c.json = c.json[:n]
+		return nil, nil, err
+	}
+	if !bytes.HasSuffix(b, noEvents) {
+		// Events are no longer the record's last field: encode it whole
+		// (TestEncoderSplice fails meanwhile).
+		c.json = c.json[:n]
+		blob, err := encodeJSON(&sc.buf, rec)
+		return blob, nil, err
+	}
+	out := append(sc.out[:0], b[:len(b)-len(`null}`)]...)
+	out = append(out, '[')
+	out = append(out, c.json...)
+	out = append(out, "]}"...)
+	sc.out = out
+	c.evs = append(c.evs, rec.Events[len(c.evs):]...)
+	return out, c, nil
+}
+
+// sameEvent reports whether a and b hold the same values, their maps
+// the same maps. (TestSameEvent checks that it compares every field.)
+func sameEvent(a, b *executor.Event) bool {
+	// Times the same instant, location and monotonic reading: a copy.
+	return a.Time == b.Time &&
+		a.Kind == b.Kind && a.Step == b.Step && a.Method == b.Method && a.Action == b.Action && a.Response == b.Response &&
+		sameMap(a.Inputs, b.Inputs) && sameMap(a.Outputs, b.Outputs) &&
+		a.Error == b.Error && a.Actor == b.Actor && a.Detail == b.Detail && a.IdempotencyKey == b.IdempotencyKey &&
+		a.Attempt == b.Attempt && a.Uncertain == b.Uncertain && a.Target == b.Target && a.DryRun == b.DryRun && a.Run == b.Run
+}
+
+func sameMap(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	// Empty maps are alike: an event's are omitted when empty.
+	return len(a) == 0 || reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
