@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sync"
 
@@ -16,22 +17,28 @@ import (
 // The engine checkpoints one record many times as a run goes, and each
 // time it has mostly appended to it: a few events more (see
 // executor.Checkpointer). Encoding the whole record at every save makes a
-// run's journal cost grow with the square of its length. So a store keeps,
-// for the record objects it saved last and that still run, the JSON of
-// the events saved, each as encoding/json wrote it, and at the next save
-// encodes the events added since and the rest of the record without its
-// events (a shallow copy whose Events are nil: encoding/json writes
-// `"events":null` last, where the events' JSON goes). The record stored is
-// byte for byte what encoding/json gives for the whole.
+// run's journal cost grow with the square of its length, and re-encoding
+// the alert and the fields at every save was half the cost of encoding. So
+// a store keeps, for the record objects it saved last and that still run,
+// the JSON of the events saved and of the alert and fields maps, each as
+// encoding/json wrote it, and at the next save encodes the events added
+// since, the maps that were replaced, and the rest of the record without
+// them: a shallow copy whose Events, Alert and Fields are nil, which
+// encoding/json writes with `"alert":null` where the maps go (Fields,
+// omitted when empty, follows Alert) and `"events":null` last, where the
+// events go. The record stored is byte for byte what encoding/json gives
+// for the whole (TestEncoderJournal).
 //
 // The cache is used only for the very record object saved before (not a
 // copy loaded since), and only if the events it encoded are as they were,
 // compared field by field, their maps by identity: an event changed in
-// place is noticed, and the record encoded whole. (A value changed inside
-// an event's map is not: the engine never does that, and the store's
-// contract lets it rely on it.) Entries go when their record stops running
-// (the engine saves a record that waits, fails or ends no more), and the
-// cache is bounded.
+// place, or one replaced, is noticed, and the record encoded whole. A map
+// is known by its identity and length: a map of the record changed in
+// place, or a value changed inside an event's map, is not noticed. The
+// engine never does that (see executor.Checkpointer), and the store's
+// contract lets it rely on it (see runstore.Store). Entries go when their
+// record stops running (the engine saves a record that waits, fails or
+// ends no more), and the cache is bounded.
 
 // maxEventCaches bounds the records whose events a store keeps encoded:
 // the runs in progress at once in one process, and more.
@@ -47,6 +54,29 @@ type eventCache struct {
 	// version 0 when unknown.
 	version int64
 	row     row
+	// alert and fields are the encodings of the record's maps.
+	alert, fields mapJSON
+}
+
+// mapJSON is the JSON of a map, as encoding/json wrote it.
+type mapJSON struct {
+	m    map[string]any // the map encoded: its identity, and its length
+	n    int
+	json []byte
+}
+
+// of returns the JSON of m, encoded again unless it is the map encoded
+// before.
+func (mj *mapJSON) of(b *bytes.Buffer, m map[string]any) ([]byte, error) {
+	if mj.json != nil && len(m) == mj.n && reflect.ValueOf(m).UnsafePointer() == reflect.ValueOf(mj.m).UnsafePointer() {
+		return mj.json, nil
+	}
+	js, err := encodeJSON(b, m)
+	if err != nil {
+		return nil, err
+	}
+	mj.m, mj.n, mj.json = m, len(m), append(mj.json[:0], js...)
+	return mj.json, nil
 }
 
 // encoder encodes records for one store.
@@ -87,7 +117,8 @@ func newEventCache(rec *executor.Record) *eventCache {
 // recycle makes c ready for another record.
 func (c *eventCache) recycle() {
 	clear(c.evs) // the events' maps are not kept
-	*c = eventCache{evs: c.evs[:0], json: c.json[:0]}
+	*c = eventCache{evs: c.evs[:0], json: c.json[:0],
+		alert: mapJSON{json: c.alert.json[:0:0]}, fields: mapJSON{json: c.fields.json[:0:0]}}
 	eventCaches.Put(c)
 }
 
@@ -138,14 +169,43 @@ func encodeJSON(b *bytes.Buffer, v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// noEvents ends the JSON of a record whose Events are nil.
-var noEvents = []byte(`"events":null}`)
+// In the JSON of a record whose Alert, Fields and Events are nil,
+// noAlert is where the alert and the fields go, noEvents where the events
+// go, the end.
+var (
+	noAlert  = []byte(`,"alert":null`)
+	noEvents = []byte(`"events":null}`)
+)
+
+// spliced reports whether executor.Record is laid out as encode needs to
+// splice the JSON of its maps and events into that of the rest: Alert
+// tagged "alert" after scalar fields only (so that noAlert, which begins
+// outside a string, is found where the alert goes), Fields after it,
+// tagged "fields,omitempty", and Events last, tagged "events". When it is
+// not, records are encoded whole (TestEncoderSplice fails meanwhile).
+var spliced = func() bool {
+	t := reflect.TypeFor[executor.Record]()
+	a, ok := t.FieldByName("Alert")
+	if !ok || a.Tag.Get("json") != "alert" || a.Index[0] == 0 || a.Index[0]+1 >= t.NumField() {
+		return false
+	}
+	for i := range a.Index[0] {
+		switch t.Field(i).Type.Kind() {
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int64:
+		default:
+			return false
+		}
+	}
+	f, e := t.Field(a.Index[0]+1), t.Field(t.NumField()-1)
+	return f.Name == "Fields" && f.Tag.Get("json") == "fields,omitempty" && f.Type == a.Type && a.Type == reflect.TypeFor[map[string]any]() &&
+		e.Name == "Events" && e.Tag.Get("json") == "events"
+}()
 
 // encode returns the JSON of rec (as encodeJSON gives it), in sc's
 // memory, and the cache of its events to keep once the record is saved
 // (nil when none is to be kept).
 func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache, error) {
-	if len(rec.Events) == 0 {
+	if len(rec.Events) == 0 || !spliced {
 		e.drop(rec.ID)
 		blob, err := encodeJSON(&sc.buf, rec)
 		return blob, nil, err
@@ -154,41 +214,56 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 	if c == nil {
 		c = newEventCache(rec)
 	}
+	fail := func(err error) ([]byte, *eventCache, error) {
+		c.recycle()
+		return nil, nil, err
+	}
 	// The new events, added to the cache.
-	n := len(c.json)
 	for j := len(c.evs); j < len(rec.Events); j++ {
 		ev, err := encodeJSON(&sc.buf, &rec.Events[j])
 		if err != nil {
-			c.json = c.json[:n]
-			return nil, nil, err
+			return fail(err)
 		}
 		if len(c.json) > 0 {
 			c.json = append(c.json, ',')
 		}
 		c.json = append(c.json, ev...)
 	}
-	// The rest of the record, and the events where encoding/json writes
-	// them.
+	c.evs = append(c.evs, rec.Events[len(c.evs):]...)
+	alert, err := c.alert.of(&sc.buf, rec.Alert)
+	if err != nil {
+		return fail(err)
+	}
+	var fields []byte
+	if len(rec.Fields) > 0 {
+		if fields, err = c.fields.of(&sc.buf, rec.Fields); err != nil {
+			return fail(err)
+		}
+	}
+	// The rest of the record, and the maps and events where
+	// encoding/json writes them.
 	head := *rec
-	head.Events = nil
+	head.Alert, head.Fields, head.Events = nil, nil, nil
 	b, err := encodeJSON(&sc.buf, &head)
 	if err != nil {
-		c.json = c.json[:n]
-		return nil, nil, err
+		return fail(err)
 	}
-	if !bytes.HasSuffix(b, noEvents) {
-		// Events are no longer the record's last field: encode it whole
-		// (TestEncoderSplice fails meanwhile).
-		c.json = c.json[:n]
-		blob, err := encodeJSON(&sc.buf, rec)
-		return blob, nil, err
+	at := bytes.Index(b, noAlert)
+	if at < 0 || !bytes.HasSuffix(b, noEvents) {
+		return fail(fmt.Errorf("encode run %s: encoding/json wrote the record without its maps and events as %.200s", rec.ID, b))
 	}
-	out := append(sc.out[:0], b[:len(b)-len(`null}`)]...)
+	out := append(sc.out[:0], b[:at]...)
+	out = append(out, `,"alert":`...)
+	out = append(out, alert...)
+	if fields != nil {
+		out = append(out, `,"fields":`...)
+		out = append(out, fields...)
+	}
+	out = append(out, b[at+len(noAlert):len(b)-len(`null}`)]...)
 	out = append(out, '[')
 	out = append(out, c.json...)
 	out = append(out, "]}"...)
 	sc.out = out
-	c.evs = append(c.evs, rec.Events[len(c.evs):]...)
 	return out, c, nil
 }
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"maps"
 	"math"
 	"reflect"
 	"testing"
@@ -81,31 +82,38 @@ func TestEncoderChanged(t *testing.T) {
 			r.Events[0].Time = at.In(time.FixedZone("CET", 3600))
 			return r
 		}},
-		{"fields changed in place", func(r *executor.Record) *executor.Record {
-			r.Fields["host"] = "pc-2"
-			r.Fields["ok"] = true
-			return r
+		// The engine replaces Fields when a field changes; it never
+		// changes a map of the record in place.
+		{"fields replaced", func(r *executor.Record) *executor.Record {
+			return withFields(r, func(f map[string]any) {
+				f["host"] = "pc-2"
+				f["ok"] = true
+			})
 		}},
 		{"field replaced by another", func(r *executor.Record) *executor.Record {
-			delete(r.Fields, "n")
-			r.Fields["a"] = int64(2)
-			return r
+			return withFields(r, func(f map[string]any) {
+				delete(f, "n")
+				f["a"] = int64(2)
+			})
 		}},
 		{"field to a list", func(r *executor.Record) *executor.Record {
-			r.Fields["host"] = []any{"pc-1"}
-			r.Fields["l"] = "a"
-			return r
+			return withFields(r, func(f map[string]any) {
+				f["host"] = []any{"pc-1"}
+				f["l"] = "a"
+			})
 		}},
 		{"field of another type", func(r *executor.Record) *executor.Record {
-			r.Fields["n"] = 2.0
-			return r
+			return withFields(r, func(f map[string]any) { f["n"] = 2.0 })
 		}},
 		{"negative zero", func(r *executor.Record) *executor.Record {
-			r.Fields["z"] = math.Copysign(0, -1)
+			return withFields(r, func(f map[string]any) { f["z"] = math.Copysign(0, -1) })
+		}},
+		{"fields emptied", func(r *executor.Record) *executor.Record {
+			r.Fields = map[string]any{}
 			return r
 		}},
-		{"list changed in place", func(r *executor.Record) *executor.Record {
-			r.Fields["l"].([]any)[0] = "b"
+		{"alert replaced", func(r *executor.Record) *executor.Record {
+			r.Alert = map[string]any{"host": "pc-9", "<": "&"}
 			return r
 		}},
 		{"alert dropped", func(r *executor.Record) *executor.Record {
@@ -113,7 +121,10 @@ func TestEncoderChanged(t *testing.T) {
 			return r
 		}},
 		{"a value encoding/json refuses", func(r *executor.Record) *executor.Record {
-			r.Fields["x"] = math.NaN()
+			return withFields(r, func(f map[string]any) { f["x"] = math.NaN() })
+		}},
+		{"an event's value encoding/json refuses", func(r *executor.Record) *executor.Record {
+			r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvMethod, Outputs: map[string]any{"x": math.Inf(1)}})
 			return r
 		}},
 		{"events cut", func(r *executor.Record) *executor.Record {
@@ -157,6 +168,15 @@ func TestEncoderChanged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withFields replaces r's Fields by a copy that change changed, as the
+// engine changes fields.
+func withFields(r *executor.Record, change func(map[string]any)) *executor.Record {
+	f := maps.Clone(r.Fields)
+	change(f)
+	r.Fields = f
+	return r
 }
 
 // TestSameEvent: sameEvent compares every field of an event, so that a
@@ -260,4 +280,46 @@ func TestEncoderFullRecord(t *testing.T) {
 	if _, _, err := enc.encode(&sc, bad); err == nil {
 		t.Error("a year past 9999 encoded")
 	}
+}
+
+// benchEncode runs the reference playbook with every checkpoint given to
+// save, and reports the time per run.
+func benchEncode(b *testing.B, save func(rec *executor.Record) error) {
+	e, alert := refrun.Engine(b, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+		rec.Version++
+		return save(rec)
+	}))
+	b.ReportAllocs()
+	for b.Loop() {
+		refrun.Run(b, e, alert)
+	}
+}
+
+// BenchmarkEncoder encodes every checkpoint of runs of the reference
+// playbook as a store does, without SQLite. Its baseline is
+// BenchmarkEncoderNone; BenchmarkEncoderWhole encodes each checkpoint
+// whole with encoding/json.
+func BenchmarkEncoder(b *testing.B) {
+	var enc encoder
+	var sc scratch
+	benchEncode(b, func(rec *executor.Record) error {
+		_, cache, err := enc.encode(&sc, rec)
+		enc.keep(cache)
+		return err
+	})
+}
+
+// BenchmarkEncoderWhole encodes every checkpoint of the runs whole.
+func BenchmarkEncoderWhole(b *testing.B) {
+	var buf bytes.Buffer
+	benchEncode(b, func(rec *executor.Record) error {
+		_, err := encodeJSON(&buf, rec)
+		return err
+	})
+}
+
+// BenchmarkEncoderNone is the baseline of BenchmarkEncoder: the runs,
+// their checkpoints encoded not at all.
+func BenchmarkEncoderNone(b *testing.B) {
+	benchEncode(b, func(*executor.Record) error { return nil })
 }
