@@ -67,11 +67,11 @@ type mapJSON struct {
 
 // of returns the JSON of m, encoded again unless it is the map encoded
 // before.
-func (mj *mapJSON) of(b *bytes.Buffer, m map[string]any) ([]byte, error) {
+func (mj *mapJSON) of(sc *scratch, m map[string]any) ([]byte, error) {
 	if mj.json != nil && len(m) == mj.n && reflect.ValueOf(m).UnsafePointer() == reflect.ValueOf(mj.m).UnsafePointer() {
 		return mj.json, nil
 	}
-	js, err := encodeJSON(b, m)
+	js, err := sc.json(m)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +151,24 @@ func (e *encoder) drop(id string) {
 
 // scratch holds the buffers a record is encoded in.
 type scratch struct {
-	buf bytes.Buffer // encoding/json's output
-	out []byte       // the record's JSON
+	buf  bytes.Buffer  // encoding/json's output
+	enc  *json.Encoder // writing to buf
+	head executor.Record
+	out  []byte // the record's JSON
+}
+
+// json returns the JSON encoding of v in sc's memory, as encodeJSON
+// gives it, valid until the next call.
+func (sc *scratch) json(v any) ([]byte, error) {
+	if sc.enc == nil {
+		sc.enc = json.NewEncoder(&sc.buf)
+		sc.enc.SetEscapeHTML(false)
+	}
+	sc.buf.Reset()
+	if err := sc.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(sc.buf.Bytes(), []byte("\n")), nil
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -207,7 +223,7 @@ var spliced = func() bool {
 func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache, error) {
 	if len(rec.Events) == 0 || !spliced {
 		e.drop(rec.ID)
-		blob, err := encodeJSON(&sc.buf, rec)
+		blob, err := sc.json(rec)
 		return blob, nil, err
 	}
 	c := e.take(rec)
@@ -220,7 +236,7 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 	}
 	// The new events, added to the cache.
 	for j := len(c.evs); j < len(rec.Events); j++ {
-		ev, err := encodeJSON(&sc.buf, &rec.Events[j])
+		ev, err := sc.json(&rec.Events[j])
 		if err != nil {
 			return fail(err)
 		}
@@ -230,21 +246,22 @@ func (e *encoder) encode(sc *scratch, rec *executor.Record) ([]byte, *eventCache
 		c.json = append(c.json, ev...)
 	}
 	c.evs = append(c.evs, rec.Events[len(c.evs):]...)
-	alert, err := c.alert.of(&sc.buf, rec.Alert)
+	alert, err := c.alert.of(sc, rec.Alert)
 	if err != nil {
 		return fail(err)
 	}
 	var fields []byte
 	if len(rec.Fields) > 0 {
-		if fields, err = c.fields.of(&sc.buf, rec.Fields); err != nil {
+		if fields, err = c.fields.of(sc, rec.Fields); err != nil {
 			return fail(err)
 		}
 	}
 	// The rest of the record, and the maps and events where
 	// encoding/json writes them.
-	head := *rec
-	head.Alert, head.Fields, head.Events = nil, nil, nil
-	b, err := encodeJSON(&sc.buf, &head)
+	sc.head = *rec
+	sc.head.Alert, sc.head.Fields, sc.head.Events = nil, nil, nil
+	b, err := sc.json(&sc.head)
+	sc.head = executor.Record{} // keep nothing of rec
 	if err != nil {
 		return fail(err)
 	}
