@@ -23,7 +23,7 @@ type benchInput struct {
 func benchInputs(b *testing.B) map[string]*benchInput {
 	b.Helper()
 	in := map[string]*benchInput{}
-	if d, err := secops.LoadFile(bundled[0]); err == nil {
+	if d, lf, err := secops.LoadFile(bundled[0]); err == nil && !lf.HasErrors() {
 		files, err := Export(d, Options{})
 		if err != nil {
 			b.Fatal(err)

@@ -135,6 +135,9 @@ func Load(r io.Reader, name string) (*File, error) {
 	if fatal {
 		return nil, findings
 	}
+	if fd, other := src.OtherFormat(f.Format, Format); other {
+		return nil, finding.List{fd}
+	}
 	f.src, f.dir = src, filepath.Dir(name)
 	findings = append(findings, f.validate()...)
 	findings.Sort()

@@ -10,8 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops"
-	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/cacao"
 	"github.com/secopsdesign/secops/finding"
 )
@@ -73,37 +72,18 @@ A design with errors is not exported (exit status 1).`,
 			if err != nil {
 				return err
 			}
-			d, err := secops.LoadFile(args[0])
-			if err != nil && finding.From(err) == nil {
+			b, err := bundle.Load(bundle.Files{Design: args[0], Adapters: adaptersPath})
+			if err != nil {
 				return usageError("%v", err)
 			}
-			if d != nil {
-				err = d.Validate()
+			if err := finding.WriteText(cmd.ErrOrStderr(), b.Findings); err != nil {
+				return usageError("%v", err)
 			}
-			if all := finding.From(err); all.HasErrors() {
-				if werr := finding.WriteText(cmd.ErrOrStderr(), all); werr != nil {
-					return usageError("%v", werr)
-				}
+			if !b.OK() {
 				return &exitError{code: 1}
 			}
-			opts := cacao.Options{Time: t}
-			if adaptersPath != "" {
-				cfg, err := config.LoadFile(adaptersPath)
-				if err != nil && finding.From(err) == nil {
-					return usageError("%v", err)
-				}
-				all := finding.From(err)
-				if cfg != nil {
-					all = append(all, cfg.Check(d)...)
-				}
-				if len(all) > 0 {
-					_ = finding.WriteText(cmd.ErrOrStderr(), all)
-				}
-				if all.HasErrors() {
-					return &exitError{code: 1}
-				}
-				opts.Adapters = cfg
-			}
+			d := b.Design
+			opts := cacao.Options{Time: t, Adapters: b.Adapters}
 			files, err := cacao.Export(d, opts)
 			if err != nil {
 				return &exitError{code: 1, err: err}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/navigator"
 )
@@ -37,15 +38,15 @@ A design with errors is not exported (exit status 1; run "secops validate").`,
 			var layers []*navigator.Layer
 			var problems finding.List
 			for _, path := range args {
-				d, err := loadDesign(cmd, path)
-				if d == nil {
+				b, err := bundle.Load(bundle.Files{Design: path, Stdin: cmd.InOrStdin()})
+				if err != nil {
 					return usageError("%v", err)
 				}
-				if all := finding.From(d.Validate()); all.HasErrors() {
-					problems = append(problems, all...)
+				if !b.OK() {
+					problems = append(problems, b.Findings...)
 					continue
 				}
-				l, err := navigator.New(d)
+				l, err := navigator.New(b.Design)
 				if err != nil {
 					return usageError("%v", err)
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/change"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/review"
 )
 
@@ -72,8 +73,11 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 			stderr := cmd.ErrOrStderr()
 			var plans [2]*executor.Plan
 			for i, arg := range args[:2] {
-				d, err := loadDesignArg(arg)
-				p, err := compilePlan(stderr, arg, d, err)
+				d, l, err := loadDesignArg(arg)
+				if err != nil {
+					return &exitError{code: 1, err: err}
+				}
+				p, err := compilePlan(stderr, arg, d, l)
 				if err != nil {
 					return asPlanError(err)
 				}
@@ -106,7 +110,7 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 			return nil
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 1, err: err} })
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &exitError{code: 1, err: flagHint(cmd, err)} })
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown (for a pull request's comment)")
 	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
 	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of a design instead of counting the alert as invalid")
@@ -115,21 +119,21 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 
 // loadDesignArg loads a design from a file, or, when arg is no file but
 // REV:PATH and git is there, from "git show REV:PATH".
-func loadDesignArg(arg string) (*secops.Design, error) {
+func loadDesignArg(arg string) (*secops.Design, finding.List, error) {
 	if _, err := os.Stat(arg); err == nil || !strings.Contains(arg, ":") {
-		return secops.LoadFile(arg)
+		return secops.CheckFile(arg)
 	}
 	git, err := exec.LookPath("git")
 	if err != nil {
-		return nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
+		return nil, nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
 	}
 	var out, errOut bytes.Buffer
 	c := exec.Command(git, "show", arg)
 	c.Stdout, c.Stderr = &out, &errOut
 	if err := c.Run(); err != nil {
-		return nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
+		return nil, nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
 	}
-	return secops.Load(&out, arg)
+	return secops.Check(&out, arg)
 }
 
 // asPlanError gives an error of loading a design plan's exit status 1.

@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/render"
@@ -83,7 +85,7 @@ func completePlaybooks(cmd *cobra.Command, args []string, toComplete string) ([]
 	if len(args) == 0 || args[0] == "-" {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	d, _ := secops.LoadFile(args[0])
+	d, _, _ := secops.LoadFile(args[0])
 	if d == nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -97,9 +99,9 @@ func completePlaybooks(cmd *cobra.Command, args []string, toComplete string) ([]
 }
 
 // loadDesign reads a design from a file, or from standard input for "-".
-func loadDesign(cmd *cobra.Command, path string) (*secops.Design, error) {
+func loadDesign(cmd *cobra.Command, path string) (*secops.Design, finding.List, error) {
 	if path == "-" {
-		return secops.Load(cmd.InOrStdin(), "<stdin>")
+		return secops.Load(cmd.InOrStdin(), bundle.Stdin)
 	}
 	return secops.LoadFile(path)
 }
@@ -113,15 +115,18 @@ func renderFile(cmd *cobra.Command, buf *bytes.Buffer, path, format, playbookID 
 	if playbookID != "" && (format == "markdown" || format == "html") {
 		return usageError("--playbook applies to --format mermaid and dot only")
 	}
-	d, err := loadDesign(cmd, path)
-	if d == nil {
+	d, lf, err := loadDesign(cmd, path)
+	if err != nil {
 		return usageError("%v", err)
+	}
+	if d == nil {
+		return usageError("%v", lf)
 	}
 	name := path
 	if path == "-" {
-		name = "<stdin>"
+		name = bundle.Stdin
 	}
-	if err != nil {
+	if len(lf) > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "secops: %s has problems (run secops validate); rendering it anyway\n", name)
 	}
 	var p *playbook.Playbook

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/review"
@@ -102,22 +103,16 @@ func stderrIsTerminal() bool {
 // loadPlan loads, validates and compiles a design for replay and review.
 // A design with errors is refused, its findings written to stderr.
 func loadPlan(stderr io.Writer, path string) (*executor.Plan, error) {
-	d, err := secops.LoadFile(path)
-	return compilePlan(stderr, path, d, err)
-}
-
-// compilePlan is loadPlan for a design loaded (d, err) from path.
-func compilePlan(stderr io.Writer, path string, d *secops.Design, err error) (*executor.Plan, error) {
-	if err != nil && finding.From(err) == nil {
+	b, err := bundle.Load(bundle.Files{Design: path})
+	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	var all finding.List
-	if d == nil {
-		all = finding.From(err)
-	} else {
-		all = finding.From(d.Validate())
-	}
-	if all.HasErrors() {
+	return compilePlan(stderr, path, b.Design, b.Findings)
+}
+
+// compilePlan is loadPlan for a design checked (d, its findings) from path.
+func compilePlan(stderr io.Writer, path string, d *secops.Design, all finding.List) (*executor.Plan, error) {
+	if d == nil || all.HasErrors() {
 		var errs finding.List
 		for _, f := range all {
 			if f.Severity == finding.Error {

@@ -20,6 +20,7 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/adapters/webhook"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
@@ -74,7 +75,8 @@ func newRun() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json | --store sqlite:PATH] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
-		Long: `Run sends the alert (a JSON object of field id to value) through the
+		Long: `Run sends the alert (an object of field id to value, in JSON or YAML;
+--alert - reads it from standard input) through the
 design: detection, confirmation, triage, the playbook's steps and its
 response, calling the adapters of the adapter configuration file. Progress
 goes to stderr.
@@ -134,7 +136,7 @@ record says where: continue with secops resume).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, a JSON object of field id to value")
+	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, an object of field id to value in JSON or YAML (- for standard input)")
 	cmd.Flags().StringVar(&o.record, "record", "", "where to write the run record (default run-<id>.json)")
 	cmd.Flags().StringVar(&o.store, "store", "", "keep the record in a run store: sqlite:PATH or dir:FOLDER")
 	cmd.Flags().BoolVar(&o.force, "force", false, "write over an existing record file")
@@ -273,41 +275,23 @@ func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*seco
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	if _, err := os.Stat(abs); err != nil {
+	b, err := bundle.Load(bundle.Files{Design: abs, Adapters: adaptersPath})
+	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	d, err := secops.LoadFile(abs)
-	if err != nil && finding.From(err) == nil {
-		return nil, nil, nil, usageError("%v", err)
+	if len(b.Findings) > 0 {
+		_ = finding.WriteText(w, b.Findings)
 	}
-	var all finding.List
-	if d == nil {
-		all = finding.From(err)
-	} else {
-		all = finding.From(d.Validate())
-	}
-	designErrors := all.HasErrors()
-	cfg, err := config.LoadFile(adaptersPath)
-	if err != nil && finding.From(err) == nil {
-		return nil, nil, nil, usageError("%v", err)
-	}
-	cfgFindings := finding.From(err)
-	if cfg != nil && d != nil {
-		cfgFindings = append(cfgFindings, cfg.Check(d)...)
-	}
-	all = uniq(append(all, cfgFindings...))
-	if len(all) > 0 {
-		_ = finding.WriteText(w, all)
-	}
+	d, cfg := b.Design, b.Adapters
 	switch {
-	case uniq(cfgFindings).HasErrors() || d == nil:
+	case b.AdapterErrors() || d == nil:
 		return nil, nil, nil, &exitError{code: 1}
-	case designErrors && undo:
+	case b.DesignErrors() && undo:
 		if _, cerr := executor.Compile(d); cerr != nil {
 			return nil, nil, nil, &exitError{code: 1}
 		}
 		fmt.Fprintln(w, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
-	case designErrors:
+	case b.DesignErrors():
 		return nil, nil, nil, &exitError{code: 1}
 	}
 	if !dry {
@@ -320,20 +304,6 @@ func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*seco
 		return nil, nil, nil, usageError("%v", err)
 	}
 	return d, cfg, reg, nil
-}
-
-// uniq drops findings equal to an earlier one, so that a problem the
-// design and the adapter configuration both see is printed once.
-func uniq(l finding.List) finding.List {
-	seen := make(map[finding.Finding]bool, len(l))
-	out := l[:0:0]
-	for _, f := range l {
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // checkHeaderVariables reports, before any call is made, the environment
@@ -373,9 +343,12 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	if err != nil {
 		return err
 	}
-	alert, err := readAlert(o.alert)
+	alert, err := readAlert(rio.stdin, o.alert)
 	if err != nil {
 		return err
+	}
+	if o.alert == "-" {
+		rio.terminal = false // stdin was the alert: nobody answers prompts on it
 	}
 	plan, err := executor.Compile(d)
 	if err != nil {

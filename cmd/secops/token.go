@@ -63,8 +63,11 @@ Roles: ingest (post alerts), read (list and show runs, metrics), answer
 				return usageError("%v", err)
 			}
 			if design != "" {
-				d, err := secops.LoadFile(design)
-				if d == nil {
+				d, lf, err := secops.LoadFile(design)
+				if err == nil && d == nil {
+					err = lf
+				}
+				if err != nil {
 					return usageError("--design: %v", err)
 				}
 				if err := toks.CheckParties(d); err != nil {

@@ -8,14 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/finding"
 )
 
 func init() { commands = append(commands, newValidate) }
-
-// stdinName is the file name of a document read from standard input.
-const stdinName = "<stdin>"
 
 // validateOptions are the flags of secops validate.
 type validateOptions struct {
@@ -56,6 +53,7 @@ with --strict), 2 the command could not run.`,
 		},
 	}
 	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		err = flagHint(cmd, err)
 		if opt.format != "json" {
 			return err
 		}
@@ -98,31 +96,24 @@ func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, op
 	}
 	stdinUsed := false
 	for _, path := range paths {
-		var d *secops.Design
-		var err error
 		name := path
 		if path == "-" {
-			name = stdinName
+			name = bundle.Stdin
 			if stdinUsed {
-				err = fmt.Errorf("standard input (-) can be read only once")
-			} else {
-				stdinUsed = true
-				d, err = secops.Load(stdin, name)
+				err := fmt.Errorf("standard input (-) can be read only once")
+				fatals = append(fatals, fatal(name, err))
+				sums = append(sums, summary{file: name, err: err})
+				continue
 			}
-		} else {
-			d, err = secops.LoadFile(path)
+			stdinUsed = true
 		}
-		if err != nil && finding.From(err) == nil {
+		b, err := bundle.Load(bundle.Files{Design: path, Stdin: stdin})
+		if err != nil {
 			fatals = append(fatals, fatal(name, err))
 			sums = append(sums, summary{file: name, err: err})
 			continue
 		}
-		var l finding.List
-		if d == nil {
-			l = finding.From(err)
-		} else {
-			l = finding.From(d.Validate())
-		}
+		l := b.Findings
 		all = append(all, l...)
 		sums = append(sums, summary{file: name, findings: l})
 	}

@@ -28,7 +28,10 @@ func example(name string) string {
 // and the scenario's alert. Every run has a new id, bench-N.
 func Engine(tb testing.TB, cp executor.Checkpointer) (*executor.Engine, map[string]any) {
 	tb.Helper()
-	d, err := secops.LoadFile(example("design.yaml"))
+	d, findings, err := secops.LoadFile(example("design.yaml"))
+	if err == nil {
+		err = findings.Err()
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}
