@@ -13,6 +13,7 @@ import (
 	"github.com/secopsdesign/secops/runs"
 	"github.com/secopsdesign/secops/runs/runstest"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 )
 
 func TestConformanceMemory(t *testing.T) {
@@ -40,7 +41,7 @@ func TestConformanceSQLite(t *testing.T) {
 func TestBreachWhileDown(t *testing.T) {
 	plan := runstest.Plan(t)
 	calls := &runstest.Calls{}
-	store, err := runstore.OpenSQLite(filepath.Join(t.TempDir(), "runs.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "runs.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

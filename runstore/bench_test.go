@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/internal/refrun"
 )
 
 // checkpointSizes returns the sizes of the record files a journaled
@@ -21,8 +22,8 @@ func checkpointSizes(b *testing.B) []int {
 		sizes = append(sizes, len(js)+1)
 		return err
 	})
-	e, alert := benchEngine(b, cp)
-	benchRun(b, e, alert)
+	e, alert := refrun.Engine(b, cp)
+	refrun.Run(b, e, alert)
 	return sizes
 }
 
@@ -35,9 +36,9 @@ func BenchmarkJournalFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, alert := benchEngine(b, Checkpointer(d))
+	e, alert := refrun.Engine(b, Checkpointer(d))
 	for b.Loop() {
-		benchRun(b, e, alert)
+		refrun.Run(b, e, alert)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }

@@ -55,7 +55,7 @@ func checkFileID(id string) error {
 
 // Create stores a new record. See Store.
 func (d *Dir) Create(_ context.Context, rec *executor.Record) error {
-	if err := checkNew(rec); err != nil {
+	if err := CheckNew(rec); err != nil {
 		return err
 	}
 	f, err := d.File(rec.ID)
@@ -89,7 +89,7 @@ func (d *Dir) Save(_ context.Context, rec *executor.Record) error {
 // List reads the records and returns a page of summaries. Files that are
 // not records are skipped. See Store.
 func (d *Dir) List(_ context.Context, q Query) (Page, error) {
-	after, err := decodeCursor(q.Cursor)
+	after, err := ParseCursor(q.Cursor)
 	if err != nil {
 		return Page{}, err
 	}
@@ -108,17 +108,17 @@ func (d *Dir) List(_ context.Context, q Query) (Page, error) {
 			continue // removed meanwhile, or not a record
 		}
 		s := Summarize(rec)
-		if q.Matches(&s) && (after == nil || after.before(s.Started.UnixNano(), s.ID)) {
+		if q.Matches(&s) && (after == nil || after.After(&s)) {
 			all = append(all, s)
 		}
 	}
-	return page(all, q.limit()), nil
+	return page(all, q.PageSize()), nil
 }
 
 // Claim takes the claim on run id: a lock on its record file's lock
 // file. See Store and File.Claim.
 func (d *Dir) Claim(_ context.Context, id, holder string, ttl time.Duration) (Claim, error) {
-	if err := checkClaim(id, holder, ttl); err != nil {
+	if err := CheckClaim(id, holder, ttl); err != nil {
 		return nil, err
 	}
 	f, err := d.File(id)

@@ -10,9 +10,13 @@
 // A Claim is a lease on one run, held while a process works on it,
 // released when it finishes and lost when its holder dies.
 //
-// Three stores are here: Memory (for tests and embedding), Dir (one JSON
-// file per record, as the CLI's --record writes) with File for a single
-// record, and SQLite (many runs in one database, the default for
-// services). Package storetest checks that a Store keeps the contract;
-// an embedding tool can run it on a store of its own.
+// Two stores are here: Memory (for tests and embedding), and Dir (one
+// JSON file per record, as the CLI's --record writes) with File for a
+// single record. The SQLite store (many runs in one database, the default
+// for services) is package runstore/sqlite, so that using this package
+// does not link SQLite; Open opens a store by URL (dir:FOLDER, and
+// sqlite:PATH once that package is imported), and stores of other kinds
+// register themselves with Register. Package storetest checks that a
+// Store keeps the contract; an embedding tool can run it on a store of
+// its own.
 package runstore

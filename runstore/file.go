@@ -119,7 +119,7 @@ func jsonKind(k string) string {
 // Create writes a new record file: an error wrapping ErrExists when the
 // file exists. It sets rec.Version to 1.
 func (f *File) Create(rec *executor.Record) error {
-	if err := checkNew(rec); err != nil {
+	if err := CheckNew(rec); err != nil {
 		return err
 	}
 	return f.write(rec, func() error {

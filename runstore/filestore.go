@@ -32,7 +32,7 @@ func (s fileStore) Load(_ context.Context, id string) (*executor.Record, error) 
 func (s fileStore) Save(_ context.Context, rec *executor.Record) error { return s.f.Save(rec) }
 
 func (s fileStore) List(_ context.Context, q Query) (Page, error) {
-	if _, err := decodeCursor(q.Cursor); err != nil {
+	if _, err := ParseCursor(q.Cursor); err != nil {
 		return Page{}, err
 	}
 	rec, err := s.f.Load()

@@ -25,13 +25,29 @@ type Memory struct {
 	mu     sync.Mutex
 	recs   map[string]*executor.Record
 	claims map[string]*memClaim
-	now    func() time.Time // tests
+	now    func() time.Time // the clock of claims; nil for time.Now
 }
 
 var _ Store = (*Memory)(nil)
 
 // NewMemory returns an empty Memory store.
-func NewMemory() *Memory { return &Memory{} }
+func NewMemory(opts ...MemoryOption) *Memory {
+	m := &Memory{}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// A MemoryOption sets how a Memory store works.
+type MemoryOption func(*Memory)
+
+// WithClock makes the store read the time from now, not time.Now, to
+// tell when claims lapse: a test moves it on rather than sleep. (The
+// SQLite store has the same option, sqlite.WithClock.)
+func WithClock(now func() time.Time) MemoryOption {
+	return func(m *Memory) { m.now = now }
+}
 
 func (m *Memory) clock() time.Time {
 	if m.now != nil {
@@ -42,7 +58,7 @@ func (m *Memory) clock() time.Time {
 
 // Create stores a new record. See Store.
 func (m *Memory) Create(_ context.Context, rec *executor.Record) error {
-	if err := checkNew(rec); err != nil {
+	if err := CheckNew(rec); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -113,7 +129,7 @@ func (m *Memory) Save(_ context.Context, rec *executor.Record) error {
 
 // List returns a page of summaries. See Store.
 func (m *Memory) List(_ context.Context, q Query) (Page, error) {
-	after, err := decodeCursor(q.Cursor)
+	after, err := ParseCursor(q.Cursor)
 	if err != nil {
 		return Page{}, err
 	}
@@ -121,12 +137,12 @@ func (m *Memory) List(_ context.Context, q Query) (Page, error) {
 	var all []Summary
 	for _, r := range m.recs {
 		s := Summarize(r)
-		if q.Matches(&s) && (after == nil || after.before(s.Started.UnixNano(), s.ID)) {
+		if q.Matches(&s) && (after == nil || after.After(&s)) {
 			all = append(all, s)
 		}
 	}
 	m.mu.Unlock()
-	return page(all, q.limit()), nil
+	return page(all, q.PageSize()), nil
 }
 
 // page sorts summaries in listing order and cuts a page of limit.
@@ -140,7 +156,7 @@ func page(all []Summary, limit int) Page {
 	var p Page
 	if len(all) > limit {
 		all = all[:limit]
-		p.Next = encodeCursor(&all[limit-1])
+		p.Next = CursorAfter(&all[limit-1])
 	}
 	p.Runs = all
 	if p.Runs == nil {
@@ -157,15 +173,16 @@ type memClaim struct {
 	expires time.Time
 }
 
-// Claim takes the claim on run id. See Store.
+// Claim takes the claim on run id. See Store. A claim of a process of
+// this host that has ended (see HolderGone) is taken over at once.
 func (m *Memory) Claim(_ context.Context, id, holder string, ttl time.Duration) (Claim, error) {
-	if err := checkClaim(id, holder, ttl); err != nil {
+	if err := CheckClaim(id, holder, ttl); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.clock()
-	if c, ok := m.claims[id]; ok && now.Before(c.expires) {
+	if c, ok := m.claims[id]; ok && c.live(now) {
 		return nil, &ClaimedError{ID: id, Holder: c.holder, Expires: c.expires}
 	}
 	if m.claims == nil {
@@ -174,6 +191,12 @@ func (m *Memory) Claim(_ context.Context, id, holder string, ttl time.Duration) 
 	c := &memClaim{m: m, id: id, holder: holder, ttl: ttl, expires: now.Add(ttl)}
 	m.claims[id] = c
 	return c, nil
+}
+
+// live reports whether the claim holds at now: not lapsed, and its
+// holder not a process known to have ended.
+func (c *memClaim) live(now time.Time) bool {
+	return now.Before(c.expires) && !HolderGone(c.holder)
 }
 
 func (c *memClaim) Renew(context.Context) error {
@@ -192,7 +215,7 @@ func (c *memClaim) Renew(context.Context) error {
 func (c *memClaim) Abandon() {}
 
 func (c *memClaim) lost() error {
-	if other := c.m.claims[c.id]; other != nil && c.m.clock().Before(other.expires) {
+	if other := c.m.claims[c.id]; other != nil && other.live(c.m.clock()) {
 		return &ClaimedError{ID: c.id, Holder: other.holder, Expires: other.expires}
 	}
 	return fmt.Errorf("run %s: the claim was released or taken over: %w", c.id, ErrClaimed)
@@ -210,28 +233,6 @@ func (c *memClaim) Release(context.Context) error {
 
 // Close does nothing.
 func (m *Memory) Close() error { return nil }
-
-func checkNew(rec *executor.Record) error {
-	switch {
-	case rec == nil || rec.ID == "":
-		return fmt.Errorf("create: a record with an id is needed")
-	case rec.Version != 0:
-		return fmt.Errorf("create: run %s has version %d: it was stored already", rec.ID, rec.Version)
-	}
-	return nil
-}
-
-func checkClaim(id, holder string, ttl time.Duration) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("claim: no run id")
-	case holder == "":
-		return fmt.Errorf("claim of run %s: no holder", id)
-	case ttl <= 0:
-		return fmt.Errorf("claim of run %s: ttl must be positive, not %v", id, ttl)
-	}
-	return nil
-}
 
 // copyTo returns a copy of *src in dst (allocated when nil), or nil.
 func copyTo[T any](dst, src *T) *T {

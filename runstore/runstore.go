@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/secopsdesign/secops/executor"
@@ -15,11 +17,12 @@ import (
 
 // Store keeps run records.
 //
-// A store may keep references to a saved record's Fields map and to the
-// elements of its lists until the record is saved again (the executor
-// never changes them in place: see executor.Checkpointer); it keeps no
-// reference to the Record itself. Records returned by Load are the
-// caller's own.
+// A store may keep references to a saved record's maps (Alert, Fields)
+// and to the elements of its lists until the record is saved again, and
+// take a map it was given before, of the same length, for unchanged (the
+// executor never changes them in place: see executor.Checkpointer); it
+// keeps no reference to the Record itself. Records returned by Load are
+// the caller's own.
 type Store interface {
 	// Create stores a new record, whose Version must be 0, and sets its
 	// Version to 1. A record with the same id is an error wrapping
@@ -167,8 +170,9 @@ func (q *Query) Matches(s *Summary) bool {
 	return true
 }
 
-// limit returns the page size q asks for.
-func (q *Query) limit() int {
+// PageSize returns the most summaries a page of q holds: its Limit,
+// DefaultLimit when 0, at most MaxLimit.
+func (q *Query) PageSize() int {
 	switch {
 	case q.Limit <= 0:
 		return DefaultLimit
@@ -178,19 +182,24 @@ func (q *Query) limit() int {
 	return q.Limit
 }
 
-// position is a place in the listing order: runs after it come next.
-type position struct {
-	started int64 // unix nanoseconds
-	id      string
+// Position is a place in the listing order, which a cursor names: the
+// runs after it are those started before Started, and those started at
+// Started (to the nanosecond) whose ids sort before ID.
+type Position struct {
+	Started time.Time
+	ID      string
 }
 
-// before reports whether a run at (started, id) comes after p in the
-// listing (latest first, then id descending).
-func (p *position) before(started int64, id string) bool {
-	return started < p.started || started == p.started && id < p.id
+// After reports whether s comes after p in the listing.
+func (p *Position) After(s *Summary) bool {
+	started, at := s.Started.UnixNano(), p.Started.UnixNano()
+	return started < at || started == at && s.ID < p.ID
 }
 
-func encodeCursor(s *Summary) string {
+// CursorAfter returns the cursor of a listing that goes on after s: the
+// Next of a page whose last summary is s. It is for stores; ParseCursor
+// reads it.
+func CursorAfter(s *Summary) string {
 	b := binary.BigEndian.AppendUint64(nil, uint64(s.Started.UnixNano()))
 	return base64.RawURLEncoding.EncodeToString(append(b, s.ID...))
 }
@@ -198,7 +207,10 @@ func encodeCursor(s *Summary) string {
 // ErrCursor is wrapped by the error of List for a cursor it did not make.
 var ErrCursor = errors.New("invalid cursor")
 
-func decodeCursor(c string) (*position, error) {
+// ParseCursor returns the position a cursor of CursorAfter names: nil
+// for the empty cursor (the listing's start), an error wrapping
+// ErrCursor for one CursorAfter did not make.
+func ParseCursor(c string) (*Position, error) {
 	if c == "" {
 		return nil, nil
 	}
@@ -206,7 +218,35 @@ func decodeCursor(c string) (*position, error) {
 	if err != nil || len(b) < 9 {
 		return nil, fmt.Errorf("%w %q: pass the next of an earlier page", ErrCursor, c)
 	}
-	return &position{started: int64(binary.BigEndian.Uint64(b[:8])), id: string(b[8:])}, nil
+	return &Position{Started: time.Unix(0, int64(binary.BigEndian.Uint64(b[:8]))).UTC(), ID: string(b[8:])}, nil
+}
+
+// CheckNew returns the error of Create for a record the contract
+// refuses: none, one without an id, or one with a version (stored
+// already). It is for stores.
+func CheckNew(rec *executor.Record) error {
+	switch {
+	case rec == nil || rec.ID == "":
+		return fmt.Errorf("create: a record with an id is needed")
+	case rec.Version != 0:
+		return fmt.Errorf("create: run %s has version %d: it was stored already", rec.ID, rec.Version)
+	}
+	return nil
+}
+
+// CheckClaim returns the error of Claim for arguments the contract
+// refuses: an empty id or holder, a ttl that is not positive. It is for
+// stores.
+func CheckClaim(id, holder string, ttl time.Duration) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("claim: no run id")
+	case holder == "":
+		return fmt.Errorf("claim of run %s: no holder", id)
+	case ttl <= 0:
+		return fmt.Errorf("claim of run %s: ttl must be positive, not %v", id, ttl)
+	}
+	return nil
 }
 
 // Checkpointer returns the journal of runs kept in s: the first
@@ -227,5 +267,37 @@ func Checkpointer(s Store) executor.Checkpointer {
 // Holder returns a claim holder name for this process: "pid N on HOST".
 func Holder() string {
 	host, _ := osHostname()
-	return fmt.Sprintf("pid %d on %s", osGetpid(), host)
+	return holderName(osGetpid(), host)
+}
+
+func holderName(pid int, host string) string { return fmt.Sprintf("pid %d on %s", pid, host) }
+
+// HolderGone reports whether holder names, as Holder does, a process of
+// this host that has ended, so that its claims need not wait for their
+// ttl: a process that was killed holds nothing. It is false for a holder
+// named otherwise, of another host, or alive, and where a process's life
+// cannot be told (on systems other than unix). A process that ended and
+// whose pid was given to another since is taken for alive: its claims
+// lapse after their ttl, as they would have anyway.
+//
+// Processes that share a store on one host must see each other's pids:
+// two containers with one host name but pid namespaces of their own are
+// two hosts to a store, and must be given different host names.
+func HolderGone(holder string) bool {
+	rest, ok := strings.CutPrefix(holder, "pid ")
+	if !ok {
+		return false
+	}
+	num, host, ok := strings.Cut(rest, " on ")
+	if !ok {
+		return false
+	}
+	pid, err := strconv.Atoi(num)
+	if err != nil || pid <= 0 || num != strconv.Itoa(pid) {
+		return false
+	}
+	if me, err := osHostname(); err != nil || host != me {
+		return false
+	}
+	return pid != osGetpid() && processGone(pid)
 }

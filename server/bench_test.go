@@ -24,6 +24,7 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 	"github.com/secopsdesign/secops/server"
 )
 
@@ -72,7 +73,7 @@ func cpuTime() time.Duration {
 // runstore's BenchmarkJournalSQLite measures it.
 func BenchmarkServeAlert(b *testing.B) {
 	opts, alert := benchSetup(b)
-	st, err := runstore.OpenSQLite(filepath.Join(b.TempDir(), "runs.db"))
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func BenchmarkServeAlert(b *testing.B) {
 // runs, journaled into a SQLite store, without HTTP or claims.
 func BenchmarkServeAlertEngine(b *testing.B) {
 	opts, alert := benchSetup(b)
-	st, err := runstore.OpenSQLite(filepath.Join(b.TempDir(), "runs.db"))
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

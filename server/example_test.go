@@ -19,7 +19,7 @@ import (
 
 // Embed the server in a program of one's own, with its own store and
 // adapters: here a store in memory and an EDR that answers every call
-// with nothing (a real program passes runstore.OpenSQLite's store and
+// with nothing (a real program passes sqlite.Open's store and
 // config.File.Registry's adapters). Without tokens every request acts as
 // "local", so a real program serves that on loopback only, or passes
 // server.WithTokens.

@@ -20,6 +20,7 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 	"github.com/secopsdesign/secops/server"
 )
 
@@ -203,7 +204,7 @@ func newHarness(t testing.TB, opts ...server.Option) *harness {
 
 func (h *harness) start() {
 	h.t.Helper()
-	st, err := runstore.OpenSQLite(h.db)
+	st, err := sqlite.Open(h.db)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -372,7 +373,7 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // storeAfterStop opens the database of a stopped harness.
 func (h *harness) storeAfterStop() runstore.Store {
 	h.t.Helper()
-	st, err := runstore.OpenSQLite(h.db)
+	st, err := sqlite.Open(h.db)
 	if err != nil {
 		h.t.Fatal(err)
 	}

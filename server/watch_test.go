@@ -15,6 +15,7 @@ import (
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/runs/runstest"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 	"github.com/secopsdesign/secops/server"
 )
 
@@ -26,7 +27,7 @@ func TestServeWatchesTargets(t *testing.T) {
 	calls := &runstest.Calls{}
 	path := filepath.Join(t.TempDir(), "runs.db")
 	serve := func() (*server.Server, *httptest.Server, runstore.Store) {
-		st, err := runstore.OpenSQLite(path)
+		st, err := sqlite.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	// The SQLite run store, for --store sqlite:PATH.
+	_ "github.com/secopsdesign/secops/runstore/sqlite"
 )
 
 // exitError carries an exit status out of a command. Commands that have

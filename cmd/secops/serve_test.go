@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 )
 
 func TestServeRefuses(t *testing.T) {
@@ -98,7 +98,7 @@ func TestServe(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
 	}
-	st, err := runstore.OpenSQLite(db)
+	st, err := sqlite.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 )
 
 // The program's server on a SQLite store: a RAT alert's containment
@@ -20,7 +20,7 @@ import (
 func Example() {
 	dir, _ := os.MkdirTemp("", "alert-receiver")
 	defer os.RemoveAll(dir)
-	store, err := runstore.OpenSQLite(filepath.Join(dir, "runs.db"))
+	store, err := sqlite.Open(filepath.Join(dir, "runs.db"))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 	"github.com/secopsdesign/secops/server"
 )
 
@@ -96,7 +97,7 @@ func run(design, db, addr, tokens string, log *slog.Logger) error {
 	} else if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
 		return fmt.Errorf("-addr %s is not loopback: give -tokens", addr)
 	}
-	store, err := runstore.OpenSQLite(db)
+	store, err := sqlite.Open(db)
 	if err != nil {
 		return err
 	}

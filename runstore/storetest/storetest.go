@@ -9,7 +9,9 @@
 // A store whose claims renew themselves while held (as SQLite's do) lets
 // the suite simulate a holder that dies: its claims implement Abandoner,
 // and the expiry test abandons its claim before it checks that Renew
-// keeps a claim and that an unrenewed one lapses.
+// keeps a claim and that an unrenewed one lapses. A store that can be
+// given a clock (Options.Clocked) has its expiry tested on a clock the
+// suite moves, not by sleeping.
 package storetest
 
 import (
@@ -17,6 +19,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +41,17 @@ type Options struct {
 	// process (a file lock) leave it false. A store whose claims renew
 	// themselves while held must make them Abandoners for this test.
 	ClaimsExpire bool
+	// Clocked, when set, opens a new empty store, as the open function
+	// of TestStore does, whose claims read the time from now (as
+	// runstore.WithClock and sqlite.WithClock make them): the expiry
+	// test moves that clock on rather than sleep for claims to lapse.
+	Clocked func(t *testing.T, now func() time.Time) runstore.Store
+	// DeadHolders: a claim whose holder is a process of this host that
+	// has ended (see runstore.HolderGone) is taken over at once, by one
+	// of the processes that try at once. Stores whose claims are locks
+	// that the operating system releases when their holder dies (Dir)
+	// leave it false.
+	DeadHolders bool
 }
 
 // Abandoner is implemented by the claims of a store that renews them in
@@ -57,7 +73,17 @@ func TestStore(t *testing.T, open func(t *testing.T) runstore.Store, opts Option
 	t.Run("Claim", func(t *testing.T) { testClaim(t, open(t)) })
 	t.Run("ConcurrentClaims", func(t *testing.T) { testConcurrentClaims(t, open(t)) })
 	if opts.ClaimsExpire {
-		t.Run("ClaimExpiry", func(t *testing.T) { testClaimExpiry(t, open(t)) })
+		t.Run("ClaimExpiry", func(t *testing.T) {
+			if opts.Clocked == nil {
+				testClaimExpirySleeping(t, open(t))
+				return
+			}
+			c := &clock{t: base}
+			testClaimExpiry(t, opts.Clocked(t, c.now), c)
+		})
+	}
+	if opts.DeadHolders {
+		t.Run("DeadHolder", func(t *testing.T) { testDeadHolder(t, open(t), opts.ClaimsExpire) })
 	}
 	t.Run("Checkpointer", func(t *testing.T) { testCheckpointer(t, open(t)) })
 }
@@ -415,7 +441,86 @@ func testConcurrentClaims(t *testing.T, s runstore.Store) {
 	}
 }
 
-func testClaimExpiry(t *testing.T, s runstore.Store) {
+// clock is a clock that moves when told to.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testClaimExpiry: a claim renewed holds for its ttl from the renewal,
+// one not renewed lapses when its ttl is up, to the nanosecond, and its
+// Renew then fails.
+func testClaimExpiry(t *testing.T, s runstore.Store, c *clock) {
+	defer s.Close()
+	// Long enough that a store's own renewing (every ttl/3 of real time,
+	// for SQLite) does not start before the claim is abandoned.
+	const ttl = time.Minute
+	a, err := s.Claim(ctx(t), "run-1", "holder a", ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From here on, only the explicit Renew below keeps the claim; when
+	// it is not called, the holder is as good as dead.
+	if ab, ok := a.(Abandoner); ok {
+		ab.Abandon()
+	}
+	c.advance(ttl / 2)
+	if err := a.Renew(ctx(t)); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	expires := c.now().Add(ttl)
+	c.advance(ttl * 3 / 4) // past the first ttl, within the renewed one
+	_, err = s.Claim(ctx(t), "run-1", "holder b", ttl)
+	var ce *runstore.ClaimedError
+	if !errors.As(err, &ce) || ce.Holder != "holder a" || !ce.Expires.Equal(expires) {
+		t.Fatalf("Claim of a renewed claim: %v (expires %v), want a *ClaimedError naming holder a, expiring at %v", err, expiresOf(ce), expires)
+	}
+	// Holder a dies: it renews no more. Its claim holds until it
+	// expires, and not a nanosecond longer.
+	c.advance(expires.Sub(c.now()) - time.Nanosecond)
+	if b, err := s.Claim(ctx(t), "run-1", "holder b", ttl); !errors.Is(err, runstore.ErrClaimed) {
+		if err == nil {
+			b.Release(ctx(t))
+		}
+		t.Fatalf("Claim a nanosecond before the claim lapses: %v, want ErrClaimed", err)
+	}
+	c.advance(time.Nanosecond)
+	b, err := s.Claim(ctx(t), "run-1", "holder b", ttl)
+	if err != nil {
+		t.Fatalf("Claim when the claim lapsed: %v", err)
+	}
+	defer b.Release(ctx(t))
+	if err := a.Renew(ctx(t)); !errors.Is(err, runstore.ErrClaimed) {
+		t.Errorf("Renew of a lapsed claim taken over: %v, want ErrClaimed", err)
+	}
+	c.advance(ttl - time.Nanosecond) // b's claim was not renewed either, but is not up
+	if _, err := s.Claim(ctx(t), "run-1", "holder c", ttl); !errors.As(err, &ce) || ce.Holder != "holder b" {
+		t.Errorf("Claim of a live claim taken over: %v, want a *ClaimedError naming holder b", err)
+	}
+}
+
+func expiresOf(ce *runstore.ClaimedError) any {
+	if ce == nil {
+		return "none"
+	}
+	return ce.Expires
+}
+
+// testClaimExpirySleeping is testClaimExpiry for a store whose clock
+// cannot be set: it sleeps.
+func testClaimExpirySleeping(t *testing.T, s runstore.Store) {
 	defer s.Close()
 	const ttl = 400 * time.Millisecond
 	a, err := s.Claim(ctx(t), "run-1", "holder a", ttl)
@@ -467,5 +572,122 @@ func testCheckpointer(t *testing.T, s runstore.Store) {
 	}
 	if diff := cmp.Diff(asJSON(t, rec), asJSON(t, got)); diff != "" {
 		t.Errorf("stored (-want +got):\n%s", diff)
+	}
+}
+
+// DeadHolder returns the name of a claim holder, as runstore.Holder
+// names them, of a process of this host that has ended: a process it
+// started, killed and waited for. It skips the test where no process
+// can be started (failing it when the environment variable CI is true),
+// or where the end of a process cannot be told (runstore.HolderGone is
+// false for it: on systems other than unix).
+func DeadHolder(t *testing.T) string {
+	t.Helper()
+	skip := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf(format, args...)
+		}
+		t.Skipf(format, args...)
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		skip("no sleep command to start a process with: %v", err)
+	}
+	cmd := exec.Command(sleep, "60")
+	if err := cmd.Start(); err != nil {
+		skip("start %s: %v", sleep, err)
+	}
+	pid := cmd.Process.Pid
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill process %d: %v", pid, err)
+	}
+	_ = cmd.Wait() // killed; waited for, so that no zombie keeps the pid
+	me := runstore.Holder()
+	holder := strings.Replace(me, fmt.Sprintf("pid %d ", os.Getpid()), fmt.Sprintf("pid %d ", pid), 1)
+	if holder == me {
+		t.Fatalf("runstore.Holder() = %q: not pid N on HOST", me)
+	}
+	if !runstore.HolderGone(holder) {
+		skip("the end of process %d cannot be told here (runstore.HolderGone(%q) is false)", pid, holder)
+	}
+	return holder
+}
+
+// testDeadHolder: the claim of a process of this host that has ended is
+// taken over at once, by one of those trying at once; the claims of live
+// processes of this host, and of processes of other hosts, are not.
+func testDeadHolder(t *testing.T, s runstore.Store, expire bool) {
+	defer s.Close()
+	dead := DeadHolder(t)
+	// The dead process's claims, as it left them (written here in its
+	// name, and no longer renewed).
+	claimDead := func(id string) runstore.Claim {
+		t.Helper()
+		c, err := s.Claim(ctx(t), id, dead, time.Hour)
+		if err != nil {
+			t.Fatalf("Claim in the name of %s: %v", dead, err)
+		}
+		if ab, ok := c.(Abandoner); ok {
+			ab.Abandon()
+		}
+		return c
+	}
+	old := claimDead("run-1")
+	b, err := s.Claim(ctx(t), "run-1", "holder b", time.Minute)
+	if err != nil {
+		t.Fatalf("Claim of a claim whose holder (%s) has ended: %v, want it taken over at once", dead, err)
+	}
+	defer b.Release(ctx(t))
+	var ce *runstore.ClaimedError
+	if _, err := s.Claim(ctx(t), "run-1", "holder c", time.Minute); !errors.As(err, &ce) || ce.Holder != "holder b" {
+		t.Errorf("Claim after the takeover: %v, want a *ClaimedError naming holder b", err)
+	}
+	if err := old.Renew(ctx(t)); !errors.Is(err, runstore.ErrClaimed) {
+		t.Errorf("Renew of the dead holder's claim taken over: %v, want ErrClaimed", err)
+	}
+	if err := old.Release(ctx(t)); err != nil {
+		t.Errorf("Release of the dead holder's claim taken over: %v", err)
+	}
+	if _, err := s.Claim(ctx(t), "run-1", "holder c", time.Minute); !errors.As(err, &ce) || ce.Holder != "holder b" {
+		t.Errorf("Claim after the dead holder's claim released: %v, want a *ClaimedError naming holder b", err)
+	}
+
+	// Of holders taking one dead holder's claim over at once, one does.
+	claimDead("run-2")
+	const n = 8
+	errs := make([]error, n)
+	claims := make([]runstore.Claim, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { claims[i], errs[i] = s.Claim(ctx(t), "run-2", fmt.Sprintf("holder %d", i), time.Minute) })
+	}
+	wg.Wait()
+	won := 0
+	for i := range n {
+		switch {
+		case errs[i] == nil:
+			won++
+			defer claims[i].Release(ctx(t))
+		case !errors.Is(errs[i], runstore.ErrClaimed):
+			t.Errorf("holder %d: %v", i, errs[i])
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d holders took the dead holder's claim over, want 1", won)
+	}
+
+	// A live process of this host (this one), and a process of another
+	// host with the dead pid, keep their claims.
+	for _, holder := range []string{runstore.Holder(), strings.Replace(dead, " on ", " on elsewhere.invalid.", 1)} {
+		live, err := s.Claim(ctx(t), "run-3", holder, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Claim(ctx(t), "run-3", "holder b", time.Minute)
+		if !errors.As(err, &ce) || ce.Holder != holder || expire && ce.Expires.IsZero() {
+			t.Errorf("Claim of %s's claim: %v, want a *ClaimedError naming it, with when it lapses", holder, err)
+		}
+		live.Release(ctx(t))
 	}
 }

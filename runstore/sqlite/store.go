@@ -1,7 +1,6 @@
-package runstore
+package sqlite
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -15,14 +14,20 @@ import (
 	"sync"
 	"time"
 
-	"modernc.org/sqlite"
+	driver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/runstore"
 )
 
-// SQLite is a Store that keeps many runs in one SQLite database file, with
-// modernc.org/sqlite (pure Go: no cgo). It is the store for services: any
+func init() {
+	runstore.Register("sqlite", func(path string) (runstore.Store, error) { return Open(path) })
+}
+
+// Store is a run store (runstore.Store) that keeps many runs in one
+// SQLite database file, with modernc.org/sqlite (pure Go: no cgo). It is
+// the store for services: any
 // number of processes on one host may open the same file, and the version
 // check of Save and the claims hold across them.
 //
@@ -37,13 +42,13 @@ import (
 //
 // The engine saves a running record at every step, each time with a few
 // events more. For the record objects it saved last that still run, a
-// store keeps the encodings of their events and map members and the
-// summary columns it wrote, so that a save encodes and writes only what
-// changed; an event changed in place since is noticed, and the record
-// encoded whole.
+// store keeps the encodings of their events and the summary columns it
+// wrote, so that a save encodes the events added and writes the columns
+// that changed; an event changed in place since is noticed, and the
+// record encoded whole.
 //
 // It is safe for concurrent use.
-type SQLite struct {
+type Store struct {
 	db   *sql.DB
 	path string
 
@@ -53,9 +58,10 @@ type SQLite struct {
 	// with the busy timeout.
 	wsem chan struct{}
 
-	enc encoder // the records' JSON
+	enc encoder          // the records' JSON
+	now func() time.Time // the clock of claims
 
-	create, version, load, claim, claimer, renew, release *sql.Stmt
+	create, version, load, claim, claimer, takeOver, renew, release *sql.Stmt
 
 	// saves are the UPDATE statements of Save, by the summary columns
 	// they write (see saveStmt).
@@ -69,7 +75,7 @@ type SQLite struct {
 	closeErr error
 }
 
-var _ Store = (*SQLite)(nil)
+var _ runstore.Store = (*Store)(nil)
 
 // schemaVersion is the PRAGMA user_version of the database this code
 // writes; appID its PRAGMA application_id ("SOps"), which tells a run
@@ -130,23 +136,28 @@ const (
 	sqlClaim = `INSERT INTO claims (run_id, holder, token, expires) VALUES (?1, ?2, ?3, ?4)
 		ON CONFLICT (run_id) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires = excluded.expires
 		WHERE claims.expires <= ?5`
-	sqlClaimer = `SELECT holder, expires FROM claims WHERE run_id = ?`
-	sqlRenew   = `UPDATE claims SET expires = ? WHERE run_id = ? AND token = ?`
-	sqlRelease = `DELETE FROM claims WHERE run_id = ? AND token = ?`
+	sqlClaimer = `SELECT holder, token, expires FROM claims WHERE run_id = ?`
+	// Take over the claim of a holder that died, if it still has it.
+	sqlTakeOver = `UPDATE claims SET holder = ?, token = ?, expires = ? WHERE run_id = ? AND holder = ? AND token = ?`
+	sqlRenew    = `UPDATE claims SET expires = ? WHERE run_id = ? AND token = ?`
+	sqlRelease  = `DELETE FROM claims WHERE run_id = ? AND token = ?`
 )
 
-// OpenSQLite opens the run store in the SQLite database file at path,
+// Open opens the run store in the SQLite database file at path,
 // creating the file (mode 0600) and its tables if they do not exist. A
 // database made by a newer version of this package, or by another
 // application, is refused.
 //
 // The path is a file name, not ":memory:": an in-memory database is one
-// per connection, and a store uses a pool of them. Use Memory for a store
-// in memory, or a file in a temporary folder. The file must be on a local
+// per connection, and a store uses a pool of them. Use runstore.Memory
+// for a store in memory, or a file in a temporary folder. The file must be on a local
 // file system (WAL mode needs shared memory between the processes that
 // open it), so all its users are on one host and share its clock, which
 // claims' expiry times are read against.
-func OpenSQLite(path string) (*SQLite, error) {
+//
+// Importing this package also registers the store with runstore.Open
+// as sqlite:PATH.
+func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("open run store %q: a file name is needed (for a store in memory use runstore.NewMemory)", path)
 	}
@@ -173,12 +184,32 @@ func OpenSQLite(path string) (*SQLite, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 
-	s := &SQLite{db: db, path: path, wsem: make(chan struct{}, 1), closing: make(chan struct{})}
+	s := &Store{db: db, path: path, wsem: make(chan struct{}, 1), closing: make(chan struct{}), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open run store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// An Option sets how a store works.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now, not time.Now, for
+// its claims: the expiry a claim or a renewal writes, and the time an
+// expiry is compared with. (Claims still renew themselves every ttl/3 of
+// real time.) A test moves the clock on rather than sleep; every handle
+// on one database should have the same clock. The Memory store has the
+// same option, runstore.WithClock.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
 }
 
 // sqliteDSN is the data source name of the database at the absolute
@@ -203,7 +234,7 @@ func sqliteDSN(abs string) string {
 
 // init checks the database's schema, creates it in a new database, and
 // prepares the statements.
-func (s *SQLite) init() error {
+func (s *Store) init() error {
 	ctx := context.Background()
 	version, app, _, err := s.schemaInfo(ctx, s.db)
 	if err != nil {
@@ -242,7 +273,7 @@ func (s *SQLite) init() error {
 		sql  string
 	}{
 		{&s.create, sqlCreate}, {&s.version, sqlVersion}, {&s.load, sqlLoad},
-		{&s.claim, sqlClaim}, {&s.claimer, sqlClaimer}, {&s.renew, sqlRenew}, {&s.release, sqlRelease},
+		{&s.claim, sqlClaim}, {&s.claimer, sqlClaimer}, {&s.takeOver, sqlTakeOver}, {&s.renew, sqlRenew}, {&s.release, sqlRelease},
 	} {
 		stmt, err := s.db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -259,7 +290,7 @@ type querier interface {
 
 // schemaInfo returns the database's user_version, application_id and
 // number of tables.
-func (s *SQLite) schemaInfo(ctx context.Context, q querier) (version, app int64, tables int, err error) {
+func (s *Store) schemaInfo(ctx context.Context, q querier) (version, app int64, tables int, err error) {
 	if err := q.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return 0, 0, 0, err
 	}
@@ -274,7 +305,7 @@ func (s *SQLite) schemaInfo(ctx context.Context, q querier) (version, app int64,
 
 // describe says what an error of SQLite at open means.
 func describe(err error) error {
-	var se *sqlite.Error
+	var se *driver.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_NOTADB:
@@ -289,7 +320,7 @@ func describe(err error) error {
 }
 
 // lockWrite waits for this handle's turn to write.
-func (s *SQLite) lockWrite(ctx context.Context) error {
+func (s *Store) lockWrite(ctx context.Context) error {
 	select {
 	case s.wsem <- struct{}{}:
 		return nil
@@ -298,18 +329,7 @@ func (s *SQLite) lockWrite(ctx context.Context) error {
 	}
 }
 
-func (s *SQLite) unlockWrite() { <-s.wsem }
-
-// encode returns the JSON encoding of v in b.
-func encode(b *bytes.Buffer, v any) ([]byte, error) {
-	b.Reset()
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+func (s *Store) unlockWrite() { <-s.wsem }
 
 // row holds the values of the summary columns of a record.
 type row struct {
@@ -382,7 +402,7 @@ func (r *row) appendValues(args []any, set uint16) []any {
 // saveStmt returns the statement that saves a record and the summary
 // columns in set: its arguments are the new version, the values of the
 // columns, the record, the id and the version saved over.
-func (s *SQLite) saveStmt(ctx context.Context, set uint16) (*sql.Stmt, error) {
+func (s *Store) saveStmt(ctx context.Context, set uint16) (*sql.Stmt, error) {
 	s.savesMu.Lock()
 	defer s.savesMu.Unlock()
 	if stmt := s.saves[set]; stmt != nil {
@@ -436,9 +456,9 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// Create stores a new record. See Store.
-func (s *SQLite) Create(ctx context.Context, rec *executor.Record) error {
-	if err := checkNew(rec); err != nil {
+// Create stores a new record. See runstore.Store.
+func (s *Store) Create(ctx context.Context, rec *executor.Record) error {
+	if err := runstore.CheckNew(rec); err != nil {
 		return err
 	}
 	r, err := rowOf(rec)
@@ -471,7 +491,7 @@ func (s *SQLite) Create(ctx context.Context, rec *executor.Record) error {
 		return fmt.Errorf("create run %s: %w", rec.ID, err)
 	case n == 0:
 		rec.Version = 0
-		return fmt.Errorf("run %s: %w", rec.ID, ErrExists)
+		return fmt.Errorf("run %s: %w", rec.ID, runstore.ErrExists)
 	}
 	if cache != nil {
 		cache.version, cache.row = 1, r
@@ -480,13 +500,13 @@ func (s *SQLite) Create(ctx context.Context, rec *executor.Record) error {
 	return nil
 }
 
-// Load returns the record of run id. See Store.
-func (s *SQLite) Load(ctx context.Context, id string) (*executor.Record, error) {
+// Load returns the record of run id. See runstore.Store.
+func (s *Store) Load(ctx context.Context, id string) (*executor.Record, error) {
 	var version int64
 	var blob []byte
 	switch err := s.load.QueryRowContext(ctx, id).Scan(&version, &blob); {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("run %s: %w", id, runstore.ErrNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("load run %s: %w", id, err)
 	}
@@ -501,10 +521,10 @@ func (s *SQLite) Load(ctx context.Context, id string) (*executor.Record, error) 
 	return rec, nil
 }
 
-// Save replaces the record if its version is the stored one. See Store.
+// Save replaces the record if its version is the stored one. See runstore.Store.
 // It writes without reading first: the version check is in the UPDATE,
 // and only a refused save reads the stored version to say why.
-func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
+func (s *Store) Save(ctx context.Context, rec *executor.Record) error {
 	if rec == nil || rec.ID == "" {
 		return fmt.Errorf("save: a record with an id is needed")
 	}
@@ -559,18 +579,18 @@ func (s *SQLite) Save(ctx context.Context, rec *executor.Record) error {
 	var stored int64
 	switch err := s.version.QueryRowContext(ctx, rec.ID).Scan(&stored); {
 	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("run %s: %w", rec.ID, ErrNotFound)
+		return fmt.Errorf("run %s: %w", rec.ID, runstore.ErrNotFound)
 	case err != nil:
 		return fmt.Errorf("save run %s: the record changed since it was read, and its version cannot be read: %w", rec.ID, err)
 	}
-	return &ConflictError{ID: rec.ID, Version: old, Stored: stored}
+	return &runstore.ConflictError{ID: rec.ID, Version: old, Stored: stored}
 }
 
-// List returns a page of summaries. See Store.
-func (s *SQLite) List(ctx context.Context, q Query) (Page, error) {
-	after, err := decodeCursor(q.Cursor)
+// List returns a page of summaries. See runstore.Store.
+func (s *Store) List(ctx context.Context, q runstore.Query) (runstore.Page, error) {
+	after, err := runstore.ParseCursor(q.Cursor)
 	if err != nil {
-		return Page{}, err
+		return runstore.Page{}, err
 	}
 	var where []string
 	var args []any
@@ -598,98 +618,131 @@ func (s *SQLite) List(ctx context.Context, q Query) (Page, error) {
 	}
 	if after != nil {
 		where = append(where, "(started, id) < (?, ?)")
-		args = append(args, after.started, after.id)
+		args = append(args, nanos(after.Started), after.ID)
 	}
 	query := "SELECT " + summaryColumns + " FROM runs"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := q.limit()
+	limit := q.PageSize()
 	query += " ORDER BY started DESC, id DESC LIMIT ?"
 	args = append(args, limit+1) // one more, to know whether a next page exists
 
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return Page{}, fmt.Errorf("list runs: %w", err)
+		return runstore.Page{}, fmt.Errorf("list runs: %w", err)
 	}
 	defer rows.Close()
-	p := Page{Runs: []Summary{}}
+	p := runstore.Page{Runs: []runstore.Summary{}}
 	for rows.Next() {
-		var r Summary
+		var r runstore.Summary
 		var started, updated int64
 		var pending []byte
 		if err := rows.Scan(&r.ID, &r.Version, &r.Status, &r.Detection, &r.Incident, &r.Severity, &r.Playbook, &r.Response,
 			&r.Breached, &r.DryRun, &started, &updated, &pending, &r.Error); err != nil {
-			return Page{}, fmt.Errorf("list runs: %w", err)
+			return runstore.Page{}, fmt.Errorf("list runs: %w", err)
 		}
 		r.Started, r.Updated = fromNanos(started), fromNanos(updated)
 		if pending != nil {
 			r.Pending = new(executor.Pending)
 			if err := json.Unmarshal(pending, r.Pending); err != nil {
-				return Page{}, fmt.Errorf("list runs: run %s: the stored pending does not decode: %w", r.ID, err)
+				return runstore.Page{}, fmt.Errorf("list runs: run %s: the stored pending does not decode: %w", r.ID, err)
 			}
 		}
 		p.Runs = append(p.Runs, r)
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list runs: %w", err)
+		return runstore.Page{}, fmt.Errorf("list runs: %w", err)
 	}
 	if len(p.Runs) > limit {
 		p.Runs = p.Runs[:limit]
-		p.Next = encodeCursor(&p.Runs[limit-1])
+		p.Next = runstore.CursorAfter(&p.Runs[limit-1])
 	}
 	return p, nil
 }
 
-// Claim takes the claim on run id. See Store.
+// Claim takes the claim on run id. See runstore.Store.
 //
 // The claim renews itself in the background every ttl/3 until it is
 // released (or the store closed), so that a process working on the run
 // keeps it through a long adapter call and loses it only when it dies.
 // A claim taken over while its holder could not renew (the process was
 // stopped for longer than ttl) stops renewing, and its Renew reports it.
-func (s *SQLite) Claim(ctx context.Context, id, holder string, ttl time.Duration) (Claim, error) {
-	if err := checkClaim(id, holder, ttl); err != nil {
+//
+// A claim whose holder is a process of this host that has ended (as
+// runstore.HolderGone tells from a holder named by runstore.Holder) is
+// taken over at once, without waiting for it to lapse: the process was
+// killed during a call. Of processes that take over one claim at once,
+// one gets it.
+func (s *Store) Claim(ctx context.Context, id, holder string, ttl time.Duration) (runstore.Claim, error) {
+	if err := runstore.CheckClaim(id, holder, ttl); err != nil {
 		return nil, err
 	}
 	c := &sqliteClaim{s: s, id: id, holder: holder, token: rand.Text(), ttl: ttl, stop: make(chan struct{})}
-	// A claim can be released between a refused insert and the read of
-	// its holder; then try again.
+	// A claim can be released, or taken over, between a refused insert
+	// and the read of its holder; then try again.
 	for range 3 {
-		now := time.Now()
-		if err := s.lockWrite(ctx); err != nil {
-			return nil, fmt.Errorf("claim run %s: %w", id, err)
-		}
-		res, err := s.claim.ExecContext(ctx, id, holder, c.token, nanos(now.Add(ttl)), nanos(now))
-		s.unlockWrite()
-		var n int64
-		if err == nil {
-			n, err = res.RowsAffected()
-		}
+		now := s.now()
+		n, err := s.write(ctx, s.claim, id, holder, c.token, nanos(now.Add(ttl)), nanos(now))
 		if err != nil {
 			return nil, fmt.Errorf("claim run %s: %w", id, err)
 		}
 		if n == 1 {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.closed {
-				// Closed meanwhile: the claim lapses, as its holder's would.
-				return nil, fmt.Errorf("claim run %s: the store is closed", id)
+			return s.hold(c)
+		}
+		other, err := c.current(ctx)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("claim run %s: %w", id, err)
+		case other == nil || other.expires <= nanos(now):
+			continue // released or lapsed since
+		case runstore.HolderGone(other.holder):
+			// Take it over if it is still the dead holder's: the update
+			// names its token, so of two processes doing this, one does.
+			n, err := s.write(ctx, s.takeOver, holder, c.token, nanos(now.Add(ttl)), id, other.holder, other.token)
+			if err != nil {
+				return nil, fmt.Errorf("claim run %s of %s, which has ended: %w", id, other.holder, err)
 			}
-			s.renewers.Add(1)
-			go c.keep()
-			return c, nil
+			if n == 1 {
+				return s.hold(c)
+			}
+			continue
 		}
-		if err := c.taken(ctx); err != nil {
-			return nil, err
-		}
+		return nil, &runstore.ClaimedError{ID: id, Holder: other.holder, Expires: fromNanos(other.expires)}
 	}
-	return nil, fmt.Errorf("claim run %s: other processes take and release it too fast: %w", id, ErrClaimed)
+	return nil, fmt.Errorf("claim run %s: other processes take and release it too fast: %w", id, runstore.ErrClaimed)
+}
+
+// write runs a statement that writes, in this handle's turn, and returns
+// the number of rows it changed.
+func (s *Store) write(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, error) {
+	if err := s.lockWrite(ctx); err != nil {
+		return 0, err
+	}
+	res, err := stmt.ExecContext(ctx, args...)
+	s.unlockWrite()
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// hold starts renewing a claim just taken, and returns it.
+func (s *Store) hold(c *sqliteClaim) (runstore.Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		// Closed meanwhile: the claim lapses, as its holder's would.
+		return nil, fmt.Errorf("claim run %s: the store is closed", c.id)
+	}
+	s.renewers.Add(1)
+	go c.keep()
+	return c, nil
 }
 
 // sqliteClaim is a claim held in the claims table, known by its token.
 type sqliteClaim struct {
-	s      *SQLite
+	s      *Store
 	id     string
 	holder string
 	token  string
@@ -701,21 +754,35 @@ type sqliteClaim struct {
 	released bool
 }
 
+// stored is a claim as the claims table holds it.
+type stored struct {
+	holder, token string
+	expires       int64 // unix nanoseconds
+}
+
+// current returns the claim stored on the claim's run, nil when none.
+func (c *sqliteClaim) current(ctx context.Context) (*stored, error) {
+	var st stored
+	switch err := c.s.claimer.QueryRowContext(ctx, c.id).Scan(&st.holder, &st.token, &st.expires); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &st, nil
+}
+
 // taken returns the *ClaimedError of the claim's run when another holder
 // has a live claim on it; nil when nobody has.
 func (c *sqliteClaim) taken(ctx context.Context) error {
-	var holder string
-	var expires int64
-	switch err := c.s.claimer.QueryRowContext(ctx, c.id).Scan(&holder, &expires); {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil
+	other, err := c.current(ctx)
+	switch {
 	case err != nil:
 		return fmt.Errorf("claim run %s: %w", c.id, err)
+	case other == nil || other.token == c.token || other.expires <= nanos(c.s.now()) || runstore.HolderGone(other.holder):
+		return nil
 	}
-	if expires <= nanos(time.Now()) {
-		return nil // lapsed: free to take
-	}
-	return &ClaimedError{ID: c.id, Holder: holder, Expires: fromNanos(expires)}
+	return &runstore.ClaimedError{ID: c.id, Holder: other.holder, Expires: fromNanos(other.expires)}
 }
 
 // keep renews the claim every ttl/3 until it stops.
@@ -735,7 +802,7 @@ func (c *sqliteClaim) keep() {
 		ctx, cancel := context.WithTimeout(context.Background(), max(every, time.Second))
 		err := c.Renew(ctx)
 		cancel()
-		if errors.Is(err, ErrClaimed) {
+		if errors.Is(err, runstore.ErrClaimed) {
 			c.halt()
 			return
 		}
@@ -756,10 +823,10 @@ func (c *sqliteClaim) halt() {
 
 // Abandon stops renewing the claim without releasing it, as if its
 // holder died: it lapses after its ttl unless renewed with Renew. It is
-// for tests of claims' expiry (see package storetest).
+// for tests of claims' expiry (see package runstore/storetest).
 func (c *sqliteClaim) Abandon() { c.halt() }
 
-// Renew extends the claim by its ttl from now. See Claim.
+// Renew extends the claim by its ttl from now. See runstore.Claim.
 func (c *sqliteClaim) Renew(ctx context.Context) error {
 	c.mu.Lock()
 	released := c.released
@@ -768,17 +835,9 @@ func (c *sqliteClaim) Renew(ctx context.Context) error {
 		if err := c.taken(ctx); err != nil {
 			return err
 		}
-		return fmt.Errorf("run %s: the claim was released: %w", c.id, ErrClaimed)
+		return fmt.Errorf("run %s: the claim was released: %w", c.id, runstore.ErrClaimed)
 	}
-	if err := c.s.lockWrite(ctx); err != nil {
-		return fmt.Errorf("renew the claim on run %s: %w", c.id, err)
-	}
-	res, err := c.s.renew.ExecContext(ctx, nanos(time.Now().Add(c.ttl)), c.id, c.token)
-	c.s.unlockWrite()
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
-	}
+	n, err := c.s.write(ctx, c.s.renew, nanos(c.s.now().Add(c.ttl)), c.id, c.token)
 	switch {
 	case err != nil:
 		return fmt.Errorf("renew the claim on run %s: %w", c.id, err)
@@ -788,10 +847,10 @@ func (c *sqliteClaim) Renew(ctx context.Context) error {
 	if err := c.taken(ctx); err != nil {
 		return err
 	}
-	return fmt.Errorf("run %s: the claim lapsed and was taken over: %w", c.id, ErrClaimed)
+	return fmt.Errorf("run %s: the claim lapsed and was taken over: %w", c.id, runstore.ErrClaimed)
 }
 
-// Release gives the claim up. See Claim.
+// Release gives the claim up. See runstore.Claim.
 func (c *sqliteClaim) Release(ctx context.Context) error {
 	c.halt()
 	c.mu.Lock()
@@ -800,12 +859,7 @@ func (c *sqliteClaim) Release(ctx context.Context) error {
 	if released {
 		return nil
 	}
-	if err := c.s.lockWrite(ctx); err != nil {
-		return fmt.Errorf("release the claim on run %s: %w", c.id, err)
-	}
-	_, err := c.s.release.ExecContext(ctx, c.id, c.token)
-	c.s.unlockWrite()
-	if err != nil {
+	if _, err := c.s.write(ctx, c.s.release, c.id, c.token); err != nil {
 		return fmt.Errorf("release the claim on run %s: %w", c.id, err)
 	}
 	c.mu.Lock()
@@ -817,7 +871,7 @@ func (c *sqliteClaim) Release(ctx context.Context) error {
 // Close stops the renewing of the claims taken from s, which lapse after
 // their ttl unless released before, and closes the database. It is safe
 // to call more than once.
-func (s *SQLite) Close() error {
+func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -827,7 +881,7 @@ func (s *SQLite) Close() error {
 	close(s.closing)
 	s.mu.Unlock()
 	s.renewers.Wait()
-	for _, stmt := range []*sql.Stmt{s.create, s.version, s.load, s.claim, s.claimer, s.renew, s.release} {
+	for _, stmt := range []*sql.Stmt{s.create, s.version, s.load, s.claim, s.claimer, s.takeOver, s.renew, s.release} {
 		if stmt != nil {
 			stmt.Close()
 		}

@@ -1,4 +1,4 @@
-package runstore
+package sqlite
 
 import (
 	"context"
@@ -6,101 +6,30 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/secopsdesign/secops"
-	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/internal/refrun"
+	"github.com/secopsdesign/secops/runstore"
 )
-
-// The reference playbook the benchmarks journal, as the executor's
-// benchmarks run it: the targeted-attack playbook from detection through
-// confirmation, eight steps' worth of investigation, two branches, and
-// first response fr-1.
-const (
-	benchDesign    = "../examples/targeted-attack/design.yaml"
-	benchScenarios = "../examples/targeted-attack/scenarios.yaml"
-	benchScenario  = "c2-single-host-ongoing"
-)
-
-// benchEngine returns an engine on the reference design whose adapters
-// and person answer with the scenario's outputs and do nothing else,
-// journaling to cp, and the scenario's alert. Every run has a new id.
-func benchEngine(b testing.TB, cp executor.Checkpointer) (*executor.Engine, map[string]any) {
-	b.Helper()
-	d, lf, err := secops.LoadFile(benchDesign)
-	if err == nil {
-		err = lf.Err()
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := executor.Compile(d)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := secops.LoadScenarioFile(benchScenarios)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var outputs map[ident.Number]map[string]any
-	var alert map[string]any
-	for _, s := range f.Scenarios {
-		if s.ID == benchScenario {
-			outputs, alert = s.Outputs, s.Alert
-		}
-	}
-	if alert == nil {
-		b.Fatalf("no scenario %s in %s", benchScenario, benchScenarios)
-	}
-	noop := func(_ context.Context, req adapters.Request) (adapters.Result, error) {
-		return adapters.Result{Outputs: outputs[ident.Number(req.Method)]}, nil
-	}
-	reg, err := adapters.NewRegistry(adapters.Func("edr", noop), adapters.Func("threatintel", noop), adapters.Func("firewall", noop))
-	if err != nil {
-		b.Fatal(err)
-	}
-	person := executor.PersonFunc(func(_ context.Context, t executor.Task) (executor.Done, error) {
-		return executor.Done{Outputs: outputs[t.Method.ID]}, nil
-	})
-	var n atomic.Int64
-	e, err := executor.New(executor.WithPlan(plan), executor.WithRegistry(reg), executor.WithPerson(person),
-		executor.WithApprover(executor.AutoApprove("csirt")), executor.WithCheckpoint(cp),
-		executor.WithIDs(func() string { return fmt.Sprintf("bench-%d", n.Add(1)) }))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return e, alert
-}
-
-// benchRun runs the reference playbook once and checks it ended as it should.
-func benchRun(b testing.TB, e *executor.Engine, alert map[string]any) *executor.Record {
-	rec, err := e.Run(context.Background(), alert)
-	if err != nil || rec.Status != executor.Completed || rec.Response != "fr-1" {
-		b.Fatalf("status %s, response %s: %v", rec.Status, rec.Response, err)
-	}
-	return rec
-}
 
 // BenchmarkJournalSQLite runs the reference playbook journaled to a
 // SQLite store: every checkpoint of the run a Create or Save. Its
 // baseline is BenchmarkSQLiteInsert.
 func BenchmarkJournalSQLite(b *testing.B) {
-	s, err := OpenSQLite(filepath.Join(b.TempDir(), "runs.db"))
+	s, err := Open(filepath.Join(b.TempDir(), "runs.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	e, alert := benchEngine(b, Checkpointer(s))
+	e, alert := refrun.Engine(b, runstore.Checkpointer(s))
 	var rec *executor.Record
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for b.Loop() {
-		rec = benchRun(b, e, alert)
+		rec = refrun.Run(b, e, alert)
 	}
 	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
@@ -118,7 +47,7 @@ func BenchmarkSQLiteInsert(b *testing.B) {
 	// encodes it.
 	var blobs [][]byte
 	var first *executor.Record
-	e, alert := benchEngine(b, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+	e, alert := refrun.Engine(b, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
 		rec.Version++
 		blob, err := json.Marshal(rec)
 		if err != nil {
@@ -130,10 +59,10 @@ func BenchmarkSQLiteInsert(b *testing.B) {
 		blobs = append(blobs, blob)
 		return nil
 	}))
-	benchRun(b, e, alert)
+	refrun.Run(b, e, alert)
 
 	path := filepath.Join(b.TempDir(), "runs.db")
-	s, err := OpenSQLite(path)
+	s, err := Open(path)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package runstore_test
+package sqlite_test
 
 import (
 	"context"
@@ -9,18 +9,19 @@ import (
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 )
 
 // A service keeps its runs in one SQLite file: it claims a run while it
 // works on it, and the engine journals the run to the store.
-func ExampleOpenSQLite() {
+func ExampleOpen() {
 	dir, err := os.MkdirTemp("", "runs")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer os.RemoveAll(dir)
-	s, err := runstore.OpenSQLite(filepath.Join(dir, "runs.db"))
+	s, err := sqlite.Open(filepath.Join(dir, "runs.db"))
 	if err != nil {
 		fmt.Println(err)
 		return

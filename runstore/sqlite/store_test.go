@@ -1,4 +1,4 @@
-package runstore_test
+package sqlite_test
 
 import (
 	"database/sql"
@@ -15,22 +15,23 @@ import (
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/runstore"
+	"github.com/secopsdesign/secops/runstore/sqlite"
 	"github.com/secopsdesign/secops/runstore/storetest"
 )
 
 // openSQLite opens a store in a new database file in a temporary folder,
 // closed when the test ends.
-func openSQLite(t *testing.T) (*runstore.SQLite, string) {
+func openSQLite(t *testing.T, opts ...sqlite.Option) (*sqlite.Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "runs.db")
-	return reopen(t, path), path
+	return reopen(t, path, opts...), path
 }
 
 // reopen opens another handle on the database at path, as another
 // process would.
-func reopen(t *testing.T, path string) *runstore.SQLite {
+func reopen(t *testing.T, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	s, err := runstore.OpenSQLite(path)
+	s, err := sqlite.Open(path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,36 @@ func TestSQLite(t *testing.T) {
 	storetest.TestStore(t, func(t *testing.T) runstore.Store {
 		s, _ := openSQLite(t)
 		return s
-	}, storetest.Options{ClaimsExpire: true})
+	}, storetest.Options{
+		ClaimsExpire: true,
+		Clocked: func(t *testing.T, now func() time.Time) runstore.Store {
+			s, _ := openSQLite(t, sqlite.WithClock(now))
+			return s
+		},
+		DeadHolders: true,
+	})
+}
+
+// TestOpenURL: importing the package lets runstore.Open open sqlite:PATH.
+func TestOpenURL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.db")
+	s, err := runstore.Open("sqlite:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := s.(*sqlite.Store); !ok {
+		t.Errorf("runstore.Open(sqlite:) is a %T, want a *sqlite.Store", s)
+	}
+	if err := s.Create(t.Context(), storetest.Record("run-1", executor.Running, "x", "low", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("no database at %s: %v", path, err)
+	}
+	if _, err := runstore.Open("sqlite::memory:"); err == nil || !strings.Contains(err.Error(), "a file name is needed") {
+		t.Errorf("runstore.Open(sqlite::memory:): %v, want the store's own error", err)
+	}
 }
 
 // TestSQLiteTwoHandles: two handles on one file, as two processes, see
@@ -115,7 +145,7 @@ func TestSQLiteConcurrentHandles(t *testing.T) {
 	const writers, each = 6, 10
 	var wg sync.WaitGroup
 	for i := range writers {
-		s := []*runstore.SQLite{a, b}[i%2]
+		s := []*sqlite.Store{a, b}[i%2]
 		wg.Go(func() {
 			for n := range each {
 				if err := s.Create(ctx, storetest.Record(fmt.Sprintf("own-%d-%d", i, n), executor.Running, "x", "low", n)); err != nil {
@@ -163,9 +193,9 @@ func TestSQLiteConcurrentHandles(t *testing.T) {
 	}
 }
 
-// TestOpenSQLiteRefuses: what is not a run store of this version is
+// TestOpenRefuses: what is not a run store of this version is
 // refused at open with a message that says what it is.
-func TestOpenSQLiteRefuses(t *testing.T) {
+func TestOpenRefuses(t *testing.T) {
 	dir := t.TempDir()
 	// raw runs SQL on a new database at path, with the store's driver.
 	raw := func(t *testing.T, path string, stmts ...string) {
@@ -202,7 +232,7 @@ func TestOpenSQLiteRefuses(t *testing.T) {
 			raw(t, path, `CREATE TABLE accounts (id INTEGER PRIMARY KEY)`)
 		}, "not a secops run store"},
 		{"newer schema", func(t *testing.T, path string) {
-			s, err := runstore.OpenSQLite(path)
+			s, err := sqlite.Open(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -217,7 +247,7 @@ func TestOpenSQLiteRefuses(t *testing.T) {
 				path = filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
 				tt.setup(t, path)
 			}
-			s, err := runstore.OpenSQLite(path)
+			s, err := sqlite.Open(path)
 			if err == nil {
 				s.Close()
 				t.Fatal("no error")
@@ -293,19 +323,67 @@ func TestSQLiteSummaries(t *testing.T) {
 	}
 }
 
+// clock is a clock that moves when told to, shared by the handles of a
+// test, as processes on one host share its clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)} }
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// expiry returns the expiry of the claim on run id stored in the
+// database at path, read as another process would.
+func expiry(t *testing.T, path, id string) time.Time {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(`SELECT expires FROM claims WHERE run_id = ?`, id).Scan(&n); err != nil {
+		t.Fatalf("the claim on %s: %v", id, err)
+	}
+	return time.Unix(0, n)
+}
+
 // TestSQLiteClaimRenews: a claim renews itself while held, lapses once
 // its holder stops renewing it (it died: here, its store is closed), and
 // is free at once when released.
 func TestSQLiteClaimRenews(t *testing.T) {
-	a, path := openSQLite(t)
-	b := reopen(t, path)
+	clk := newClock()
+	a, path := openSQLite(t, sqlite.WithClock(clk.now))
+	b := reopen(t, path, sqlite.WithClock(clk.now))
 	ctx := t.Context()
-	const ttl = 300 * time.Millisecond
+	// The claims renew themselves every ttl/3 of real time; the ttl is
+	// up in the clock's time, which moves only when told to.
+	const ttl = 60 * time.Millisecond
 	held, err := a.Claim(ctx, "run-1", "process a", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * ttl)
+	// Time passes, past the ttl; before another process asks for the
+	// run, the holder renews the claim on its own.
+	clk.advance(3 * ttl)
+	for deadline := time.Now().Add(10 * time.Second); !expiry(t, path, "run-1").After(clk.now()); {
+		if time.Now().After(deadline) {
+			t.Fatal("the claim was not renewed in 10 s")
+		}
+		time.Sleep(ttl / 3)
+	}
 	if c, err := b.Claim(ctx, "run-1", "process b", ttl); !errors.Is(err, runstore.ErrClaimed) {
 		if c != nil {
 			c.Release(ctx)
@@ -315,18 +393,17 @@ func TestSQLiteClaimRenews(t *testing.T) {
 	if err := held.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cb, err := b.Claim(ctx, "run-1", "process b", ttl)
-	if err != nil {
+	if _, err := b.Claim(ctx, "run-1", "process b", ttl); err != nil {
 		t.Fatalf("Claim after a release: %v", err)
 	}
-	// Process b dies with the claim held.
+	// Process b dies with the claim held: it renews no more.
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Claim(ctx, "run-1", "process a", ttl); !errors.Is(err, runstore.ErrClaimed) {
 		t.Errorf("Claim at once after the holder died: %v, want ErrClaimed until the claim lapses", err)
 	}
-	time.Sleep(ttl + ttl/2)
+	clk.advance(ttl)
 	ca, err := a.Claim(ctx, "run-1", "process a", ttl)
 	if err != nil {
 		t.Fatalf("Claim after the dead holder's claim lapsed: %v", err)
@@ -334,17 +411,16 @@ func TestSQLiteClaimRenews(t *testing.T) {
 	if err := ca.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_ = cb // its store is closed: it can do nothing more
 
 	// A holder that stopped renewing and comes back after its claim was
 	// taken over neither renews nor releases the new holder's claim.
-	c := reopen(t, path)
+	c := reopen(t, path, sqlite.WithClock(clk.now))
 	old, err := a.Claim(ctx, "run-2", "process a", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	old.(storetest.Abandoner).Abandon()
-	time.Sleep(ttl + ttl/2)
+	clk.advance(ttl)
 	if _, err := c.Claim(ctx, "run-2", "process c", time.Minute); err != nil {
 		t.Fatalf("Claim of a lapsed claim: %v", err)
 	}
@@ -357,5 +433,39 @@ func TestSQLiteClaimRenews(t *testing.T) {
 	}
 	if _, err := a.Claim(ctx, "run-2", "process a", ttl); !errors.As(err, &cl) || cl.Holder != "process c" {
 		t.Errorf("Claim after the old holder released: %v, want a *ClaimedError naming process c", err)
+	}
+}
+
+// TestSQLiteDeadHolderTwoHandles: the claim a process of this host left
+// when it was killed is taken over at once by another process (here a
+// handle of its own), and only by one of two trying at once.
+func TestSQLiteDeadHolderTwoHandles(t *testing.T) {
+	dead := storetest.DeadHolder(t)
+	a, path := openSQLite(t)
+	ctx := t.Context()
+	left, err := a.Claim(ctx, "run-1", dead, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left.(storetest.Abandoner).Abandon()
+	others := []*sqlite.Store{reopen(t, path), reopen(t, path)}
+	errs := make([]error, len(others))
+	var wg sync.WaitGroup
+	for i, s := range others {
+		wg.Go(func() { _, errs[i] = s.Claim(ctx, "run-1", fmt.Sprintf("process %d", i), time.Minute) })
+	}
+	wg.Wait()
+	won := 0
+	var cl *runstore.ClaimedError
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.As(err, &cl) || cl.Holder == dead || cl.Expires.IsZero():
+			t.Errorf("process %d: %v, want the claim or a *ClaimedError naming the other process, with when it lapses", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d processes took the dead holder's claim over, want 1", won)
 	}
 }

@@ -1,4 +1,4 @@
-package runstore
+package sqlite
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/internal/refrun"
+	"github.com/secopsdesign/secops/runstore"
 )
 
 // TestSQLiteJournal: the reference playbook journaled to a SQLite store
@@ -17,23 +19,13 @@ import (
 // Summarize does, through saves that write the whole row and saves that
 // write only the record.
 func TestSQLiteJournal(t *testing.T) {
-	t.Run("direct encoding", testSQLiteJournal)
-	// As when executor.Record changed and appendHead does not know it.
-	t.Run("encoding/json", func(t *testing.T) {
-		defer func(f bool) { fastHead = f }(fastHead)
-		fastHead = false
-		testSQLiteJournal(t)
-	})
-}
-
-func testSQLiteJournal(t *testing.T) {
-	s, err := OpenSQLite(filepath.Join(t.TempDir(), "runs.db"))
+	s, err := Open(filepath.Join(t.TempDir(), "runs.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	e, alert := benchEngine(t, Checkpointer(s))
-	rec := benchRun(t, e, alert)
+	e, alert := refrun.Engine(t, runstore.Checkpointer(s))
+	rec := refrun.Run(t, e, alert)
 	if rec.Version < 10 {
 		t.Fatalf("version %d after a run: the run was not journaled", rec.Version)
 	}
@@ -46,11 +38,11 @@ func testSQLiteJournal(t *testing.T) {
 		if diff := cmp.Diff(asJSON(t, rec), asJSON(t, got)); diff != "" {
 			t.Errorf("stored record (-want +got):\n%s", diff)
 		}
-		p, err := s.List(t.Context(), Query{})
+		p, err := s.List(t.Context(), runstore.Query{})
 		if err != nil || len(p.Runs) != 1 {
 			t.Fatalf("List: %d runs, %v", len(p.Runs), err)
 		}
-		if diff := cmp.Diff(asJSON(t, Summarize(rec)), asJSON(t, p.Runs[0])); diff != "" {
+		if diff := cmp.Diff(asJSON(t, runstore.Summarize(rec)), asJSON(t, p.Runs[0])); diff != "" {
 			t.Errorf("summary (-want +got):\n%s", diff)
 		}
 	}

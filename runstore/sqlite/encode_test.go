@@ -1,20 +1,19 @@
-package runstore
+package sqlite
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"maps"
 	"math"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/ident"
+	"github.com/secopsdesign/secops/internal/refrun"
 )
 
 // TestEncoderJournal: through the checkpoints of whole runs, the
@@ -24,14 +23,14 @@ func TestEncoderJournal(t *testing.T) {
 	var got scratch
 	var want bytes.Buffer
 	saves := 0
-	e, alert := benchEngine(t, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+	e, alert := refrun.Engine(t, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
 		rec.Version++
 		saves++
 		blob, cache, err := enc.encode(&got, rec)
 		if err != nil {
 			return err
 		}
-		whole, err := encode(&want, rec)
+		whole, err := encodeJSON(&want, rec)
 		if err != nil {
 			return err
 		}
@@ -42,7 +41,7 @@ func TestEncoderJournal(t *testing.T) {
 		return nil
 	}))
 	for range 3 {
-		benchRun(t, e, alert)
+		refrun.Run(t, e, alert)
 	}
 	if saves < 30 {
 		t.Errorf("%d saves in three runs", saves)
@@ -83,31 +82,38 @@ func TestEncoderChanged(t *testing.T) {
 			r.Events[0].Time = at.In(time.FixedZone("CET", 3600))
 			return r
 		}},
-		{"fields changed in place", func(r *executor.Record) *executor.Record {
-			r.Fields["host"] = "pc-2"
-			r.Fields["ok"] = true
-			return r
+		// The engine replaces Fields when a field changes; it never
+		// changes a map of the record in place.
+		{"fields replaced", func(r *executor.Record) *executor.Record {
+			return withFields(r, func(f map[string]any) {
+				f["host"] = "pc-2"
+				f["ok"] = true
+			})
 		}},
 		{"field replaced by another", func(r *executor.Record) *executor.Record {
-			delete(r.Fields, "n")
-			r.Fields["a"] = int64(2)
-			return r
+			return withFields(r, func(f map[string]any) {
+				delete(f, "n")
+				f["a"] = int64(2)
+			})
 		}},
 		{"field to a list", func(r *executor.Record) *executor.Record {
-			r.Fields["host"] = []any{"pc-1"}
-			r.Fields["l"] = "a"
-			return r
+			return withFields(r, func(f map[string]any) {
+				f["host"] = []any{"pc-1"}
+				f["l"] = "a"
+			})
 		}},
 		{"field of another type", func(r *executor.Record) *executor.Record {
-			r.Fields["n"] = 2.0
-			return r
+			return withFields(r, func(f map[string]any) { f["n"] = 2.0 })
 		}},
 		{"negative zero", func(r *executor.Record) *executor.Record {
-			r.Fields["z"] = math.Copysign(0, -1)
+			return withFields(r, func(f map[string]any) { f["z"] = math.Copysign(0, -1) })
+		}},
+		{"fields emptied", func(r *executor.Record) *executor.Record {
+			r.Fields = map[string]any{}
 			return r
 		}},
-		{"list changed in place", func(r *executor.Record) *executor.Record {
-			r.Fields["l"].([]any)[0] = "b"
+		{"alert replaced", func(r *executor.Record) *executor.Record {
+			r.Alert = map[string]any{"host": "pc-9", "<": "&"}
 			return r
 		}},
 		{"alert dropped", func(r *executor.Record) *executor.Record {
@@ -115,7 +121,10 @@ func TestEncoderChanged(t *testing.T) {
 			return r
 		}},
 		{"a value encoding/json refuses", func(r *executor.Record) *executor.Record {
-			r.Fields["x"] = math.NaN()
+			return withFields(r, func(f map[string]any) { f["x"] = math.NaN() })
+		}},
+		{"an event's value encoding/json refuses", func(r *executor.Record) *executor.Record {
+			r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvMethod, Outputs: map[string]any{"x": math.Inf(1)}})
 			return r
 		}},
 		{"events cut", func(r *executor.Record) *executor.Record {
@@ -150,7 +159,7 @@ func TestEncoderChanged(t *testing.T) {
 				r.Events = append(r.Events, executor.Event{Time: at, Kind: executor.EvStep})
 				got, _, err = enc.encode(&b, r) // from the caches of the changed record
 			}
-			want, werr := encode(new(bytes.Buffer), r)
+			want, werr := encodeJSON(new(bytes.Buffer), r)
 			if (err != nil) != (werr != nil) {
 				t.Fatalf("error %v, want %v", err, werr)
 			}
@@ -159,6 +168,15 @@ func TestEncoderChanged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withFields replaces r's Fields by a copy that change changed, as the
+// engine changes fields.
+func withFields(r *executor.Record, change func(map[string]any)) *executor.Record {
+	f := maps.Clone(r.Fields)
+	change(f)
+	r.Fields = f
+	return r
 }
 
 // TestSameEvent: sameEvent compares every field of an event, so that a
@@ -195,80 +213,21 @@ func TestSameEvent(t *testing.T) {
 	}
 }
 
-// TestAppendValue: appendValue writes what encoding/json writes (with
-// HTML escaping off), for the values records hold and others.
-func TestAppendValue(t *testing.T) {
-	type point struct{ X, Y int }
-	values := []struct {
-		name string
-		v    any
-	}{
-		{"nil", nil},
-		{"string", "pc-1"},
-		{"escapes", "a\"b\\c\nd\re\tf\bg\fh\x00i\x1fj\x7f<k>&"},
-		{"unicode", "日本語 通報する \u2028 \u2029 \U0001F600"},
-		{"invalid UTF-8", "a\xffb\xc3"},
-		{"bools", []any{true, false}},
-		{"ints", []any{0, -1, int64(1) << 62, int(-1) << 40}},
-		{"floats", []any{0.0, math.Copysign(0, -1), 1.5, 1e-6, 9.99e-7, 1e20, 1e21, -1e21, 123456789.125, 3e-9, math.MaxFloat64, math.SmallestNonzeroFloat64}},
-		{"nested", map[string]any{"b": []any{map[string]any{"z": 1, "a": nil}}, "a": map[string]any{}, "\u00e9": []any{}}},
-		{"nil map", map[string]any(nil)},
-		{"nil slice", []any(nil)},
-		{"strings", []string{"a", "\"b"}},
-		{"nil strings", []string(nil)},
-		{"time", time.Date(2026, 11, 20, 9, 15, 0, 5, time.FixedZone("JST", 9*3600))},
-		{"named string", executor.Running},
-		{"struct", point{1, 2}},
-		{"other map", map[string]string{"b": "<", "a": "&"}},
-		{"float32", float32(0.1)},
+// TestEncoderSplice: encoding/json writes a record's Events last, where
+// encode puts the events it keeps encoded; were a field added after them,
+// records would be encoded whole at every save, more slowly.
+func TestEncoderSplice(t *testing.T) {
+	typ := reflect.TypeFor[executor.Record]()
+	last := typ.Field(typ.NumField() - 1)
+	if last.Name != "Events" || last.Tag.Get("json") != "events" {
+		t.Errorf("the last field of executor.Record is %s, tagged %q: encode wants Events, tagged \"events\" (never omitted)", last.Name, last.Tag.Get("json"))
 	}
-	for _, tt := range values {
-		t.Run(tt.name, func(t *testing.T) {
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(map[string]any{"v": tt.v}); err != nil {
-				t.Fatal(err)
-			}
-			got, err := appendMap(nil, map[string]any{"v": tt.v})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
-				t.Errorf("appendValue wrote\n%s\nencoding/json\n%s", got, w)
-			}
-		})
+	b, err := encodeJSON(new(bytes.Buffer), &executor.Record{ID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, bad := range []any{math.NaN(), math.Inf(1), []any{math.Inf(-1)}, func() {}} {
-		if _, err := appendValue(nil, bad); err == nil {
-			t.Errorf("appendValue(%v): no error", bad)
-		}
-	}
-}
-
-// FuzzAppendString: appendString writes strings as encoding/json does.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "pc-1", "a\"\\\n\x00\x7f", "日本語", "\u2028\xff\xc3\xa9"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(s); err != nil {
-			t.Fatal(err)
-		}
-		if got, w := appendString(nil, s), bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got, w) {
-			t.Errorf("appendString(%q) = %s, encoding/json %s", s, got, w)
-		}
-	})
-}
-
-// TestHeadSignature: appendHead knows the record's types as they are.
-func TestHeadSignature(t *testing.T) {
-	if diff := cmp.Diff(headSignature, recordSignature()); diff != "" {
-		t.Errorf("executor.Record changed since appendHead was written: records are encoded by encoding/json alone, more slowly. "+
-			"Teach appendHead the change, and update headSignature (-known +now):\n%s", diff)
+	if !bytes.HasSuffix(b, noEvents) {
+		t.Errorf("a record without events encodes as %s, not ending in %s", b, noEvents)
 	}
 }
 
@@ -300,9 +259,9 @@ func TestEncoderFullRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cache == nil {
-		t.Error("the record was not encoded by appendHead")
+		t.Error("no cache of the record's events to keep")
 	}
-	want, err := encode(new(bytes.Buffer), rec)
+	want, err := encodeJSON(new(bytes.Buffer), rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +271,7 @@ func TestEncoderFullRecord(t *testing.T) {
 	// Zero values where encoding/json omits or writes them.
 	zero := &executor.Record{ID: "z", Events: []executor.Event{{}}, Targets: criteria.Targets{Response: 1}, At: &executor.Cursor{}}
 	got, _, err = enc.encode(&sc, zero)
-	want, werr := encode(new(bytes.Buffer), zero)
+	want, werr := encodeJSON(new(bytes.Buffer), zero)
 	if err != nil || werr != nil || !bytes.Equal(got, want) {
 		t.Errorf("encoded\n%s (%v)\nwant\n%s (%v)", got, err, want, werr)
 	}
@@ -321,4 +280,46 @@ func TestEncoderFullRecord(t *testing.T) {
 	if _, _, err := enc.encode(&sc, bad); err == nil {
 		t.Error("a year past 9999 encoded")
 	}
+}
+
+// benchEncode runs the reference playbook with every checkpoint given to
+// save, and reports the time per run.
+func benchEncode(b *testing.B, save func(rec *executor.Record) error) {
+	e, alert := refrun.Engine(b, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+		rec.Version++
+		return save(rec)
+	}))
+	b.ReportAllocs()
+	for b.Loop() {
+		refrun.Run(b, e, alert)
+	}
+}
+
+// BenchmarkEncoder encodes every checkpoint of runs of the reference
+// playbook as a store does, without SQLite. Its baseline is
+// BenchmarkEncoderNone; BenchmarkEncoderWhole encodes each checkpoint
+// whole with encoding/json.
+func BenchmarkEncoder(b *testing.B) {
+	var enc encoder
+	var sc scratch
+	benchEncode(b, func(rec *executor.Record) error {
+		_, cache, err := enc.encode(&sc, rec)
+		enc.keep(cache)
+		return err
+	})
+}
+
+// BenchmarkEncoderWhole encodes every checkpoint of the runs whole.
+func BenchmarkEncoderWhole(b *testing.B) {
+	var buf bytes.Buffer
+	benchEncode(b, func(rec *executor.Record) error {
+		_, err := encodeJSON(&buf, rec)
+		return err
+	})
+}
+
+// BenchmarkEncoderNone is the baseline of BenchmarkEncoder: the runs,
+// their checkpoints encoded not at all.
+func BenchmarkEncoderNone(b *testing.B) {
+	benchEncode(b, func(*executor.Record) error { return nil })
 }
