@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
@@ -52,11 +53,16 @@ step extension (expression_language "cel"); each is listed on stderr with
 its step.
 
 --adapters FILE (the file secops run takes) makes actions an executor can
-call: a webhook adapter's method becomes an http-api command (POST to its
-URL with the JSON body and Idempotency-Key the webhook adapter sends, its
-secret headers as authentication_info without their values), a command
-adapter's a bash command with its command line, and a method done by a
-person a manual command targeted at the party responsible for the phase.
+call, each step's agent named after the SOARCA capability that runs it: a
+webhook adapter's method becomes an http-api command run by the agent
+soarca-http-api (POST to its URL with the JSON body and Idempotency-Key the
+webhook adapter sends, its secret headers as authentication_info without
+their values), a method done by a person a manual command run by
+soarca-manual and targeted at the party responsible for the phase, and a
+command adapter's method a bash command with its command line, which only
+secops runs (SOARCA runs commands only over ssh; stderr says so). An
+adapter at an IP address or localhost does not match the CACAO schema's
+url pattern, which SOARCA checks too: stderr names it.
 The run id is the external variable __secops_run__; the Idempotency-Key is
 the secops executor's, __secops_run__:value/step/<step>/<method> (or
 /response/<response>/<method>). Without --adapters,
@@ -173,9 +179,9 @@ func newImport() *cobra.Command {
 		Use:   "import",
 		Short: "Make a design from another format",
 	}
-	var out string
+	var out, adaptersOut string
 	c := &cobra.Command{
-		Use:   "cacao FILE.json [--out FILE]",
+		Use:   "cacao FILE.json [--out FILE] [--adapters FILE]",
 		Short: "Make a secops/v1 design from a CACAO 2.0 playbook",
 		Long: `Import cacao writes a complete secops/v1 design (YAML, to stdout unless
 --out) holding the CACAO playbook, and lists on stderr what could not be
@@ -189,7 +195,11 @@ with a warning when it is not a start step), conditions (CEL as it is, STIX
 ones as a person's decision), parallel steps one after another in the order
 of next_steps with no branch lost, TLP 2.0 markings as metadata.tlp,
 external_references as text and incident references, step timeouts as
-estimates. Every other property is listed on stderr with its JSON path,
+estimates. The http-api commands of steps run by SOARCA's soarca-http-api
+agent become actions of a webhook adapter named after the step's target
+(POST /api/v1/block HTTP/1.1 to target fw: fw.post_api_v1_block), the
+request kept in the method's note; --adapters FILE writes these adapters,
+and those of a playbook exported with --adapters, as an adapters file. Every other property is listed on stderr with its JSON path,
 e.g. $.valid_until: dropped.
 
 A file that is not a CACAO playbook, that is malformed (the message gives
@@ -215,6 +225,21 @@ cut: a while-condition runs its body at most once.`,
 			for _, n := range rep.Notes {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", args[0], n)
 			}
+			if adaptersOut != "" {
+				if len(rep.Adapters) == 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: no action calls a webhook adapter: %s not written\n", args[0], adaptersOut)
+				} else {
+					var ab bytes.Buffer
+					ab.WriteString("# Webhook adapters of the actions imported from " + filepath.Base(args[0]) + ": check each URL,\n# and add the headers (tokens) the endpoints need.\n")
+					enc := yaml.NewEncoder(&ab)
+					if err := enc.Encode(config.File{Format: config.Format, Adapters: rep.Adapters}); err != nil {
+						return usageError("%v", err)
+					}
+					if err := os.WriteFile(adaptersOut, ab.Bytes(), 0o644); err != nil {
+						return usageError("%v", err)
+					}
+				}
+			}
 			if out == "" {
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 			} else {
@@ -227,6 +252,7 @@ cut: a while-condition runs its body at most once.`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "file to write the design to (default stdout)")
+	c.Flags().StringVar(&adaptersOut, "adapters", "", "file to write the webhook adapters the imported actions call to (secops-adapters/v1)")
 	cmd.AddCommand(c)
 	return cmd
 }
