@@ -104,8 +104,8 @@ func TestExportCacaoAdapters(t *testing.T) {
 		commands []string // command types the files must hold
 	}{
 		{
-			name:     "with adapters",
-			args:     []string{"--adapters", adapters},
+			name: "with adapters",
+			args: []string{"--adapters", adapters},
 			stderr: []string{`step search-others: condition "size(fields.other_hosts) > 0" has no STIX comparison form: kept as CEL`,
 				"adapter edr is a command adapter: its methods are bash commands for the secops executor"},
 			noStderr: []string{"pass --adapters"},
