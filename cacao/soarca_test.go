@@ -38,20 +38,29 @@ import (
 // outside this module, and compares the webhook calls SOARCA makes with
 // those the secops executor makes for the same alert and answers.
 
-// soarcaBuild is the SOARCA server built once per test binary.
+// soarcaBuild is the SOARCA build, once per test binary: the directory
+// of its server (soarca-server) and of cmd/check (check), a program
+// that decodes and validates a CACAO file as SOARCA does when a
+// playbook is posted, printing the error.
 var soarcaBuild struct {
-	once   sync.Once
-	server string
-	took   time.Duration
-	err    error
+	once sync.Once
+	dir  string
+	took time.Duration
+	err  error
 }
 
-// soarcaServer returns the path of a SOARCA server binary, building it
-// (its modules come from the Go module proxy) into
+// soarcaServer returns the path of the SOARCA server binary; see
+// soarcaBinaries.
+func soarcaServer(t *testing.T) string {
+	return filepath.Join(soarcaBinaries(t), "soarca-server")
+}
+
+// soarcaBinaries returns the directory of the SOARCA binaries, building
+// them (its modules come from the Go module proxy) into
 // os.UserCacheDir()/secops-test/soarca-<digest of the source>, once. It
 // skips the test without ../shared, and without a build unless CI=true,
 // where it fails.
-func soarcaServer(t *testing.T) string {
+func soarcaBinaries(t *testing.T) string {
 	t.Helper()
 	src := filepath.Join(sharedDir, "soarca", "soarca-src.tgz")
 	if _, err := os.Stat(src); err != nil {
@@ -62,7 +71,7 @@ func soarcaServer(t *testing.T) string {
 	}
 	soarcaBuild.once.Do(func() {
 		start := time.Now()
-		soarcaBuild.server, soarcaBuild.err = buildSOARCA(src)
+		soarcaBuild.dir, soarcaBuild.err = buildSOARCA(src)
 		soarcaBuild.took = time.Since(start)
 	})
 	if soarcaBuild.err != nil {
@@ -71,8 +80,8 @@ func soarcaServer(t *testing.T) string {
 		}
 		t.Skipf("SOARCA does not build here: %v", soarcaBuild.err)
 	}
-	t.Logf("SOARCA server %s (ready in %v)", soarcaBuild.server, soarcaBuild.took.Round(time.Millisecond))
-	return soarcaBuild.server
+	t.Logf("SOARCA in %s (built or found in %v)", soarcaBuild.dir, soarcaBuild.took.Round(time.Millisecond))
+	return soarcaBuild.dir
 }
 
 func buildSOARCA(src string) (string, error) {
@@ -86,9 +95,15 @@ func buildSOARCA(src string) (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(cache, "secops-test", "soarca-"+hex.EncodeToString(sum[:8]))
-	server := filepath.Join(dir, "soarca-server")
-	if _, err := os.Stat(server); err == nil {
-		return server, nil
+	bins := []string{"soarca-server", "check"}
+	missing := false
+	for _, b := range bins {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			missing = true
+		}
+	}
+	if !missing {
+		return dir, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -101,19 +116,25 @@ func buildSOARCA(src string) (string, error) {
 	if err := untar(data, tmp); err != nil {
 		return "", fmt.Errorf("%s: %w", src, err)
 	}
-	out := filepath.Join(tmp, "soarca-server")
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/soarca")
-	cmd.Dir = filepath.Join(tmp, "soarca")
-	// Its own module: not this one's flags, workspace or toolchain pin.
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/soarca: %v\n%s", err, b)
+	for _, b := range bins {
+		pkg := "./cmd/" + b
+		if b == "soarca-server" {
+			pkg = "./cmd/soarca"
+		}
+		out := filepath.Join(tmp, b)
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = filepath.Join(tmp, "soarca")
+		// Its own module: not this one's flags or workspace.
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+		}
+		// Rename is atomic: a concurrent test binary finds a whole file.
+		if err := os.Rename(out, filepath.Join(dir, b)); err != nil {
+			return "", err
+		}
 	}
-	// Rename is atomic: a concurrent test binary finds a whole file.
-	if err := os.Rename(out, server); err != nil {
-		return "", err
-	}
-	return server, nil
+	return dir, nil
 }
 
 // untar extracts a gzipped tar into dir, refusing paths that leave it.
@@ -669,4 +690,68 @@ func (s *soarca) do(method, path string, body []byte, out any) error {
 		return nil
 	}
 	return json.Unmarshal(b, out)
+}
+
+// TestSOARCADecoder: SOARCA's decoder (cmd/check) takes every exported
+// playbook of both examples and of testdata/soarca, without adapters
+// and with webhook (host names) and command adapters, and refuses one
+// whose webhook is at an IP address, as the export's note says.
+func TestSOARCADecoder(t *testing.T) {
+	check := filepath.Join(soarcaBinaries(t), "check")
+	dir := t.TempDir()
+	var pass []string
+	write := func(name string, files []File) []string {
+		var paths []string
+		for _, f := range files {
+			var buf bytes.Buffer
+			if err := f.Playbook.Encode(&buf); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, name+"-"+string(f.ID)+".json")
+			if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+		}
+		return paths
+	}
+	for _, path := range append(slices.Clone(bundled), "testdata/soarca/design.yaml") {
+		d := loadDesign(t, path)
+		name := filepath.Base(filepath.Dir(path))
+		for _, af := range []*config.File{nil, testAdapters(t, d)} {
+			files, err := Export(d, Options{Adapters: af})
+			if err != nil {
+				t.Fatal(err)
+			}
+			suffix := "plain"
+			if af != nil {
+				suffix = "adapters"
+			}
+			pass = append(pass, write(name+"-"+suffix, files)...)
+		}
+	}
+	out, err := exec.Command(check, pass...).Output() // its log goes to stderr
+	if err != nil {
+		t.Errorf("check: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.Contains(line, "\tPASS") {
+			t.Errorf("SOARCA's decoder: %s", line)
+		}
+	}
+	if n := strings.Count(string(out), "\tPASS"); n != len(pass) {
+		t.Errorf("%d of %d playbooks pass", n, len(pass))
+	}
+
+	d := loadDesign(t, "testdata/soarca/design.yaml")
+	h := newHook(t)
+	files, err := Export(d, Options{Adapters: hookAdapters(t, d, h.srv.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := write("ip", files[:1])
+	out, err = exec.Command(check, ip...).Output()
+	if err == nil || !strings.Contains(string(out), "FAIL [schema]") || !strings.Contains(string(out), "does not match pattern") {
+		t.Errorf("SOARCA's decoder takes a url with an IP address: %v\n%s", err, out)
+	}
 }
