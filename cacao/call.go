@@ -141,7 +141,7 @@ func (x *exporter) webhookTarget(a *config.Entry, u *url.URL) string {
 	t := AgentTarget{Type: "http-api", Name: name, Description: "The " + name + " webhook adapter",
 		Address: map[string][]string{"url": {addr}}}
 	if !schemaURL.MatchString(addr) {
-		x.noteOnce("url/"+name, fmt.Sprintf("adapter %s: target %s: url %s does not match the CACAO 2.0 schema's url pattern, which wants a host name with a dot and a top-level domain (an IP address or localhost does not): schema validators reject the playbook, SOARCA runs it", name, tid, addr))
+		x.noteOnce("url/"+name, fmt.Sprintf("adapter %s: target %s: url %s does not match the CACAO 2.0 schema's url pattern, which wants a host name with a dot and a top-level domain (an IP address or localhost does not): validators of the schema, SOARCA's decoder among them, refuse the playbook until the target's address is a host name, or an ipv4 address and a port", name, tid, addr))
 	}
 	secret := map[string]string{}
 	for k, v := range a.Headers {
