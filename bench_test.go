@@ -99,7 +99,10 @@ func BenchmarkLoadValidate(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/playbooks=%d", c.format, n), func(b *testing.B) {
 				b.SetBytes(int64(len(c.doc)))
 				loop(b, func() {
-					d, err := secops.Load(bytes.NewReader(c.doc), "synth."+c.format)
+					d, lf, err := secops.Load(bytes.NewReader(c.doc), "synth."+c.format)
+					if err == nil {
+						err = lf.Err()
+					}
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -130,7 +133,10 @@ func BenchmarkWideMapping(b *testing.B) {
 	b.Run("load-validate", func(b *testing.B) {
 		b.SetBytes(int64(len(doc)))
 		loop(b, func() {
-			d, err := secops.Load(bytes.NewReader(doc), "wide.yaml")
+			d, lf, err := secops.Load(bytes.NewReader(doc), "wide.yaml")
+			if err == nil {
+				err = lf.Err()
+			}
 			if d == nil {
 				b.Fatal(err)
 			}

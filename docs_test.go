@@ -146,3 +146,64 @@ func TestAnchorLinks(t *testing.T) {
 		t.Errorf("checked only %d anchor links", n)
 	}
 }
+
+// TestAdaptersReferenceCoversSchema checks that docs/adapters.md names,
+// in backquotes, every key and enumerated value of the adapters file's
+// schema, as TestFormatReferenceCoversSchema does for designs.
+func TestAdaptersReferenceCoversSchema(t *testing.T) {
+	raw, err := os.ReadFile("schema/adapters.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("docs/adapters.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([^`\n]+)`").FindAllStringSubmatch(string(doc), -1) {
+		named[m[1]] = true
+	}
+	var missing []string
+	n := 0
+	var walk func(n any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if props, ok := v["properties"].(map[string]any); ok {
+				for k := range props {
+					n++
+					if !named[k] {
+						missing = append(missing, "key "+k)
+					}
+				}
+			}
+			if enum, ok := v["enum"].([]any); ok {
+				for _, e := range enum {
+					if s, ok := e.(string); ok && !named[s] {
+						missing = append(missing, "value "+s)
+					}
+				}
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(schema)
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	if diff := cmp.Diff([]string(nil), missing); diff != "" {
+		t.Errorf("keys and values of the adapters schema that docs/adapters.md does not name (-want +got):\n%s", diff)
+	}
+	if n < 20 {
+		t.Errorf("walked only %d keys: is the schema's layout what this test expects?", n)
+	}
+}

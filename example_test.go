@@ -10,9 +10,13 @@ import (
 )
 
 func ExampleLoadFile() {
-	d, err := secops.LoadFile("examples/targeted-attack/design.yaml")
+	d, findings, err := secops.LoadFile("examples/targeted-attack/design.yaml")
 	if err != nil {
-		fmt.Println(err)
+		fmt.Println(err) // the file could not be read
+		return
+	}
+	if findings.HasErrors() {
+		fmt.Println(findings) // it could, but is not all a design
 		return
 	}
 	fmt.Println(d.Metadata.Name, len(d.Playbooks), "playbooks")
@@ -42,15 +46,16 @@ criteria:
   detections:
     - {id: d1, name: D1, source: csirt, when: alert.kind = "x", incident: phishing, severity: high}
 `
-	d, err := secops.Load(strings.NewReader(doc), "tiny.yaml")
-	if d == nil {
+	d, l, err := secops.Check(strings.NewReader(doc), "tiny.yaml")
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	l := finding.From(d.Validate())
+	fmt.Println(d.Metadata.Name)
 	l.Sort()
 	finding.WriteText(os.Stdout, l)
 	// Output:
+	// tiny
 	// tiny.yaml:6:3: error: scope.responsibilities.response: phase response has no responsible party [unassigned-phase]
 	// tiny.yaml:9:35: error: scope.responsibilities.first_response.responsible: unknown party "soc" [unknown-ref]
 	// tiny.yaml:15:47: error: criteria.detections[0].when: expression over alert: 1:12: Syntax error: token recognition error at: '= '; 1:14: Syntax error: extraneous input '"x"' expecting <EOF> [expression]

@@ -40,7 +40,10 @@ func FuzzLoad(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := Load(bytes.NewReader(data), "fuzz.yaml")
+		d, lf, err := Load(bytes.NewReader(data), "fuzz.yaml")
+		if err == nil {
+			err = lf.Err()
+		}
 		if d == nil {
 			if l := finding.From(err); len(l) != 1 {
 				t.Fatalf("nil design with %d findings: %v", len(l), err)
@@ -60,7 +63,10 @@ func FuzzLoad(f *testing.F) {
 		if err := d.WriteYAML(&buf); err != nil {
 			t.Fatalf("WriteYAML: %v", err)
 		}
-		back, err := Load(&buf, "saved.yaml")
+		back, lf, err := Load(&buf, "saved.yaml")
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Fatalf("saved design does not load: %v\n%s", err, buf.String())
 		}

@@ -1,54 +1,18 @@
 package secops
 
 import (
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/finding"
-	"github.com/secopsdesign/secops/scenario"
 )
 
-// formats are the secops document formats, what each is called and the
-// command that takes it.
-var formats = []struct{ format, what, command string }{
-	{Format, "a design", "secops validate"},
-	{scenario.Format, "a scenario file", "secops test"},
-	{"secops-adapters/v1", "an adapter configuration", "secops run --adapters"}, // adapters/config.Format
-}
-
-// otherFormat returns a finding, and true, when a document loaded as
-// format declares another secops format: the findings of reading it as
-// the wrong kind would only hide that.
-func otherFormat(src *document.Source, got, want string) (finding.Finding, bool) {
-	if got == want {
-		return finding.Finding{}, false
-	}
-	var is, wanted string
-	for _, f := range formats {
-		if f.format == want {
-			wanted = f.what
-		}
-	}
-	for _, f := range formats {
-		if f.format == got {
-			is = fmt.Sprintf("this is %s (format %s), not %s: use it with %s", f.what, f.format, wanted, f.command)
-		}
-	}
-	if is == "" {
-		return finding.Finding{}, false
-	}
-	fd := finding.New(finding.InvalidValue, finding.NewPath("format"), "%s", is)
-	fd.Position = src.Position("format", false)
-	return fd, true
-}
-
 // LoadFile reads the design in the YAML or JSON file at path. See Load.
-func LoadFile(path string) (*Design, error) {
+func LoadFile(path string) (*Design, finding.List, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	return Load(f, path)
@@ -59,29 +23,54 @@ func LoadFile(path string) (*Design, error) {
 // of the wrong type or a malformed duration is a finding, and all of them
 // are reported at once.
 //
-// When the document could be read at all, Load returns the design even if
-// it also returns findings (as a finding.List error), so that Validate can
-// report the rest; Validate repeats the findings of Load. A document that
-// is not YAML or JSON, is larger than document.MaxSize, nests deeper than
+// The design and what reading it found come apart, as a parser's tree and
+// its diagnostics do: the findings are returned beside the design, and err
+// is only an error reading r. When the document could be read at all, Load
+// returns the design even with error findings, so that Validate can report
+// the rest; Validate repeats the findings of Load. A document that is not
+// YAML or JSON, is larger than document.MaxSize, nests deeper than
 // document.MaxDepth, is not UTF-8, has a control character in its text, or
 // expands aliases without bound gives a nil design and a single finding;
 // so does a document of another secops format (a scenario file, an adapter
 // configuration), with a finding that says which and names the command for
-// it. An error reading r is returned as it is.
-func Load(r io.Reader, name string) (*Design, error) {
+// it.
+//
+// Check does Load and Validate in one call.
+func Load(r io.Reader, name string) (*Design, finding.List, error) {
 	data, err := document.ReadAll(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := &Design{}
 	src, findings, fatal := document.Decode(data, name, d, "design")
 	if fatal {
-		return nil, findings
+		return nil, findings, nil
 	}
-	if f, other := otherFormat(src, d.Format, Format); other {
-		return nil, finding.List{f}
+	if f, other := src.OtherFormat(d.Format, Format); other {
+		return nil, finding.List{f}, nil
 	}
 	d.src = src
 	d.loadFindings = findings
-	return d, findings.Err()
+	return d, findings, nil
+}
+
+// Check reads the design from r and validates it: the design (nil when
+// it could not be read as one) and every finding of both, each once. err
+// is only an error reading r.
+func Check(r io.Reader, name string) (*Design, finding.List, error) {
+	d, findings, err := Load(r, name)
+	if d == nil || err != nil {
+		return d, findings, err
+	}
+	return d, finding.From(d.Validate()), nil
+}
+
+// CheckFile is Check of the file at path.
+func CheckFile(path string) (*Design, finding.List, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	return Check(f, path)
 }

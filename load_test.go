@@ -31,7 +31,10 @@ func TestRoundTrip(t *testing.T) {
 	files, _ := filepath.Glob("examples/*/design.yaml")
 	files = append(files, "testdata/minimal.yaml")
 	for _, f := range files {
-		d, err := LoadFile(f)
+		d, lf, err := LoadFile(f)
+		if err == nil {
+			err = lf.Err()
+		}
 		require.NoError(t, err, f)
 		for _, format := range []string{"yaml", "json"} {
 			var buf bytes.Buffer
@@ -40,7 +43,10 @@ func TestRoundTrip(t *testing.T) {
 			} else {
 				require.NoError(t, d.WriteJSON(&buf))
 			}
-			back, err := Load(&buf, "saved."+format)
+			back, lf, err := Load(&buf, "saved."+format)
+			if err == nil {
+				err = lf.Err()
+			}
 			if err != nil {
 				t.Errorf("%s as %s: load: %v", f, format, err)
 				continue
@@ -55,12 +61,18 @@ func TestRoundTrip(t *testing.T) {
 // TestJSONFindingsHavePositions checks that a JSON document, which takes
 // the fast decoding path, still gets positions for its findings.
 func TestJSONFindingsHavePositions(t *testing.T) {
-	d, err := LoadFile("testdata/minimal.yaml")
+	d, lf, err := LoadFile("testdata/minimal.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	require.NoError(t, err)
 	d.Playbooks[0].Steps[0].Process = "9.9"
 	var buf bytes.Buffer
 	require.NoError(t, d.WriteJSON(&buf))
-	back, err := Load(&buf, "bad.json")
+	back, lf, err := Load(&buf, "bad.json")
+	if err == nil {
+		err = lf.Err()
+	}
 	require.NoError(t, err)
 	l := finding.From(back.Validate())
 	if len(l) == 0 {
@@ -71,8 +83,11 @@ func TestJSONFindingsHavePositions(t *testing.T) {
 		t.Errorf("finding = %+v", l[0])
 	}
 	// A JSON document with an unknown key falls back to the slow path.
-	_, err = Load(strings.NewReader(`{"format": "secops/v1", "metadat": {}}`), "x.json")
-	if diff := cmp.Diff([]at{{finding.UnknownField, "metadat", 1}}, findingsAt(finding.From(err))); diff != "" {
+	_, lf, err = Load(strings.NewReader(`{"format": "secops/v1", "metadat": {}}`), "x.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]at{{finding.UnknownField, "metadat", 1}}, findingsAt(lf)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -109,7 +124,11 @@ func TestHostileInput(t *testing.T) {
 			var err error
 			go func() {
 				defer close(done)
-				d, err = Load(strings.NewReader(tt.doc), "hostile.yaml")
+				var lf finding.List
+				d, lf, err = Load(strings.NewReader(tt.doc), "hostile.yaml")
+				if err == nil {
+					err = lf.Err()
+				}
 			}()
 			select {
 			case <-done:
@@ -189,7 +208,10 @@ func TestLoadScenarios(t *testing.T) {
 // TestRoundTripStrings saves strings that YAML is apt to change (spaces,
 // tabs, line ends, words it reads as other types) and loads them back.
 func TestRoundTripStrings(t *testing.T) {
-	d, err := LoadFile("testdata/minimal.yaml")
+	d, lf, err := LoadFile("testdata/minimal.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	require.NoError(t, err)
 	odd := []string{
 		"  line1\n  line2", "tab\tinside", "\tx", "x\t", ".inf", "? q", "\n", "   \n  x",
@@ -203,7 +225,10 @@ func TestRoundTripStrings(t *testing.T) {
 		d.Processes[0].Methods[0].Procedure = s
 		var buf bytes.Buffer
 		require.NoError(t, d.WriteYAML(&buf))
-		back, err := Load(bytes.NewReader(buf.Bytes()), "odd.yaml")
+		back, lf, err := Load(bytes.NewReader(buf.Bytes()), "odd.yaml")
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Errorf("%q: saved design does not load: %v\n%s", s, err, buf.String())
 			continue
@@ -281,7 +306,10 @@ func TestHostileValues(t *testing.T) {
 	for _, tt := range hostileCases {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := tt.apply(t, base)
-			d, err := Load(strings.NewReader(doc), "hostile.yaml")
+			d, lf, err := Load(strings.NewReader(doc), "hostile.yaml")
+			if err == nil {
+				err = lf.Err()
+			}
 			l := finding.From(err)
 			if (d == nil) != tt.fatal {
 				t.Fatalf("nil design = %v, want %v: %v", d == nil, tt.fatal, err)
@@ -309,7 +337,10 @@ func (tt hostileCase) apply(t testing.TB, base []byte) string {
 // encoding/json writes unescaped (DEL, the C1 controls) is caught in the
 // text, before any parsing.
 func TestControlCharacterJSON(t *testing.T) {
-	d, err := LoadFile("testdata/minimal.yaml")
+	d, lf, err := LoadFile("testdata/minimal.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	require.NoError(t, err)
 	tests := []struct {
 		title string
@@ -325,7 +356,10 @@ func TestControlCharacterJSON(t *testing.T) {
 		d.Metadata.Title = tt.title
 		var buf bytes.Buffer
 		require.NoError(t, d.WriteJSON(&buf))
-		_, err := Load(&buf, "c.json")
+		_, lf, err := Load(&buf, "c.json")
+		if err == nil {
+			err = lf.Err()
+		}
 		if diff := cmp.Diff([]at{tt.want}, findingsAt(finding.From(err))); diff != "" {
 			t.Errorf("%q (-want +got):\n%s", tt.title, diff)
 		}
@@ -342,14 +376,20 @@ func TestOtherFormat(t *testing.T) {
 		want []at
 	}{
 		{"scenario file as a design", func() error {
-			d, err := LoadFile("examples/targeted-attack/scenarios.yaml")
+			d, lf, err := LoadFile("examples/targeted-attack/scenarios.yaml")
+			if err == nil {
+				err = lf.Err()
+			}
 			if d != nil {
 				t.Error("a design from a scenario file")
 			}
 			return err
 		}, []at{{finding.InvalidValue, "format", 6}}},
 		{"adapter configuration as a design", func() error {
-			_, err := Load(strings.NewReader("format: secops-adapters/v1\nadapters: {}\n"), "a.yaml")
+			_, lf, err := Load(strings.NewReader("format: secops-adapters/v1\nadapters: {}\n"), "a.yaml")
+			if err == nil {
+				err = lf.Err()
+			}
 			return err
 		}, []at{{finding.InvalidValue, "format", 1}}},
 		{"design as a scenario file", func() error {

@@ -41,7 +41,7 @@ func LoadScenarios(r io.Reader, name string) (*scenario.File, error) {
 	if fatal {
 		return nil, findings
 	}
-	if fd, other := otherFormat(src, f.Format, scenario.Format); other {
+	if fd, other := src.OtherFormat(f.Format, scenario.Format); other {
 		return nil, finding.List{fd}
 	}
 	f.Source = src

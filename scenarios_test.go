@@ -13,7 +13,10 @@ import (
 )
 
 func TestCheckScenarios(t *testing.T) {
-	d, err := LoadFile("testdata/minimal.yaml")
+	d, lf, err := LoadFile("testdata/minimal.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	require.NoError(t, err)
 	const doc = `format: secops-scenarios/v1
 design: minimal.yaml
@@ -60,7 +63,10 @@ func TestBundledScenariosCheck(t *testing.T) {
 	for _, path := range files {
 		f, err := LoadScenarioFile(path)
 		require.NoError(t, err)
-		d, err := LoadFile(filepath.Join(filepath.Dir(path), f.Design))
+		d, lf, err := LoadFile(filepath.Join(filepath.Dir(path), f.Design))
+		if err == nil {
+			err = lf.Err()
+		}
 		require.NoError(t, err)
 		if l := d.CheckScenarios(f); len(l) > 0 {
 			t.Errorf("%s:\n%v", path, l)

@@ -25,7 +25,10 @@ func TestMetadataTLP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.tlp, func(t *testing.T) {
-			d, err := secops.LoadFile("examples/acme-web/design.yaml")
+			d, lf, err := secops.LoadFile("examples/acme-web/design.yaml")
+			if err == nil {
+				err = lf.Err()
+			}
 			if err != nil {
 				t.Skip(err)
 			}

@@ -33,7 +33,10 @@ func findingsAt(l finding.List) []at {
 // loadAndValidate returns every finding of Load and Validate for a file.
 func loadAndValidate(t *testing.T, path string) finding.List {
 	t.Helper()
-	d, err := LoadFile(path)
+	d, lf, err := LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if d == nil {
 		l := finding.From(err)
 		if l == nil {
@@ -52,6 +55,7 @@ func TestValidateFindings(t *testing.T) {
 		// The unclosed "[" of line 4; the parser sees the problem when it
 		// reaches line 5, but the cause is where the list opens.
 		{"syntax", []at{{finding.Syntax, "", 4}}},
+		{"duplicate-key", []at{{finding.DuplicateKey, "", 5}}},
 		{"unknown-field", []at{
 			{finding.UnknownField, "processes[0].methods[0].procedur", 41},
 			{finding.Required, "processes[0].methods[0].procedure", 39},
@@ -172,7 +176,10 @@ func TestReference(t *testing.T) {
 func TestAsMap(t *testing.T) {
 	files, _ := filepath.Glob("examples/*/design.yaml")
 	for _, f := range files {
-		d, err := LoadFile(f)
+		d, lf, err := LoadFile(f)
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +218,10 @@ func TestExplicitZeroEstimate(t *testing.T) {
 		{"absent", "", []at{{finding.MissingEstimate, "processes[1].methods[0].estimate", 50}}},
 	} {
 		doc := strings.Replace(string(b), "        estimate: 5m\n", tt.estimate, 1)
-		d, err := Load(strings.NewReader(doc), "zero.yaml")
+		d, lf, err := Load(strings.NewReader(doc), "zero.yaml")
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +284,10 @@ responses:`
 	}{"sums that would overflow", strings.Replace(huge, "policies:", strings.TrimPrefix(second, "\n")+"policies:", 1),
 		[]at{{finding.TargetExceeded, "criteria.detections[0].severity", 31}}})
 	for _, tt := range tests {
-		d, err := Load(strings.NewReader(tt.doc), "budget.yaml")
+		d, lf, err := Load(strings.NewReader(tt.doc), "budget.yaml")
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -329,7 +342,10 @@ func TestEscalation(t *testing.T) {
 			[]at{{finding.InvalidValue, "criteria.severities[0].escalation", 22}}},
 	} {
 		doc := strings.Replace(string(b), "{id: high, name: High, targets: {first_response: 1h}}", tt.severity, 1)
-		d, err := Load(strings.NewReader(doc), "escalation.yaml")
+		d, lf, err := Load(strings.NewReader(doc), "escalation.yaml")
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@
 // instead of making them, Audit records every call, Retry retries
 // transient errors with exponential backoff, and Recover turns a panic
 // into an error. The integrations live in their own packages: command
-// (a local executable), webhook (an HTTP endpoint), simulate (a test
-// scenario's outputs), and config builds them from the adapter
-// configuration file.
+// (a local executable), webhook (an HTTP endpoint), openc2 (an OpenC2
+// consumer), simulate (a test scenario's outputs), and config builds
+// them from the adapter configuration file.
 package adapters

@@ -27,7 +27,7 @@ type benchInput struct {
 func benchInputs(b *testing.B) map[string]*benchInput {
 	b.Helper()
 	in := map[string]*benchInput{}
-	if d, err := secops.LoadFile(bundled[0]); err == nil {
+	if d, lf, err := secops.LoadFile(bundled[0]); err == nil && !lf.HasErrors() {
 		for name, af := range map[string]*config.File{"reference": nil, "reference-soarca": testAdapters(b, d)} {
 			if af != nil {
 				for i := range af.Adapters {

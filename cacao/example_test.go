@@ -53,7 +53,10 @@ playbooks:
 `
 
 func Example() {
-	d, err := secops.Load(strings.NewReader(design), "design.yaml")
+	d, findings, err := secops.Check(strings.NewReader(design), "design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		fmt.Println(err)
 		return

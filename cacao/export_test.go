@@ -28,7 +28,10 @@ func loadDesign(t *testing.T, path string) *secops.Design {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("%s: %v", path, err)
 	}
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

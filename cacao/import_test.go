@@ -33,7 +33,10 @@ func requireValid(t *testing.T, d *secops.Design, rep *Report) []byte {
 	if err := WriteYAML(&buf, d, rep.Placeholders); err != nil {
 		t.Fatal(err)
 	}
-	back, err := secops.Load(bytes.NewReader(buf.Bytes()), "imported.yaml")
+	back, lf, err := secops.Load(bytes.NewReader(buf.Bytes()), "imported.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatalf("load: %v\n%s", err, buf.Bytes())
 	}

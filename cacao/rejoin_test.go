@@ -99,7 +99,10 @@ playbooks:
 // playbook runs as the design does on every path, and imports back to
 // the same design, which exports to the same bytes.
 func TestRejoin(t *testing.T) {
-	d, err := secops.Load(strings.NewReader(rejoin), "rejoin.yaml")
+	d, lf, err := secops.Load(strings.NewReader(rejoin), "rejoin.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

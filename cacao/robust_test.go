@@ -389,5 +389,9 @@ func loadDesignErr(path string) (*secops.Design, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
-	return secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return d, lf.Err()
 }

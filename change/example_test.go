@@ -24,13 +24,14 @@ func ExamplePlan() {
 		`when: alert.category == "internal-scan" || alert.category == "port-scan"`, 1)
 	var plans []*executor.Plan
 	for _, text := range []string{string(src), wider} {
-		d, err := secops.Load(strings.NewReader(text), "design.yaml")
-		if err == nil {
-			err = d.Validate()
+		d, findings, err := secops.Check(strings.NewReader(text), "design.yaml")
+		if err != nil || findings.HasErrors() {
+			fmt.Println(err, findings)
+			return
 		}
-		p, cerr := executor.Compile(d)
-		if err != nil || cerr != nil {
-			fmt.Println(err, cerr)
+		p, err := executor.Compile(d)
+		if err != nil {
+			fmt.Println(err)
 			return
 		}
 		plans = append(plans, p)

@@ -28,7 +28,10 @@ const (
 
 func compile(t testing.TB, path string) *executor.Plan {
 	t.Helper()
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

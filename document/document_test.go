@@ -238,26 +238,31 @@ func TestFatal(t *testing.T) {
 		name string
 		in   string
 		line int
+		code finding.Code // finding.Syntax when empty
 	}{
-		{"syntax", "name: [x\n", 1},
-		{"json duplicate key", `{"name": "x", "name": "y", "items": []}`, 1},
-		{"empty", "", 1},
-		{"comments only", "# nothing\n", 1},
-		{"not utf-8", "name: ok\nitems: \xc3\x28\n", 2},
-		{"too deep", "name: " + strings.Repeat("{a: ", 70) + "b" + strings.Repeat("}", 70), 1},
-		{"too large", strings.Repeat("#\n", MaxSize/2+1), 0},
+		{"syntax", "name: [x\n", 1, ""},
+		{"json duplicate key", `{"name": "x", "name": "y", "items": []}`, 1, finding.DuplicateKey},
+		{"empty", "", 1, ""},
+		{"comments only", "# nothing\n", 1, ""},
+		{"not utf-8", "name: ok\nitems: \xc3\x28\n", 2, ""},
+		{"too deep", "name: " + strings.Repeat("{a: ", 70) + "b" + strings.Repeat("}", 70), 1, ""},
+		{"too large", strings.Repeat("#\n", MaxSize/2+1), 0, ""},
 		// YAML has no forward or undefined aliases: the parser stops there.
-		{"undefined alias", "items:\n  - *nope\n", 2},
-		{"duplicate key", "name: a\nitems: []\nname: b\n", 3},
-		{"unclosed flow sequence", "name: [x,\n  y\nitems: []\n", 3},
-		{"%YAML 2.0", "%YAML 2.0\n---\nname: x\n", 1},
+		{"undefined alias", "items:\n  - *nope\n", 2, ""},
+		{"duplicate key", "name: a\nitems: []\nname: b\n", 3, finding.DuplicateKey},
+		{"unclosed flow sequence", "name: [x,\n  y\nitems: []\n", 3, ""},
+		{"%YAML 2.0", "%YAML 2.0\n---\nname: x\n", 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var v doc
 			_, l, fatal := Decode([]byte(tt.in), "d.yaml", &v, "test")
-			if !fatal || len(l) != 1 || l[0].Code != finding.Syntax || l[0].Line != tt.line {
-				t.Errorf("Decode = fatal %v, %v; want one syntax finding at line %d", fatal, l, tt.line)
+			code := tt.code
+			if code == "" {
+				code = finding.Syntax
+			}
+			if !fatal || len(l) != 1 || l[0].Code != code || l[0].Line != tt.line {
+				t.Errorf("Decode = fatal %v, %v; want one %s finding at line %d", fatal, l, code, tt.line)
 			}
 		})
 	}

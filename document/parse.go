@@ -108,6 +108,7 @@ func build(n *node, y *yaml.Node, keys map[string]string) {
 type syntaxError struct {
 	line, col int
 	msg       string
+	code      finding.Code // finding.Syntax when empty
 }
 
 func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e.col, e.msg) }
@@ -119,7 +120,7 @@ func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e
 func parse(data []byte) (root, extra *yaml.Node, docs int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			root, extra, docs, err = nil, nil, 0, &syntaxError{1, 1, fmt.Sprintf("cannot parse: %v", r)}
+			root, extra, docs, err = nil, nil, 0, &syntaxError{line: 1, col: 1, msg: fmt.Sprintf("cannot parse: %v", r)}
 		}
 	}()
 	text := yaml11(data)
@@ -231,7 +232,7 @@ func positioned(data []byte, err error) *syntaxError {
 		if off := aliasOffset(data, name); off >= 0 {
 			line, col = lineCol(data, off)
 		}
-		return &syntaxError{line, col, fmt.Sprintf("alias *%s names no anchor defined before it", name)}
+		return &syntaxError{line: line, col: col, msg: fmt.Sprintf("alias *%s names no anchor defined before it", name)}
 	}
 	line := 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -266,7 +267,7 @@ func lineStart(data []byte, line int, msg string) *syntaxError {
 	if col > len(text) {
 		col = 1
 	}
-	return &syntaxError{line, col, msg}
+	return &syntaxError{line: line, col: col, msg: msg}
 }
 
 // aliasOffset returns the offset of the first alias *name in data, or -1.
@@ -321,7 +322,7 @@ func duplicateKeys(n *yaml.Node) error {
 					}
 				}
 				if first != nil {
-					return &syntaxError{k.Line, k.Column, fmt.Sprintf("mapping key %q already defined at line %d, column %d", k.Value, first.Line, first.Column)}
+					return &syntaxError{k.Line, k.Column, fmt.Sprintf("mapping key %q already defined at line %d, column %d", k.Value, first.Line, first.Column), finding.DuplicateKey}
 				}
 			}
 		}
@@ -342,6 +343,9 @@ func (s *Source) syntaxFinding(err error) finding.Finding {
 	var se *syntaxError
 	if errors.As(err, &se) {
 		f.Line, f.Column, f.Message = se.line, se.col, se.msg
+		if se.code != "" {
+			f.Code = se.code
+		}
 	}
 	return f
 }

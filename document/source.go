@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/secopsdesign/secops/finding"
@@ -55,6 +56,9 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 		if err := json.Unmarshal(data, v); err == nil {
 			return nil, false
 		}
+		if f, ok := trailing(data, name, what); ok {
+			return finding.List{f}, true
+		}
 		// Slow path: report every problem with its position.
 		zero(v)
 	}
@@ -68,10 +72,36 @@ func decode(src *Source, v any, what string) (finding.List, bool) {
 	}
 	dec := &decoder{src: src, budget: len(data) + 100000}
 	if extra != nil { // at the top: no path
-		dec.add(finding.Syntax, extra, "the file holds %d documents; a %s is one document", docs, what)
+		dec.add(finding.Syntax, extra, "the file holds %d documents; %s is one document", docs, article(what))
 	}
 	dec.decode(root, valueOf(v), 0)
 	return dec.findings, dec.exhausted
+}
+
+// trailing returns a finding, and true, when the JSON document data holds
+// more after its first value ({"a":1}{"b":2}), which the YAML parser
+// would drop without a word.
+func trailing(data []byte, name, what string) (finding.Finding, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var raw json.RawMessage
+	if dec.Decode(&raw) != nil || !dec.More() {
+		return finding.Finding{}, false
+	}
+	off := int(dec.InputOffset())
+	for off < len(data) && strings.ContainsRune(" \t\r\n", rune(data[off])) {
+		off++
+	}
+	line, col := lineCol(data, off)
+	return finding.Finding{Severity: finding.Error, Code: finding.Syntax, Position: finding.Position{File: name, Line: line, Column: col},
+		Message: fmt.Sprintf("more after the JSON value: %s is one JSON value", article(what))}, true
+}
+
+// article puts "a" or "an" before what.
+func article(what string) string {
+	if what != "" && strings.ContainsRune("aeiou", rune(what[0])) {
+		return "an " + what
+	}
+	return "a " + what
 }
 
 // precheck rejects oversized, non-UTF-8 and too deeply nested input, and
@@ -99,7 +129,7 @@ func precheck(data []byte, name, what string) (finding.Finding, bool) {
 	}
 	if off, r := controlInText(data); off >= 0 {
 		line, col := lineCol(data, off)
-		return fail(finding.InvalidValue, line, col, "%s at line %d, column %d: a %s holds no control characters other than tab and line breaks", describeRune(r), line, col, what)
+		return fail(finding.InvalidValue, line, col, "%s at line %d, column %d: %s holds no control characters other than tab and line breaks", describeRune(r), line, col, article(what))
 	}
 	if depth, off := nesting(data); depth > MaxDepth {
 		line, col := lineCol(data, off)

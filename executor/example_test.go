@@ -14,7 +14,10 @@ import (
 // A run that needs an approval waits; the record goes through JSON (a
 // database, a file) and another engine resumes it.
 func Example() {
-	d, err := secops.LoadFile("../examples/targeted-attack/design.yaml")
+	d, findings, err := secops.CheckFile("../examples/targeted-attack/design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		panic(err)
 	}

@@ -19,7 +19,10 @@ const (
 
 func loadDesign(t testing.TB) *secops.Design {
 	t.Helper()
-	d, err := secops.LoadFile(designPath)
+	d, lf, err := secops.LoadFile(designPath)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

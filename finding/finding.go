@@ -22,6 +22,7 @@ type Code string
 // The finding codes of the secops/v1 format.
 const (
 	Syntax             Code = "syntax"
+	DuplicateKey       Code = "duplicate-key"
 	UnknownField       Code = "unknown-field"
 	Required           Code = "required"
 	InvalidValue       Code = "invalid-value"
@@ -49,7 +50,7 @@ var Codes = []struct {
 	Code     Code
 	Severity Severity
 }{
-	{Syntax, Error}, {UnknownField, Error}, {Required, Error}, {InvalidValue, Error},
+	{Syntax, Error}, {DuplicateKey, Error}, {UnknownField, Error}, {Required, Error}, {InvalidValue, Error},
 	{DuplicateID, Error}, {UnknownRef, Error}, {Expression, Error}, {OutOfScope, Error},
 	{UnassignedPhase, Error}, {UncoveredIncident, Error}, {UndetectedIncident, Warning},
 	{UnreachableStep, Error}, {DeadEnd, Error}, {Cycle, Error}, {NoDefaultBranch, Warning},

@@ -2,13 +2,16 @@ package process
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/invopop/jsonschema"
 	"github.com/secopsdesign/secops/ident"
@@ -127,37 +130,37 @@ func (t Type) Check(v any) error {
 		}
 	case IP:
 		if _, err := netip.ParseAddr(s); err != nil {
-			return fmt.Errorf("%q is not an IP address", s)
+			return fmt.Errorf("%s is not an IP address", Quote(s))
 		}
 	case CIDR:
 		if _, err := netip.ParsePrefix(s); err != nil {
-			return fmt.Errorf("%q is not a CIDR prefix", s)
+			return fmt.Errorf("%s is not a CIDR prefix", Quote(s))
 		}
 	case URL:
 		u, err := url.Parse(s)
 		if err != nil || u.Scheme == "" || u.Host == "" {
-			return fmt.Errorf("%q is not an absolute URL", s)
+			return fmt.Errorf("%s is not an absolute URL", Quote(s))
 		}
 	case Domain:
 		if !dnsName(s) {
-			return fmt.Errorf("%q is not a domain name", s)
+			return fmt.Errorf("%s is not a domain name", Quote(s))
 		}
 	case Host:
 		if _, err := netip.ParseAddr(s); err != nil && !dnsName(s) {
-			return fmt.Errorf("%q is not a host name or address", s)
+			return fmt.Errorf("%s is not a host name or address", Quote(s))
 		}
 	case Hash:
 		algo, digest, ok := strings.Cut(s, ":")
 		size, known := hashSizes[strings.ToLower(algo)]
 		if !ok || !known {
-			return fmt.Errorf("%q is not a hash: want algo:hex with algo md5, sha1, sha256 or sha512", s)
+			return fmt.Errorf("%s is not a hash: want algo:hex with algo md5, sha1, sha256 or sha512", Quote(s))
 		}
 		if _, err := hex.DecodeString(digest); err != nil || len(digest) != size {
-			return fmt.Errorf("%q is not a %s hash: want %d hex digits", s, algo, size)
+			return fmt.Errorf("%s is not a %s hash: want %d hex digits", Quote(s), algo, size)
 		}
 	case Time:
 		if _, err := time.Parse(time.RFC3339, s); err != nil {
-			return fmt.Errorf("%q is not an RFC 3339 time", s)
+			return fmt.Errorf("%s is not an RFC 3339 time", Quote(s))
 		}
 	default:
 		return fmt.Errorf("unknown field type %q", t)
@@ -205,13 +208,37 @@ func describe(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return fmt.Sprintf("the string %q", v)
+		return "the string " + Quote(v)
 	case bool:
 		return fmt.Sprintf("the bool %v", v)
 	case []any, []string:
 		return "a list"
 	case map[string]any:
 		return "a map"
+	case float64, float32, int, int64, int32, uint64, uint, json.Number:
+		return fmt.Sprintf("the number %v", v)
 	}
 	return fmt.Sprintf("%T %v", v, v)
+}
+
+// QuoteLimit is how many characters of a value Quote shows.
+const QuoteLimit = 200
+
+// Quote quotes s for a message, as %q does, cut to its first QuoteLimit
+// characters (saying so, with its length) so that a message about a
+// value of megabytes stays a line.
+func Quote(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= QuoteLimit {
+		return strconv.Quote(s)
+	}
+	cut, i := s, 0
+	for off := range s {
+		if i == QuoteLimit {
+			cut = s[:off]
+			break
+		}
+		i++
+	}
+	return fmt.Sprintf("%s… (cut: %d characters in all)", strconv.Quote(cut), n)
 }

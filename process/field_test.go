@@ -1,6 +1,12 @@
 package process
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestCheck(t *testing.T) {
 	tests := []struct {
@@ -62,5 +68,41 @@ func TestAction(t *testing.T) {
 		if got := tt.a.Valid(); got != tt.ok {
 			t.Errorf("Action(%q).Valid() = %v, want %v", tt.a, got, tt.ok)
 		}
+	}
+}
+
+func TestCheckMessages(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	tests := []struct {
+		name string
+		typ  Type
+		v    any
+		want string
+	}{
+		{"number for a host", Host, float64(12345), "want a host string, got the number 12345"},
+		{"integer for a string", String, int64(7), "want a string, got the number 7"},
+		{"short value quoted whole", IP, "not-an-ip", `"not-an-ip" is not an IP address`},
+		{"long value cut", IP, long, `"` + strings.Repeat("x", QuoteLimit) + `"… (cut: 300 characters in all) is not an IP address`},
+		{"long string for an int", Int, long, `want an integer, got the string "` + strings.Repeat("x", QuoteLimit) + `"… (cut: 300 characters in all)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.typ.Check(tt.v)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestQuoteCutsRunes(t *testing.T) {
+	s := strings.Repeat("語", QuoteLimit+1)
+	got := Quote(s)
+	want := strconv.Quote(strings.Repeat("語", QuoteLimit)) + "… (cut: 201 characters in all)"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Quote (-want +got):\n%s", diff)
 	}
 }

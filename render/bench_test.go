@@ -17,7 +17,7 @@ func BenchmarkLoad(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if d, _ := secops.Load(f, referencePath); d == nil {
+		if d, _, _ := secops.Load(f, referencePath); d == nil {
 			b.Fatal("nil design")
 		}
 		f.Close()
@@ -25,7 +25,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func BenchmarkMarkdown(b *testing.B) {
-	d, _ := secops.LoadFile(referencePath)
+	d, _, _ := secops.LoadFile(referencePath)
 	for b.Loop() {
 		if err := Markdown(io.Discard, d); err != nil {
 			b.Fatal(err)
@@ -34,7 +34,7 @@ func BenchmarkMarkdown(b *testing.B) {
 }
 
 func BenchmarkMermaid(b *testing.B) {
-	d, _ := secops.LoadFile(referencePath)
+	d, _, _ := secops.LoadFile(referencePath)
 	for b.Loop() {
 		if err := Mermaid(io.Discard, d, nil); err != nil {
 			b.Fatal(err)
@@ -45,7 +45,7 @@ func BenchmarkMermaid(b *testing.B) {
 // BenchmarkHTML renders the reference runbook as HTML, its two flows drawn
 // by the in-process Graphviz; BenchmarkMarkdown beside it is the baseline.
 func BenchmarkHTML(b *testing.B) {
-	d, _ := secops.LoadFile(referencePath)
+	d, _, _ := secops.LoadFile(referencePath)
 	ctx := context.Background()
 	if err := HTML(ctx, io.Discard, d); err != nil { // the first call starts Graphviz
 		b.Fatal(err)
@@ -60,7 +60,7 @@ func BenchmarkHTML(b *testing.B) {
 // BenchmarkSVG is the per-call cost of drawing one flow (the reference's
 // targeted-attack playbook) once Graphviz has started.
 func BenchmarkSVG(b *testing.B) {
-	d, _ := secops.LoadFile(referencePath)
+	d, _, _ := secops.LoadFile(referencePath)
 	ctx := context.Background()
 	p := d.Playbook("targeted-attack-triage")
 	if err := SVG(ctx, io.Discard, d, p); err != nil {
@@ -77,7 +77,7 @@ func BenchmarkSVG(b *testing.B) {
 // BenchmarkSVG: starting the secops-graphviz helper, which compiles
 // Graphviz (from its cache) and makes its context, and drawing one flow.
 func BenchmarkSVGStart(b *testing.B) {
-	d, _ := secops.LoadFile(referencePath)
+	d, _, _ := secops.LoadFile(referencePath)
 	ctx := context.Background()
 	p := d.Playbook("targeted-attack-triage")
 	for b.Loop() {

@@ -129,9 +129,11 @@ func (c *describer) expr(e celast.Expr, outer int) (string, bool) {
 		if !ok1 || !ok2 {
 			return "", false
 		}
-		s := l + sep + r
+		// A field's name is written as a sentence ("The shop answers"):
+		// inside one, it starts in lower case.
+		s := l + sep + lowerFirst(r)
 		if outer > prec {
-			s = "(" + s + ")"
+			s = "(" + lowerFirst(l) + sep + lowerFirst(r) + ")"
 		}
 		return s, true
 	case "!_":

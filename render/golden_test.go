@@ -33,7 +33,10 @@ func load(t *testing.T, path string, optional bool) *secops.Design {
 	if _, err := os.Stat(path); optional && os.IsNotExist(err) {
 		t.Skipf("%s does not exist yet", path)
 	}
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if d == nil {
 		t.Fatalf("LoadFile(%s): %v", path, err)
 	}

@@ -10,6 +10,9 @@ import (
 	"io"
 	"iter"
 	"os"
+
+	"github.com/secopsdesign/secops/alert"
+	"github.com/secopsdesign/secops/finding"
 )
 
 // Alert is one alert of a history, with where it was read.
@@ -119,6 +122,15 @@ func decodeObject(b []byte) (map[string]any, string) {
 	}
 	if m == nil {
 		return nil, "not a JSON object but null"
+	}
+	// encoding/json keeps the last of a key written twice: refuse it, as
+	// every reader of alerts does.
+	if _, err := alert.Decode(b, ""); err != nil {
+		for _, f := range finding.From(err) {
+			if f.Code == finding.DuplicateKey {
+				return nil, f.Message
+			}
+		}
 	}
 	return m, ""
 }

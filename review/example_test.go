@@ -15,7 +15,10 @@ import (
 
 // Replay three days of MSSP alerts through the reference design.
 func ExampleReplay() {
-	d, err := secops.LoadFile("../examples/targeted-attack/design.yaml")
+	d, findings, err := secops.CheckFile("../examples/targeted-attack/design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,13 +56,16 @@ func ExampleReplay() {
 	// 2026-11-22: 0 to triage, 0-0 analyst hours
 	// ../examples/targeted-attack/design.yaml:190:5: warning: criteria.detections: 1 of the 4 alerts replayed (25%) matched no detection; the largest groups: category=port-scan (1) [unmatched-alerts]
 	// ../examples/targeted-attack/design.yaml:199:13: warning: criteria.detections[1].when: detection mssp-ransomware-signature matched none of the 4 alerts replayed [detection-never-matched]
-	// mssp.jsonl:4:1: warning: alert: host: want a host string, got float64 42 (field host is host) [invalid-alert]
+	// mssp.jsonl:4:1: warning: alert: host: want a host string, got the number 42 (field host is host) [invalid-alert]
 }
 
 // Review run records against the design they followed: here the record
 // of one run, read from a file as "secops run --record" writes it.
 func ExampleReview() {
-	d, err := secops.LoadFile("../examples/targeted-attack/design.yaml")
+	d, findings, err := secops.CheckFile("../examples/targeted-attack/design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,7 +10,8 @@ import (
 // are. It returns false for anything else, valid or not, and the caller
 // then decodes with encoding/json. What it returns is what json.Unmarshal
 // into a map[string]any returns for the same input (FuzzDecodeFlat
-// checks it), in one pass and without reflection.
+// checks it), in one pass and without reflection. A key written twice
+// is left to the slow path, which refuses it.
 func decodeFlat(b []byte) (map[string]any, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -68,6 +69,9 @@ func decodeFlat(b []byte) (map[string]any, bool) {
 			v, i = f, j
 		default:
 			return nil, false
+		}
+		if _, dup := m[key]; dup {
+			return nil, false // the slow path says which
 		}
 		m[key] = v
 		i = skipSpace(b, i)

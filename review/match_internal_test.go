@@ -20,7 +20,10 @@ func TestMatchAsEngine(t *testing.T) {
 		{"../examples/acme-web/design.yaml", "testdata/acme-web.json"},
 		{"testdata/shadowed.yaml", "testdata/shadowed.jsonl"},
 	} {
-		d, err := secops.LoadFile(tt.design)
+		d, lf, err := secops.LoadFile(tt.design)
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

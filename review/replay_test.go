@@ -34,7 +34,10 @@ const (
 
 func plan(t testing.TB, path string) *executor.Plan {
 	t.Helper()
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,6 +474,10 @@ func TestReadAlerts(t *testing.T) {
 		{"array", "\n [\n{\"a\":1},\n\n  {\"b\":2}, 7\n]\n", []got{{3, []string{"a"}, ""}, {5, []string{"b"}, ""}, {5, nil, "not a JSON object but a number"}}, false},
 		{"broken array", "[\n{\"a\":1},\n{\"b\":\n", []got{{2, []string{"a"}, ""}, {3, nil, "not JSON: unexpected EOF; the rest of the file is skipped"}}, false},
 		{"array then more", "[{\"a\":1}]\n{}", []got{{1, []string{"a"}, ""}, {2, nil, "content after the JSON array is skipped"}}, false},
+		{"a key written twice", "{\"a\":1,\"a\":2}\n{\"b\":{\"c\":1,\"c\":2}}\n", []got{
+			{1, nil, `mapping key "a" already defined at line 1, column 2`},
+			{2, nil, `mapping key "c" already defined at line 1, column 7`},
+		}, false},
 		{"empty", "", nil, false},
 		{"bad gzip", "\x1f\x8b\x08\x00garbage", nil, true},
 	}

@@ -32,7 +32,10 @@ const (
 // journaling to cp, and the scenario's alert. Every run has a new id.
 func benchEngine(b testing.TB, cp executor.Checkpointer) (*executor.Engine, map[string]any) {
 	b.Helper()
-	d, err := secops.LoadFile(benchDesign)
+	d, lf, err := secops.LoadFile(benchDesign)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,7 +17,10 @@ import (
 // first-response target: names beside ids, the values each action would
 // act on, what the triage found, and the time left or the breach in words.
 func TestCard(t *testing.T) {
-	d, err := secops.LoadFile("../examples/acme-web/design.yaml")
+	d, lf, err := secops.LoadFile("../examples/acme-web/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,10 @@ import (
 // "local", so a real program serves that on loopback only, or passes
 // server.WithTokens.
 func Example() {
-	d, err := secops.LoadFile("../examples/targeted-attack/design.yaml")
+	d, findings, err := secops.CheckFile("../examples/targeted-attack/design.yaml")
+	if err == nil && findings.HasErrors() {
+		err = findings
+	}
 	if err != nil {
 		fmt.Println(err)
 		return

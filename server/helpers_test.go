@@ -65,7 +65,10 @@ var (
 func testPlan(t testing.TB) *executor.Plan {
 	t.Helper()
 	planOnce.Do(func() {
-		d, err := secops.LoadFile(designPath)
+		d, lf, err := secops.LoadFile(designPath)
+		if err == nil {
+			err = lf.Err()
+		}
 		if err != nil {
 			planErr = err
 			return

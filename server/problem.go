@@ -40,7 +40,10 @@ type Problem struct {
 // ProblemFinding is one thing a problem finds wrong.
 type ProblemFinding struct {
 	// Key is the alert key or the output concerned, when there is one.
-	Key     string `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Line and Column place a problem of the body's text, from 1.
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 	Message string `json:"message"`
 }
 

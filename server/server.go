@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -15,7 +16,9 @@ import (
 	"time"
 
 	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/alert"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runs"
 	"github.com/secopsdesign/secops/runstore"
@@ -427,6 +430,37 @@ func numbers(v any) (any, error) {
 	return v, nil
 }
 
+// readAlert reads the alert of a request's body (see package alert): a
+// key written twice is 422, as a key that does not fit; other problems
+// of the body are 400.
+func readAlert(w http.ResponseWriter, r *http.Request) (map[string]any, *Problem) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, problem(http.StatusRequestEntityTooLarge, "too-large", "The body is too large", fmt.Sprintf("the body is over %d bytes", tooBig.Limit))
+	case err != nil:
+		return nil, problem(http.StatusBadRequest, "bad-body", "The body is not what this needs", err.Error())
+	}
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, problem(http.StatusBadRequest, "bad-body", "The body is not what this needs", "want a JSON object of field id to value")
+	}
+	a, err := alert.Decode(body, "body")
+	l := finding.From(err)
+	if l == nil {
+		return a, nil
+	}
+	status, typ, title := http.StatusBadRequest, "bad-body", "The body is not what this needs"
+	if l[0].Code == finding.DuplicateKey {
+		status, typ, title = http.StatusUnprocessableEntity, "duplicate-key", "A key of the alert is written twice"
+	}
+	p := problem(status, typ, title, "want a JSON object of field id to value: "+l[0].Message)
+	for _, f := range l {
+		p.Findings = append(p.Findings, ProblemFinding{Line: f.Line, Column: f.Column, Message: f.Message})
+	}
+	return nil, p
+}
+
 // job is an alert waiting for a worker.
 type job struct {
 	alert map[string]any
@@ -459,14 +493,9 @@ func (s *Server) postAlert(w http.ResponseWriter, r *http.Request, tok *Token) *
 	if s.draining() {
 		return s.unavailable("the server is shutting down and takes no more alerts")
 	}
-	var raw any
-	if p := decode(w, r, &raw, "want a JSON object of field id to value", false); p != nil {
+	alert, p := readAlert(w, r)
+	if p != nil {
 		return p
-	}
-	v, err := numbers(raw)
-	alert, ok := v.(map[string]any)
-	if err != nil || !ok {
-		return problem(http.StatusBadRequest, "bad-body", "The body is not what this needs", "want a JSON object of field id to value")
 	}
 	if p := s.checkAlert(alert); p != nil {
 		return p

@@ -91,7 +91,10 @@ func TestTokens(t *testing.T) {
 	if diff := cmp.Diff([]found{{"csirt-lead", true}, {}, {}, {}}, got); diff != "" {
 		t.Errorf("lookups: (-want +got)\n%s", diff)
 	}
-	d, err := secops.LoadFile(designPath)
+	d, lf, err := secops.LoadFile(designPath)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

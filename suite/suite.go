@@ -114,18 +114,11 @@ func (l *Loader) Load(path string) (*Suite, error) {
 }
 
 func compile(path string) (*executor.Plan, finding.List, error) {
-	d, err := secops.LoadFile(path)
-	if d == nil {
+	d, fl, err := secops.CheckFile(path)
+	if err != nil {
 		return nil, nil, err
 	}
-	fl := finding.From(err)
-	if err != nil && fl == nil {
-		return nil, nil, err
-	}
-	if fl == nil {
-		fl = finding.From(d.Validate())
-	}
-	if fl.HasErrors() {
+	if d == nil || fl.HasErrors() {
 		return nil, nil, fl
 	}
 	p, err := executor.Compile(d)

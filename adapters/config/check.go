@@ -7,9 +7,13 @@ import (
 	"net/url"
 	"slices"
 
+	"strings"
+
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/openc2"
 	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/finding"
+	"github.com/secopsdesign/secops/ident"
 )
 
 // Check compares f with the design d. Every action and rollback action of
@@ -25,12 +29,15 @@ func (f *File) Check(d *secops.Design) finding.List {
 		return nil
 	}
 	used := map[string]bool{}
-	ref := func(adapter string, p *finding.Path, what, action string) {
+	ref := func(adapter string, p *finding.Path, what, action string, inputs []ident.ID) {
 		if adapter == "" {
 			return
 		}
 		used[adapter] = true
-		if f.Entry(adapter) != nil {
+		if e := f.Entry(adapter); e != nil {
+			if e.Kind == OpenC2 {
+				l = append(l, f.checkOpenC2(d, e, p, what, action, inputs)...)
+			}
 			return
 		}
 		fd := finding.New(finding.UnknownRef, p, "%s: action %s: no adapter %q in the adapter configuration", what, action, adapter)
@@ -43,15 +50,15 @@ func (f *File) Check(d *secops.Design) finding.List {
 	for i, p := range d.Processes {
 		for j, m := range p.Methods {
 			mp := finding.NewPath("processes").Index(i).Child("methods").Index(j)
-			ref(m.Action.Adapter(), mp.Child("action"), "method "+string(m.ID), string(m.Action))
+			ref(m.Action.Adapter(), mp.Child("action"), "method "+string(m.ID), string(m.Action), m.Inputs)
 			if m.Rollback != nil {
-				ref(m.Rollback.Action.Adapter(), mp.Child("rollback").Child("action"), "method "+string(m.ID), string(m.Rollback.Action))
+				ref(m.Rollback.Action.Adapter(), mp.Child("rollback").Child("action"), "method "+string(m.ID), string(m.Rollback.Action), m.Inputs)
 			}
 		}
 	}
 	for i, s := range d.Criteria.Severities {
 		if es := s.Escalation; es != nil {
-			ref(es.Action.Adapter(), finding.NewPath("criteria", "severities").Index(i).Child("escalation", "action"), "the escalation of severity "+string(s.ID), string(es.Action))
+			ref(es.Action.Adapter(), finding.NewPath("criteria", "severities").Index(i).Child("escalation", "action"), "the escalation of severity "+string(s.ID), string(es.Action), nil)
 		}
 	}
 	l = append(l, f.insecureSecrets()...)
@@ -83,7 +90,7 @@ const InsecureSecret finding.Code = "insecure-secret"
 func (f *File) insecureSecrets() finding.List {
 	var l finding.List
 	for i, e := range f.Adapters {
-		if e.Kind != Webhook || len(e.Headers) == 0 {
+		if e.Kind != Webhook && e.Kind != OpenC2 || len(e.Headers) == 0 {
 			continue
 		}
 		u, err := url.Parse(e.URL)
@@ -111,4 +118,39 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkOpenC2 checks an action served by the openc2 adapter e: its
+// operation must have a command in e's operations, and the method must
+// declare an input the command is built from.
+func (f *File) checkOpenC2(d *secops.Design, e *Entry, p *finding.Path, what, action string, inputs []ident.ID) finding.List {
+	ops := e.Operations
+	if ops == nil {
+		ops = openc2.DefaultOperations()
+	}
+	op := action[strings.IndexByte(action, '.')+1:]
+	m, ok := ops[op]
+	var fd finding.Finding
+	switch {
+	case !ok:
+		fd = finding.New(finding.UnknownRef, p, "%s: action %s: the openc2 adapter %q has no command for operation %s (it has %s)", what, action, e.Name, op, strings.Join(slices.Sorted(maps.Keys(ops)), ", "))
+		if s := finding.Suggest(op, slices.Collect(maps.Keys(ops))); s != "" {
+			fd.Message += "; did you mean " + `"` + s + `"?`
+		}
+	case m.Target != "features" && inputs != nil && !slices.ContainsFunc(inputs, func(in ident.ID) bool { _, ok := m.Inputs[string(in)]; return ok }):
+		fd = finding.New(finding.InvalidValue, p, "%s: action %s: the method's inputs (%s) include none that the openc2 adapter %q builds the %s %s command from (%s)", what, action,
+			joinIDs(inputs), e.Name, m.Action, m.Target, strings.Join(slices.Sorted(maps.Keys(m.Inputs)), ", "))
+	default:
+		return nil
+	}
+	fd.Position = d.Position(fd.Path)
+	return finding.List{fd}
+}
+
+func joinIDs(ids []ident.ID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
 }

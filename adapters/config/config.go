@@ -11,6 +11,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/secopsdesign/secops/adapters/openc2"
 	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/document"
 	"github.com/secopsdesign/secops/duration"
@@ -40,7 +41,7 @@ type Entry struct {
 	// Name is the adapter's name, as in the design's actions: edr for
 	// edr.isolate_host.
 	Name ident.ID `json:"name" yaml:"name" jsonschema:"required"`
-	// Kind says how the adapter is reached: command or webhook.
+	// Kind says how the adapter is reached: command, webhook or openc2.
 	Kind Kind `json:"kind" yaml:"kind" jsonschema:"required"`
 	// Command is the executable and its arguments, for kind command; no
 	// shell is involved. An executable containing a slash is relative to
@@ -51,14 +52,26 @@ type Entry struct {
 	Dir string `json:"dir,omitempty" yaml:"dir,omitempty"`
 	// Env adds variables to the environment the command inherits.
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
-	// URL is where a webhook adapter POSTs each call, an http or https URL.
+	// URL is where a webhook adapter POSTs each call, or an openc2 adapter
+	// each OpenC2 command (the consumer's https://HOST/.well-known/openc2),
+	// an http or https URL.
 	URL string `json:"url,omitempty" yaml:"url,omitempty" jsonschema:"format=uri"`
-	// Headers are sent with each webhook call. A value may name
+	// Headers are sent with each webhook or openc2 call. A value may name
 	// environment variables as ${NAME}, expanded at each call, so that
 	// secrets stay out of this file.
 	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
-	// TLS configures https for a webhook adapter.
+	// TLS configures https for a webhook or openc2 adapter.
 	TLS *TLS `json:"tls,omitempty" yaml:"tls,omitempty"`
+	// Operations maps each operation of an openc2 adapter (the part of an
+	// action after the dot: block_ip for firewall.block_ip) to the OpenC2
+	// command that performs it. By default: block_ip and unblock_ip are
+	// deny and allow of an ipv4_connection (dst_ip → dst_addr, src_ip →
+	// src_addr), isolate_host and release_host contain and allow of a
+	// device (host → hostname), query_features a query of features.
+	Operations map[string]openc2.Mapping `json:"operations,omitempty" yaml:"operations,omitempty"`
+	// From is the from of an openc2 adapter's messages: who sends the
+	// commands. By default secops@ and this host's name.
+	From string `json:"from,omitempty" yaml:"from,omitempty"`
 	// Timeout bounds each call, e.g. 30s. By default only the executor's
 	// own per-call timeout applies.
 	Timeout duration.Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
@@ -68,7 +81,7 @@ type Entry struct {
 	Retries int `json:"retries,omitempty" yaml:"retries,omitempty" jsonschema:"minimum=0,maximum=10"`
 }
 
-// TLS configures https for a webhook adapter. Paths are relative to the
+// TLS configures https for a webhook or openc2 adapter. Paths are relative to the
 // configuration file's directory.
 type TLS struct {
 	// CAFile is a PEM file of the certificate authorities to trust instead
@@ -93,10 +106,13 @@ const (
 	Command Kind = "command"
 	// Webhook POSTs each call to a URL (package adapters/webhook).
 	Webhook Kind = "webhook"
+	// OpenC2 sends each call as an OpenC2 command to a consumer over
+	// HTTPS (package adapters/openc2).
+	OpenC2 Kind = "openc2"
 )
 
 // Kinds lists the valid Kind values.
-var Kinds = []Kind{Command, Webhook}
+var Kinds = []Kind{Command, Webhook, OpenC2}
 
 // Valid reports whether k is one of Kinds.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
@@ -134,6 +150,9 @@ func Load(r io.Reader, name string) (*File, error) {
 	src, findings, fatal := document.Decode(data, name, f, "adapter configuration")
 	if fatal {
 		return nil, findings
+	}
+	if fd, other := src.OtherFormat(f.Format, Format); other {
+		return nil, finding.List{fd}
 	}
 	f.src, f.dir = src, filepath.Dir(name)
 	findings = append(findings, f.validate()...)
@@ -188,9 +207,11 @@ func (f *File) validate() finding.List {
 			notFor("url", e.URL != "")
 			notFor("headers", e.Headers != nil)
 			notFor("tls", e.TLS != nil)
-		case Webhook:
+			notFor("operations", e.Operations != nil)
+			notFor("from", e.From != "")
+		case Webhook, OpenC2:
 			if e.URL == "" {
-				add(finding.Required, p.Child("url"), false, "a webhook adapter needs a url")
+				add(finding.Required, p.Child("url"), false, "a%s %s adapter needs a url", map[bool]string{true: "n"}[e.Kind == OpenC2], e.Kind)
 			} else if err := webhook.CheckURL(e.URL); err != nil {
 				add(finding.InvalidValue, p.Child("url"), false, "%v", err)
 			}
@@ -210,6 +231,23 @@ func (f *File) validate() finding.List {
 			notFor("command", e.Command != nil)
 			notFor("dir", e.Dir != "")
 			notFor("env", e.Env != nil)
+			if e.Kind == OpenC2 {
+				for _, op := range slices.Sorted(maps.Keys(e.Operations)) {
+					if !ident.ID(op).Valid() || strings.Contains(op, ".") {
+						add(finding.InvalidValue, p.Child("operations", op), true, "operation %q: want the part of an action after the dot: lower-case letters, digits, _ and -", op)
+					}
+					for _, pr := range e.Operations[op].Check() {
+						code := finding.InvalidValue
+						if pr.Required {
+							code = finding.Required
+						}
+						add(code, p.Child("operations", op).Child(pr.Path[0], pr.Path[1:]...), false, "operation %s: %s", op, pr.Message)
+					}
+				}
+			} else {
+				notFor("operations", e.Operations != nil)
+				notFor("from", e.From != "")
+			}
 		default:
 			msg := fmt.Sprintf("unknown kind %q; supported: %s", e.Kind, kindList())
 			if s := finding.Suggest(string(e.Kind), kindStrings()); s != "" {

@@ -204,7 +204,10 @@ func TestCheck(t *testing.T) {
 	if err := os.WriteFile(path, []byte(design), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +249,10 @@ adapters:
 }
 
 func TestCheckReferenceDesign(t *testing.T) {
-	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, lf, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +374,10 @@ func TestRegistryErrors(t *testing.T) {
 // TestCheckEscalation: a severity's escalation action is an action like
 // a method's: its adapter must be in the file, and it uses the adapter.
 func TestCheckEscalation(t *testing.T) {
-	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, lf, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +410,10 @@ adapters:
 // on another host is a warning at the adapter's url; https, loopback and
 // headers without secrets are not.
 func TestInsecureSecret(t *testing.T) {
-	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, lf, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

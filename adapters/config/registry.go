@@ -11,6 +11,7 @@ import (
 
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/command"
+	"github.com/secopsdesign/secops/adapters/openc2"
 	"github.com/secopsdesign/secops/adapters/webhook"
 )
 
@@ -26,7 +27,7 @@ type options struct {
 // Option configures Registry.
 type Option func(*options)
 
-// WithLookupEnv sets how ${NAME} in webhook header values is expanded;
+// WithLookupEnv sets how ${NAME} in webhook and openc2 header values is expanded;
 // the default is os.LookupEnv.
 func WithLookupEnv(lookup func(name string) (string, bool)) Option {
 	return func(o *options) { o.lookup = lookup }
@@ -36,7 +37,7 @@ func WithLookupEnv(lookup func(name string) (string, bool)) Option {
 // retries; the default is DefaultRetryBase.
 func WithRetryBase(d time.Duration) Option { return func(o *options) { o.retryBase = d } }
 
-// Registry builds the adapters f describes: command and webhook adapters,
+// Registry builds the adapters f describes: command, webhook and openc2 adapters,
 // each wrapped in adapters.Retry when it has retries. TLS files are read
 // now. An error names the adapter it concerns; f should have loaded
 // without findings.
@@ -90,6 +91,19 @@ func (f *File) build(e Entry, o options) (adapters.Adapter, error) {
 			wo = append(wo, webhook.WithTLSConfig(c))
 		}
 		return webhook.New(name, e.URL, wo...)
+	case OpenC2:
+		oo := []openc2.Option{openc2.WithHeaders(e.Headers), openc2.WithTimeout(e.Timeout.Std()), openc2.WithFrom(e.From)}
+		if o.lookup != nil {
+			oo = append(oo, openc2.WithLookupEnv(o.lookup))
+		}
+		if e.TLS != nil {
+			c, err := f.tlsConfig(e.TLS)
+			if err != nil {
+				return nil, err
+			}
+			oo = append(oo, openc2.WithTLSConfig(c))
+		}
+		return openc2.New(name, e.URL, e.Operations, oo...)
 	}
 	return nil, fmt.Errorf("unknown kind %q", e.Kind)
 }
@@ -117,7 +131,7 @@ func (f *File) tlsConfig(t *TLS) (*tls.Config, error) {
 	return c, nil
 }
 
-// Secrets returns the values that f's webhook headers take from the
+// Secrets returns the values that f's webhook and openc2 headers take from the
 // environment (${NAME}), looked up with lookup (os.LookupEnv when nil):
 // the values that must never be stored or printed. Give them to the
 // executor (executor.WithSecrets) so that records redact them.

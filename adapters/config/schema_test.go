@@ -26,7 +26,7 @@ func TestSchema(t *testing.T) {
 	if diff := cmp.Diff([]string{"name", "kind"}, entry.Required); diff != "" {
 		t.Errorf("entry required (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]any{"command", "webhook"}, entry.Properties.Value("kind").Enum); diff != "" {
+	if diff := cmp.Diff([]any{"command", "webhook", "openc2"}, entry.Properties.Value("kind").Enum); diff != "" {
 		t.Errorf("kind enum (-want +got):\n%s", diff)
 	}
 	if b, _ := json.Marshal(entry.AdditionalProperties); string(b) != "false" {

@@ -12,7 +12,7 @@ import (
 )
 
 func ExampleRegistry() {
-	d, _ := secops.Load(strings.NewReader(`format: secops/v1
+	d, _, _ := secops.Load(strings.NewReader(`format: secops/v1
 processes:
   - id: "1.1"
     name: Investigate

@@ -40,7 +40,10 @@ processes:
 
 func load(t *testing.T) *secops.Design {
 	t.Helper()
-	d, err := secops.Load(strings.NewReader(design), "design.yaml")
+	d, lf, err := secops.Load(strings.NewReader(design), "design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,10 @@ func TestRegistryNilDesign(t *testing.T) {
 }
 
 func TestReferenceDesign(t *testing.T) {
-	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, lf, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/secopsdesign/secops/adapters"
+	hdr "github.com/secopsdesign/secops/adapters/internal/header"
 	"github.com/secopsdesign/secops/adapters/internal/wire"
 )
 
@@ -37,7 +38,7 @@ var _ adapters.Adapter = (*Adapter)(nil)
 
 type header struct {
 	name     string
-	template []part
+	template hdr.Template
 }
 
 type config struct {
@@ -95,7 +96,7 @@ func New(name, rawURL string, opts ...Option) (*Adapter, error) {
 		a.cfg.lookup = os.LookupEnv
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.cfg.headers)) {
-		t, err := parseTemplate(a.cfg.headers[k])
+		t, err := hdr.Parse(a.cfg.headers[k])
 		if err != nil {
 			return nil, fmt.Errorf("webhook adapter %q: header %s: %w", name, k, err)
 		}
@@ -133,7 +134,7 @@ func CheckURL(rawURL string) error {
 // CheckHeader reports whether a header value is well formed: every ${
 // is closed and names a variable.
 func CheckHeader(value string) error {
-	_, err := parseTemplate(value)
+	_, err := hdr.Parse(value)
 	return err
 }
 
@@ -142,17 +143,11 @@ func CheckHeader(value string) error {
 // value is malformed, as for CheckHeader. A caller can check before any
 // call is made that every one is set.
 func HeaderVariables(value string) ([]string, error) {
-	t, err := parseTemplate(value)
+	t, err := hdr.Parse(value)
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, p := range t {
-		if p.isVar && !slices.Contains(names, p.text) {
-			names = append(names, p.text)
-		}
-	}
-	return names, nil
+	return t.Variables(), nil
 }
 
 // Name returns the adapter's name.
@@ -160,15 +155,7 @@ func (a *Adapter) Name() string { return a.name }
 
 // UnsetVariableError is the error for a header naming an environment
 // variable that is unset or empty.
-type UnsetVariableError struct {
-	// Name is the variable's name.
-	Name string
-}
-
-// Error returns a message naming the unset variable.
-func (e *UnsetVariableError) Error() string {
-	return fmt.Sprintf("environment variable %s, named in a header, is not set", e.Name)
-}
+type UnsetVariableError = hdr.UnsetVariableError
 
 // StatusError is the error for an HTTP reply whose status is not 2xx.
 type StatusError struct {
@@ -220,7 +207,7 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 	}
 	var secrets []string
 	for _, h := range a.headers {
-		v, vars, err := expand(h.template, a.cfg.lookup)
+		v, vars, err := h.template.Expand(a.cfg.lookup)
 		if err != nil {
 			return adapters.Result{}, err
 		}
@@ -245,8 +232,8 @@ func (a *Adapter) call(parent context.Context, req adapters.Request) (adapters.R
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		res, err := wire.Decode(data)
 		if err != nil {
-			if msg := err.Error(); redact(msg, secrets) != msg {
-				rerr := errors.New(redact(msg, secrets))
+			if msg := err.Error(); hdr.Redact(msg, secrets) != msg {
+				rerr := errors.New(hdr.Redact(msg, secrets))
 				if adapters.IsRetryable(err) {
 					rerr = adapters.Retryable(rerr)
 				}
@@ -313,10 +300,10 @@ func replyMessage(data []byte, secrets []string) string {
 	if _, err := wire.Decode(data); err != nil {
 		var re *wire.RemoteError
 		if errors.As(err, &re) {
-			return redact(re.Message, secrets)
+			return hdr.Redact(re.Message, secrets)
 		}
 	}
-	s := redact(strings.TrimSpace(string(data)), secrets)
+	s := hdr.Redact(strings.TrimSpace(string(data)), secrets)
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
@@ -337,84 +324,12 @@ func retryAfter(v string) (time.Duration, bool) {
 	return 0, false
 }
 
-// part is literal text, or a variable when isVar is set.
-type part struct {
-	text  string
-	isVar bool
-}
-
-func parseTemplate(s string) ([]part, error) {
-	var parts []part
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			if s != "" {
-				parts = append(parts, part{text: s})
-			}
-			return parts, nil
-		}
-		if i > 0 {
-			parts = append(parts, part{text: s[:i]})
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			return nil, fmt.Errorf("unclosed ${ in %q", s)
-		}
-		name := s[i+2 : i+j]
-		if !validName(name) {
-			return nil, fmt.Errorf("${%s}: want a variable name of letters, digits and _", name)
-		}
-		parts = append(parts, part{text: name, isVar: true})
-		s = s[i+j+1:]
-	}
-}
-
-func validName(s string) bool {
-	if s == "" || s[0] >= '0' && s[0] <= '9' {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// expand returns the header value of t, and the values substituted.
-func expand(t []part, lookup func(string) (string, bool)) (string, []string, error) {
-	var b strings.Builder
-	var vars []string
-	for _, p := range t {
-		if !p.isVar {
-			b.WriteString(p.text)
-			continue
-		}
-		v, ok := lookup(p.text)
-		if !ok || v == "" {
-			return "", nil, &UnsetVariableError{Name: p.text}
-		}
-		b.WriteString(v)
-		vars = append(vars, v)
-	}
-	return b.String(), vars, nil
-}
-
-// redact replaces every secret in s with [redacted], in the forms an
-// echo may give it: as sent, and escaped in JSON (\/ included).
-func redact(s string, secrets []string) string {
-	for _, v := range adapters.SecretForms(secrets) {
-		s = strings.ReplaceAll(s, v, "[redacted]")
-	}
-	return s
-}
-
 // Secrets returns the values the adapter's headers take from the
 // environment now: what must never be stored or printed.
 func (a *Adapter) Secrets() []string {
 	var out []string
 	for _, h := range a.headers {
-		if _, vars, err := expand(h.template, a.cfg.lookup); err == nil {
+		if _, vars, err := h.template.Expand(a.cfg.lookup); err == nil {
 			out = append(out, vars...)
 		}
 	}

@@ -284,3 +284,21 @@ func TestVersionAndOutput(t *testing.T) {
 		t.Errorf("schema -o into a missing directory: exit %d, want 2", code)
 	}
 }
+
+// TestFormatFlagHint: --json where --format json is meant says so.
+func TestFormatFlagHint(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "--json", minimal}, "unknown flag: --json (did you mean --format json?)"},
+		{[]string{"review", "--markdown", "runs"}, "unknown flag: --markdown (did you mean --format markdown?)"},
+		{[]string{"validate", "--frob", minimal}, "unknown flag: --frob\n"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runCLI(t, "", tt.args...)
+		if code == 0 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

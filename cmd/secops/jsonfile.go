@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/secopsdesign/secops/alert"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/internal/jsonpos"
 )
@@ -61,18 +63,27 @@ func kindOf(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// readAlert reads an alert: a JSON object of field id to value. The
-// values are checked against the design later, all at once.
-func readAlert(path string) (map[string]any, error) {
-	v, err := readJSONValue(path)
+// readAlert reads the alert at path, "-" for stdin (see package alert).
+// The values are checked against the design later, all at once.
+func readAlert(stdin io.Reader, path string) (map[string]any, error) {
+	var a map[string]any
+	var err error
+	if path == "-" {
+		a, err = alert.Read(stdin, "<stdin>")
+	} else {
+		var f *os.File
+		if f, err = os.Open(path); err == nil {
+			a, err = alert.Read(f, path)
+			f.Close()
+		}
+	}
+	if l := finding.From(err); l != nil {
+		return nil, &exitError{code: 1, err: fmt.Errorf("alert: %s", strings.TrimSuffix(l.Error(), "\n"))}
+	}
 	if err != nil {
 		return nil, &exitError{code: 1, err: fmt.Errorf("alert: %w", err)}
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, &exitError{code: 1, err: fmt.Errorf("alert: %s: want a JSON object of field id to value, got %s", path, kindOf(v))}
-	}
-	return m, nil
+	return a, nil
 }
 
 // readAnswers reads outputs by method: a JSON object of method id to an

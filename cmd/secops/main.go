@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -28,20 +29,29 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
 }
 
+// flagHint adds to an unknown flag that is a value of the command's
+// --format (--json) the flag the user meant.
+func flagHint(cmd *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if f := cmd.Flags().Lookup("format"); ok && f != nil && strings.Contains(f.Usage, name) {
+		return fmt.Errorf("%w (did you mean --format %s?)", err, name)
+	}
+	return err
+}
+
 // newRoot builds the command tree. Each subcommand lives in its own file
 // and is added here.
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "secops",
-		Short: "Check, test, run and render security-operations designs",
-		Long: `secops works with security-operations designs written as code in the
-secops/v1 format: scope, severity criteria, detection rules, the process
-table, first responses and triage playbooks.`,
+		Use:           "secops",
+		Short:         "Check, test, run and render security-operations designs",
+		Long:          help("secops"),
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("secops {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return flagHint(cmd, err) })
 	for _, add := range commands {
 		root.AddCommand(add())
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/navigator"
 )
@@ -17,35 +18,21 @@ func newExportNavigator() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "navigator DESIGN... [-o FILE]",
 		Short: "Write the ATT&CK coverage of designs as an ATT&CK Navigator layer",
-		Long: `Export navigator writes an ATT&CK Navigator layer (format 4.5, domain
-enterprise-attack) of the techniques named by the in-scope incidents'
-attack: references, each scored by coverage:
-
-  2  detected at or above the triage threshold and handled by a playbook
-  1  detected only (below the threshold, or with no playbook)
-  0  neither
-
-The comment and metadata of each technique name the incidents, detection
-rules and playbooks behind its score. Several designs give an array of
-layers, one per design, which the Navigator opens as several tabs. DESIGN
-"-" reads standard input. The output goes to standard output, or to FILE
-with -o.
-
-A design with errors is not exported (exit status 1; run "secops validate").`,
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("export-navigator"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var layers []*navigator.Layer
 			var problems finding.List
 			for _, path := range args {
-				d, err := loadDesign(cmd, path)
-				if d == nil {
+				b, err := bundle.Load(bundle.Files{Design: path, Stdin: cmd.InOrStdin()})
+				if err != nil {
 					return usageError("%v", err)
 				}
-				if all := finding.From(d.Validate()); all.HasErrors() {
-					problems = append(problems, all...)
+				if !b.OK() {
+					problems = append(problems, b.Findings...)
 					continue
 				}
-				l, err := navigator.New(d)
+				l, err := navigator.New(b.Design)
 				if err != nil {
 					return usageError("%v", err)
 				}

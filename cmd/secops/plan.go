@@ -13,6 +13,7 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/change"
 	"github.com/secopsdesign/secops/executor"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/review"
 )
 
@@ -24,30 +25,7 @@ func newPlan() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan OLD NEW ALERTS... [--format text|json|markdown] [--time-key KEY] [--ignore-unknown-keys]",
 		Short: "Show what a change of the design would change, over an alert history",
-		Long: `Plan replays one alert history through two designs at once, OLD and
-NEW, deciding each alert as "secops run" would in each (as "secops
-replay" does), and reports every difference:
-
-  - the alerts that move from one class to another (detection, incident,
-    severity, playbook, the responsible party of each phase, the
-    first-response target, whether a confirmation is needed), largest
-    first, with up to 5 example alerts (file:line) each;
-  - the detections added, removed, moved and changed, and the shadowing
-    that appears, goes or changes;
-  - the workload in analyst hours by the estimates (total, per day, per
-    party; shortest and longest path), and the alerts newly unmatched;
-  - the differences of the designs that change runs whether or not an
-    alert moves: the triage threshold, the severities' targets, the
-    responses' processes, actions, approvals and rollbacks, the methods
-    and the playbooks' steps;
-  - the replay findings NEW has that OLD has not.
-
-OLD may be a git revision and path, as HEAD~1:design.yaml, read with
-"git show". ALERTS are read as by "secops replay" (JSON Lines or JSON
-arrays, gzip, - for stdin).
-
-Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
-2 something does, 1 an error (a design with errors, unreadable input).`,
+		Long:  help("plan"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 3 {
 				return &exitError{code: 1, err: errors.New("plan needs OLD, NEW and at least one alert file (see secops plan --help)")}
@@ -72,8 +50,11 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 			stderr := cmd.ErrOrStderr()
 			var plans [2]*executor.Plan
 			for i, arg := range args[:2] {
-				d, err := loadDesignArg(arg)
-				p, err := compilePlan(stderr, arg, d, err)
+				d, l, err := loadDesignArg(arg)
+				if err != nil {
+					return &exitError{code: 1, err: err}
+				}
+				p, err := compilePlan(stderr, arg, d, l)
 				if err != nil {
 					return asPlanError(err)
 				}
@@ -106,7 +87,7 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 			return nil
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 1, err: err} })
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &exitError{code: 1, err: flagHint(cmd, err)} })
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown (for a pull request's comment)")
 	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
 	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of a design instead of counting the alert as invalid")
@@ -115,21 +96,21 @@ Exit status (as terraform plan -detailed-exitcode): 0 nothing changes,
 
 // loadDesignArg loads a design from a file, or, when arg is no file but
 // REV:PATH and git is there, from "git show REV:PATH".
-func loadDesignArg(arg string) (*secops.Design, error) {
+func loadDesignArg(arg string) (*secops.Design, finding.List, error) {
 	if _, err := os.Stat(arg); err == nil || !strings.Contains(arg, ":") {
-		return secops.LoadFile(arg)
+		return secops.CheckFile(arg)
 	}
 	git, err := exec.LookPath("git")
 	if err != nil {
-		return nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
+		return nil, nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
 	}
 	var out, errOut bytes.Buffer
 	c := exec.Command(git, "show", arg)
 	c.Stdout, c.Stderr = &out, &errOut
 	if err := c.Run(); err != nil {
-		return nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
+		return nil, nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
 	}
-	return secops.Load(&out, arg)
+	return secops.Check(&out, arg)
 }
 
 // asPlanError gives an error of loading a design plan's exit status 1.

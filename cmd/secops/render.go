@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
+	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/render"
@@ -25,29 +27,8 @@ func newRender() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render [--format markdown|html|mermaid|dot] [--playbook ID] [-o FILE] DESIGN",
 		Short: "Render a design as a runbook (Markdown or HTML) or its playbooks as flow graphs",
-		Long: `Render writes a design for people who do not read YAML.
-
-  markdown  one self-contained runbook (the default): scope, criteria,
-            detection rules, playbooks with their flowcharts, the process
-            table and the responses, in the design's metadata.language
-  html      the runbook as one self-contained HTML page for the analyst on
-            call: a card per alert saying what to do, each playbook's flow
-            drawn as SVG, every step with its methods' procedures inline,
-            the responses with approval, performer and rollback; it loads
-            nothing from the network and works without JavaScript. The
-            flows are drawn by the secops-graphviz program, found next to
-            secops, in $SECOPS_GRAPHVIZ or on PATH; install it with
-            go install github.com/secopsdesign/secops/cmd/secops-graphviz
-  mermaid   the playbook flow graphs as a Mermaid flowchart
-  dot       the playbook flow graphs as a Graphviz digraph
-
-With --playbook, mermaid and dot draw that playbook alone; without it, every
-playbook, each in its own subgraph, stacked top to bottom. DESIGN "-" reads
-standard input. The output goes to standard output, or to FILE with -o.
-
-A design with validation findings is still rendered (run "secops validate"
-for them); exit status 2 means the design could not be read or rendered.`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("render"),
+		Args:  cobra.ExactArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return nil, cobra.ShellCompDirectiveDefault // file names
@@ -83,7 +64,7 @@ func completePlaybooks(cmd *cobra.Command, args []string, toComplete string) ([]
 	if len(args) == 0 || args[0] == "-" {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	d, _ := secops.LoadFile(args[0])
+	d, _, _ := secops.LoadFile(args[0])
 	if d == nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -97,9 +78,9 @@ func completePlaybooks(cmd *cobra.Command, args []string, toComplete string) ([]
 }
 
 // loadDesign reads a design from a file, or from standard input for "-".
-func loadDesign(cmd *cobra.Command, path string) (*secops.Design, error) {
+func loadDesign(cmd *cobra.Command, path string) (*secops.Design, finding.List, error) {
 	if path == "-" {
-		return secops.Load(cmd.InOrStdin(), "<stdin>")
+		return secops.Load(cmd.InOrStdin(), bundle.Stdin)
 	}
 	return secops.LoadFile(path)
 }
@@ -113,15 +94,18 @@ func renderFile(cmd *cobra.Command, buf *bytes.Buffer, path, format, playbookID 
 	if playbookID != "" && (format == "markdown" || format == "html") {
 		return usageError("--playbook applies to --format mermaid and dot only")
 	}
-	d, err := loadDesign(cmd, path)
-	if d == nil {
+	d, lf, err := loadDesign(cmd, path)
+	if err != nil {
 		return usageError("%v", err)
+	}
+	if d == nil {
+		return usageError("%v", lf)
 	}
 	name := path
 	if path == "-" {
-		name = "<stdin>"
+		name = bundle.Stdin
 	}
-	if err != nil {
+	if len(lf) > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "secops: %s has problems (run secops validate); rendering it anyway\n", name)
 	}
 	var p *playbook.Playbook

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/review"
@@ -39,28 +40,8 @@ func newReplay() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay DESIGN ALERTS... [--format text|json|markdown] [--group-by KEY] [--time-key KEY] [--ignore-unknown-keys] [--charts DIR]",
 		Short: "Run an alert history through the design's detections",
-		Long: `Replay runs each alert of a history through the design's detection rules,
-as "secops run" decides them, and reports what the design would have done:
-alerts matched, unmatched and invalid; per detection the alerts it took
-and those it also matched that an earlier one took (shadowing); incidents,
-severities and alerts to triage per day; the analyst hours the playbooks'
-estimates imply (shortest and longest path); and the unmatched alerts
-grouped by a key. Confirmations are not run.
-
-ALERTS are JSON Lines files (one alert object a line), JSON array files,
-or - for stdin; gzip-compressed files are read as such. Lines that are not
-alerts are counted as invalid, the first 20 listed with file and line; so
-are alerts that "secops run" would refuse: a value of the wrong type, or a
-key that is not a field of the design (unless --ignore-unknown-keys).
-
-Findings on the design, with positions, end the report:
-detection-never-matched, detection-shadowed and unmatched-alerts
-(warnings). With --format markdown and --charts DIR the report links SVG
-charts written to DIR, as DIR/FILE.
-
-Exit status: 0 the replay ran, 1 the design has errors, 2 the command
-could not run.`,
-		Args: cobra.MinimumNArgs(2),
+		Long:  help("replay"),
+		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case "text", "json", "markdown":
@@ -102,22 +83,16 @@ func stderrIsTerminal() bool {
 // loadPlan loads, validates and compiles a design for replay and review.
 // A design with errors is refused, its findings written to stderr.
 func loadPlan(stderr io.Writer, path string) (*executor.Plan, error) {
-	d, err := secops.LoadFile(path)
-	return compilePlan(stderr, path, d, err)
-}
-
-// compilePlan is loadPlan for a design loaded (d, err) from path.
-func compilePlan(stderr io.Writer, path string, d *secops.Design, err error) (*executor.Plan, error) {
-	if err != nil && finding.From(err) == nil {
+	b, err := bundle.Load(bundle.Files{Design: path})
+	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	var all finding.List
-	if d == nil {
-		all = finding.From(err)
-	} else {
-		all = finding.From(d.Validate())
-	}
-	if all.HasErrors() {
+	return compilePlan(stderr, path, b.Design, b.Findings)
+}
+
+// compilePlan is loadPlan for a design checked (d, its findings) from path.
+func compilePlan(stderr io.Writer, path string, d *secops.Design, all finding.List) (*executor.Plan, error) {
+	if d == nil || all.HasErrors() {
 		var errs finding.List
 		for _, f := range all {
 			if f.Severity == finding.Error {

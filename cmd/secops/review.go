@@ -25,56 +25,8 @@ func newReview() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review DESIGN [RECORDS...] [--store STORE | --temporal HOST:PORT] [--format text|json|markdown] [--since TIME] [--until TIME] [--charts DIR]",
 		Short: "Measure real runs against the design's targets and estimates",
-		Long: `Review reads run records (files, or folders of them, as "secops run
---record" writes them; a file may also hold many records, one a line; or
-the runs of a run store, --store sqlite:PATH or dir:FOLDER; or the runs
-of Temporal, --temporal HOST:PORT [--namespace NS], listed through
-visibility and read through each workflow's record Query) and compares
-what happened with the design:
-
-  - time to first response per severity, from a run's start to the
-    completion of its first-response-phase response: count, median, P90,
-    maximum, share within the severity's target, and the breaches; the
-    same for response targets;
-  - waiting on people: from each approval request and each person's task
-    to its answer, per party, approval and method;
-  - estimates against reality: per method, the real durations (from
-    call-started to the outcome for actions, from the task to the answer
-    for people) against its estimate;
-  - paths: per playbook, the runs taking each step and branch and ending
-    in each response or end;
-  - per adapter action, the calls, failures, retries, uncertain calls and
-    rollbacks;
-  - the scorecard: per detection and per source party, the runs, the
-    confirmations that held and did not, and the dispositions the runs
-    ended in (true-positive, benign, false-positive, as the design's ends
-    say) with their rates; per party, its tasks and approvals, the waits
-    on it (median, P90) and the targets that passed while runs waited on
-    it; per outsourced responsibility, the design against the runs; and
-    the time to notify per source, from the alert's own detection time
-    (--detected-key, default the design's first time field) to the run.
-
-Records that cannot be read (broken or truncated JSON, binary data, a
-record of another format) are counted and listed with their file, and
-the review goes on.
-
-Dry runs and runs of other designs are left out. Findings on the design,
-with positions, end the report: estimate-drift (at least 5 runs, median
-over 1.5 or under 0.5 times the estimate), never-taken (steps and
-branches no run took, over at least 5 runs of the playbook) and
-target-breached-in-practice (more than 10% of a severity's runs),
-detection-noisy (a false-positive rate above --max-false-positive over at
-least 10 runs), party-slow (targets passed while waiting on a party in
-more than 10% of at least 5 runs) and disposition-missing (an end with no
-disposition where others have one).
-
---since and --until take an RFC 3339 time or a duration back from now
-(14d, 2w). Quantiles are exact up to 2048 durations per key, and over a
-uniform sample of 2048 beyond.
-
-Exit status: 0 the review ran, 1 the design has errors, 2 the command
-could not run.`,
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("review"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case "text", "json", "markdown":

@@ -24,7 +24,10 @@ import (
 // Run i starts on 2 November plus i times 27h.
 func reviewRecordDir(t *testing.T, n int) string {
 	t.Helper()
-	d, err := secops.LoadFile(replayDesign)
+	d, lf, err := secops.LoadFile(replayDesign)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

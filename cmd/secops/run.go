@@ -20,6 +20,7 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/adapters/webhook"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
@@ -74,51 +75,8 @@ func newRun() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run DESIGN --adapters FILE --alert ALERT.json [--record OUT.json | --store sqlite:PATH] [--approve] [--dry-run [--outputs ANSWERS.json]]",
 		Short: "Run an alert through a design against real integrations",
-		Long: `Run sends the alert (a JSON object of field id to value) through the
-design: detection, confirmation, triage, the playbook's steps and its
-response, calling the adapters of the adapter configuration file. Progress
-goes to stderr.
-
-The alert is checked first: a key that is not a field of the design, or a
-value of the wrong type, is reported (every one, with a "did you mean")
-and nothing runs (exit 1).
-
-The run is journaled as it goes: before every adapter call that can take
-effect, the record (with a call-started event) is saved, and again after
-the call's outcome. Whatever stops the process — Ctrl-C, SIGTERM, SIGHUP,
-a closed pipe, kill -9, a power cut — the record says what took effect
-and what may have. The record goes to --record (by default
-run-<id>.json, never over an existing file unless --force), or into a
-run store with --store sqlite:PATH (or dir:FOLDER). While the command
-works on a run it holds the run's claim: a second secops working on the
-same run fails at once.
-
-Without --approve, a response that needs an approval asks for it at a
-terminal (y/N) and otherwise stops the run in status waiting; a manual
-task prompts for its outputs when someone is at a terminal and otherwise
-stops the run in waiting. Continue with "secops resume".
-
-Before the run starts, every environment variable named in a webhook
-adapter's headers (${NAME}) must be set; otherwise nothing runs (exit 2).
-Their values are secrets: they are replaced by [redacted] in everything
-the record keeps and the command prints.
-
-With --dry-run no adapter is called: each action is shown as the call it
-would make ("would call edr.isolate_host"). A dry run has no real
-outputs: --outputs ANSWERS.json gives them, as a JSON object of method id
-to outputs ({"1.3.1": {"lateral_ips": ["10.0.0.5"]}}), for methods with
-an action and for manual tasks alike, so that the dry run can walk the
-flow. When a branch or a when reads a field no output gave, the dry run
-stops in status failed with a message naming the step or method, the
-missing field and the method that would give it. The record is marked
-"dry_run": true, and resume and rollback of it stay dry: they call no
-adapter either.
-
-Exit status: 0 the run completed, found no incident, was not triaged or
-is waiting; 1 it failed, the alert does not fit or the design has
-errors; 2 the command could not run; 128+N stopped by signal N (the
-record says where: continue with secops resume).`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("run"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" || o.alert == "" {
 				return usageError("run needs --adapters FILE and --alert ALERT.json")
@@ -134,7 +92,7 @@ record says where: continue with secops resume).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, a JSON object of field id to value")
+	cmd.Flags().StringVar(&o.alert, "alert", "", "the alert, an object of field id to value in JSON or YAML (- for standard input)")
 	cmd.Flags().StringVar(&o.record, "record", "", "where to write the run record (default run-<id>.json)")
 	cmd.Flags().StringVar(&o.store, "store", "", "keep the record in a run store: sqlite:PATH or dir:FOLDER")
 	cmd.Flags().BoolVar(&o.force, "force", false, "write over an existing record file")
@@ -156,43 +114,8 @@ func newResume() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume RECORD.json|RUN-ID --adapters FILE [--approve|--reject] [--outputs ANSWERS.json] [--recover retry|applied] [--retry]",
 		Short: "Continue a waiting, interrupted or failed run and update its record",
-		Long: `Resume continues a run and updates its record (a file, or with --store
-the run of that id in a run store).
-
-A waiting run: --approve grants the approval it waits for, --reject
-declines it (the run fails); --outputs gives the outputs of manual
-tasks, as a JSON object of method id to outputs:
-{"1.4.1": {"iocs": ["203.0.113.7"]}}. The answer is checked before it is
-used: outputs must include the method the run waits for, name only
-methods that have not run yet and are tasks for a person, and give every
-output each declares, of the declared types; --approve only answers a run
-waiting for an approval. A bad answer is refused with exit status 2 and
-the record is left as it was.
-
-An interrupted run (status running or interrupted: its process was
-stopped or died) continues from where it stopped. If it stopped during
-an adapter call, whether that call took effect is unknown, and resume
-will not guess: it names the call (method, action, inputs) and exits 2
-unless --recover says how to go on: retry (call it again with the same
-idempotency key, which an integration uses to avoid acting twice) or
-applied (count it as done; a method that declares outputs needs them
-with --outputs).
-
-A failed run: --retry calls the method it failed on again, with the same
-idempotency key, and goes on; what completed before is kept.
-
-A dry-run record stays dry: no adapter is called, and --outputs may
-also give the outputs of methods with an action.
-
-The record names its design file (relative to the record's folder);
---design points at it when it moved. If the design says something else
-now than when the run started, resume refuses (exit status 2, the
-record unchanged); --force goes on with the changed design and records
-an event saying so.
-
-While resume works on a run it holds the run's claim: a second secops
-resuming or rolling back the same run fails at once (exit 2).`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("resume"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("resume needs --adapters FILE")
@@ -226,21 +149,8 @@ func newRollback() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollback RECORD.json|RUN-ID --adapters FILE",
 		Short: "Undo the response a run applied and update its record",
-		Long: `Rollback runs the rollback actions of the response methods the run
-applied, the latest first, lists the rollback procedures left to a person,
-and updates the record in place. A response call whose outcome is unknown
-(the run was interrupted during it, or it timed out) may have taken
-effect: rollback undoes it too, so undo actions must be safe to repeat.
-Each rollback call is journaled as run's calls are; a rollback that was
-itself interrupted is finished by running rollback again. Exit status 1 if
-a rollback action failed. The rollback of a dry-run record calls no
-adapter either: it shows what would be called.
-
-If the design file changed since the run started (the record keeps a
-digest of the design), rollback refuses with exit status 2 and leaves the
-record as it was; --force goes on with the changed design and records an
-event saying so.`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("rollback"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("rollback needs --adapters FILE")
@@ -273,41 +183,23 @@ func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*seco
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	if _, err := os.Stat(abs); err != nil {
+	b, err := bundle.Load(bundle.Files{Design: abs, Adapters: adaptersPath})
+	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	d, err := secops.LoadFile(abs)
-	if err != nil && finding.From(err) == nil {
-		return nil, nil, nil, usageError("%v", err)
+	if len(b.Findings) > 0 {
+		_ = finding.WriteText(w, b.Findings)
 	}
-	var all finding.List
-	if d == nil {
-		all = finding.From(err)
-	} else {
-		all = finding.From(d.Validate())
-	}
-	designErrors := all.HasErrors()
-	cfg, err := config.LoadFile(adaptersPath)
-	if err != nil && finding.From(err) == nil {
-		return nil, nil, nil, usageError("%v", err)
-	}
-	cfgFindings := finding.From(err)
-	if cfg != nil && d != nil {
-		cfgFindings = append(cfgFindings, cfg.Check(d)...)
-	}
-	all = uniq(append(all, cfgFindings...))
-	if len(all) > 0 {
-		_ = finding.WriteText(w, all)
-	}
+	d, cfg := b.Design, b.Adapters
 	switch {
-	case uniq(cfgFindings).HasErrors() || d == nil:
+	case b.AdapterErrors() || d == nil:
 		return nil, nil, nil, &exitError{code: 1}
-	case designErrors && undo:
+	case b.DesignErrors() && undo:
 		if _, cerr := executor.Compile(d); cerr != nil {
 			return nil, nil, nil, &exitError{code: 1}
 		}
 		fmt.Fprintln(w, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
-	case designErrors:
+	case b.DesignErrors():
 		return nil, nil, nil, &exitError{code: 1}
 	}
 	if !dry {
@@ -320,20 +212,6 @@ func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*seco
 		return nil, nil, nil, usageError("%v", err)
 	}
 	return d, cfg, reg, nil
-}
-
-// uniq drops findings equal to an earlier one, so that a problem the
-// design and the adapter configuration both see is printed once.
-func uniq(l finding.List) finding.List {
-	seen := make(map[finding.Finding]bool, len(l))
-	out := l[:0:0]
-	for _, f := range l {
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // checkHeaderVariables reports, before any call is made, the environment
@@ -373,9 +251,12 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	if err != nil {
 		return err
 	}
-	alert, err := readAlert(o.alert)
+	alert, err := readAlert(rio.stdin, o.alert)
 	if err != nil {
 		return err
+	}
+	if o.alert == "-" {
+		rio.terminal = false // stdin was the alert: nobody answers prompts on it
 	}
 	plan, err := executor.Compile(d)
 	if err != nil {

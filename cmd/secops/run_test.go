@@ -19,7 +19,6 @@ import (
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
 	"github.com/secopsdesign/secops/scenario"
@@ -444,15 +443,6 @@ func TestIsTerminal(t *testing.T) {
 	}
 }
 
-func TestUniqFindings(t *testing.T) {
-	f := finding.Finding{Severity: finding.Error, Code: finding.UnknownRef, Path: "processes[2].methods[3].action", Message: `no adapter "threatintel"`}
-	g := f
-	g.Path = "processes[3].methods[0].action"
-	if got := uniq(finding.List{f, g, f}); !cmp.Equal(finding.List{f, g}, got) {
-		t.Errorf("uniq = %v", got)
-	}
-}
-
 // TestRollbackTwice: a second rollback says there is nothing left.
 func TestRollbackTwice(t *testing.T) {
 	sc := scenarioNamed(t, "worm-lateral")
@@ -566,7 +556,10 @@ func TestDesignChangedRefused(t *testing.T) {
 	if err := readJSON(recordPath, &rec); err != nil {
 		t.Fatal(err)
 	}
-	d, err := secops.LoadFile(designPath)
+	d, lf, err := secops.LoadFile(designPath)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

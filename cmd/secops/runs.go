@@ -23,9 +23,8 @@ func newRuns() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
 		Short: "List and show the runs kept in a run store",
-		Long: `Runs lists the runs kept in a run store (--store sqlite:PATH or
-dir:FOLDER), the latest started first, and shows one run's record.`,
-		Args: cobra.NoArgs,
+		Long:  help("runs"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageError("runs needs a subcommand: list or show")
 		},
@@ -45,13 +44,8 @@ func newRunsList() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --store STORE [--status S[,S...]] [--incident ID] [--severity ID] [--since T] [--until T] [--limit N] [--all] [--format text|json]",
 		Short: "List runs, the latest started first",
-		Long: `List prints a page of run summaries: id, status, incident, severity,
-response, when it started and what a waiting run waits for. --since and
---until take a time (2026-11-20T09:00:00Z) or a duration back from now
-(24h, 7d). A page holds --limit runs (default 50); the next page's
-cursor is printed last, for --cursor, or --all lists every page.
-With --format json, the output is {"runs": [...], "next": "..."}.`,
-		Args: cobra.NoArgs,
+		Long:  help("runs-list"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return listRuns(cmd.Context(), cmd.OutOrStdout(), o)
 		},
@@ -150,9 +144,8 @@ func newRunsShow() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID --store STORE [--format text|json]",
 		Short: "Show the record of one run",
-		Long: `Show prints a run's record: as text, its outcome and its events in
-order; with --format json, the record itself (secops-record/v1).`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("runs-show"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if store == "" {
 				return usageError("runs show needs --store sqlite:PATH or dir:FOLDER")

@@ -16,14 +16,8 @@ func newSchema() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schema [--scenarios | --adapters | --record] [-o FILE]",
 		Short: "Print the JSON Schema of designs, scenario files, adapter files or run records",
-		Long: `Schema prints a JSON Schema (draft 2020-12) for editors and tools: of the
-design format by default, of scenario files with --scenarios, of adapter
-configuration files with --adapters, of run records (secops-record/v1)
-with --record. With -o it writes the schema to FILE instead of stdout.
-
-For VS Code with the YAML extension, start a design with
-  # yaml-language-server: $schema=<path or URL of design.schema.json>`,
-		Args: cobra.NoArgs,
+		Long:  help("schema"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k := schema.Design
 			switch {

@@ -38,39 +38,8 @@ func newServe() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve DESIGN --adapters FILE [--store sqlite:PATH | --temporal HOST:PORT] [--addr 127.0.0.1:8080] [--tokens FILE] [--workers N] [--queue N]",
 		Short: "Serve the design: take alerts over HTTP, keep the runs in a store, take approvals and answers",
-		Long: `Serve checks the design and the adapter configuration (findings as
-validate prints them; exit 1 on errors), opens the run store (by default
-sqlite:secops.db beside the design) and serves:
-
-  POST /v1/alerts                 run an alert (Idempotency-Key for retries)
-  GET  /v1/runs, /v1/runs/{id}    summaries a page at a time; a whole record
-  POST /v1/runs/{id}/approve, /reject, /answers, /recover, /rollback
-  GET  /v1/openapi.json           the API in OpenAPI 3.1
-  GET  /healthz, /metrics         health; Prometheus metrics
-  GET  /                          a page for people: the runs waiting on them
-
---tokens names a tokens file (secops token add makes it): requests then
-need "Authorization: Bearer TOKEN", and approvals and answers come only
-from tokens of the party the design names. Without --tokens, anyone who
-can reach the server may do anything, so it listens only on loopback.
-
-Alerts run on --workers workers (default 4 × CPUs) behind a queue of
---queue (default 4 × workers); when it is full, POST /v1/alerts answers
-503 with Retry-After. On SIGTERM or SIGINT the server stops taking alerts,
-the runs in progress stop at their next checkpoint (status interrupted:
-continue them with POST /v1/runs/{id}/recover), and it exits 0.
-
-With --temporal HOST:PORT the runs are Temporal workflows instead, run
-by "secops worker" processes on the same --task-queue and --namespace:
-an alert starts a workflow (the Idempotency-Key guards the workflow id),
-answers, approvals and rollbacks are Updates, a run's record is the
-workflow's Query and listings come from visibility. --store, --workers
-and --queue do not apply; a run is never left interrupted (another
-worker goes on with it), so /recover only retries a failed run.
-
-Logs go to stderr: text on a terminal, JSON lines otherwise. Tokens are
-never logged.`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("serve"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("serve needs --adapters FILE")

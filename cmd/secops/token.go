@@ -25,18 +25,8 @@ func newToken() *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add NAME --role ROLE [--party PARTY] [--tokens FILE] [--design DESIGN]",
 		Short: "Make a token, print it once and write its digest to the tokens file",
-		Long: `Add makes a new random token for NAME (the actor records will name),
-prints it on stdout once, and adds its SHA-256 digest, roles and parties
-to the tokens file (format secops-tokens/v1, created with mode 0600 if
-missing). The token itself is kept nowhere: give it to its holder now.
-
-Roles: ingest (post alerts), read (list and show runs, metrics), answer
-(a person's task, for the party responsible for its phase), approve
-(responses whose approval names one of the token's parties), admin
-(recover and roll back runs). Any role may read. answer and approve need
---party, the ids of the design's parties the token acts for; with
---design they are checked against the design.`,
-		Args: cobra.ExactArgs(1),
+		Long:  help("token-add"),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(roles) == 0 {
 				return usageError("token add needs --role (ingest, read, answer, approve or admin)")
@@ -63,8 +53,11 @@ Roles: ingest (post alerts), read (list and show runs, metrics), answer
 				return usageError("%v", err)
 			}
 			if design != "" {
-				d, err := secops.LoadFile(design)
-				if d == nil {
+				d, lf, err := secops.LoadFile(design)
+				if err == nil && d == nil {
+					err = lf
+				}
+				if err != nil {
 					return usageError("--design: %v", err)
 				}
 				if err := toks.CheckParties(d); err != nil {

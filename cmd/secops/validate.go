@@ -8,14 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/finding"
 )
 
 func init() { commands = append(commands, newValidate) }
-
-// stdinName is the file name of a document read from standard input.
-const stdinName = "<stdin>"
 
 // validateOptions are the flags of secops validate.
 type validateOptions struct {
@@ -29,22 +26,8 @@ func newValidate() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [--format text|json] [--strict] [-v] FILE...",
 		Short: "Check designs and report every finding",
-		Long: `Validate loads each design and reports every finding at once, one line
-each on stdout, ordered by file, line, column and code:
-file:line:col: severity: path: message [code]. FILE "-" is standard input.
-
-After a list of findings, the count of errors and warnings follows on
-stderr. With -v, or when stderr is a terminal, each file also gets a
-summary line there ("design.yaml: 0 errors, 0 warnings").
-
-With --format json, stdout is always one JSON array of findings, with
-the keys severity, code, path, message, file, line and column. A file
-that cannot be read, or a mistake in the command, is an entry of code
-"fatal" (severity error) in that array.
-
-Exit status: 0 no errors (warnings are printed), 1 errors (or warnings
-with --strict), 2 the command could not run.`,
-		Args: cobra.ArbitraryArgs,
+		Long:  help("validate"),
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opt.format != "text" && opt.format != "json" {
 				return usageError("--format must be text or json, not %q", opt.format)
@@ -56,6 +39,7 @@ with --strict), 2 the command could not run.`,
 		},
 	}
 	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		err = flagHint(cmd, err)
 		if opt.format != "json" {
 			return err
 		}
@@ -98,31 +82,24 @@ func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, op
 	}
 	stdinUsed := false
 	for _, path := range paths {
-		var d *secops.Design
-		var err error
 		name := path
 		if path == "-" {
-			name = stdinName
+			name = bundle.Stdin
 			if stdinUsed {
-				err = fmt.Errorf("standard input (-) can be read only once")
-			} else {
-				stdinUsed = true
-				d, err = secops.Load(stdin, name)
+				err := fmt.Errorf("standard input (-) can be read only once")
+				fatals = append(fatals, fatal(name, err))
+				sums = append(sums, summary{file: name, err: err})
+				continue
 			}
-		} else {
-			d, err = secops.LoadFile(path)
+			stdinUsed = true
 		}
-		if err != nil && finding.From(err) == nil {
+		b, err := bundle.Load(bundle.Files{Design: path, Stdin: stdin})
+		if err != nil {
 			fatals = append(fatals, fatal(name, err))
 			sums = append(sums, summary{file: name, err: err})
 			continue
 		}
-		var l finding.List
-		if d == nil {
-			l = finding.From(err)
-		} else {
-			l = finding.From(d.Validate())
-		}
+		l := b.Findings
 		all = append(all, l...)
 		sums = append(sums, summary{file: name, findings: l})
 	}

@@ -31,35 +31,8 @@ func newWorker() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker DESIGN... --adapters FILE --temporal HOST:PORT [--namespace NS] [--task-queue Q]",
 		Short: "Run the runs of designs as Temporal workflows, and their adapter calls",
-		Long: `Worker connects to a Temporal server and runs the workflows of the designs
-given, one workflow per run, and their adapter calls as activities, until
-it is stopped (SIGINT, SIGTERM). Start as many workers as you like on as
-many machines: a run survives the loss of any of them.
-
-The designs and the adapter configuration are checked as for secops run.
-Every worker of a task queue must load the same adapter configuration;
-a run is pinned to its design by digest, and a worker that has not
-loaded that design fails the run saying which designs it runs.
-
-The search attributes runs are listed by (SecopsStatus, SecopsIncident,
-SecopsSeverity, SecopsPlaybook, SecopsResponse, SecopsDesign,
-SecopsBreached) are added to the namespace when it lacks them.
-
---timeout is the time limit of one adapter call; --heartbeat how long a
-call may go without news from its worker before Temporal counts its
-worker as lost and calls it again, with the same idempotency key, on
-another.
-
---rollback-window keeps the workflow of a run that ended with response
-methods applied open that long for a rollback (POST /v1/runs/{id}/rollback
-of secops serve --temporal); without it a run's workflow closes when the
-run ends, and only runs still open (waiting, or failed and open for a
-retry) are rolled back through Temporal. A run keeps the window of the
-worker that started it.
-
-Exit status: 0 stopped by a signal; 1 a design or the adapter
-configuration has errors; 2 the worker could not start.`,
-		Args: cobra.MinimumNArgs(1),
+		Long:  help("worker"),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.adapters == "" {
 				return usageError("worker needs --adapters FILE")

@@ -83,7 +83,10 @@ func TestWorkerKilled(t *testing.T) {
 	}
 	bin := filepath.Join(dir, "secops")
 	design := "../../examples/targeted-attack/design.yaml"
-	d, err := secops.LoadFile(design)
+	d, lf, err := secops.LoadFile(design)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

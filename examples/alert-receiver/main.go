@@ -16,7 +16,6 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/runstore"
 	"github.com/secopsdesign/secops/server"
 )
@@ -64,12 +63,12 @@ func integrations(log *slog.Logger) (*adapters.Registry, error) {
 
 // newServer builds the server of the design at path over store.
 func newServer(path string, store runstore.Store, log *slog.Logger, opts ...server.Option) (*server.Server, error) {
-	d, err := secops.LoadFile(path)
-	if d == nil {
+	d, findings, err := secops.CheckFile(path)
+	if err != nil {
 		return nil, err
 	}
-	if l := finding.From(d.Validate()); l.HasErrors() {
-		return nil, l
+	if findings.HasErrors() {
+		return nil, findings
 	}
 	plan, err := executor.Compile(d)
 	if err != nil {

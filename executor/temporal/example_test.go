@@ -23,7 +23,7 @@ import (
 // With a real server, register the worker with worker.New(c, queue, …)
 // and use a temporal.Client to start and answer runs.
 func Example() {
-	d, _ := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, _, _ := secops.LoadFile("../../examples/targeted-attack/design.yaml")
 	plan, _ := executor.Compile(d)
 	sf, _ := secops.LoadScenarioFile("../../examples/targeted-attack/scenarios.yaml")
 	sc := sf.Scenarios[0]

@@ -38,7 +38,10 @@ var designs = []struct{ design, scenarios string }{
 
 func loadPlan(t testing.TB, path string) *executor.Plan {
 	t.Helper()
-	d, err := secops.LoadFile(path)
+	d, lf, err := secops.LoadFile(path)
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +58,10 @@ func loadPlan(t testing.TB, path string) *executor.Plan {
 // breach history pins this design's digest.
 func escalationPlan(t testing.TB) *executor.Plan {
 	t.Helper()
-	d, err := secops.LoadFile("testdata/design.yaml")
+	d, lf, err := secops.LoadFile("testdata/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +293,10 @@ func (r *recorder) count(key string) int {
 // reference returns the reference design's plan, the scenario the
 // benchmarks run, and a registry of recorders answering from it.
 func reference(t testing.TB, change func(*secops.Design)) (*executor.Plan, *scenario.Scenario, map[string]*recorder, *adapters.Registry) {
-	d, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	d, lf, err := secops.LoadFile("../../examples/targeted-attack/design.yaml")
+	if err == nil {
+		err = lf.Err()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,10 @@ func TestValid(t *testing.T) {
 			} else {
 				d.WriteYAML(&buf)
 			}
-			back, err := secops.Load(&buf, "synth."+format)
+			back, lf, err := secops.Load(&buf, "synth."+format)
+			if err == nil {
+				err = lf.Err()
+			}
 			if err != nil {
 				t.Fatalf("n=%d %s: %v", n, format, err)
 			}

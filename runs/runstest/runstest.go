@@ -33,9 +33,9 @@ var design []byte
 // target of 2s, escalated by pager.page.
 func Plan(t testing.TB) *executor.Plan {
 	t.Helper()
-	d, err := secops.Load(bytes.NewReader(design), "runstest/design.yaml")
-	if err != nil {
-		t.Fatal(err)
+	d, findings, err := secops.Check(bytes.NewReader(design), "runstest/design.yaml")
+	if err != nil || findings.HasErrors() {
+		t.Fatal(err, findings)
 	}
 	p, err := executor.Compile(d)
 	if err != nil {
