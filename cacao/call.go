@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,12 +29,12 @@ const AuthHeaders = "secops-headers"
 // AdapterCommand, with a note.
 func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
 	name := m.Action.Adapter()
-	st.Agent = x.adapter(name)
 	var a *config.Entry
 	if x.adapters != nil {
 		a = x.adapters[ident.ID(name)]
 	}
 	if a == nil {
+		st.Agent = x.adapter(name)
 		st.Commands = []Command{{Type: AdapterCommand, Command: string(m.Action),
 			Description: "Call operation " + m.Action.Operation() + " of the " + name + " adapter"}}
 		if x.adapters != nil {
@@ -50,8 +51,8 @@ func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
 	switch a.Kind {
 	case config.Webhook:
 		u, err := url.Parse(a.URL)
-		if err != nil {
-			x.fail("adapter %s: url: %v", name, err)
+		if err != nil || u.Host == "" {
+			x.fail("adapter %s: url %q: want an absolute http or https URL", name, a.URL)
 			return
 		}
 		path := u.EscapedPath()
@@ -61,6 +62,7 @@ func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
 		if u.RawQuery != "" {
 			path += "?" + u.RawQuery
 		}
+		st.Agent = x.capabilityAgent("http-api")
 		headers := map[string][]string{
 			"Content-Type":    {"application/json"},
 			"Accept":          {"application/json"},
@@ -74,13 +76,18 @@ func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
 		}
 		st.Commands = []Command{{Type: "http-api", Description: desc, Command: "POST " + path + " HTTP/1.1",
 			Headers: headers, Content: body}}
-		st.Targets = []string{x.webhookTarget(a)}
+		st.Targets = []string{x.webhookTarget(a, u)}
 	case config.Command:
 		line := "printf '%s' " + shellQuote(body) + " | " + shellJoin(a.Command)
 		if a.Dir != "" {
 			line = "cd " + shellQuote(a.Dir) + " && " + line
 		}
 		st.Commands = []Command{{Type: "bash", Description: desc, Command: line}}
+		// The command runs where secops runs, which no SOARCA capability
+		// does: soarca-ssh runs commands on an ssh target, whose
+		// address the adapters file does not give.
+		st.Agent = x.adapter(name)
+		x.noteOnce("command/"+name, fmt.Sprintf("adapter %s is a command adapter: its methods are bash commands for the secops executor (agent %s), which SOARCA does not run (its soarca-ssh capability runs commands on an ssh target, not where secops runs): make it a webhook adapter for SOARCA", name, st.Agent))
 	default:
 		x.fail("adapter %s: kind %q", name, a.Kind)
 	}
@@ -119,14 +126,23 @@ func (x *exporter) body(m *process.Method, key string) string {
 	return b.String()
 }
 
-// webhookTarget defines the http-api target of a webhook adapter, with
-// its secret headers (those whose value names environment variables) as
-// authentication information, without their values.
-func (x *exporter) webhookTarget(a *config.Entry) string {
+// webhookTarget defines the http-api target of a webhook adapter whose
+// URL is u: its address is the URL's scheme and host (the command has
+// the path, and executors such as SOARCA send to the address followed by
+// the command's path), with its secret headers (those whose value names
+// environment variables) as authentication information, without their
+// values. An address the CACAO schema's url pattern does not accept (an
+// IP address, a host name without a dot) is written all the same, with
+// a note.
+func (x *exporter) webhookTarget(a *config.Entry, u *url.URL) string {
 	name := string(a.Name)
 	tid := "http-api--" + uuid5(Namespace, string(x.d.Metadata.Name)+"/adapter/"+name)
+	addr := u.Scheme + "://" + u.Host
 	t := AgentTarget{Type: "http-api", Name: name, Description: "The " + name + " webhook adapter",
-		Address: map[string][]string{"url": {a.URL}}}
+		Address: map[string][]string{"url": {addr}}}
+	if !schemaURL.MatchString(addr) {
+		x.noteOnce("url/"+name, fmt.Sprintf("adapter %s: target %s: url %s does not match the CACAO 2.0 schema's url pattern, which wants a host name with a dot and a top-level domain (an IP address or localhost does not): validators of the schema, SOARCA's decoder among them, refuse the playbook until the target's address is a host name, or an ipv4 address and a port", name, tid, addr))
+	}
 	secret := map[string]string{}
 	for k, v := range a.Headers {
 		if vars, _ := webhook.HeaderVariables(v); len(vars) > 0 {
@@ -182,4 +198,45 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// schemaURL is the pattern of url addresses in the CACAO 2.0 schemas
+// (agent-target/http-api.json), unanchored as JSON Schema patterns are.
+var schemaURL = regexp.MustCompile(`[(http(s)?):/(www.)?a-zA-Z0-9@:%._+~#=]{2,256}\.[a-z]{2,6}\b([-a-zA-Z0-9@:%_+.~#?&//=]*)`)
+
+// SOARCAAgentType is the agent type of SOARCA's capabilities: SOARCA runs
+// an action step with the capability its agent names (an agent of this
+// type named, for example, soarca-http-api).
+const SOARCAAgentType = "soarca"
+
+// capabilities maps each command type an exported or imported step may
+// have to the SOARCA capability that runs it, the name of the step's
+// agent. A command type without one is run by the secops executor.
+var capabilities = map[string]string{
+	"http-api":    "soarca-http-api",
+	"manual":      "soarca-manual",
+	"ssh":         "soarca-ssh",
+	"openc2-http": "soarca-openc2-http",
+	"powershell":  "soarca-powershell",
+}
+
+// capabilityAgent defines and returns the agent of the SOARCA capability
+// that runs commands of type command.
+func (x *exporter) capabilityAgent(command string) string {
+	name := capabilities[command]
+	aid := "soarca--" + uuid5(Namespace, string(x.d.Metadata.Name)+"/agent/"+name)
+	x.agent(aid, AgentTarget{Type: SOARCAAgentType, Name: name,
+		Description: "Runs the " + command + " commands of the steps that name it: SOARCA's " + name + " capability, or any executor that runs " + command + " commands"})
+	return aid
+}
+
+// noteOnce adds a note about the playbook, once per key.
+func (x *exporter) noteOnce(key, msg string) {
+	if x.noted == nil {
+		x.noted = map[string]bool{}
+	}
+	if !x.noted[key] {
+		x.noted[key] = true
+		x.notes = append(x.notes, Note{Message: msg})
+	}
 }

@@ -106,10 +106,21 @@
 // # Adapters
 //
 // With Options.Adapters (the adapter file secops run takes), actions are
-// commands an executor can call:
+// commands an executor can call, each step's agent named after the
+// SOARCA capability that runs its commands (see Executors):
 //
 //   - a webhook adapter's method is an http-api command "POST <path>
-//     HTTP/1.1" on an http-api target whose address is the adapter's URL.
+//     HTTP/1.1", where path is the path and query of the adapter's URL,
+//     run by the agent soarca-http-api (type soarca) on an http-api
+//     target whose address url is the URL's scheme and host: executors
+//     send the command to the address followed by the path. The CACAO
+//     schema's url pattern wants a host name with a dot and a top-level
+//     domain; an adapter at an IP address (http://10.0.0.5/…,
+//     http://127.0.0.1:8080/…) or at localhost is exported all the same,
+//     with a note naming the adapter and the target: validators of the
+//     schema, SOARCA's among them, refuse such a playbook until the
+//     address is a host name, or an ipv4 address and a port (SOARCA then
+//     sends https, or http on ports 80 and 8080).
 //     Its content is the JSON the webhook adapter sends,
 //     {"operation", "inputs", "method", "run", "idempotency_key"}, with
 //     each input a variable reference ("__x__:value" in quotes for
@@ -132,17 +143,55 @@
 //     step's timeout.
 //   - a command adapter's method is a bash command: printf '%s'
 //     '<the JSON above>' | <the command line, quoted> (after cd <dir>
-//     when it has one). Paths are as the adapter file writes them; secops
-//     resolves relative ones against that file's directory, where the
-//     command must run. Its environment is not written (it may hold
-//     secrets).
+//     when it has one), run by the security-category agent named after
+//     the adapter, the secops executor, with a note: it runs where
+//     secops runs, which no SOARCA capability does (soarca-ssh runs
+//     commands on an ssh target). Paths are as the adapter file writes
+//     them; secops resolves relative ones against that file's
+//     directory, where the command must run. Its environment is not
+//     written (it may hold secrets).
 //   - a method done by a person (and an approval) is a manual command
-//     whose target is also its agent, the party responsible for the
-//     phase, so that executors that ask someone for manual steps ask
-//     that party.
+//     run by the agent soarca-manual (type soarca) whose target is the
+//     party responsible for the phase (a group or an organization), so
+//     that executors that ask someone for manual steps ask that party.
+//     Without Options.Adapters the party is the step's agent instead.
 //
 // An adapter the file does not configure leaves an AdapterCommand, with
 // a note.
+//
+// # Executors
+//
+// The export follows the CACAO 2.0 specification and, where it leaves a
+// choice, the conventions of SOARCA (COSSAS/SOARCA), the open-source Go
+// executor, which TestSOARCA builds and runs: SOARCA runs an action step
+// with the capability its agent names (soarca-http-api, soarca-manual,
+// soarca-ssh, soarca-openc2-http, soarca-powershell; see Capability) and
+// sends each command to each of the step's targets, so every exported
+// command step has a target; it builds the URL of an http-api command
+// from the target's address and the command's path, and it asks people
+// for manual steps through its manual API (GET /manual/ lists what
+// waits, POST /manual/continue answers a step, with values for its
+// out_args). What SOARCA does not do, and so where a playbook stops in
+// it:
+//
+//   - conditions: SOARCA evaluates a condition that is one comparison
+//     of a variable with a literal (__x__:value = true, __n__:value >=
+//     80); a CEL condition, and AND of comparisons, fail the step, and it
+//     compares a string with a quoted literal quotes included, so that =
+//     'text' never holds. The conditions of a design that read only
+//     bool and number fields, one at a time, run.
+//   - outputs of calls: of an http-api command SOARCA keeps the reply
+//     only as __soarca_http_api_result__, not as the out_args of the
+//     step, so the outputs of a webhook adapter have no value in SOARCA
+//     and a condition comparing one fails. The outputs people give
+//     through the manual API do have values: branches on what a person
+//     finds run.
+//   - approvals: an approval is a manual step, answered through the
+//     manual API; SOARCA goes on whatever response_status the answer
+//     has, so a rejection is not answering: the step then fails when its
+//     timeout passes (one minute when the step has none, as exported
+//     manual steps have not), and the playbook with it.
+//   - command adapters: see above.
 //
 // The design's metadata.tlp is a TLP 2.0 marking (marking-tlp) in
 // data_marking_definitions, named in markings.
@@ -150,7 +199,14 @@
 // # Import
 //
 // Import makes a complete design from a CACAO playbook; see
-// ImportPlaybook for the mapping. It follows the flow from
+// ImportPlaybook for the mapping. The http-api commands of a step whose
+// agent is SOARCA's soarca-http-api capability become actions of a
+// webhook adapter named after the step's target, at the target's
+// address ("POST /api/v1/block HTTP/1.1" to target fw is the action
+// fw.post_api_v1_block), the request kept in the method's note; those of
+// exported steps are the actions they were. Report.Adapters lists these
+// webhook adapters, for the design's adapters file. Manual commands
+// (SOARCA's soarca-manual) are methods done by a person. It follows the flow from
 // workflow_start whatever that step is (with a note when it is not a
 // start step, as the spec requires one). Conditions that are not CEL
 // and not a secops STIX translation become a manual decision recorded

@@ -156,6 +156,7 @@ type exporter struct {
 	cel      expr.Cache                 // the conditions compiled
 	stix     map[string]stixResult      // the conditions translated
 	notes    []Note
+	noted    map[string]bool // the keys of notes made once
 	errs     []error
 }
 
@@ -545,16 +546,21 @@ func (x *exporter) actions(proc *process.Process, key string, base StepExtension
 }
 
 // manual makes st a manual step: a person (the agent, a party) carries
-// out text. With adapters the party is also the step's target, so that
-// executors that ask someone for manual steps ask that party.
-func (x *exporter) manual(st *Step, text, agent string) {
+// out text.
+//
+// With adapters the step is one an executor runs: its agent is SOARCA's
+// manual capability (soarca-manual), which asks someone through its
+// manual API, and its target the party, whom it asks.
+func (x *exporter) manual(st *Step, text string, party partyRef) {
 	st.Commands = []Command{{Type: "manual", Command: text}}
-	st.Agent = agent
-	if x.adapters != nil {
-		a := x.pb.AgentDefinitions[agent]
-		x.target(agent, a)
-		st.Targets = []string{agent}
+	if x.adapters == nil {
+		x.agent(party.id, party.def)
+		st.Agent = party.id
+		return
 	}
+	x.target(party.id, party.def)
+	st.Agent = x.capabilityAgent("manual")
+	st.Targets = []string{party.id}
 }
 
 func (x *exporter) vars(ids []ident.ID) []string {
@@ -700,8 +706,8 @@ func (x *exporter) partyByID(id ident.ID) *scope.Party {
 	return nil
 }
 
-// party returns the agent for the party responsible for phase.
-func (x *exporter) party(phase scope.Phase) string {
+// party returns the party responsible for phase.
+func (x *exporter) party(phase scope.Phase) partyRef {
 	var id ident.ID
 	if a := x.d.Scope.Responsibilities.For(phase); a != nil {
 		id = a.Responsible
@@ -709,10 +715,17 @@ func (x *exporter) party(phase scope.Phase) string {
 	return x.partyAgent(id)
 }
 
-// partyAgent defines and returns the agent of a party: a group for an
+// partyRef is a party as an agent-target: its id and definition.
+type partyRef struct {
+	id  string
+	def AgentTarget
+}
+
+// partyAgent returns the agent-target of a party: a group for an
 // in-house party, an organization for an outsourced one, and a group of
-// operators when the party is unknown.
-func (x *exporter) partyAgent(id ident.ID) string {
+// operators when the party is unknown. manual defines it, as the agent
+// of a step or as its target.
+func (x *exporter) partyAgent(id ident.ID) partyRef {
 	p := x.partyByID(id)
 	if p == nil {
 		p = &scope.Party{ID: "operators", Name: "Operators", Sourcing: scope.InHouse}
@@ -722,8 +735,7 @@ func (x *exporter) partyAgent(id ident.ID) string {
 		kind = "organization"
 	}
 	aid := kind + "--" + uuid5(Namespace, string(x.d.Metadata.Name)+"/party/"+string(p.ID))
-	x.agent(aid, AgentTarget{Type: kind, Name: p.Name, Description: "secops party " + string(p.ID)})
-	return aid
+	return partyRef{aid, AgentTarget{Type: kind, Name: p.Name, Description: "secops party " + string(p.ID)}}
 }
 
 // adapter defines and returns the agent that calls the operations of an

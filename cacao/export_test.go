@@ -142,8 +142,24 @@ func TestExportAdapters(t *testing.T) {
 	}
 	type seen struct{ HTTP, Bash, Manual bool }
 	var got seen
+	// The agent SOARCA dispatches each kind of command to: its
+	// capabilities by name, and the secops executor for bash.
+	agents := map[string]AgentTarget{
+		"http-api": {Type: "soarca", Name: "soarca-http-api"},
+		"manual":   {Type: "soarca", Name: "soarca-manual"},
+		"bash":     {Type: "security-category", Category: []string{"orchestrator"}},
+	}
 	for id, st := range pb.Workflow {
 		for _, c := range st.Commands {
+			if want, ok := agents[c.Type]; ok {
+				a := pb.AgentDefinitions[st.Agent]
+				if c.Type == "bash" {
+					want.Name = a.Name // the adapter's
+				}
+				if a.Type != want.Type || a.Name != want.Name || !slices.Equal(a.Category, want.Category) {
+					t.Errorf("%s: %s command: agent %s %s %v, want %s %s", id, c.Type, a.Type, a.Name, a.Category, want.Type, want.Name)
+				}
+			}
 			switch c.Type {
 			case "http-api":
 				got.HTTP = true
@@ -180,10 +196,9 @@ func TestExportAdapters(t *testing.T) {
 				}
 			case "manual":
 				got.Manual = true
-				if len(st.Targets) != 1 || st.Targets[0] != st.Agent {
-					t.Errorf("%s: manual step targets %v, agent %s: want the party", id, st.Targets, st.Agent)
-				}
-				if tt := pb.TargetDefinitions[st.Agent].Type; tt != "group" && tt != "organization" {
+				if len(st.Targets) != 1 {
+					t.Errorf("%s: manual step targets %v: want the party", id, st.Targets)
+				} else if tt := pb.TargetDefinitions[st.Targets[0]].Type; tt != "group" && tt != "organization" {
 					t.Errorf("%s: target type %q", id, tt)
 				}
 			}
@@ -219,6 +234,74 @@ func TestExportDeterministic(t *testing.T) {
 			}
 			if c := encode(Options{Time: time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)}); !bytes.Contains(c, []byte(`"2026-01-02T03:04:05.006Z"`)) {
 				t.Error("Options.Time is not written")
+			}
+		})
+	}
+}
+
+// TestExportAddresses: the http-api target is the webhook's scheme and
+// host and the command has its path, so that an executor sending to the
+// address followed by the path (SOARCA) calls the adapter's URL; an
+// address the schema's url pattern rejects is exported with a note
+// naming the adapter and the target, once per adapter.
+func TestExportAddresses(t *testing.T) {
+	d := loadDesign(t, bundled[0])
+	tests := []struct {
+		name, url, address, command string
+		note                        bool
+	}{
+		{"host name", "https://soar.example.org/hooks/edr?v=1", "https://soar.example.org", "POST /hooks/edr?v=1 HTTP/1.1", false},
+		{"IPv4 address", "http://10.0.0.5/hooks/edr", "http://10.0.0.5", "POST /hooks/edr HTTP/1.1", true},
+		{"loopback with a port", "http://127.0.0.1:18480/", "http://127.0.0.1:18480", "POST / HTTP/1.1", true},
+		{"localhost", "http://localhost:8080/edr", "http://localhost:8080", "POST /edr HTTP/1.1", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "format: secops-adapters/v1\nadapters:\n"
+			for _, n := range []string{"edr", "firewall", "threatintel"} {
+				src += fmt.Sprintf("  - {name: %s, kind: webhook, url: %q}\n", n, tt.url)
+			}
+			af, err := config.Load(strings.NewReader(src), "adapters.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := Export(d, Options{Adapters: af})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := files[0]
+			tid := ""
+			for id, st := range f.Playbook.Workflow {
+				if e := stepExt(st); e == nil || !strings.HasPrefix(e.Action, "edr.") || len(st.Targets) == 0 {
+					continue
+				}
+				tid = st.Targets[0]
+				if got := f.Playbook.TargetDefinitions[tid].Address["url"]; !slices.Equal(got, []string{tt.address}) {
+					t.Errorf("%s: address %v, want %s", id, got, tt.address)
+				}
+				if c := st.Commands[0].Command; c != tt.command {
+					t.Errorf("%s: command %q, want %q", id, c, tt.command)
+				}
+			}
+			var notes []string
+			for _, n := range f.Notes {
+				if strings.Contains(n.Message, "url pattern") {
+					notes = append(notes, n.Message)
+				}
+			}
+			if !tt.note {
+				if len(notes) > 0 {
+					t.Errorf("notes %q for an address the schema takes", notes)
+				}
+				return
+			}
+			if len(notes) != 3 {
+				t.Errorf("%d url notes, want one per adapter (3): %q", len(notes), notes)
+			}
+			if !slices.ContainsFunc(notes, func(s string) bool {
+				return strings.Contains(s, "adapter edr:") && strings.Contains(s, tid) && strings.Contains(s, tt.address)
+			}) {
+				t.Errorf("no note names adapter edr, target %s and %s: %q", tid, tt.address, notes)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/criteria"
 	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/expr"
@@ -61,6 +62,12 @@ type Report struct {
 	// placeholder values; WriteYAML marks each with a TODO(import)
 	// comment.
 	Placeholders []string
+	// Adapters are the webhook adapters the imported actions call, for
+	// the adapters file (secops-adapters/v1) of the design: one per
+	// http-api target of the steps run by SOARCA's soarca-http-api
+	// capability or exported from webhook adapters, at the target's
+	// address, in the order found.
+	Adapters []config.Entry
 
 	seen map[Note]bool
 }
@@ -976,7 +983,7 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 			im.rep.dropped(id, "$.workflow["+strconv.Quote(id)+"].timeout", "dropped: the method has an estimate already")
 		}
 	}
-	var texts []string
+	var texts, requests []string
 	for _, c := range s.Commands {
 		text := c.Command
 		if text == "" && c.CommandB64 != "" {
@@ -984,12 +991,37 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 				text = string(b)
 			}
 		}
+		var call httpAdapter
+		soarcaHTTP := false
+		if e == nil && m.Action == "" && c.Type == "http-api" && Capability(im.pb.AgentDefinitions[s.Agent]) == capabilities["http-api"] {
+			call, soarcaHTTP = im.httpCall(s, c)
+		}
 		switch {
 		case c.Type == AdapterCommand && e != nil && process.Action(text).Valid():
 			m.Action = process.Action(text)
 		case e != nil && process.Action(e.Action).Valid() && (c.Type == "http-api" || c.Type == "bash"):
 			// Export wrote it from the adapters file.
 			m.Action = process.Action(e.Action)
+			if c.Type == "http-api" {
+				if h, ok := im.httpCall(s, c); ok {
+					im.webhook(config.Entry{Name: ident.ID(m.Action.Adapter()), Kind: config.Webhook, URL: exportedURL(h.entry.URL, text)})
+				}
+			}
+		case soarcaHTTP:
+			// SOARCA's http-api capability calls the step's target: the
+			// target is a webhook adapter, the request an operation.
+			m.Action = call.action
+			im.webhook(call.entry)
+			im.rep.note(id, "http-api command %q of %s became action %s: the adapters file needs a webhook adapter %s at %s, and secops's webhook adapter POSTs its own JSON request (operation %s) to that URL instead of sending this request, which the method's note keeps",
+				strings.TrimSpace(text), capabilities["http-api"], call.action, call.entry.Name, call.entry.URL, call.action.Operation())
+			r := "Request: " + strings.TrimSpace(text)
+			for _, h := range slices.Sorted(maps.Keys(c.Headers)) {
+				r += fmt.Sprintf("\nHeader %s: %s", h, strings.Join(c.Headers[h], ", "))
+			}
+			if c.Content != "" {
+				r += "\nContent: " + c.Content
+			}
+			requests = append(requests, r)
 		case c.Type == "manual":
 			if text != "" {
 				texts = append(texts, text)
@@ -1057,7 +1089,7 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 		if len(ts) > 0 {
 			who = append(who, "Targets: "+strings.Join(ts, ", "))
 		}
-		m.Note = strings.Join(who, "\n")
+		m.Note = strings.Join(append(who, requests...), "\n")
 	}
 	return m
 }

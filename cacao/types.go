@@ -294,6 +294,9 @@ type AgentTarget struct {
 	// Address is the address property of http-api and other network
 	// targets, e.g. {"url": ["https://soar.example.org/hook"]}.
 	Address map[string][]string `json:"address,omitempty"`
+	// Port is the port property of http-api and other network targets,
+	// a decimal string; empty if not set (for http-api, 80).
+	Port string `json:"port,omitempty"`
 	// AuthenticationInfo is the authentication_info property, the id of
 	// an entry of Playbook.AuthenticationInfoDefinitions; empty if none.
 	AuthenticationInfo string `json:"authentication_info,omitempty"`

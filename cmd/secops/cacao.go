@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
+	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/cacao"
 	"github.com/secopsdesign/secops/finding"
@@ -117,9 +119,9 @@ func newImport() *cobra.Command {
 		Use:   "import",
 		Short: "Make a design from another format",
 	}
-	var out string
+	var out, adaptersOut string
 	c := &cobra.Command{
-		Use:   "cacao FILE.json [--out FILE]",
+		Use:   "cacao FILE.json [--out FILE] [--adapters FILE]",
 		Short: "Make a secops/v1 design from a CACAO 2.0 playbook",
 		Long:  help("import-cacao"),
 		Args:  cobra.ExactArgs(1),
@@ -140,6 +142,21 @@ func newImport() *cobra.Command {
 			for _, n := range rep.Notes {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", args[0], n)
 			}
+			if adaptersOut != "" {
+				if len(rep.Adapters) == 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: no action calls a webhook adapter: %s not written\n", args[0], adaptersOut)
+				} else {
+					var ab bytes.Buffer
+					ab.WriteString("# Webhook adapters of the actions imported from " + filepath.Base(args[0]) + ": check each URL,\n# and add the headers (tokens) the endpoints need.\n")
+					enc := yaml.NewEncoder(&ab)
+					if err := enc.Encode(config.File{Format: config.Format, Adapters: rep.Adapters}); err != nil {
+						return usageError("%v", err)
+					}
+					if err := os.WriteFile(adaptersOut, ab.Bytes(), 0o644); err != nil {
+						return usageError("%v", err)
+					}
+				}
+			}
 			if out == "" {
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 			} else {
@@ -152,6 +169,7 @@ func newImport() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "file to write the design to (default stdout)")
+	c.Flags().StringVar(&adaptersOut, "adapters", "", "file to write the webhook adapters the imported actions call to (secops-adapters/v1)")
 	cmd.AddCommand(c)
 	return cmd
 }

@@ -5,8 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/secopsdesign/secops/adapters/config"
 )
 
 // execute runs the command line args and returns its output and error.
@@ -99,11 +104,20 @@ func TestExportCacaoAdapters(t *testing.T) {
 		commands []string // command types the files must hold
 	}{
 		{
-			name:     "with adapters",
-			args:     []string{"--adapters", adapters},
-			stderr:   []string{`step search-others: condition "size(fields.other_hosts) > 0" has no STIX comparison form: kept as CEL`},
+			name: "with adapters",
+			args: []string{"--adapters", adapters},
+			stderr: []string{`step search-others: condition "size(fields.other_hosts) > 0" has no STIX comparison form: kept as CEL`,
+				"adapter edr is a command adapter: its methods are bash commands for the secops executor"},
 			noStderr: []string{"pass --adapters"},
-			commands: []string{`"type": "bash"`, `"type": "manual"`},
+			commands: []string{`"type": "bash"`, `"type": "manual"`, `"name": "soarca-manual"`},
+		},
+		{
+			name: "webhooks at an IP address",
+			args: []string{"--adapters", "webhooks"},
+			stderr: []string{"adapter edr: target http-api--", "url http://10.0.0.5 does not match the CACAO 2.0 schema's url pattern",
+				"adapter firewall: target http-api--"},
+			noStderr: []string{"pass --adapters", "is a command adapter"},
+			commands: []string{`"type": "http-api"`, `"name": "soarca-http-api"`, `"POST /hooks/edr HTTP/1.1"`, `"http://10.0.0.5"`},
 		},
 		{
 			name:     "without",
@@ -114,6 +128,17 @@ func TestExportCacaoAdapters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if slices.Equal(tt.args, []string{"--adapters", "webhooks"}) {
+				path := filepath.Join(t.TempDir(), "adapters.yaml")
+				src := "format: secops-adapters/v1\nadapters:\n"
+				for _, n := range []string{"edr", "firewall", "threatintel"} {
+					src += "  - {name: " + n + ", kind: webhook, url: \"http://10.0.0.5/hooks/" + n + "\"}\n"
+				}
+				if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				tt.args = []string{"--adapters", path}
+			}
 			out, errOut, err := cacaoCommand(append([]string{"export", "cacao", design, "--out", dir}, tt.args...)...)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, errOut)
@@ -182,5 +207,42 @@ func TestImportCacaoReports(t *testing.T) {
 				t.Errorf("priority not listed, or TLP not carried:\n%s\n%s", errOut, out)
 			}
 		})
+	}
+}
+
+// TestImportCacaoAdapters: --adapters writes the webhook adapters the
+// imported actions call, a file secops run loads; the playbook exported
+// with webhooks gives them back at their URLs.
+func TestImportCacaoAdapters(t *testing.T) {
+	const design = "../../examples/targeted-attack/design.yaml"
+	dir := t.TempDir()
+	adapters := filepath.Join(dir, "adapters.yaml")
+	src := "format: secops-adapters/v1\nadapters:\n" +
+		"  - {name: edr, kind: webhook, url: \"https://edr.example.org/hooks/secops\"}\n" +
+		"  - {name: firewall, kind: webhook, url: \"https://fw.example.org/api?v=2\"}\n" +
+		"  - {name: threatintel, kind: webhook, url: \"https://ti.example.org/\"}\n"
+	if err := os.WriteFile(adapters, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := cacaoCommand("export", "cacao", design, "--out", filepath.Join(dir, "out"), "--adapters", adapters)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	back := filepath.Join(dir, "back.yaml")
+	if _, errOut, err := cacaoCommand("import", "cacao", strings.Fields(out)[0], "--out", filepath.Join(dir, "design.yaml"), "--adapters", back); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	f, err := config.LoadFile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range f.Adapters {
+		got[string(a.Name)] = string(a.Kind) + " " + a.URL
+	}
+	want := map[string]string{"edr": "webhook https://edr.example.org/hooks/secops", "firewall": "webhook https://fw.example.org/api?v=2",
+		"threatintel": "webhook https://ti.example.org/"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("adapters (-want +got):\n%s", diff)
 	}
 }
