@@ -64,7 +64,7 @@ adapters:
 			{finding.Required, "format", 1},
 			{finding.UnknownField, "x", 1},
 		}},
-		{"wrong format", "format: secops/v1\nadapters: []\n", []where{{finding.InvalidValue, "format", 1}}},
+		{"wrong format", "format: secops-adapters/v0\nadapters: []\n", []where{{finding.InvalidValue, "format", 1}}},
 		{"unknown kind", `format: secops-adapters/v1
 adapters:
   - name: edr
