@@ -3,6 +3,7 @@ package cacao
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/adapters/openc2"
 	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
@@ -88,9 +90,91 @@ func (x *exporter) call(st *Step, m *process.Method, stage, where string) {
 		// address the adapters file does not give.
 		st.Agent = x.adapter(name)
 		x.noteOnce("command/"+name, fmt.Sprintf("adapter %s is a command adapter: its methods are bash commands for the secops executor (agent %s), which SOARCA does not run (its soarca-ssh capability runs commands on an ssh target, not where secops runs): make it a webhook adapter for SOARCA", name, st.Agent))
+	case config.OpenC2:
+		x.openc2(st, m, a, key, desc)
 	default:
 		x.fail("adapter %s: kind %q", name, a.Kind)
 	}
+}
+
+// openc2 gives st the openc2-http command of m's action on the openc2
+// adapter a: the OpenC2 command its mapping makes, with the method's
+// inputs as variable references, POSTed to the consumer (SOARCA's
+// soarca-openc2-http capability sends it to the step's target).
+func (x *exporter) openc2(st *Step, m *process.Method, a *config.Entry, key, desc string) {
+	name := string(a.Name)
+	op := m.Action.Operation()
+	mp, ok := a.Operations[op]
+	if !ok && a.Operations == nil {
+		mp, ok = openc2.DefaultOperations()[op]
+	}
+	if !ok {
+		x.fail("adapter %s: no OpenC2 command for operation %s (method %s)", name, op, m.ID)
+		return
+	}
+	u, err := url.Parse(a.URL)
+	if err != nil || u.Host == "" {
+		x.fail("adapter %s: url %q: want an absolute http or https URL", name, a.URL)
+		return
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	// The command as the adapter builds it, each input the variable of
+	// its field: a string inside quotes, a number bare.
+	refs := map[string]any{}
+	for in := range mp.Inputs {
+		refs[in] = VariableName(ident.ID(in)) + ":value"
+	}
+	cmd := openc2.Command{Action: mp.Action, Args: map[string]any{"response_requested": "complete"}}
+	for k, v := range mp.Args {
+		if k != "response_requested" {
+			cmd.Args[k] = v
+		}
+	}
+	if mp.Actuator != "" {
+		cmd.Actuator = map[string]any{mp.Actuator: map[string]any{}}
+	}
+	switch {
+	case mp.Target == "features":
+		f := mp.Features
+		if f == nil {
+			f = []string{}
+		}
+		cmd.Target = map[string]any{"features": f}
+	case len(mp.Inputs) == 1 && slices.Contains(slices.Collect(maps.Values(mp.Inputs)), mp.Target):
+		for in := range mp.Inputs {
+			cmd.Target = map[string]any{mp.Target: refs[in]}
+		}
+	default:
+		props := map[string]any{}
+		for _, in := range slices.Sorted(maps.Keys(mp.Inputs)) {
+			if slices.Contains(m.Inputs, ident.ID(in)) {
+				props[mp.Inputs[in]] = refs[in]
+			}
+		}
+		cmd.Target = map[string]any{mp.Target: props}
+	}
+	b, err := json.Marshal(cmd)
+	if err != nil {
+		x.fail("adapter %s: %v", name, err)
+		return
+	}
+	body := string(b)
+	for in, ref := range refs { // a number or a list is its variable bare
+		if f := x.d.Field(ident.ID(in)); f != nil && (f.List || f.Type == process.Int || f.Type == process.Port) {
+			body = strings.ReplaceAll(body, `"`+ref.(string)+`"`, ref.(string))
+		}
+	}
+	st.Agent = x.capabilityAgent("openc2-http")
+	st.Commands = []Command{{Type: "openc2-http", Description: desc, Command: "POST " + path + " HTTP/1.1",
+		Headers: map[string][]string{
+			"Content-Type":    {openc2.ContentType},
+			"Accept":          {openc2.ContentType},
+			"Idempotency-Key": {key},
+		}, Content: body}}
+	st.Targets = []string{x.webhookTarget(a, u)}
 }
 
 // idempotencyKey is the Idempotency-Key of a call, made as the secops
@@ -138,7 +222,7 @@ func (x *exporter) webhookTarget(a *config.Entry, u *url.URL) string {
 	name := string(a.Name)
 	tid := "http-api--" + uuid5(Namespace, string(x.d.Metadata.Name)+"/adapter/"+name)
 	addr := u.Scheme + "://" + u.Host
-	t := AgentTarget{Type: "http-api", Name: name, Description: "The " + name + " webhook adapter",
+	t := AgentTarget{Type: "http-api", Name: name, Description: "The " + name + " " + string(a.Kind) + " adapter",
 		Address: map[string][]string{"url": {addr}}}
 	if !schemaURL.MatchString(addr) {
 		x.noteOnce("url/"+name, fmt.Sprintf("adapter %s: target %s: url %s does not match the CACAO 2.0 schema's url pattern, which wants a host name with a dot and a top-level domain (an IP address or localhost does not): validators of the schema, SOARCA's decoder among them, refuse the playbook until the target's address is a host name, or an ipv4 address and a port", name, tid, addr))

@@ -1,10 +1,15 @@
 package cacao
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/adapters/openc2"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/process"
 )
@@ -137,4 +142,100 @@ func exportedURL(base, command string) string {
 		return base
 	}
 	return base + f[1]
+}
+
+// openc2Call is what Import makes of openc2-http command c of step s
+// (text its command line): the action of an openc2 adapter at the step's
+// http-api target, whose operation maps to the OpenC2 command of the
+// content, each variable of a target property an input. e is the secops
+// extension of a step Export wrote, which names the action.
+func (im *importer) openc2Call(id string, s *Step, c Command, text string, e *StepExtension) (process.Action, bool) {
+	h, ok := im.httpCall(s, c)
+	if !ok {
+		return "", false
+	}
+	var cmd openc2.Command
+	if err := json.Unmarshal([]byte(c.Content), &cmd); err != nil || cmd.Action == "" || len(cmd.Target) != 1 {
+		return "", false
+	}
+	mp := openc2.Mapping{Action: cmd.Action}
+	var literal []string
+	for typ, v := range cmd.Target {
+		mp.Target = typ
+		field := func(prop string, v any) {
+			ref, _ := v.(string)
+			if f, ok := im.fieldByVar[strings.TrimSuffix(ref, ":value")]; ok && strings.HasSuffix(ref, ":value") {
+				if mp.Inputs == nil {
+					mp.Inputs = map[string]string{}
+				}
+				mp.Inputs[string(f)] = prop
+				return
+			}
+			literal = append(literal, fmt.Sprintf("%s %v", prop, v))
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for _, prop := range slices.Sorted(maps.Keys(x)) {
+				field(prop, x[prop])
+			}
+		case []any:
+			for _, f := range x {
+				if str, ok := f.(string); ok {
+					mp.Features = append(mp.Features, str)
+				}
+			}
+		default:
+			field(typ, x)
+		}
+	}
+	for k, v := range cmd.Args {
+		if k != "response_requested" {
+			if mp.Args == nil {
+				mp.Args = map[string]any{}
+			}
+			mp.Args[k] = v
+		}
+	}
+	for k := range cmd.Actuator {
+		mp.Actuator = k
+	}
+	name := h.entry.Name
+	action := process.Action(string(name) + "." + cmd.Action + "_" + mp.Target)
+	if e != nil && process.Action(e.Action).Valid() {
+		action = process.Action(e.Action)
+		name = ident.ID(action.Adapter())
+	}
+	if len(literal) > 0 {
+		im.rep.note(id, "openc2-http command %q: target values %s are constants, which an openc2 adapter's mapping cannot hold: the method must give them as inputs", strings.TrimSpace(text), strings.Join(literal, ", "))
+	}
+	ops := map[string]openc2.Mapping{action.Operation(): mp}
+	// A rollback travels only in the step's extension, with no command:
+	// its operation gets the adapter's default mapping, when it has one.
+	if e != nil && e.Rollback != nil && e.Rollback.Action.Valid() && ident.ID(e.Rollback.Action.Adapter()) == name {
+		op := e.Rollback.Action.Operation()
+		if def, ok := openc2.DefaultOperations()[op]; ok {
+			ops[op] = def
+		} else {
+			im.rep.note(id, "rollback %s: the playbook carries no OpenC2 command for it, and the openc2 adapter has no default for %s: give its mapping in the adapters file", e.Rollback.Action, op)
+		}
+	}
+	entry := config.Entry{Name: name, Kind: config.OpenC2, URL: exportedURL(h.entry.URL, text), Operations: ops}
+	for i, a := range im.rep.Adapters {
+		if a.Name == name && a.Kind == config.OpenC2 {
+			if a.URL != entry.URL {
+				im.rep.note("", "openc2 adapter %s is called at %s and at %s: the adapters have the first; secops calls an adapter at one URL", name, a.URL, entry.URL)
+			}
+			if a.Operations == nil {
+				im.rep.Adapters[i].Operations = map[string]openc2.Mapping{}
+			}
+			for op, m := range ops {
+				if _, had := im.rep.Adapters[i].Operations[op]; !had || op == action.Operation() {
+					im.rep.Adapters[i].Operations[op] = m
+				}
+			}
+			return action, true
+		}
+	}
+	im.rep.Adapters = append(im.rep.Adapters, entry)
+	return action, true
 }

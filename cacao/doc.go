@@ -141,6 +141,19 @@
 //     (__secops_secret_<var>__), others as type AuthHeaders listing
 //     each header with its template. The adapter's timeout is the
 //     step's timeout.
+//   - an openc2 adapter's method is an openc2-http command "POST <path>
+//     HTTP/1.1" run by the agent soarca-openc2-http on the same kind of
+//     http-api target, with the content type
+//     application/openc2+json;version=1.0 and the Idempotency-Key; its
+//     content is the OpenC2 command the adapter's mapping makes
+//     ({"action": "deny", "target": {"ipv4_connection": {"dst_addr":
+//     "__dst_ip__:value"}}, "args": {"response_requested": "complete"}}),
+//     the method's inputs as variables. Import makes such a command the
+//     action of an openc2 adapter at the target, the command its
+//     mapping (a target value that is no variable is noted: a mapping
+//     takes values from inputs only); a rollback, which a playbook
+//     carries only in the secops extension, gets the adapter's default
+//     mapping for its operation.
 //   - a command adapter's method is a bash command: printf '%s'
 //     '<the JSON above>' | <the command line, quoted> (after cd <dir>
 //     when it has one), run by the security-category agent named after

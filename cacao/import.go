@@ -1007,6 +1007,13 @@ func (im *importer) method(id string, s *Step, e *StepExtension, mid ident.Numbe
 					im.webhook(config.Entry{Name: ident.ID(m.Action.Adapter()), Kind: config.Webhook, URL: exportedURL(h.entry.URL, text)})
 				}
 			}
+		case c.Type == "openc2-http":
+			if a, ok := im.openc2Call(id, s, c, text, e); ok {
+				m.Action = a
+				break
+			}
+			im.rep.note(id, "openc2-http command carried as text in the procedure: its step has no http-api target with an address, or its content is not an OpenC2 command")
+			texts = append(texts, "Send this OpenC2 command: "+strings.TrimSpace(text)+"\nContent: "+c.Content)
 		case soarcaHTTP:
 			// SOARCA's http-api capability calls the step's target: the
 			// target is a webhook adapter, the request an operation.
