@@ -432,3 +432,19 @@ adapters:
 		t.Errorf("findings:\n%v", got)
 	}
 }
+
+func TestUnset(t *testing.T) {
+	f, err := config.Load(strings.NewReader(`format: secops-adapters/v1
+adapters:
+  - {name: a, kind: webhook, url: "https://a.example.org/", headers: {X-Key: "${A_KEY}", Authorization: "Bearer ${TOKEN}"}}
+  - {name: b, kind: webhook, url: "https://b.example.org/", headers: {X-Key: "${A_KEY}${EMPTY}"}}
+`), "adapters.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TOKEN": "t", "EMPTY": ""}
+	got := f.Unset(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if diff := cmp.Diff([]string{"A_KEY", "EMPTY"}, got); diff != "" {
+		t.Errorf("Unset (-want +got):\n%s", diff)
+	}
+}

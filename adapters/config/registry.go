@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,4 +156,30 @@ func (f *File) Secrets(lookup func(string) (string, bool)) []string {
 		}
 	}
 	return out
+}
+
+// Unset lists, in the order the adapters and their headers (sorted) name
+// them, the environment variables that adapter headers name (${NAME})
+// and that lookup (default os.LookupEnv) finds unset or empty: a call
+// would fail on them, after earlier calls already took effect, so a
+// program checks them before it runs anything.
+func (f *File) Unset(lookup func(string) (string, bool)) []string {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var unset []string
+	for _, e := range f.Adapters {
+		for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+			names, err := webhook.HeaderVariables(e.Headers[k])
+			if err != nil {
+				continue // a finding of the configuration already
+			}
+			for _, n := range names {
+				if v, ok := lookup(n); (!ok || v == "") && !slices.Contains(unset, n) {
+					unset = append(unset, n)
+				}
+			}
+		}
+	}
+	return unset
 }

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -19,7 +17,6 @@ import (
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/adapters/config"
-	"github.com/secopsdesign/secops/adapters/webhook"
 	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
@@ -218,23 +215,7 @@ func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*seco
 // variables that webhook headers name and that are unset or empty (a
 // webhook call would fail on them, after earlier calls already ran).
 func checkHeaderVariables(cfg *config.File, lookup func(string) (string, bool)) error {
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	var unset []string
-	for _, e := range cfg.Adapters {
-		for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
-			names, err := webhook.HeaderVariables(e.Headers[k])
-			if err != nil {
-				continue // a finding of the configuration already
-			}
-			for _, n := range names {
-				if v, ok := lookup(n); (!ok || v == "") && !slices.Contains(unset, n) {
-					unset = append(unset, n)
-				}
-			}
-		}
-	}
+	unset := cfg.Unset(lookup)
 	if len(unset) == 0 {
 		return nil
 	}
