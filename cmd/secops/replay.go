@@ -9,12 +9,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/bundle"
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/review"
@@ -132,7 +132,7 @@ func replay(ctx context.Context, w io.Writer, rio replayIO, designPath string, a
 	}
 	var read atomic.Int64
 	if rio.terminal && (stdin || total >= progressFrom) {
-		done := showProgress(rio.stderr, &read, total)
+		done := console.ShowProgress(rio.stderr, "replay", &read, total)
 		defer done()
 	}
 	rep, err := review.Replay(ctx, plan, countedAlerts(alertPaths, rio.stdin, &read), opts...)
@@ -161,7 +161,7 @@ func writeReport(w io.Writer, rep reportWriter, format, chartDir string) error {
 		if chartDir != "" {
 			charts, cerr := rep.Charts()
 			if cerr == nil {
-				cerr = writeCharts(chartDir, charts)
+				cerr = review.WriteCharts(chartDir, charts)
 			}
 			if cerr != nil {
 				return usageError("%v", cerr)
@@ -173,19 +173,6 @@ func writeReport(w io.Writer, rep reportWriter, format, chartDir string) error {
 	}
 	if err != nil {
 		return usageError("%v", err)
-	}
-	return nil
-}
-
-// writeCharts writes each chart's SVG into dir, making it if need be.
-func writeCharts(dir string, charts []review.Chart) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for _, c := range charts {
-		if err := os.WriteFile(filepath.Join(dir, c.File), c.SVG, 0o644); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -205,69 +192,11 @@ func countedAlerts(paths []string, stdin io.Reader, n *atomic.Int64) iter.Seq2[r
 				defer f.Close()
 				r = f
 			}
-			for a, err := range review.ReadAlerts(p, &countingReader{r, n}) {
+			for a, err := range review.ReadAlerts(p, console.CountReader(r, n)) {
 				if !yield(a, err) || err != nil {
 					return
 				}
 			}
 		}
 	}
-}
-
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
-// showProgress draws a progress bar of read against total (0: unknown)
-// on w, a terminal, until the returned function is called.
-func showProgress(w io.Writer, read *atomic.Int64, total int64) (done func()) {
-	stop := make(chan struct{})
-	finished := make(chan struct{})
-	start := time.Now()
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				fmt.Fprint(w, "\r\033[K")
-				return
-			case <-t.C:
-				fmt.Fprint(w, "\r\033[K"+progressLine(read.Load(), total, time.Since(start)))
-			}
-		}
-	}()
-	return func() { close(stop); <-finished }
-}
-
-// progressLine is one line of progress: a bar and the percentage when
-// the total is known, the bytes read and the rate.
-func progressLine(read, total int64, elapsed time.Duration) string {
-	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
-	rate := ""
-	if s := elapsed.Seconds(); s > 0 {
-		rate = fmt.Sprintf(", %.1f MiB/s", mib(read)/s)
-	}
-	if total <= 0 {
-		return fmt.Sprintf("replay: %.1f MiB read%s", mib(read), rate)
-	}
-	const width = 30
-	frac := min(1, float64(read)/float64(total))
-	filled := int(frac * width)
-	bar := make([]byte, width)
-	for i := range bar {
-		bar[i] = '.'
-		if i < filled {
-			bar[i] = '#'
-		}
-	}
-	return fmt.Sprintf("replay [%s] %3.0f%% %.1f of %.1f MiB%s", bar, 100*frac, mib(read), mib(total), rate)
 }
