@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -155,31 +152,14 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 		_ = srv.Shutdown(context.Background())
 		return usageError("%v", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	log.Info("serving", "design", d.Metadata.Name, "addr", "http://"+ln.Addr().String(), "runs", where, "tokens", o.tokens != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	select {
-	case err := <-errc:
-		_ = srv.Shutdown(context.Background())
+	if err := srv.Serve(ctx, ln); err != nil {
 		return usageError("%v", err)
-	case <-ctx.Done():
 	}
-	log.Info("shutting down: no more alerts; the runs in progress stop at their next checkpoint")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Error("shutdown", "error", err)
-	}
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Error("shutdown", "error", err)
-	}
-	log.Info("stopped")
 	return nil
 }
