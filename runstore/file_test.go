@@ -160,3 +160,27 @@ func TestFileLinksAndLeftovers(t *testing.T) {
 		t.Errorf("the target has version %d, want 2", got.Version)
 	}
 }
+
+func TestDesignName(t *testing.T) {
+	dir := t.TempDir()
+	f := runstore.NewFile(filepath.Join(dir, "runs", "r.json"))
+	other := filepath.Join(t.TempDir(), "d.yaml")
+	tests := []struct{ design, want string }{
+		{filepath.Join(dir, "runs", "d.yaml"), "d.yaml"},
+		{filepath.Join(dir, "runs", "x", "d.yaml"), filepath.Join("x", "d.yaml")},
+		{filepath.Join(dir, "d.yaml"), filepath.Join("..", "d.yaml")},
+		{other, other}, // further away: absolute
+	}
+	for _, tt := range tests {
+		got := f.DesignName(tt.design)
+		if got != tt.want {
+			t.Errorf("DesignName(%s) = %s, want %s", tt.design, got, tt.want)
+		}
+		if back := f.DesignPath(&executor.Record{Design: got}); back != tt.design {
+			t.Errorf("DesignPath of %s = %s, want %s", got, back, tt.design)
+		}
+	}
+	if p := f.DesignPath(&executor.Record{}); p != "" {
+		t.Errorf("DesignPath of a record naming none = %q", p)
+	}
+}

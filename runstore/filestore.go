@@ -3,6 +3,8 @@ package runstore
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/secopsdesign/secops/executor"
@@ -54,3 +56,50 @@ func (s fileStore) Claim(_ context.Context, id, holder string, ttl time.Duration
 }
 
 func (s fileStore) Close() error { return nil }
+
+// StoreNaming is Store, writing into each record it creates or saves the
+// design as design() names it then (see DesignName), so that the record
+// and its design can be found together.
+func (f *File) StoreNaming(design func() string) Store { return namingStore{fileStore{f}, design} }
+
+type namingStore struct {
+	fileStore
+	design func() string
+}
+
+func (s namingStore) Create(ctx context.Context, rec *executor.Record) error {
+	rec.Design = s.design()
+	return s.fileStore.Create(ctx, rec)
+}
+
+func (s namingStore) Save(ctx context.Context, rec *executor.Record) error {
+	rec.Design = s.design()
+	return s.fileStore.Save(ctx, rec)
+}
+
+// DesignName is how a record in f names the design file at path:
+// relative to f's folder when the design is in it, below it or one
+// folder up, so that the two can move together; otherwise path made
+// absolute.
+func (f *File) DesignName(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if dir, err := filepath.Abs(filepath.Dir(f.path)); err == nil {
+		rel, err := filepath.Rel(dir, abs)
+		if err == nil && !strings.HasPrefix(strings.TrimPrefix(filepath.ToSlash(rel), "../"), "../") {
+			return rel
+		}
+	}
+	return abs
+}
+
+// DesignPath is the design file a record of f names (rec.Design): a
+// relative name is from f's folder. It is "" when the record names none.
+func (f *File) DesignPath(rec *executor.Record) string {
+	if rec.Design == "" || filepath.IsAbs(rec.Design) {
+		return rec.Design
+	}
+	return filepath.Join(filepath.Dir(f.path), rec.Design)
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -104,24 +103,8 @@ func openTarget(record, spec, id string, force bool, d *secops.Design) (*target,
 // fileTarget is the record file at path.
 func fileTarget(path string) *target {
 	t := &target{name: path, file: runstore.NewFile(path)}
-	t.store = designNamer{Store: t.file.Store(), t: t}
+	t.store = t.file.StoreNaming(func() string { return t.designName })
 	return t
-}
-
-// designNamer writes into each record the design as the target names it.
-type designNamer struct {
-	runstore.Store
-	t *target
-}
-
-func (n designNamer) Create(ctx context.Context, rec *executor.Record) error {
-	rec.Design = n.t.designName
-	return n.Store.Create(ctx, rec)
-}
-
-func (n designNamer) Save(ctx context.Context, rec *executor.Record) error {
-	rec.Design = n.t.designName
-	return n.Store.Save(ctx, rec)
 }
 
 // notRolledBack lists the applied methods of rec not rolled back.
@@ -175,35 +158,26 @@ func claimError(path string, err error) error {
 	return usageError("%s: %v", path, err)
 }
 
-// design sets the design a record file names: relative to the file's
-// folder when the design is in it, below it or one folder up, so that
-// the two can move together; otherwise by its absolute path.
+// design sets the design a record file names (see
+// runstore.File.DesignName).
 func (t *target) design(d *secops.Design) {
-	if t.file == nil {
-		return
+	if t.file != nil {
+		t.designName = t.file.DesignName(d.Source())
 	}
-	design := d.Source()
-	if abs, err := filepath.Abs(t.file.Path()); err == nil && filepath.IsAbs(design) {
-		rel, err := filepath.Rel(filepath.Dir(abs), design)
-		if err == nil && !strings.HasPrefix(strings.TrimPrefix(filepath.ToSlash(rel), "../"), "../") {
-			design = rel
-		}
-	}
-	t.designName = design
 }
 
 // designPath returns the design file of rec: override, or the one the
-// record names (relative to the record's folder).
+// record names.
 func (t *target) designPath(rec *executor.Record, override string) (string, error) {
 	if override != "" {
 		return override, nil
 	}
-	if rec.Design == "" {
-		return "", usageError("%s: the record names no design file: give it with --design FILE", t.name)
-	}
 	p := rec.Design
-	if !filepath.IsAbs(p) && t.file != nil {
-		p = filepath.Join(filepath.Dir(t.file.Path()), p)
+	if t.file != nil {
+		p = t.file.DesignPath(rec)
+	}
+	if p == "" {
+		return "", usageError("%s: the record names no design file: give it with --design FILE", t.name)
 	}
 	if _, err := os.Stat(p); err != nil {
 		return "", usageError("%s: the record names the design %s, which is not there (%s): if it moved, point at it with --design FILE",
