@@ -22,6 +22,6 @@ func ExampleLoad() {
 	finding.WriteText(os.Stdout, b.Findings)
 	fmt.Println(b.DesignErrors(), b.AdapterErrors())
 	// Output:
-	// ../examples/targeted-attack/design.yaml:13:9: error: format: this is a design (format secops/v1), not an adapter configuration: use it with secops validate [invalid-value]
+	// ../examples/targeted-attack/design.yaml:13:9: error: format: this is a design (format secops/v1), not an adapter configuration: use it with secops validate, or as the DESIGN of run, serve and test [invalid-value]
 	// false true
 }

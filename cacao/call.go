@@ -225,7 +225,7 @@ func (x *exporter) webhookTarget(a *config.Entry, u *url.URL) string {
 	t := AgentTarget{Type: "http-api", Name: name, Description: "The " + name + " " + string(a.Kind) + " adapter",
 		Address: map[string][]string{"url": {addr}}}
 	if !schemaURL.MatchString(addr) {
-		x.noteOnce("url/"+name, fmt.Sprintf("adapter %s: target %s: url %s does not match the CACAO 2.0 schema's url pattern, which wants a host name with a dot and a top-level domain (an IP address or localhost does not): validators of the schema, SOARCA's decoder among them, refuse the playbook until the target's address is a host name, or an ipv4 address and a port", name, tid, addr))
+		x.noteOnce("url/"+name, fmt.Sprintf("adapter %s: target %s: url %s does not match the CACAO 2.0 schema's url pattern, which wants a host name with a dot and a top-level domain (an IP address or localhost does not): validators of the schema, SOARCA's decoder among them, refuse the playbook: give the adapter a url with a host name (an ipv4 address can be given to SOARCA only in a target's ipv4 and port fields, which this export does not write)", name, tid, addr))
 	}
 	secret := map[string]string{}
 	for k, v := range a.Headers {

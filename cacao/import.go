@@ -294,7 +294,38 @@ func ImportPlaybook(pb *Playbook) (*secops.Design, *Report, error) {
 	if len(incidents) == 0 {
 		im.rep.note("", "the playbook names no incident it handles: no detection reaches it until you add them")
 	}
+	im.unconfigured(d)
 	return d, im.rep, nil
+}
+
+// unconfigured notes each adapter the design's actions call that
+// Report.Adapters does not hold (a command adapter exported as bash, an
+// AdapterCommand): an adapters file made from the report lacks it.
+func (im *importer) unconfigured(d *secops.Design) {
+	have := map[string]bool{}
+	for _, a := range im.rep.Adapters {
+		have[string(a.Name)] = true
+	}
+	missing := map[string][]string{}
+	for _, p := range d.Processes {
+		for _, m := range p.Methods {
+			for _, a := range []process.Action{m.Action, rollbackAction(m)} {
+				if a != "" && !have[a.Adapter()] && !slices.Contains(missing[a.Adapter()], string(a)) {
+					missing[a.Adapter()] = append(missing[a.Adapter()], string(a))
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(missing)) {
+		im.rep.note("", "adapter %s (actions %s) is not among the adapters the import found, which have an address to call (http-api and openc2-http targets): add it to the adapters file by hand", name, strings.Join(missing[name], ", "))
+	}
+}
+
+func rollbackAction(m process.Method) process.Action {
+	if m.Rollback == nil {
+		return ""
+	}
+	return m.Rollback.Action
 }
 
 // conditionFields declares the fields that the CEL conditions read but no

@@ -10,7 +10,7 @@ import (
 // format key, what such a document is called, and the command that takes
 // it.
 var Formats = []struct{ Format, What, Command string }{
-	{"secops/v1", "a design", "secops validate"},
+	{"secops/v1", "a design", "secops validate, or as the DESIGN of run, serve and test"},
 	{"secops-scenarios/v1", "a scenario file", "secops test"},
 	{"secops-adapters/v1", "an adapter configuration", "secops run --adapters"},
 }

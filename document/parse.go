@@ -322,7 +322,7 @@ func duplicateKeys(n *yaml.Node) error {
 					}
 				}
 				if first != nil {
-					return &syntaxError{k.Line, k.Column, fmt.Sprintf("mapping key %q already defined at line %d, column %d", k.Value, first.Line, first.Column), finding.DuplicateKey}
+					return &syntaxError{k.Line, k.Column, fmt.Sprintf("key %q is written twice: first at line %d, column %d", k.Value, first.Line, first.Column), finding.DuplicateKey}
 				}
 			}
 		}

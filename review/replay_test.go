@@ -475,8 +475,8 @@ func TestReadAlerts(t *testing.T) {
 		{"broken array", "[\n{\"a\":1},\n{\"b\":\n", []got{{2, []string{"a"}, ""}, {3, nil, "not JSON: unexpected EOF; the rest of the file is skipped"}}, false},
 		{"array then more", "[{\"a\":1}]\n{}", []got{{1, []string{"a"}, ""}, {2, nil, "content after the JSON array is skipped"}}, false},
 		{"a key written twice", "{\"a\":1,\"a\":2}\n{\"b\":{\"c\":1,\"c\":2}}\n", []got{
-			{1, nil, `mapping key "a" already defined at line 1, column 2`},
-			{2, nil, `mapping key "c" already defined at line 1, column 7`},
+			{1, nil, `key "a" is written twice: first at line 1, column 2`},
+			{2, nil, `key "c" is written twice: first at line 1, column 7`},
 		}, false},
 		{"empty", "", nil, false},
 		{"bad gzip", "\x1f\x8b\x08\x00garbage", nil, true},

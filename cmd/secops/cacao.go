@@ -147,7 +147,7 @@ func newImport() *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: no action calls a webhook adapter: %s not written\n", args[0], adaptersOut)
 				} else {
 					var ab bytes.Buffer
-					ab.WriteString("# Webhook adapters of the actions imported from " + filepath.Base(args[0]) + ": check each URL,\n# and add the headers (tokens) the endpoints need.\n")
+					ab.WriteString("# Adapters of the actions imported from " + filepath.Base(args[0]) + ": check each URL,\n# and add the headers (tokens) the endpoints need.\n")
 					enc := yaml.NewEncoder(&ab)
 					if err := enc.Encode(config.File{Format: config.Format, Adapters: rep.Adapters}); err != nil {
 						return usageError("%v", err)
@@ -169,7 +169,7 @@ func newImport() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "file to write the design to (default stdout)")
-	c.Flags().StringVar(&adaptersOut, "adapters", "", "file to write the webhook adapters the imported actions call to (secops-adapters/v1)")
+	c.Flags().StringVar(&adaptersOut, "adapters", "", "file to write the adapters (webhook, openc2) the imported actions call to (secops-adapters/v1)")
 	cmd.AddCommand(c)
 	return cmd
 }
