@@ -302,3 +302,17 @@ func TestFormatFlagHint(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateAdapters: validate --adapters checks the adapter
+// configuration against the design, as run does, calling nothing.
+func TestValidateAdapters(t *testing.T) {
+	design := "../../examples/targeted-attack/design.yaml"
+	code, _, _ := runCLI(t, "", "validate", design, "--adapters", "../../examples/openc2-nft/adapters.yaml")
+	if code != 0 {
+		t.Errorf("matching adapters: exit %d", code)
+	}
+	code, out, _ := runCLI(t, "", "validate", design, "--adapters", "../../examples/acme-web/adapters.yaml")
+	if code != 1 || !strings.Contains(out, `action firewall.block_ip: no adapter "firewall" in the adapter configuration [unknown-ref]`) {
+		t.Errorf("adapters of another design: exit %d\n%s", code, out)
+	}
+}

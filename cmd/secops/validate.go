@@ -19,12 +19,14 @@ type validateOptions struct {
 	format  string // text or json
 	strict  bool   // warnings fail too
 	verbose bool   // a summary line per file on stderr
+	// adapters is an adapter configuration to check against each design.
+	adapters string
 }
 
 func newValidate() *cobra.Command {
 	var opt validateOptions
 	cmd := &cobra.Command{
-		Use:   "validate [--format text|json] [--strict] [-v] FILE...",
+		Use:   "validate [--format text|json] [--strict] [-v] [--adapters FILE] FILE...",
 		Short: "Check designs and report every finding",
 		Long:  help("validate"),
 		Args:  cobra.ArbitraryArgs,
@@ -51,6 +53,7 @@ func newValidate() *cobra.Command {
 	})
 	cmd.Flags().StringVar(&opt.format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opt.strict, "strict", false, "treat warnings as errors")
+	cmd.Flags().StringVar(&opt.adapters, "adapters", "", "also check this adapter configuration (secops-adapters/v1) against each design")
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "print a summary line per file on stderr")
 	return cmd
 }
@@ -81,6 +84,7 @@ func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, op
 		fatals = append(fatals, fatal("", fmt.Errorf("validate needs at least one FILE (- for standard input)")))
 	}
 	stdinUsed := false
+	seen := map[finding.Finding]bool{}
 	for _, path := range paths {
 		name := path
 		if path == "-" {
@@ -93,13 +97,19 @@ func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, op
 			}
 			stdinUsed = true
 		}
-		b, err := bundle.Load(bundle.Files{Design: path, Stdin: stdin})
+		b, err := bundle.Load(bundle.Files{Design: path, Adapters: opt.adapters, Stdin: stdin})
 		if err != nil {
 			fatals = append(fatals, fatal(name, err))
 			sums = append(sums, summary{file: name, err: err})
 			continue
 		}
-		l := b.Findings
+		var l finding.List
+		for _, f := range b.Findings {
+			if f.File != opt.adapters || !seen[f] { // the adapters' own, once
+				seen[f] = true
+				l = append(l, f)
+			}
+		}
 		all = append(all, l...)
 		sums = append(sums, summary{file: name, findings: l})
 	}
