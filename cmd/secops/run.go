@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -39,26 +36,7 @@ type runIO struct {
 }
 
 func defaultIO() runIO {
-	return runIO{stdin: os.Stdin, stderr: os.Stderr, terminal: isTerminal(os.Stdin, os.Stderr)}
-}
-
-// isTerminal reports whether a person can answer prompts: stdin and
-// stderr (where prompts go) are both character devices, and stdin is not
-// /dev/null, which is one too. This is a check without ioctls (and
-// without a dependency); a serial line or other character device counts
-// as a terminal.
-func isTerminal(stdin, stderr *os.File) bool {
-	in, err := stdin.Stat()
-	if err != nil || in.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	if out, err := stderr.Stat(); err != nil || out.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(in, null) {
-		return false
-	}
-	return true
+	return runIO{stdin: os.Stdin, stderr: os.Stderr, terminal: console.IsTerminal(os.Stdin, os.Stderr)}
 }
 
 // runOpts are the flags of secops run.
@@ -226,7 +204,7 @@ func checkHeaderVariables(cfg *config.File, lookup func(string) (string, bool)) 
 }
 
 func runDesign(ctx context.Context, rio runIO, o runOpts) error {
-	ctx, stop := signalContext(ctx)
+	ctx, stop := console.SignalContext(ctx)
 	defer stop()
 	d, cfg, reg, err := setup(rio, o.design, o.adapters, o.dryRun)
 	if err != nil {
@@ -287,7 +265,7 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 }
 
 // operator is who acts at the CLI: the user, for every party.
-func operator() runs.Actor { return runs.Actor{Name: actor(), AnyParty: true} }
+func operator() runs.Actor { return runs.Actor{Name: console.User(), AnyParty: true} }
 
 // act does a to the run o names, through the runs service over its
 // record file or store: the rules are the service's, their refusals
@@ -387,7 +365,7 @@ func refusal(w io.Writer, err error, rec *executor.Record, target *target, desig
 }
 
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
-	ctx, stop := signalContext(ctx)
+	ctx, stop := console.SignalContext(ctx)
 	defer stop()
 	a := runs.Act{Op: runs.OpContinue, Mode: executor.Recovery(o.recover)}
 	switch {
@@ -421,7 +399,7 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 }
 
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
-	ctx, stop := signalContext(ctx)
+	ctx, stop := console.SignalContext(ctx)
 	defer stop()
 	rec, _, target, err := act(ctx, rio, o, runs.Act{Op: runs.OpRollback})
 	if rec == nil {
@@ -432,7 +410,7 @@ func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 		fmt.Fprintf(rio.stderr, "to do by hand: method %s: %s\n", m.Method, m.Procedure)
 	}
 	fmt.Fprintf(rio.stderr, "record: %s\n", target.name)
-	if code := signalled(ctx); code != 0 {
+	if code := console.Signalled(ctx); code != 0 {
 		fmt.Fprintf(rio.stderr, "rollback interrupted: run it again to finish undoing\n")
 		return &exitError{code: code}
 	}
@@ -449,10 +427,10 @@ func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
 	// Retries are the adapter configuration's (its retries key, through
 	// adapters.Retry); the engine does not retry on top of them.
 	opts := []executor.Option{executor.WithEvents(console.Progress(rio.stderr)), executor.WithIsolation(), executor.WithRetry(1, 0)}
-	prompt := console.New(rio.stdin, rio.stderr, d, actor())
+	prompt := console.New(rio.stdin, rio.stderr, d, console.User())
 	switch {
 	case approve:
-		opts = append(opts, executor.WithApprover(executor.AutoApprove(actor())))
+		opts = append(opts, executor.WithApprover(executor.AutoApprove(console.User())))
 	case rio.terminal:
 		opts = append(opts, executor.WithApprover(prompt.Approver()))
 	}
@@ -468,7 +446,7 @@ func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, t
 	if console.Report(w, d, rec, runErr, target.name, goOn(target.ref(rec.ID), adaptersPath)) {
 		return nil
 	}
-	if code := signalled(ctx); code != 0 && runErr == nil && (rec.Status == executor.Interrupted || rec.Status == executor.Running) {
+	if code := console.Signalled(ctx); code != 0 && runErr == nil && (rec.Status == executor.Interrupted || rec.Status == executor.Running) {
 		return &exitError{code: code}
 	}
 	return &exitError{code: 1}
@@ -481,67 +459,3 @@ func goOn(ref, adaptersPath string) console.Commands {
 }
 
 func joinNumbers(ns []ident.Number) string { return console.JoinNumbers(ns) }
-
-func actor() string {
-	for _, k := range []string{"SECOPS_ACTOR", "USER", "USERNAME"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return "cli"
-}
-
-// signalContext returns ctx cancelled by SIGINT, SIGTERM, SIGHUP or
-// SIGPIPE (a closed pipe on stdout or stderr), the cause being the
-// signal: the run stops at its next checkpoint, and the command adapter's
-// process group is killed.
-func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case sig := <-ch:
-			cancel(signalError{sig})
-		case <-done:
-		}
-	}()
-	return ctx, func() {
-		signal.Stop(ch)
-		close(done)
-		cancel(context.Canceled)
-	}
-}
-
-// signalError is the cause of a context cancelled by a signal.
-type signalError struct{ sig os.Signal }
-
-func (e signalError) Error() string { return "stopped by " + e.sig.String() }
-
-// signalled returns the exit status for a command stopped by a signal,
-// 128 plus its number, or 0.
-func signalled(ctx context.Context) int {
-	var se signalError
-	if errors.As(context.Cause(ctx), &se) {
-		if s, ok := se.sig.(syscall.Signal); ok {
-			return 128 + int(s)
-		}
-		return 1
-	}
-	return 0
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
-	}
-	return nil
-}

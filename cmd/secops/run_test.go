@@ -418,31 +418,6 @@ func TestHeaderVariablesChecked(t *testing.T) {
 	}
 }
 
-func TestIsTerminal(t *testing.T) {
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer null.Close()
-	file, err := os.Create(filepath.Join(t.TempDir(), "f"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	tests := []struct {
-		name          string
-		stdin, stderr *os.File
-	}{
-		{"stdin /dev/null", null, null},
-		{"stdin a file", file, file},
-	}
-	for _, tt := range tests {
-		if isTerminal(tt.stdin, tt.stderr) {
-			t.Errorf("%s: isTerminal = true", tt.name)
-		}
-	}
-}
-
 // TestRollbackTwice: a second rollback says there is nothing left.
 func TestRollbackTwice(t *testing.T) {
 	sc := scenarioNamed(t, "worm-lateral")
@@ -640,4 +615,16 @@ func TestTestCommandMissingDesign(t *testing.T) {
 	if strings.Contains(got, "is a directory") {
 		t.Errorf("output:\n%s", got)
 	}
+}
+
+// readJSON reads the JSON file at path into v.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/executor/temporal"
 )
@@ -58,7 +59,7 @@ func temporalLogger(rio runIO) log.Logger {
 }
 
 func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
-	ctx, stop := signalContext(ctx)
+	ctx, stop := console.SignalContext(ctx)
 	defer stop()
 	var plans []*executor.Plan
 	var reg *adapters.Registry
