@@ -306,3 +306,26 @@ func TestExportAddresses(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteFiles(t *testing.T) {
+	d := loadDesign(t, bundled[0])
+	files, err := Export(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	paths, err := WriteFiles(dir, files)
+	if err != nil || len(paths) != len(files) {
+		t.Fatalf("WriteFiles = %v, %v", paths, err)
+	}
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pb, err := Decode(b)
+		if err != nil || pb.ID != files[i].Playbook.ID {
+			t.Errorf("%s: %v, id %v", p, err, pb)
+		}
+	}
+}

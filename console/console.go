@@ -14,6 +14,27 @@ import (
 	"github.com/secopsdesign/secops/process"
 )
 
+// EngineOptions are the engine options of a run at a terminal: its
+// progress lines on out; with approve, every approval granted by user;
+// else, when someone is at the terminal, approvals and people's tasks
+// asked on in and out. Retries are left to the adapter configuration
+// (its retries key): the engine does not retry on top of them, and runs
+// each adapter call isolated.
+func EngineOptions(in io.Reader, out io.Writer, d *secops.Design, user string, approve, terminal bool) []executor.Option {
+	opts := []executor.Option{executor.WithEvents(Progress(out)), executor.WithIsolation(), executor.WithRetry(1, 0)}
+	prompt := New(in, out, d, user)
+	switch {
+	case approve:
+		opts = append(opts, executor.WithApprover(executor.AutoApprove(user)))
+	case terminal:
+		opts = append(opts, executor.WithApprover(prompt.Approver()))
+	}
+	if terminal {
+		opts = append(opts, executor.WithPerson(prompt.Person()))
+	}
+	return opts
+}
+
 // Prompt asks a person at a terminal for what a run waits on.
 type Prompt struct {
 	in     *bufio.Reader

@@ -69,19 +69,12 @@ func newExport() *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: methods with an action are %s commands, which only secops runs: pass --adapters FILE to export http-api and bash commands an executor can call\n",
 					args[0], cacao.AdapterCommand)
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return usageError("%v", err)
+			paths, err := cacao.WriteFiles(out, files)
+			for _, p := range paths {
+				fmt.Fprintln(cmd.OutOrStdout(), p)
 			}
-			for _, f := range files {
-				var buf bytes.Buffer
-				if err := f.Playbook.Encode(&buf); err != nil {
-					return usageError("%v", err)
-				}
-				path := filepath.Join(out, string(f.ID)+".json")
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					return usageError("%v", err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), path)
+			if err != nil {
+				return usageError("%v", err)
 			}
 			return nil
 		},

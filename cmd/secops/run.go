@@ -421,23 +421,9 @@ func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	return nil
 }
 
-// engineIO gives the engine its progress output, its person (a prompt in
-// a terminal) and, with approve, an approver.
+// engineIO gives the engine its terminal (see console.EngineOptions).
 func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
-	// Retries are the adapter configuration's (its retries key, through
-	// adapters.Retry); the engine does not retry on top of them.
-	opts := []executor.Option{executor.WithEvents(console.Progress(rio.stderr)), executor.WithIsolation(), executor.WithRetry(1, 0)}
-	prompt := console.New(rio.stdin, rio.stderr, d, console.User())
-	switch {
-	case approve:
-		opts = append(opts, executor.WithApprover(executor.AutoApprove(console.User())))
-	case rio.terminal:
-		opts = append(opts, executor.WithApprover(prompt.Approver()))
-	}
-	if rio.terminal {
-		opts = append(opts, executor.WithPerson(prompt.Person()))
-	}
-	return opts
+	return console.EngineOptions(rio.stdin, rio.stderr, d, console.User(), approve, rio.terminal)
 }
 
 // report says how the run ended and, when it waits, how to continue.
