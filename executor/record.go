@@ -1,7 +1,10 @@
 package executor
 
 import (
+	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/invopop/jsonschema"
@@ -38,6 +41,21 @@ const (
 	// continues a running record whose process died.
 	Interrupted Status = "interrupted"
 )
+
+// ParseStatuses parses a comma-separated list of statuses
+// ("waiting,failed"), as the CLI's --status and the server's ?status=
+// take them; an unknown one is an error naming it and the known ones.
+func ParseStatuses(list string) ([]Status, error) {
+	var out []Status
+	for st := range strings.SplitSeq(list, ",") {
+		st := Status(strings.TrimSpace(st))
+		if !slices.Contains(Statuses, st) {
+			return nil, fmt.Errorf("status %q: want one of %v", st, Statuses)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
 
 // Statuses lists every Status.
 var Statuses = []Status{Completed, Failed, Waiting, NoIncident, NotTriaged, Running, Interrupted}

@@ -7,9 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/secopsdesign/secops/executor"
@@ -194,12 +192,11 @@ func runsQuery(v url.Values) (runstore.Query, *Problem) {
 		return q, problem(http.StatusBadRequest, "bad-query", "The query is not valid", fmt.Sprintf(format, args...))
 	}
 	for _, list := range v["status"] {
-		for st := range strings.SplitSeq(list, ",") {
-			if !slices.Contains(executor.Statuses, executor.Status(st)) {
-				return bad("status %q: want one of %v", st, executor.Statuses)
-			}
-			q.Status = append(q.Status, executor.Status(st))
+		sts, err := executor.ParseStatuses(list)
+		if err != nil {
+			return bad("%v", err)
 		}
+		q.Status = append(q.Status, sts...)
 	}
 	q.Incident, q.Severity = ident.ID(v.Get("incident")), ident.ID(v.Get("severity"))
 	for _, k := range []string{"since", "until"} {

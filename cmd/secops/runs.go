@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -87,16 +86,9 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 	}
 	q := runstore.Query{Incident: ident.ID(o.incident), Severity: ident.ID(o.severity), Limit: o.limit, Cursor: o.cursor}
 	if o.status != "" {
-		for _, st := range strings.Split(o.status, ",") {
-			st := executor.Status(strings.TrimSpace(st))
-			known := false
-			for _, k := range executor.Statuses {
-				known = known || k == st
-			}
-			if !known {
-				return usageError("--status %q: want one of %v", st, executor.Statuses)
-			}
-			q.Status = append(q.Status, st)
+		var err error
+		if q.Status, err = executor.ParseStatuses(o.status); err != nil {
+			return usageError("--%v", err)
 		}
 	}
 	now := time.Now()
