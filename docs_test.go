@@ -12,66 +12,79 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestFormatReferenceCoversSchema walks the committed JSON Schema of
-// designs and checks that docs/design-format.md names, in backquotes,
-// every key of every object and every value of every enumeration: a key
-// added to the Go types (and so to the schema) without a word in the
-// reference fails here.
-func TestFormatReferenceCoversSchema(t *testing.T) {
-	raw, err := os.ReadFile("schema/design.schema.json")
-	if err != nil {
-		t.Fatal(err)
+// TestReferencesCoverSchemas walks the committed JSON Schema of each
+// file format and checks that its reference in docs/ names, in
+// backquotes, every key of every object and every value of every
+// enumeration: a key added to the Go types (and so to the schema)
+// without a word in the reference fails here.
+func TestReferencesCoverSchemas(t *testing.T) {
+	tests := []struct {
+		schema, doc string
+		atLeast     int // keys and values walked: is the layout the expected one?
+	}{
+		{"schema/design.schema.json", "docs/design-format.md", 50},
+		{"schema/adapters.schema.json", "docs/adapters.md", 20},
 	}
-	var schema any
-	if err := json.Unmarshal(raw, &schema); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("docs/design-format.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	named := map[string]bool{}
-	for _, m := range regexp.MustCompile("`([^`\n]+)`").FindAllStringSubmatch(string(doc), -1) {
-		named[m[1]] = true
-	}
-	var missing []string
-	seen := map[string]bool{}
-	var walk func(path string, n any)
-	walk = func(path string, n any) {
-		switch n := n.(type) {
-		case map[string]any:
-			if props, ok := n["properties"].(map[string]any); ok {
-				for k := range props {
-					if !named[k] && !seen[k] {
-						missing = append(missing, path+".properties."+k)
+	for _, tt := range tests {
+		t.Run(tt.doc, func(t *testing.T) {
+			raw, err := os.ReadFile(tt.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var schema any
+			if err := json.Unmarshal(raw, &schema); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := os.ReadFile(tt.doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			named := map[string]bool{}
+			for _, m := range regexp.MustCompile("`([^`\n]+)`").FindAllStringSubmatch(string(doc), -1) {
+				named[m[1]] = true
+			}
+			var missing []string
+			seen := map[string]bool{}
+			var walk func(n any)
+			walk = func(n any) {
+				switch n := n.(type) {
+				case map[string]any:
+					if props, ok := n["properties"].(map[string]any); ok {
+						for k := range props {
+							if !named[k] && !seen["key "+k] {
+								missing = append(missing, "key "+k)
+							}
+							seen["key "+k] = true
+						}
 					}
-					seen[k] = true
+					if enum, ok := n["enum"].([]any); ok {
+						for _, v := range enum {
+							if s, ok := v.(string); ok {
+								if !named[s] && !seen["value "+s] {
+									missing = append(missing, "value "+s)
+								}
+								seen["value "+s] = true
+							}
+						}
+					}
+					for _, v := range n {
+						walk(v)
+					}
+				case []any:
+					for _, v := range n {
+						walk(v)
+					}
 				}
 			}
-			if enum, ok := n["enum"].([]any); ok {
-				for _, v := range enum {
-					if s, ok := v.(string); ok && !named[s] && !seen["enum:"+s] {
-						missing = append(missing, path+".enum "+s)
-						seen["enum:"+s] = true
-					}
-				}
+			walk(schema)
+			slices.Sort(missing)
+			if diff := cmp.Diff([]string(nil), missing); diff != "" {
+				t.Errorf("keys and values of %s that %s does not name (-want +got):\n%s", tt.schema, tt.doc, diff)
 			}
-			for k, v := range n {
-				walk(path+"."+k, v)
+			if len(seen) < tt.atLeast {
+				t.Errorf("walked only %d keys and values: is the schema's layout what this test expects?", len(seen))
 			}
-		case []any:
-			for _, v := range n {
-				walk(path, v)
-			}
-		}
-	}
-	walk("$", schema)
-	slices.Sort(missing)
-	if diff := cmp.Diff([]string(nil), missing); diff != "" {
-		t.Errorf("keys and values of the schema that docs/design-format.md does not name (-want +got):\n%s", diff)
-	}
-	if len(seen) < 50 {
-		t.Errorf("walked only %d keys and values: is the schema's layout what this test expects?", len(seen))
+		})
 	}
 }
 
@@ -144,66 +157,5 @@ func TestAnchorLinks(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("checked only %d anchor links", n)
-	}
-}
-
-// TestAdaptersReferenceCoversSchema checks that docs/adapters.md names,
-// in backquotes, every key and enumerated value of the adapters file's
-// schema, as TestFormatReferenceCoversSchema does for designs.
-func TestAdaptersReferenceCoversSchema(t *testing.T) {
-	raw, err := os.ReadFile("schema/adapters.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var schema any
-	if err := json.Unmarshal(raw, &schema); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("docs/adapters.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	named := map[string]bool{}
-	for _, m := range regexp.MustCompile("`([^`\n]+)`").FindAllStringSubmatch(string(doc), -1) {
-		named[m[1]] = true
-	}
-	var missing []string
-	n := 0
-	var walk func(n any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if props, ok := v["properties"].(map[string]any); ok {
-				for k := range props {
-					n++
-					if !named[k] {
-						missing = append(missing, "key "+k)
-					}
-				}
-			}
-			if enum, ok := v["enum"].([]any); ok {
-				for _, e := range enum {
-					if s, ok := e.(string); ok && !named[s] {
-						missing = append(missing, "value "+s)
-					}
-				}
-			}
-			for _, c := range v {
-				walk(c)
-			}
-		case []any:
-			for _, c := range v {
-				walk(c)
-			}
-		}
-	}
-	walk(schema)
-	slices.Sort(missing)
-	missing = slices.Compact(missing)
-	if diff := cmp.Diff([]string(nil), missing); diff != "" {
-		t.Errorf("keys and values of the adapters schema that docs/adapters.md does not name (-want +got):\n%s", diff)
-	}
-	if n < 20 {
-		t.Errorf("walked only %d keys: is the schema's layout what this test expects?", n)
 	}
 }
