@@ -58,7 +58,7 @@ func DecodeObject(data []byte, name, what, shape string) (map[string]any, error)
 			Position: finding.Position{File: name, Line: 1, Column: 1},
 			Message:  fmt.Sprintf("want %s, got %s", shape, kind(v))}}
 	}
-	if err := floats(m); err != nil {
+	if _, err := floats(m); err != nil {
 		return nil, finding.List{{Severity: finding.Error, Code: finding.InvalidValue,
 			Position: finding.Position{File: name, Line: 1, Column: 1}, Message: err.Error()}}
 	}
@@ -85,41 +85,34 @@ func notJSON(data []byte, name string) (finding.Finding, bool) {
 		Message:  "invalid JSON: " + se.Error()}, true
 }
 
-// floats turns the integers of v into float64, in place.
-func floats(v any) error {
+// floats turns the integers of v into float64, in maps and lists in
+// place, and refuses infinities.
+func floats(v any) (any, error) {
 	switch x := v.(type) {
+	case int64:
+		return float64(x), nil
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, fmt.Errorf("%v is not a number an alert can hold", x)
+		}
 	case map[string]any:
 		for k, e := range x {
-			switch n := e.(type) {
-			case int64:
-				x[k] = float64(n)
-			case float64:
-				if math.IsInf(n, 0) || math.IsNaN(n) {
-					return fmt.Errorf("%s: %v is not a number an alert can hold", k, n)
-				}
-			default:
-				if err := floats(e); err != nil {
-					return fmt.Errorf("%s.%w", k, err)
-				}
+			n, err := floats(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
 			}
+			x[k] = n
 		}
 	case []any:
 		for i, e := range x {
-			switch n := e.(type) {
-			case int64:
-				x[i] = float64(n)
-			case float64:
-				if math.IsInf(n, 0) || math.IsNaN(n) {
-					return fmt.Errorf("%d: %v is not a number an alert can hold", i, n)
-				}
-			default:
-				if err := floats(e); err != nil {
-					return fmt.Errorf("%d.%w", i, err)
-				}
+			n, err := floats(e)
+			if err != nil {
+				return nil, fmt.Errorf("%d: %w", i, err)
 			}
+			x[i] = n
 		}
 	}
-	return nil
+	return v, nil
 }
 
 // kind names the kind of a decoded value.

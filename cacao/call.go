@@ -3,7 +3,6 @@ package cacao
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -122,39 +121,15 @@ func (x *exporter) openc2(st *Step, m *process.Method, a *config.Entry, key, des
 		path = "/"
 	}
 	// The command as the adapter builds it, each input the variable of
-	// its field: a string inside quotes, a number bare.
+	// its field: a string inside quotes, a number bare (below).
 	refs := map[string]any{}
-	for in := range mp.Inputs {
-		refs[in] = VariableName(ident.ID(in)) + ":value"
+	for _, in := range m.Inputs {
+		refs[string(in)] = VariableName(in) + ":value"
 	}
-	cmd := openc2.Command{Action: mp.Action, Args: map[string]any{"response_requested": "complete"}}
-	for k, v := range mp.Args {
-		if k != "response_requested" {
-			cmd.Args[k] = v
-		}
-	}
-	if mp.Actuator != "" {
-		cmd.Actuator = map[string]any{mp.Actuator: map[string]any{}}
-	}
-	switch {
-	case mp.Target == "features":
-		f := mp.Features
-		if f == nil {
-			f = []string{}
-		}
-		cmd.Target = map[string]any{"features": f}
-	case len(mp.Inputs) == 1 && slices.Contains(slices.Collect(maps.Values(mp.Inputs)), mp.Target):
-		for in := range mp.Inputs {
-			cmd.Target = map[string]any{mp.Target: refs[in]}
-		}
-	default:
-		props := map[string]any{}
-		for _, in := range slices.Sorted(maps.Keys(mp.Inputs)) {
-			if slices.Contains(m.Inputs, ident.ID(in)) {
-				props[mp.Inputs[in]] = refs[in]
-			}
-		}
-		cmd.Target = map[string]any{mp.Target: props}
+	cmd, err := mp.Template(refs)
+	if err != nil {
+		x.fail("adapter %s: method %s: %v", name, m.ID, err)
+		return
 	}
 	b, err := json.Marshal(cmd)
 	if err != nil {

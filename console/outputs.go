@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -19,12 +20,14 @@ import (
 // an alert (see package alert); every problem is named, with its key.
 // Whether the outputs fit the run is the runs service's to say.
 func ReadOutputs(path string) (map[ident.Number]map[string]any, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > alert.MaxSize {
-		data = data[:alert.MaxSize+1]
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, alert.MaxSize+1)) // more is refused: no need to read it
+	if err != nil {
+		return nil, err
 	}
 	m, err := alert.DecodeObject(data, path, "outputs file", `an object of method id to outputs, like {"1.4.1": {"iocs": []}}`)
 	if l := finding.From(err); l != nil {

@@ -188,6 +188,20 @@ func validNsid(s string) bool {
 // malformed input value (an address that is not IPv4 for an
 // ipv4_connection, a port out of range) is an error naming the input.
 func (m Mapping) Command(inputs map[string]any) (Command, error) {
+	return m.build(inputs, value)
+}
+
+// Template is the command for a call with inputs whose values are not
+// checked: placeholders such as a CACAO playbook's variable references
+// ("__dst_ip__:value"), which an executor replaces before it sends the
+// command. Inputs it does not give are left out, and giving none of
+// them is an error, as in Command.
+func (m Mapping) Template(inputs map[string]any) (Command, error) {
+	return m.build(inputs, func(_, _ string, raw any) (any, error) { return raw, nil })
+}
+
+// build is Command with check converting each input's value.
+func (m Mapping) build(inputs map[string]any, check func(target, prop string, raw any) (any, error)) (Command, error) {
 	cmd := Command{Action: m.Action, Args: make(map[string]any, 1+len(m.Args))}
 	cmd.Args["response_requested"] = "complete"
 	for k, v := range m.Args {
@@ -213,7 +227,7 @@ func (m Mapping) Command(inputs map[string]any) (Command, error) {
 			continue
 		}
 		prop := m.Inputs[in]
-		v, err := value(m.Target, prop, raw)
+		v, err := check(m.Target, prop, raw)
 		if err != nil {
 			return Command{}, fmt.Errorf("input %s: %w", in, err)
 		}

@@ -34,3 +34,24 @@ func TestAppendMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplate: a template is the command Command makes, with the
+// inputs' values as given, unchecked.
+func TestTemplate(t *testing.T) {
+	m := DefaultOperations()["block_ip"]
+	got, err := m.Template(map[string]any{"dst_ip": "__dst_ip__:value"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Command{Action: "deny", Target: map[string]any{"ipv4_connection": map[string]any{"dst_addr": "__dst_ip__:value"}},
+		Args: map[string]any{"response_requested": "complete"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Template (-want +got):\n%s", diff)
+	}
+	if _, err := m.Command(map[string]any{"dst_ip": "__dst_ip__:value"}); err == nil {
+		t.Error("Command took a placeholder for an address")
+	}
+	if _, err := m.Template(map[string]any{"host": "x"}); err == nil {
+		t.Error("a template from none of the mapping's inputs")
+	}
+}
