@@ -1,11 +1,14 @@
 package bundle
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters/config"
+	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 )
 
@@ -20,10 +23,15 @@ type Files struct {
 	Adapters string
 	// Stdin is what "-" reads (default os.Stdin).
 	Stdin io.Reader
+	// Source, when not nil, is what the design is read from, Design
+	// being its name in findings (a REV:PATH read from git, say).
+	Source io.Reader
 }
 
 // Bundle is a design and its adapter configuration, loaded and checked.
 type Bundle struct {
+	// Files are the files loaded.
+	Files Files
 	// Design is the design; nil when its file could not be read as one
 	// (Findings say why).
 	Design *secops.Design
@@ -45,19 +53,22 @@ func Load(f Files) (*Bundle, error) {
 	var d *secops.Design
 	var dl finding.List
 	var err error
-	if f.Design == "-" {
+	switch {
+	case f.Source != nil:
+		d, dl, err = secops.Check(f.Source, f.Design)
+	case f.Design == "-":
 		in := f.Stdin
 		if in == nil {
 			in = os.Stdin
 		}
 		d, dl, err = secops.Check(in, Stdin)
-	} else {
+	default:
 		d, dl, err = secops.CheckFile(f.Design)
 	}
 	if err != nil {
 		return nil, err
 	}
-	b := &Bundle{Design: d, designErrors: d == nil || dl.HasErrors()}
+	b := &Bundle{Files: f, Design: d, designErrors: d == nil || dl.HasErrors()}
 	var al finding.List
 	if f.Adapters != "" {
 		b.Adapters, al, err = loadAdapters(f.Adapters)
@@ -119,4 +130,44 @@ func uniq(l finding.List) finding.List {
 		}
 	}
 	return out
+}
+
+// A Use is what a program loads a Bundle for, which decides the errors
+// that stop it (see Plan).
+type Use int
+
+const (
+	// ToRun runs a design, or continues its runs: it needs a design and
+	// an adapter configuration without errors.
+	ToRun Use = iota
+	// ToUndo rolls back what a run applied: the adapter configuration
+	// must be without errors, but errors of the design do not stop it
+	// as long as the design compiles, since undoing containment must not
+	// wait for a fix of the design.
+	ToUndo
+)
+
+// ErrFindings says that the findings of a Bundle have errors that
+// forbid what it was loaded for; they are in Findings.
+var ErrFindings = errors.New("the findings have errors")
+
+// Plan compiles the design for use. It fails, with an error wrapping
+// ErrFindings, when the findings forbid that use (see Use).
+func (b *Bundle) Plan(use Use) (*executor.Plan, error) {
+	if b.Design == nil || b.adapterErrors || b.designErrors && use != ToUndo {
+		return nil, fmt.Errorf("%s: %w", b.name(), ErrFindings)
+	}
+	p, err := executor.Compile(b.Design)
+	if err != nil && b.designErrors {
+		return nil, fmt.Errorf("%s: %w", b.name(), ErrFindings)
+	}
+	return p, err
+}
+
+// name names the design in errors.
+func (b *Bundle) name() string {
+	if b.Design == nil {
+		return "the design"
+	}
+	return b.Design.Source()
 }

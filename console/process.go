@@ -3,6 +3,8 @@ package console
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,6 +27,28 @@ func IsTerminal(stdin, stderr *os.File) bool {
 		return false
 	}
 	return true
+}
+
+// Terminal reports whether w is a terminal (a character device): a
+// person watches what is written to it.
+func Terminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Logger returns a logger of level and above
+// to w: text when w is a terminal, for a person, and JSON lines
+// otherwise, for a log collector.
+func Logger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if Terminal(w) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // SignalContext returns ctx cancelled by SIGINT, SIGTERM, SIGHUP or

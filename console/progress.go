@@ -7,21 +7,6 @@ import (
 	"time"
 )
 
-// CountReader returns r counting into n the bytes read from it, for
-// ShowProgress.
-func CountReader(r io.Reader, n *atomic.Int64) io.Reader { return &countingReader{r, n} }
-
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 // ShowProgress draws a progress bar of what ("replay"), read bytes
 // against total (0: unknown), on w, a terminal, every 200ms until the
 // returned function is called, which clears its line.

@@ -189,10 +189,8 @@ func (r *Record) Uncertain() []UncertainCall {
 // calls of unknown outcome, that are not rolled back: what a rollback
 // would undo.
 func (r *Record) Undoable() bool {
-	for _, m := range r.Applied {
-		if !slices.Contains(r.RolledBack, m) {
-			return true
-		}
+	if len(r.NotRolledBack()) > 0 {
+		return true
 	}
 	for _, c := range r.Uncertain() {
 		if c.Response != "" && !c.Rollback {
@@ -200,6 +198,18 @@ func (r *Record) Undoable() bool {
 		}
 	}
 	return false
+}
+
+// NotRolledBack lists the applied response methods of r that are not
+// rolled back, in the order they were applied.
+func (r *Record) NotRolledBack() []ident.Number {
+	var left []ident.Number
+	for _, m := range r.Applied {
+		if !slices.Contains(r.RolledBack, m) {
+			left = append(left, m)
+		}
+	}
+	return left
 }
 
 // lastAttempt returns the highest attempt journaled for the call with

@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"sync/atomic"
 
 	"github.com/secopsdesign/secops/alert"
 	"github.com/secopsdesign/secops/finding"
@@ -65,7 +66,11 @@ func ReadAlerts(name string, r io.Reader) iter.Seq2[Alert, error] {
 
 // ReadAlertFiles reads the alerts of each file in turn, "-" being stdin;
 // see ReadAlerts.
-func ReadAlertFiles(paths []string, stdin io.Reader) iter.Seq2[Alert, error] {
+func ReadAlertFiles(paths []string, stdin io.Reader, opts ...ReadOption) iter.Seq2[Alert, error] {
+	var ro readOptions
+	for _, o := range opts {
+		o(&ro)
+	}
 	return func(yield func(Alert, error) bool) {
 		for _, p := range paths {
 			var r io.Reader = stdin
@@ -78,6 +83,9 @@ func ReadAlertFiles(paths []string, stdin io.Reader) iter.Seq2[Alert, error] {
 				defer f.Close()
 				r = f
 			}
+			if ro.count != nil {
+				r = &countingReader{r, ro.count}
+			}
 			for a, err := range ReadAlerts(p, r) {
 				if !yield(a, err) || err != nil {
 					return
@@ -85,6 +93,26 @@ func ReadAlertFiles(paths []string, stdin io.Reader) iter.Seq2[Alert, error] {
 			}
 		}
 	}
+}
+
+// A ReadOption sets how ReadAlertFiles reads.
+type ReadOption func(*readOptions)
+
+type readOptions struct{ count *atomic.Int64 }
+
+// WithCount adds to n the bytes read, as they are read: a progress bar
+// compares it with the files' sizes.
+func WithCount(n *atomic.Int64) ReadOption { return func(o *readOptions) { o.count = n } }
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // firstByte returns the first byte that is not JSON white space, without

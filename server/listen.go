@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,7 +21,15 @@ const ShutdownTimeout = 30 * time.Second
 // in 60s, idle connections closed after 2 minutes, 64 KiB of headers);
 // its own errors go to the server's log at WARN. Serve returns nil after
 // a shutdown, or the error that stopped the listener.
+//
+// A server without tokens (WithTokens) lets anyone who reaches it
+// approve containment: Serve refuses, with ErrOpenListener, a listener
+// that is not on loopback only.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := CheckOpen(ln.Addr(), s.tokens); err != nil {
+		_ = s.Shutdown(context.Background())
+		return err
+	}
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -42,4 +51,36 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("stopped")
 	return nil
+}
+
+// ErrOpenListener is Serve's refusal to serve without tokens beyond
+// loopback.
+var ErrOpenListener = errors.New("not a loopback address: without tokens anyone who can reach the server could approve containment")
+
+// CheckOpen returns an error wrapping ErrOpenListener when a server
+// with tokens (nil: none) may not listen at addr: without tokens, only
+// loopback will do. Serve checks it; a program checks it too before it
+// opens what the server needs.
+func CheckOpen(addr net.Addr, tokens *Tokens) error {
+	if tokens == nil && !Loopback(addr) {
+		return fmt.Errorf("%s: %w", addr, ErrOpenListener)
+	}
+	return nil
+}
+
+// Loopback reports whether addr can be reached from this host only: an
+// IP address of loopback, the host name localhost, or a Unix socket.
+func Loopback(addr net.Addr) bool {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }

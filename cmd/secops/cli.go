@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/finding"
 )
 
@@ -96,4 +97,10 @@ func findSub(cmd *cobra.Command, name string) *cobra.Command {
 		}
 	}
 	return nil
+}
+
+// formatFlag defines --format, one of values, def until given.
+func formatFlag(cmd *cobra.Command, p *string, def string, values ...string) {
+	cmd.Flags().Var(console.NewChoice(p, def, values...), "format", "output format: "+console.OrList(values))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }

@@ -356,7 +356,7 @@ func TestStoreMustExist(t *testing.T) {
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), "does not exist") {
 			t.Errorf("%s: %v", spec, err)
 		}
-		_, _, err = loadRecord(context.Background(), "some-id", spec)
+		_, _, err = findLocation(context.Background(), "some-id", spec)
 		if exitCode(err) != 2 {
 			t.Errorf("resume in %s: %v", spec, err)
 		}

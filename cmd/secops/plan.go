@@ -10,10 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/change"
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/review"
 )
 
@@ -33,11 +32,6 @@ func newPlan() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "text", "json", "markdown":
-			default:
-				return &exitError{code: 1, err: errors.New("--format must be text, json or markdown, not " + format)}
-			}
 			var opts []review.ReplayOption
 			if cmd.Flags().Changed("time-key") {
 				opts = append(opts, review.WithTimeKey(timeKey))
@@ -50,15 +44,13 @@ func newPlan() *cobra.Command {
 			stderr := cmd.ErrOrStderr()
 			var plans [2]*executor.Plan
 			for i, arg := range args[:2] {
-				d, l, err := loadDesignArg(arg)
+				b, err := loadDesignArg(arg)
 				if err != nil {
 					return &exitError{code: 1, err: err}
 				}
-				p, err := compilePlan(stderr, arg, d, l)
-				if err != nil {
-					return asPlanError(err)
+				if plans[i], err = compilePlan(stderr, b); err != nil {
+					return err
 				}
-				plans[i] = p
 			}
 			for _, p := range args[2:] {
 				if fi, err := os.Stat(p); p != "-" && (err != nil || fi.IsDir()) {
@@ -88,7 +80,7 @@ func newPlan() *cobra.Command {
 		},
 	}
 	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &exitError{code: 1, err: flagHint(cmd, err)} })
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown (for a pull request's comment)")
+	formatFlag(cmd, &format, "text", review.Formats...)
 	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
 	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of a design instead of counting the alert as invalid")
 	return cmd
@@ -96,28 +88,20 @@ func newPlan() *cobra.Command {
 
 // loadDesignArg loads a design from a file, or, when arg is no file but
 // REV:PATH and git is there, from "git show REV:PATH".
-func loadDesignArg(arg string) (*secops.Design, finding.List, error) {
-	if _, err := os.Stat(arg); err == nil || !strings.Contains(arg, ":") {
-		return secops.CheckFile(arg)
+func loadDesignArg(arg string) (*bundle.Bundle, error) {
+	f := bundle.Files{Design: arg}
+	if _, err := os.Stat(arg); err != nil && strings.Contains(arg, ":") {
+		git, err := exec.LookPath("git")
+		if err != nil {
+			return nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
+		}
+		var out, errOut bytes.Buffer
+		c := exec.Command(git, "show", arg)
+		c.Stdout, c.Stderr = &out, &errOut
+		if err := c.Run(); err != nil {
+			return nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
+		}
+		f.Source = &out
 	}
-	git, err := exec.LookPath("git")
-	if err != nil {
-		return nil, nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
-	}
-	var out, errOut bytes.Buffer
-	c := exec.Command(git, "show", arg)
-	c.Stdout, c.Stderr = &out, &errOut
-	if err := c.Run(); err != nil {
-		return nil, nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
-	}
-	return secops.Check(&out, arg)
-}
-
-// asPlanError gives an error of loading a design plan's exit status 1.
-func asPlanError(err error) error {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return &exitError{code: 1, err: ee.err}
-	}
-	return &exitError{code: 1, err: err}
+	return bundle.Load(f)
 }

@@ -41,7 +41,7 @@ func TestPlanCommand(t *testing.T) {
 		{"changed", nil, []string{replayDesign, wide, replayAlerts}, 2, []string{"1200    (unmatched)  mssp-internal-scan", "targeted-attack.jsonl:3, :6, :7, :11, :13", "Plan: 1200 of 2648 alerts move"}},
 		{"stdin, json", alerts, []string{replayDesign, wide, "-", "--format", "json"}, 2, []string{`"changed": 1200`, `"moves": [`, `"workload": {`}},
 		{"markdown", nil, []string{replayDesign, wide, replayAlerts, "--format", "markdown"}, 2, []string{"| 1200 | (unmatched) | mssp-internal-scan |", "<details>"}},
-		{"bad format", nil, []string{replayDesign, wide, replayAlerts, "--format", "csv"}, 1, []string{"--format must be"}},
+		{"bad format", nil, []string{replayDesign, wide, replayAlerts, "--format", "csv"}, 1, []string{`invalid argument "csv" for "--format" flag: must be text, json or markdown`}},
 		{"bad flag", nil, []string{replayDesign, wide, replayAlerts, "--nope"}, 1, []string{"unknown flag"}},
 		{"too few", nil, []string{replayDesign, wide}, 1, []string{"needs OLD, NEW and at least one alert file"}},
 		{"missing alerts", nil, []string{replayDesign, wide, "nope.jsonl"}, 1, []string{"nope.jsonl: not an alert file"}},

@@ -50,10 +50,9 @@ func newRender() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "markdown", "output format: "+strings.Join(renderFormats, ", "))
+	formatFlag(cmd, &format, "markdown", renderFormats...)
 	cmd.Flags().StringVar(&playbookID, "playbook", "", "draw only the playbook with this id (mermaid and dot)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write to `FILE` instead of standard output")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(renderFormats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("playbook", completePlaybooks)
 	return cmd
 }
@@ -86,11 +85,6 @@ func loadDesign(cmd *cobra.Command, path string) (*secops.Design, finding.List, 
 }
 
 func renderFile(cmd *cobra.Command, buf *bytes.Buffer, path, format, playbookID string) error {
-	switch format {
-	case "markdown", "html", "mermaid", "dot":
-	default:
-		return usageError("--format must be one of %s, not %q", strings.Join(renderFormats, ", "), format)
-	}
 	if playbookID != "" && (format == "markdown" || format == "html") {
 		return usageError("--playbook applies to --format mermaid and dot only")
 	}

@@ -68,7 +68,7 @@ func TestReplayCommand(t *testing.T) {
 		{"unknown keys", []byte(`{"category":"rat","vendor_id":7}`), []string{replayDesign, "-"}, 0, []string{"-:1:1: warning: alert: vendor_id: not a field of the design"}},
 		{"unknown keys ignored", []byte(`{"category":"rat","vendor_id":7}`), []string{replayDesign, "-", "--ignore-unknown-keys"}, 0, []string{"mssp-rat-signature         1"}},
 		{"no time key", nil, []string{replayDesign, replayAlerts, "--time-key", ""}, 0, []string{"Replay of 2648 alerts"}},
-		{"bad format", nil, []string{replayDesign, replayAlerts, "--format", "yaml"}, 2, []string{"--format must be text, json or markdown"}},
+		{"bad format", nil, []string{replayDesign, replayAlerts, "--format", "yaml"}, 2, []string{`invalid argument "yaml" for "--format" flag: must be text, json or markdown`}},
 		{"charts without markdown", nil, []string{replayDesign, replayAlerts, "--charts", "x"}, 2, []string{"--charts needs --format markdown"}},
 		{"missing alerts", nil, []string{replayDesign, "nope.jsonl"}, 2, []string{"nope.jsonl"}},
 		{"folder", nil, []string{replayDesign, "."}, 2, []string{"is a folder"}},

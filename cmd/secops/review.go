@@ -28,11 +28,6 @@ func newReview() *cobra.Command {
 		Long:  help("review"),
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "text", "json", "markdown":
-			default:
-				return usageError("--format must be text, json or markdown, not %q", format)
-			}
 			if chartDir != "" && format != "markdown" {
 				return usageError("--charts needs --format markdown")
 			}
@@ -61,7 +56,7 @@ func newReview() *cobra.Command {
 			return reviewRuns(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], args[1:], store, tf, format, chartDir, from, to, opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
+	formatFlag(cmd, &format, "text", review.Formats...)
 	cmd.Flags().StringVar(&since, "since", "", "only runs started at or after this time (RFC 3339, or a duration back from now such as 30d)")
 	cmd.Flags().StringVar(&until, "until", "", "only runs started before this time (RFC 3339, or a duration back from now)")
 	cmd.Flags().StringVar(&store, "store", "", "review the runs of this run store (sqlite:PATH or dir:FOLDER) instead of record files")
@@ -83,7 +78,7 @@ func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, pat
 	}
 	records := review.ReadRecordFiles(paths...)
 	if storeSpec != "" {
-		store, err := openExistingStore(storeSpec)
+		store, err := openStore(storeSpec, true)
 		if err != nil {
 			return err
 		}

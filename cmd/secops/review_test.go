@@ -141,7 +141,7 @@ func TestReviewCommand(t *testing.T) {
 		{"nothing to review", []string{replayDesign}, 2, []string{"give record files or folders, or --store"}},
 		{"bad store", []string{replayDesign, "--store", "mysql:x"}, 2, []string{"unknown kind of store"}},
 		{"empty period", []string{replayDesign, dir, "--since", "2026-11-04T00:00:00Z", "--until", "2026-11-03T00:00:00Z"}, 2, []string{"the period is empty"}},
-		{"bad format", []string{replayDesign, dir, "--format", "csv"}, 2, []string{"--format must be"}},
+		{"bad format", []string{replayDesign, dir, "--format", "csv"}, 2, []string{`invalid argument "csv" for "--format" flag: must be text, json or markdown`}},
 		{"charts without markdown", []string{replayDesign, dir, "--charts", charts}, 2, []string{"--charts needs --format markdown"}},
 		{"not records", []string{replayDesign, replayAlerts}, 0, []string{"targeted-attack.jsonl: warning: record 1: not a run record", "records could not be read"}},
 		{"corrupt records", []string{replayDesign, dir, corrupt}, 0, []string{"Review of 6 runs", "3 records could not be read",

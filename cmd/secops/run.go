@@ -13,13 +13,13 @@ import (
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
-	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runs"
+	"github.com/secopsdesign/secops/runstore"
 )
 
 func init() { commands = append(commands, newRun, newResume, newRollback) }
@@ -141,19 +141,13 @@ func newRollback() *cobra.Command {
 	return cmd
 }
 
-// setup loads and checks the design and the adapter configuration and
-// builds the registry. Findings go to w, each once; error findings end
-// the command. Unless dry (nothing will be called), every environment
-// variable a webhook header names must be set.
-func setup(rio runIO, designPath, adaptersPath string, dry bool) (*secops.Design, *config.File, *adapters.Registry, error) {
-	return setupFor(rio, designPath, adaptersPath, dry, false)
-}
-
-// setupFor is setup; with undo (a rollback), errors in the design itself
-// are reported but do not stop the command when the design can still be
-// compiled: undoing containment must not wait for a fix of the design.
-func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*secops.Design, *config.File, *adapters.Registry, error) {
-	w := rio.stderr
+// setup loads and checks the design and the adapter configuration for
+// use, compiles the design and builds the registry. Findings go to
+// stderr, each once; the errors that forbid use end the command. Unless
+// dry (nothing will be called), every environment variable an adapter
+// header names must be set. The design is loaded by its absolute path,
+// which the records of its runs name.
+func setup(rio runIO, designPath, adaptersPath string, use bundle.Use, dry bool) (*bundle.Bundle, *executor.Plan, *adapters.Registry, error) {
 	abs, err := filepath.Abs(designPath)
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
@@ -162,64 +156,44 @@ func setupFor(rio runIO, designPath, adaptersPath string, dry, undo bool) (*seco
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	if len(b.Findings) > 0 {
-		_ = finding.WriteText(w, b.Findings)
-	}
-	d, cfg := b.Design, b.Adapters
-	switch {
-	case b.AdapterErrors() || d == nil:
+	_ = finding.WriteText(rio.stderr, b.Findings)
+	plan, err := b.Plan(use)
+	if errors.Is(err, bundle.ErrFindings) {
 		return nil, nil, nil, &exitError{code: 1}
-	case b.DesignErrors() && undo:
-		if _, cerr := executor.Compile(d); cerr != nil {
-			return nil, nil, nil, &exitError{code: 1}
-		}
-		fmt.Fprintln(w, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
-	case b.DesignErrors():
-		return nil, nil, nil, &exitError{code: 1}
+	} else if err != nil {
+		return nil, nil, nil, usageError("%v", err)
 	}
-	if !dry {
-		if err := checkHeaderVariables(cfg, rio.lookupEnv); err != nil {
-			return nil, nil, nil, err
-		}
+	if b.DesignErrors() {
+		fmt.Fprintln(rio.stderr, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
 	}
-	reg, err := cfg.Registry()
+	if unset := b.Adapters.Unset(rio.lookupEnv); len(unset) > 0 && !dry {
+		them := "it"
+		if len(unset) > 1 {
+			them = "them"
+		}
+		return nil, nil, nil, usageError("environment variables named in adapter headers are not set: %s: set %s and run again (nothing was called)", strings.Join(unset, ", "), them)
+	}
+	reg, err := b.Adapters.Registry()
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	return d, cfg, reg, nil
-}
-
-// checkHeaderVariables reports, before any call is made, the environment
-// variables that webhook headers name and that are unset or empty (a
-// webhook call would fail on them, after earlier calls already ran).
-func checkHeaderVariables(cfg *config.File, lookup func(string) (string, bool)) error {
-	unset := cfg.Unset(lookup)
-	if len(unset) == 0 {
-		return nil
-	}
-	if len(unset) == 1 {
-		return usageError("environment variable %s, named in an adapter header, is not set: set it and run again (nothing was called)", unset[0])
-	}
-	return usageError("environment variables %s, named in adapter headers, are not set: set them and run again (nothing was called)", strings.Join(unset, ", "))
+	return b, plan, reg, nil
 }
 
 func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	ctx, stop := console.SignalContext(ctx)
 	defer stop()
-	d, cfg, reg, err := setup(rio, o.design, o.adapters, o.dryRun)
+	b, plan, reg, err := setup(rio, o.design, o.adapters, bundle.ToRun, o.dryRun)
 	if err != nil {
 		return err
 	}
+	d := b.Design
 	alert, err := readAlert(rio.stdin, o.alert)
 	if err != nil {
 		return err
 	}
 	if o.alert == "-" {
 		rio.terminal = false // stdin was the alert: nobody answers prompts on it
-	}
-	plan, err := executor.Compile(d)
-	if err != nil {
-		return usageError("%v", err)
 	}
 	var ae *executor.AlertError
 	if err := plan.CheckAlert(alert); errors.As(err, &ae) {
@@ -230,12 +204,12 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 		return &exitError{code: 1}
 	}
 	id := runs.NewID()
-	target, err := openTarget(o.record, o.store, id, o.force, d)
+	loc, err := newLocation(o.record, o.store, id, o.force, d.Source())
 	if err != nil {
 		return err
 	}
-	defer target.close()
-	engine := []executor.Option{executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+	defer loc.Close()
+	engine := []executor.Option{executor.WithSecrets(b.Adapters.Secrets(rio.lookupEnv)...)}
 	if o.dryRun {
 		// The engine calls nothing, and the record remembers it, so that
 		// resume and rollback of it stay dry.
@@ -248,7 +222,7 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 		engine = append(engine, executor.WithDryRun(outs))
 		fmt.Fprintln(rio.stderr, "dry run: no adapter will be called")
 	}
-	r, err := runs.New(plan, target.store, runs.WithRegistry(reg), runs.WithIDs(func() string { return id }),
+	r, err := runs.New(plan, loc.Store(), runs.WithRegistry(reg), runs.WithIDs(func() string { return id }),
 		runs.WithClaimTTL(claimTTL()), runs.WithEngineOptions(append(engine, engineIO(rio, d, o.approve)...)...))
 	if err != nil {
 		return usageError("%v", err)
@@ -257,11 +231,11 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	rec, _, err := r.Start(ctx, alert, "", operator())
 	if err != nil && rec == nil {
 		if errors.Is(err, runs.ErrClaimed) {
-			return claimError(target.name, err)
+			return claimError(loc, err)
 		}
 		return usageError("%v", err)
 	}
-	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
+	return report(rio.stderr, d, rec, err, loc, o.adapters, ctx)
 }
 
 // operator is who acts at the CLI: the user, for every party.
@@ -271,34 +245,35 @@ func operator() runs.Actor { return runs.Actor{Name: console.User(), AnyParty: t
 // record file or store: the rules are the service's, their refusals
 // messages here (exit 2, the record unchanged). On a refusal it returns
 // no record; the caller closes the target of a record.
-func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (*executor.Record, *secops.Design, *target, error) {
-	target, rec, err := loadRecord(ctx, o.record, o.store)
+func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (*executor.Record, *secops.Design, *runstore.Location, error) {
+	loc, rec, err := findLocation(ctx, o.record, o.store)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	got, d, err := actOn(ctx, rio, o, a, target, rec)
+	got, d, err := actOn(ctx, rio, o, a, loc, rec)
 	if got == nil {
-		target.close()
+		loc.Close()
 	}
-	return got, d, target, err
+	return got, d, loc, err
 }
 
 // actOn is act on the record rec loaded from target.
-func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, target *target, rec *executor.Record) (*executor.Record, *secops.Design, error) {
-	designPath, err := target.designPath(rec, o.design)
+func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, loc *runstore.Location, rec *executor.Record) (*executor.Record, *secops.Design, error) {
+	designPath, err := designPath(loc, rec, o.design)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, cfg, reg, err := setupFor(rio, designPath, o.adapters, rec.DryRun, a.Op == runs.OpRollback)
+	use := bundle.ToRun
+	if a.Op == runs.OpRollback {
+		use = bundle.ToUndo
+	}
+	b, plan, reg, err := setup(rio, designPath, o.adapters, use, rec.DryRun)
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := executor.Compile(d)
-	if err != nil {
-		return nil, nil, usageError("%v", err)
-	}
-	target.design(d)
-	engine := []executor.Option{executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)}
+	d := b.Design
+	loc.UseDesign(d.Source())
+	engine := []executor.Option{executor.WithSecrets(b.Adapters.Secrets(rio.lookupEnv)...)}
 	if a.Op == runs.OpRollback {
 		engine = append(engine, executor.WithIsolation(), executor.WithRetry(1, 0), executor.WithEvents(console.Progress(rio.stderr)))
 	} else {
@@ -308,7 +283,7 @@ func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, target *tar
 	if o.force {
 		opts = append(opts, runs.WithChangedDesign())
 	}
-	r, err := runs.New(plan, target.store, opts...)
+	r, err := runs.New(plan, loc.Store(), opts...)
 	if err != nil {
 		return nil, nil, usageError("%v", err)
 	}
@@ -318,38 +293,38 @@ func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, target *tar
 	}
 	got, err := r.Do(ctx, rec.ID, a, operator())
 	if err != nil && (got == nil || runs.Refused(err)) {
-		return nil, nil, refusal(rio.stderr, err, rec, target, designPath, o)
+		return nil, nil, refusal(rio.stderr, err, rec, loc, designPath, o)
 	}
 	return got, d, err
 }
 
 // refusal says why the runs service refused an act, and how to go on. A
 // rollback with nothing to undo is not a failure: it says so on w.
-func refusal(w io.Writer, err error, rec *executor.Record, target *target, designPath string, o resumeOpts) error {
-	ref := target.ref(rec.ID)
+func refusal(w io.Writer, err error, rec *executor.Record, loc *runstore.Location, designPath string, o resumeOpts) error {
+	r := ref(loc, rec.ID)
 	var ue *executor.UncertainError
 	switch {
 	case errors.Is(err, runs.ErrClaimed):
-		return claimError(target.name, err)
+		return claimError(loc, err)
 	case errors.As(err, &ue):
-		return usageError("%s\nthe record is unchanged", console.Uncertain(ue.Calls, target.name+": the run was interrupted during a call", goOn(ref, o.adapters)))
+		return usageError("%s\nthe record is unchanged", console.Uncertain(ue.Calls, loc.String()+": the run was interrupted during a call", goOn(r, o.adapters)))
 	case errors.Is(err, executor.ErrDesignChanged):
 		return usageError("%s: %s has changed: %v; going on would follow a flow the run did not start with: "+
 			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
-			target.name, designPath, err)
+			loc, designPath, err)
 	case errors.Is(err, runs.ErrFailed):
-		msg := fmt.Sprintf("%s: run %s failed: %s", target.name, rec.ID, rec.Error)
+		msg := fmt.Sprintf("%s: run %s failed: %s", loc, rec.ID, rec.Error)
 		if ev, ok := rec.FailedMethod(); ok {
-			msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, ref, o.adapters)
+			msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, r, o.adapters)
 			if ev.Uncertain {
-				msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", ref, o.adapters)
+				msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", r, o.adapters)
 			}
 		} else {
 			msg += "\nit cannot be continued"
 		}
 		return usageError("%s (the record is unchanged)", msg)
 	case errors.Is(err, runs.ErrNotFailed):
-		return usageError("%s: run %s was %s, not failed: use --recover retry|applied if a call is in doubt, or no flag", target.name, rec.ID, rec.Status)
+		return usageError("%s: run %s was %s, not failed: use --recover retry|applied if a call is in doubt, or no flag", loc, rec.ID, rec.Status)
 	case errors.Is(err, runs.ErrInvalidAnswer) && o.outputs != "":
 		return usageError("%s: %v (the record is unchanged)", o.outputs, err)
 	case errors.Is(err, runs.ErrNothingToUndo):
@@ -358,7 +333,7 @@ func refusal(w io.Writer, err error, rec *executor.Record, target *target, desig
 		} else {
 			fmt.Fprintf(w, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(rec.Applied))
 		}
-		fmt.Fprintf(w, "record: %s\n", target.name)
+		fmt.Fprintf(w, "record: %s\n", loc)
 		return nil
 	}
 	return usageError("%v (the record is unchanged)", err)
@@ -387,29 +362,29 @@ func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 			return err
 		}
 	}
-	rec, d, target, err := act(ctx, rio, o, a)
+	rec, d, loc, err := act(ctx, rio, o, a)
 	if rec == nil {
 		return err
 	}
-	defer target.close()
+	defer loc.Close()
 	if err != nil && !errors.Is(err, executor.ErrCheckpoint) {
 		return usageError("%v", err)
 	}
-	return report(rio.stderr, d, rec, err, target, o.adapters, ctx)
+	return report(rio.stderr, d, rec, err, loc, o.adapters, ctx)
 }
 
 func rollbackRecord(ctx context.Context, rio runIO, o resumeOpts) error {
 	ctx, stop := console.SignalContext(ctx)
 	defer stop()
-	rec, _, target, err := act(ctx, rio, o, runs.Act{Op: runs.OpRollback})
+	rec, _, loc, err := act(ctx, rio, o, runs.Act{Op: runs.OpRollback})
 	if rec == nil {
 		return err
 	}
-	defer target.close()
+	defer loc.Close()
 	for _, m := range rec.ManualRollback {
 		fmt.Fprintf(rio.stderr, "to do by hand: method %s: %s\n", m.Method, m.Procedure)
 	}
-	fmt.Fprintf(rio.stderr, "record: %s\n", target.name)
+	fmt.Fprintf(rio.stderr, "record: %s\n", loc)
 	if code := console.Signalled(ctx); code != 0 {
 		fmt.Fprintf(rio.stderr, "rollback interrupted: run it again to finish undoing\n")
 		return &exitError{code: code}
@@ -428,8 +403,8 @@ func engineIO(rio runIO, d *secops.Design, approve bool) []executor.Option {
 
 // report says how the run ended and, when it waits, how to continue.
 // runErr is the engine's error (a failed checkpoint).
-func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, target *target, adaptersPath string, ctx context.Context) error {
-	if console.Report(w, d, rec, runErr, target.name, goOn(target.ref(rec.ID), adaptersPath)) {
+func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, loc *runstore.Location, adaptersPath string, ctx context.Context) error {
+	if console.Report(w, d, rec, runErr, loc.String(), goOn(ref(loc, rec.ID), adaptersPath)) {
 		return nil
 	}
 	if code := console.Signalled(ctx); code != 0 && runErr == nil && (rec.Status == executor.Interrupted || rec.Status == executor.Running) {

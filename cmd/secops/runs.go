@@ -59,7 +59,7 @@ func newRunsList() *cobra.Command {
 	f.IntVar(&o.limit, "limit", 0, "runs per page (default 50, at most 1000)")
 	f.StringVar(&o.cursor, "cursor", "", "continue a listing from the cursor an earlier page printed")
 	f.BoolVar(&o.all, "all", false, "list every page")
-	f.StringVar(&o.format, "format", "text", "text or json")
+	formatFlag(cmd, &o.format, "text", "text", "json")
 	return cmd
 }
 
@@ -81,9 +81,6 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 	if o.store == "" {
 		return usageError("runs list needs --store sqlite:PATH or dir:FOLDER")
 	}
-	if o.format != "text" && o.format != "json" {
-		return usageError("--format must be text or json, not %q", o.format)
-	}
 	q := runstore.Query{Incident: ident.ID(o.incident), Severity: ident.ID(o.severity), Limit: o.limit, Cursor: o.cursor}
 	if o.status != "" {
 		var err error
@@ -99,7 +96,7 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 	if q.Until, err = parseSince("until", o.until, now); err != nil {
 		return err
 	}
-	s, err := openExistingStore(o.store)
+	s, err := openStore(o.store, true)
 	if err != nil {
 		return err
 	}
@@ -142,10 +139,7 @@ func newRunsShow() *cobra.Command {
 			if store == "" {
 				return usageError("runs show needs --store sqlite:PATH or dir:FOLDER")
 			}
-			if format != "text" && format != "json" {
-				return usageError("--format must be text or json, not %q", format)
-			}
-			s, err := openExistingStore(store)
+			s, err := openStore(store, true)
 			if err != nil {
 				return err
 			}
@@ -158,7 +152,7 @@ func newRunsShow() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&store, "store", "", "the run store: sqlite:PATH or dir:FOLDER")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	formatFlag(cmd, &format, "text", "text", "json")
 	return cmd
 }
 

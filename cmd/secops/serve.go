@@ -3,17 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secopsdesign/secops/bundle"
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/runs"
@@ -60,54 +60,31 @@ func newServe() *cobra.Command {
 	return cmd
 }
 
-// logger logs text to a terminal and JSON lines otherwise.
-func logger(w io.Writer) *slog.Logger {
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(w, nil))
-		}
-	}
-	return slog.New(slog.NewJSONHandler(w, nil))
-}
-
-// loopback reports whether addr (host:port) listens on loopback only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // serve runs the server until ctx is done or a signal comes. ready, when
 // not nil, gets the address listened on.
 func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) error {
-	if o.tokens == "" && !loopback(o.addr) {
-		return usageError("--addr %s is not loopback: without --tokens anyone who can reach the server could approve containment; give --tokens FILE (secops token add makes it) or listen on 127.0.0.1", o.addr)
-	}
-	d, cfg, reg, err := setup(rio, o.design, o.adapters, false)
-	if err != nil {
-		return err
-	}
-	var opts []server.Option
+	var toks *server.Tokens
 	if o.tokens != "" {
-		toks, err := server.LoadTokens(o.tokens)
-		if err != nil {
+		var err error
+		if toks, err = server.LoadTokens(o.tokens); err != nil {
 			return usageError("--tokens: %v", err)
 		}
-		opts = append(opts, server.WithTokens(toks))
 	}
-	log := logger(rio.stderr)
-	opts = append(opts, server.WithRegistry(reg), server.WithLogger(log),
-		server.WithEngineOptions(executor.WithSecrets(cfg.Secrets(rio.lookupEnv)...)))
-	e, err := executor.New(executor.WithDesign(d))
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return usageError("%v", err)
 	}
+	defer ln.Close()
+	if err := server.CheckOpen(ln.Addr(), toks); err != nil {
+		return usageError("--addr %s is not loopback: without --tokens anyone who can reach the server could approve containment; give --tokens FILE (secops token add makes it) or listen on 127.0.0.1", o.addr)
+	}
+	b, plan, reg, err := setup(rio, o.design, o.adapters, bundle.ToRun, false)
+	if err != nil {
+		return err
+	}
+	log := console.Logger(rio.stderr, slog.LevelInfo)
+	opts := []server.Option{server.WithRegistry(reg), server.WithLogger(log), server.WithTokens(toks),
+		server.WithEngineOptions(executor.WithSecrets(b.Adapters.Secrets(rio.lookupEnv)...))}
 	var srv *server.Server
 	where := o.store
 	if o.temporal != "" {
@@ -115,23 +92,18 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 			return usageError("--temporal keeps the runs in Temporal and runs them on secops workers: --store, --workers and --queue do not apply")
 		}
 		u := url.URL{Scheme: temporal.Scheme, Host: o.temporal, RawQuery: url.Values{"namespace": {o.namespace}, "queue": {o.taskQueue}}.Encode()}
-		r, err := runs.Open(ctx, e.Plan(), u.String(), runs.WithLogger(log))
+		r, err := runs.Open(ctx, plan, u.String(), runs.WithLogger(log))
 		if err != nil {
 			return usageError("%v", err)
 		}
 		defer r.Close()
 		srv, err = server.NewRuns(r, opts...)
-		if err != nil {
-			return usageError("%v", err)
-		}
 		where = fmt.Sprintf("temporal %s, namespace %s, task queue %s", o.temporal, o.namespace, o.taskQueue)
 	} else {
 		if o.store == "" {
-			abs, _ := filepath.Abs(o.design)
-			o.store = "sqlite:" + filepath.Join(filepath.Dir(abs), "secops.db")
-			where = o.store
+			where = "sqlite:" + filepath.Join(filepath.Dir(b.Design.Source()), "secops.db")
 		}
-		store, err := openStore(o.store)
+		store, err := openStore(where, false)
 		if err != nil {
 			return err
 		}
@@ -142,19 +114,14 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 		if o.queue >= 0 {
 			opts = append(opts, server.WithQueue(o.queue))
 		}
-		srv, err = server.New(e.Plan(), store, opts...)
-		if err != nil {
-			return usageError("%v", err)
-		}
+		srv, err = server.New(plan, store, opts...)
 	}
-	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		_ = srv.Shutdown(context.Background())
 		return usageError("%v", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	log.Info("serving", "design", d.Metadata.Name, "addr", "http://"+ln.Addr().String(), "runs", where, "tokens", o.tokens != "")
+	log.Info("serving", "design", b.Design.Metadata.Name, "addr", "http://"+ln.Addr().String(), "runs", where, "tokens", o.tokens != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

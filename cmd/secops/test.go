@@ -20,17 +20,14 @@ func newTest() *cobra.Command {
 		Long:  help("test"),
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "text":
-				return testFiles(cmd.Context(), cmd.OutOrStdout(), args, cover)
-			case "json":
+			if format == "json" {
 				return testFilesAs(cmd.Context(), suite.JSONReporter(cmd.OutOrStdout()), args, cover)
 			}
-			return usageError("--format must be text or json, not %q", format)
+			return testFiles(cmd.Context(), cmd.OutOrStdout(), args, cover)
 		},
 	}
 	cmd.Flags().BoolVar(&cover, "cover", false, "report which steps, branches and responses the scenarios exercised")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, or json for one object per scenario")
+	formatFlag(cmd, &format, "text", "text", "json")
 	return cmd
 }
 

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops/bundle"
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/finding"
 )
 
@@ -31,10 +31,7 @@ func newValidate() *cobra.Command {
 		Long:  help("validate"),
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opt.format != "text" && opt.format != "json" {
-				return usageError("--format must be text or json, not %q", opt.format)
-			}
-			if f, ok := cmd.ErrOrStderr().(*os.File); ok && isCharDevice(f) {
+			if console.Terminal(cmd.ErrOrStderr()) {
 				opt.verbose = true // someone is watching: say that all went well
 			}
 			return validateFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin(), args, opt)
@@ -51,18 +48,11 @@ func newValidate() *cobra.Command {
 		}
 		return &exitError{code: 2}
 	})
-	cmd.Flags().StringVar(&opt.format, "format", "text", "output format: text or json")
+	formatFlag(cmd, &opt.format, "text", "text", "json")
 	cmd.Flags().BoolVar(&opt.strict, "strict", false, "treat warnings as errors")
 	cmd.Flags().StringVar(&opt.adapters, "adapters", "", "also check this adapter configuration (secops-adapters/v1) against each design")
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "print a summary line per file on stderr")
 	return cmd
-}
-
-// isCharDevice reports whether f is a terminal (or another character
-// device).
-func isCharDevice(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // fatal is a finding that says the command could not do its work: a file

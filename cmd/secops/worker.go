@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/executor/temporal"
@@ -52,12 +49,6 @@ func newWorker() *cobra.Command {
 	return cmd
 }
 
-// temporalLogger is the Temporal SDK's logger: warnings and errors, as
-// text on stderr.
-func temporalLogger(rio runIO) log.Logger {
-	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(rio.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-}
-
 func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
 	ctx, stop := console.SignalContext(ctx)
 	defer stop()
@@ -65,17 +56,13 @@ func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
 	var reg *adapters.Registry
 	var secrets []string
 	for _, path := range o.designs {
-		d, cfg, r, err := setup(rio, path, o.adapters, false)
+		b, p, r, err := setup(rio, path, o.adapters, bundle.ToRun, false)
 		if err != nil {
 			return err
 		}
-		p, err := executor.Compile(d)
-		if err != nil {
-			return usageError("%s: %v", path, err)
-		}
 		plans = append(plans, p)
 		if reg == nil {
-			reg, secrets = r, cfg.Secrets(rio.lookupEnv)
+			reg, secrets = r, b.Adapters.Secrets(rio.lookupEnv)
 		}
 	}
 	w, err := temporal.NewWorker(reg, plans, temporal.Options{Heartbeat: o.heartbeat, RollbackWindow: o.rollbackWindow,
@@ -83,26 +70,13 @@ func runWorker(ctx context.Context, rio runIO, o workerOpts) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	c, err := client.DialContext(ctx, client.Options{HostPort: o.hostPort, Namespace: o.namespace, Logger: temporalLogger(rio)})
-	if err != nil {
-		return usageError("connecting to Temporal at %s: %v", o.hostPort, err)
-	}
-	defer c.Close()
-	added, err := temporal.RegisterSearchAttributes(ctx, c, o.namespace)
+	c, err := temporal.Dial(ctx, o.hostPort, o.namespace, console.Logger(rio.stderr, slog.LevelWarn))
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if len(added) > 0 {
-		fmt.Fprintf(rio.stderr, "registered search attributes %s in namespace %s\n", strings.Join(added, ", "), o.namespace)
+	defer c.Close()
+	if err := w.Run(ctx, c, o.namespace, o.taskQueue, console.Logger(rio.stderr, slog.LevelInfo).With("temporal", o.hostPort)); err != nil {
+		return usageError("%v", err)
 	}
-	wk := worker.New(c, o.taskQueue, worker.Options{})
-	w.Register(wk)
-	if err := wk.Start(); err != nil {
-		return usageError("starting the worker: %v", err)
-	}
-	fmt.Fprintf(rio.stderr, "secops worker: running %s on task queue %s, namespace %s, at %s\n", w.Designs(), o.taskQueue, o.namespace, o.hostPort)
-	<-ctx.Done()
-	wk.Stop()
-	fmt.Fprintln(rio.stderr, "secops worker: stopped")
 	return nil
 }

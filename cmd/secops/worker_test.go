@@ -129,7 +129,7 @@ func TestWorkerKilled(t *testing.T) {
 				t.Logf("%s:\n%s", name, stderr.String())
 			}
 		})
-		for end := time.Now().Add(time.Minute); !strings.Contains(stderr.String(), "secops worker: running"); {
+		for end := time.Now().Add(time.Minute); !strings.Contains(stderr.String(), `"msg":"running"`); {
 			if time.Now().After(end) {
 				t.Fatalf("%s did not start:\n%s", name, stderr.String())
 			}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/runs"
@@ -34,9 +33,9 @@ func openRuns(ctx context.Context, plan *executor.Plan, raw string, c runs.Confi
 	if ns == "" {
 		ns = "default"
 	}
-	cl, err := client.DialContext(ctx, client.Options{HostPort: u.Host, Namespace: ns, Logger: tlog.NewStructuredLogger(c.Logger)})
+	cl, err := Dial(ctx, u.Host, ns, c.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to Temporal at %s: %w", u.Host, err)
+		return nil, err
 	}
 	if _, err := RegisterSearchAttributes(ctx, cl, ns); err != nil {
 		cl.Close()
