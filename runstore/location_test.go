@@ -131,4 +131,3 @@ func TestFindLocation(t *testing.T) {
 		t.Errorf("a run that is not there: %v", err)
 	}
 }
-
