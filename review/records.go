@@ -167,8 +167,7 @@ var errNotRecord = errors.New("not a run record: no id or start time")
 // passed over.
 func StoreRecords(ctx context.Context, store runstore.Store, q runstore.Query) iter.Seq2[*executor.Record, error] {
 	return func(yield func(*executor.Record, error) bool) {
-		for {
-			page, err := store.List(ctx, q)
+		for page, err := range runstore.Pages(ctx, store, q) {
 			if err != nil {
 				yield(nil, err)
 				return
@@ -182,10 +181,6 @@ func StoreRecords(ctx context.Context, store runstore.Store, q runstore.Query) i
 					return
 				}
 			}
-			if page.Next == "" {
-				return
-			}
-			q.Cursor = page.Next
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/secopsdesign/secops/executor"
@@ -185,41 +185,12 @@ func (s *Server) actProblem(id string, rec *executor.Record, err error) *Problem
 	return problem(http.StatusInternalServerError, "internal", "The server failed", err.Error())
 }
 
-// runsQuery reads the query of GET /v1/runs.
+// runsQuery reads the query of GET /v1/runs (see runstore.ParseQuery).
 func runsQuery(v url.Values) (runstore.Query, *Problem) {
-	var q runstore.Query
-	bad := func(format string, args ...any) (runstore.Query, *Problem) {
-		return q, problem(http.StatusBadRequest, "bad-query", "The query is not valid", fmt.Sprintf(format, args...))
+	q, err := runstore.ParseQuery(v, time.Now())
+	if err != nil {
+		return q, problem(http.StatusBadRequest, "bad-query", "The query is not valid", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	for _, list := range v["status"] {
-		sts, err := executor.ParseStatuses(list)
-		if err != nil {
-			return bad("%v", err)
-		}
-		q.Status = append(q.Status, sts...)
-	}
-	q.Incident, q.Severity = ident.ID(v.Get("incident")), ident.ID(v.Get("severity"))
-	for _, k := range []string{"since", "until"} {
-		if t := v.Get(k); t != "" {
-			tm, err := time.Parse(time.RFC3339, t)
-			if err != nil {
-				return bad("%s %q: want an RFC 3339 time, as 2026-11-20T09:15:00Z", k, t)
-			}
-			if k == "since" {
-				q.Since = tm
-			} else {
-				q.Until = tm
-			}
-		}
-	}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > runstore.MaxLimit {
-			return bad("limit %q: want 1 to %d", l, runstore.MaxLimit)
-		}
-		q.Limit = n
-	}
-	q.Cursor = v.Get("cursor")
 	return q, nil
 }
 

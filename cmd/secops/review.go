@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 
+	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor/temporal"
 	"github.com/secopsdesign/secops/review"
 	"github.com/secopsdesign/secops/runstore"
@@ -40,15 +42,11 @@ func newReview() *cobra.Command {
 			if sources != 1 {
 				return usageError("give record files or folders, or --store, or --temporal, and not both")
 			}
-			now := time.Now()
-			from, err := parseSince("since", since, now)
+			q, err := runstore.ParseQuery(url.Values{"since": {since}, "until": {until}}, time.Now())
 			if err != nil {
-				return err
+				return usageError("--%s", strings.ReplaceAll(err.Error(), "\n", "\n--"))
 			}
-			to, err := parseSince("until", until, now)
-			if err != nil {
-				return err
-			}
+			from, to := q.Since, q.Until
 			opts := []review.ReviewOption{review.WithPeriod(from, to), review.WithMaxFalsePositive(maxFP)}
 			if cmd.Flags().Changed("detected-key") {
 				opts = append(opts, review.WithDetectedKey(detectedKey))
@@ -87,10 +85,9 @@ func reviewRuns(ctx context.Context, w, stderr io.Writer, designPath string, pat
 		records = review.StoreRecords(ctx, store, runstore.Query{Since: since, Until: until, Limit: runstore.MaxLimit})
 	}
 	if tf.hostPort != "" {
-		c, err := client.DialContext(ctx, client.Options{HostPort: tf.hostPort, Namespace: tf.namespace,
-			Logger: log.NewStructuredLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))})
+		c, err := temporal.Dial(ctx, tf.hostPort, tf.namespace, console.Logger(stderr, slog.LevelWarn))
 		if err != nil {
-			return usageError("connecting to Temporal at %s: %v", tf.hostPort, err)
+			return usageError("%v", err)
 		}
 		defer c.Close()
 		// Visibility selects by start time and design; WithPeriod checks

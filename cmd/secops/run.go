@@ -231,7 +231,7 @@ func runDesign(ctx context.Context, rio runIO, o runOpts) error {
 	rec, _, err := r.Start(ctx, alert, "", operator())
 	if err != nil && rec == nil {
 		if errors.Is(err, runs.ErrClaimed) {
-			return claimError(loc, err)
+			return usageError("%v", console.Claimed(loc.String(), err))
 		}
 		return usageError("%v", err)
 	}
@@ -298,45 +298,14 @@ func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, loc *runsto
 	return got, d, err
 }
 
-// refusal says why the runs service refused an act, and how to go on. A
-// rollback with nothing to undo is not a failure: it says so on w.
+// refusal says why the runs service refused an act (see
+// console.Refusal): exit status 2, or none for nothing to undo.
 func refusal(w io.Writer, err error, rec *executor.Record, loc *runstore.Location, designPath string, o resumeOpts) error {
-	r := ref(loc, rec.ID)
-	var ue *executor.UncertainError
-	switch {
-	case errors.Is(err, runs.ErrClaimed):
-		return claimError(loc, err)
-	case errors.As(err, &ue):
-		return usageError("%s\nthe record is unchanged", console.Uncertain(ue.Calls, loc.String()+": the run was interrupted during a call", goOn(r, o.adapters)))
-	case errors.Is(err, executor.ErrDesignChanged):
-		return usageError("%s: %s has changed: %v; going on would follow a flow the run did not start with: "+
-			"restore the design, or use --force to go on with the changed one (the record notes it); the record is unchanged",
-			loc, designPath, err)
-	case errors.Is(err, runs.ErrFailed):
-		msg := fmt.Sprintf("%s: run %s failed: %s", loc, rec.ID, rec.Error)
-		if ev, ok := rec.FailedMethod(); ok {
-			msg += fmt.Sprintf("\nretry method %s with: secops resume %s --adapters %s --retry", ev.Method, r, o.adapters)
-			if ev.Uncertain {
-				msg += fmt.Sprintf("\nor, if it did take effect: secops resume %s --adapters %s --recover applied", r, o.adapters)
-			}
-		} else {
-			msg += "\nit cannot be continued"
-		}
-		return usageError("%s (the record is unchanged)", msg)
-	case errors.Is(err, runs.ErrNotFailed):
-		return usageError("%s: run %s was %s, not failed: use --recover retry|applied if a call is in doubt, or no flag", loc, rec.ID, rec.Status)
-	case errors.Is(err, runs.ErrInvalidAnswer) && o.outputs != "":
-		return usageError("%s: %v (the record is unchanged)", o.outputs, err)
-	case errors.Is(err, runs.ErrNothingToUndo):
-		if len(rec.Applied) == 0 {
-			fmt.Fprintln(w, "nothing to roll back: the run applied no response method")
-		} else {
-			fmt.Fprintf(w, "nothing to roll back: every applied method (%s) was rolled back already\n", joinNumbers(rec.Applied))
-		}
-		fmt.Fprintf(w, "record: %s\n", loc)
-		return nil
+	err = console.Refusal(w, err, rec, console.Act{Where: loc.String(), Design: designPath, Outputs: o.outputs, Commands: goOn(ref(loc, rec.ID), o.adapters)})
+	if err != nil {
+		return usageError("%v", err)
 	}
-	return usageError("%v (the record is unchanged)", err)
+	return nil
 }
 
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {

@@ -5,14 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops/console"
-	"github.com/secopsdesign/secops/duration"
 	"github.com/secopsdesign/secops/executor"
-	"github.com/secopsdesign/secops/ident"
 	"github.com/secopsdesign/secops/runstore"
 )
 
@@ -63,38 +64,20 @@ func newRunsList() *cobra.Command {
 	return cmd
 }
 
-// parseSince reads a time, or a duration back from now.
-func parseSince(flag, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if d, err := duration.Parse(s); err == nil {
-		return now.Add(-d.Std()), nil
-	}
-	return time.Time{}, usageError("--%s %q: want a time like 2026-11-20T09:00:00Z or a duration like 24h or 7d", flag, s)
-}
-
 func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 	if o.store == "" {
 		return usageError("runs list needs --store sqlite:PATH or dir:FOLDER")
 	}
-	q := runstore.Query{Incident: ident.ID(o.incident), Severity: ident.ID(o.severity), Limit: o.limit, Cursor: o.cursor}
+	v := url.Values{"incident": {o.incident}, "severity": {o.severity}, "since": {o.since}, "until": {o.until}, "cursor": {o.cursor}}
 	if o.status != "" {
-		var err error
-		if q.Status, err = executor.ParseStatuses(o.status); err != nil {
-			return usageError("--%v", err)
-		}
+		v["status"] = []string{o.status}
 	}
-	now := time.Now()
-	var err error
-	if q.Since, err = parseSince("since", o.since, now); err != nil {
-		return err
+	if o.limit != 0 {
+		v.Set("limit", strconv.Itoa(o.limit))
 	}
-	if q.Until, err = parseSince("until", o.until, now); err != nil {
-		return err
+	q, err := runstore.ParseQuery(v, time.Now())
+	if err != nil {
+		return usageError("--%s", strings.ReplaceAll(err.Error(), "\n", "\n--"))
 	}
 	s, err := openStore(o.store, true)
 	if err != nil {
@@ -102,17 +85,14 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 	}
 	defer s.Close()
 	var all runstore.Page
-	for {
-		p, err := s.List(ctx, q)
+	for p, err := range runstore.Pages(ctx, s, q) {
 		if err != nil {
 			return usageError("%s: %v", o.store, err)
 		}
-		all.Runs = append(all.Runs, p.Runs...)
-		all.Next = p.Next
-		if !o.all || p.Next == "" {
+		all.Runs, all.Next = append(all.Runs, p.Runs...), p.Next
+		if !o.all {
 			break
 		}
-		q.Cursor = p.Next
 	}
 	if o.format == "json" {
 		enc := json.NewEncoder(w)

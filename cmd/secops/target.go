@@ -105,14 +105,3 @@ func ref(l *runstore.Location, id string) string {
 	return id + " --store " + l.URL()
 }
 
-func claimError(where fmt.Stringer, err error) error {
-	var ce *runstore.ClaimedError
-	if errors.As(err, &ce) {
-		msg := fmt.Sprintf("%s is in use by another secops process (%s): wait for it to finish, or stop it", where, ce.Holder)
-		if !ce.Expires.IsZero() {
-			msg += fmt.Sprintf("; if that process is gone, its claim lapses at %s", ce.Expires.Local().Format(time.TimeOnly))
-		}
-		return usageError("%s", msg)
-	}
-	return usageError("%s: %v", where, err)
-}
