@@ -3,8 +3,8 @@ package runstore
 import (
 	"context"
 	"errors"
-	"iter"
 	"fmt"
+	"iter"
 	"net/url"
 	"strconv"
 	"time"

@@ -104,4 +104,3 @@ func ref(l *runstore.Location, id string) string {
 	}
 	return id + " --store " + l.URL()
 }
-
