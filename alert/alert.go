@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 
 	"github.com/secopsdesign/secops/document"
@@ -27,6 +28,20 @@ func Read(r io.Reader, name string) (map[string]any, error) {
 		return nil, err
 	}
 	return Decode(data, name)
+}
+
+// ReadFile reads the alert in the file at path, or in stdin when path
+// is "-" (named "<stdin>" in findings); see Read.
+func ReadFile(path string, stdin io.Reader) (map[string]any, error) {
+	if path == "-" {
+		return Read(stdin, "<stdin>")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, path)
 }
 
 // Decode decodes one alert from data. See Read.

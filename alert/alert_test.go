@@ -1,6 +1,10 @@
 package alert_test
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,4 +79,26 @@ func (endless) Read(p []byte) (int, error) {
 		p[i] = ' '
 	}
 	return len(p), nil
+}
+
+// TestReadFile: "-" is stdin, named <stdin> in findings; a file is read
+// by its path; a missing file is the os error.
+func TestReadFile(t *testing.T) {
+	a, err := alert.ReadFile("-", strings.NewReader(`{"host": "pc-1"}`))
+	if err != nil || a["host"] != "pc-1" {
+		t.Errorf("stdin: %v, %v", a, err)
+	}
+	if _, err := alert.ReadFile("-", strings.NewReader(`{"host": 1, "host": 2}`)); err == nil || !strings.HasPrefix(err.Error(), "<stdin>:1:") {
+		t.Errorf("stdin's finding: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "alert.yaml")
+	if err := os.WriteFile(path, []byte("host: pc-2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := alert.ReadFile(path, nil); err != nil || a["host"] != "pc-2" {
+		t.Errorf("%s: %v, %v", path, a, err)
+	}
+	if _, err := alert.ReadFile(path+".missing", nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
 }

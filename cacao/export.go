@@ -61,6 +61,20 @@ type File struct {
 	Notes []Note
 }
 
+// AdapterCommands reports whether a step of f's playbook has an
+// AdapterCommand, which only secops runs: an export without an
+// adapters file (Options.Adapters) has one for every action.
+func (f File) AdapterCommands() bool {
+	for _, s := range f.Playbook.Workflow {
+		for _, c := range s.Commands {
+			if c.Type == AdapterCommand {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Export converts every playbook of d into a CACAO 2.0 playbook, in the
 // order of d.Playbooks. Identifiers are UUIDv5 in Namespace of names made
 // from the design name, the playbook id and the step, method and branch

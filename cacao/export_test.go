@@ -132,6 +132,15 @@ func TestExportAdapters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range files {
+		if f.AdapterCommands() {
+			t.Errorf("%s: an adapter command although every adapter is configured", f.ID)
+		}
+	}
+	bare, err := Export(d, Options{})
+	if err != nil || !bare[0].AdapterCommands() {
+		t.Errorf("without adapters, %s has no adapter command (%v)", bare[0].ID, err)
+	}
 	pb := files[0].Playbook
 	var buf bytes.Buffer
 	if err := pb.Encode(&buf); err != nil {

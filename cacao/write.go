@@ -2,8 +2,13 @@ package cacao
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/secopsdesign/secops/adapters/config"
 )
 
 // WriteFiles writes each exported file into dir (made if need be) as
@@ -26,4 +31,18 @@ func WriteFiles(dir string, files []File) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// WriteAdapters writes the adapter configuration (secops-adapters/v1)
+// of r's Adapters to w, with a comment naming source, the CACAO file
+// imported, and what is left to check: the URLs, and the headers
+// (tokens) the endpoints need, which CACAO does not carry.
+func (r *Report) WriteAdapters(w io.Writer, source string) error {
+	var b bytes.Buffer
+	b.WriteString("# Adapters of the actions imported from " + filepath.Base(source) + ": check each URL,\n# and add the headers (tokens) the endpoints need.\n")
+	if err := yaml.NewEncoder(&b).Encode(config.File{Format: config.Format, Adapters: r.Adapters}); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }

@@ -171,8 +171,14 @@ func (t *Tokens) Add(name string, roles []Role, parties []ident.ID) (string, err
 	}
 	secret := "secops_" + base64.RawURLEncoding.EncodeToString(b[:])
 	sum := sha256.Sum256([]byte(secret))
+	var ps []ident.ID // each once
+	for _, p := range parties {
+		if !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
+	}
 	next := *t
-	next.Tokens = append(slices.Clip(t.Tokens), Token{Name: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Roles: roles, Parties: parties})
+	next.Tokens = append(slices.Clip(t.Tokens), Token{Name: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Roles: roles, Parties: ps})
 	if err := next.check(); err != nil {
 		return "", err
 	}

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops/adapters/config"
 	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/cacao"
 	"github.com/secopsdesign/secops/finding"
@@ -48,9 +45,7 @@ func newExport() *cobra.Command {
 			if !b.OK() {
 				return &exitError{code: 1}
 			}
-			d := b.Design
-			opts := cacao.Options{Time: t, Adapters: b.Adapters}
-			files, err := cacao.Export(d, opts)
+			files, err := cacao.Export(b.Design, cacao.Options{Time: t, Adapters: b.Adapters})
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}
@@ -59,11 +54,7 @@ func newExport() *cobra.Command {
 				for _, n := range f.Notes {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s: %s\n", args[0], f.ID, n)
 				}
-				for _, s := range f.Playbook.Workflow {
-					for _, c := range s.Commands {
-						adapterCommands = adapterCommands || c.Type == cacao.AdapterCommand
-					}
-				}
+				adapterCommands = adapterCommands || f.AdapterCommands()
 			}
 			if adapterCommands && adaptersPath == "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: methods with an action are %s commands, which only secops runs: pass --adapters FILE to export http-api and bash commands an executor can call\n",
@@ -140,9 +131,7 @@ func newImport() *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: no action calls a webhook adapter: %s not written\n", args[0], adaptersOut)
 				} else {
 					var ab bytes.Buffer
-					ab.WriteString("# Adapters of the actions imported from " + filepath.Base(args[0]) + ": check each URL,\n# and add the headers (tokens) the endpoints need.\n")
-					enc := yaml.NewEncoder(&ab)
-					if err := enc.Encode(config.File{Format: config.Format, Adapters: rep.Adapters}); err != nil {
+					if err := rep.WriteAdapters(&ab, args[0]); err != nil {
 						return usageError("%v", err)
 					}
 					if err := os.WriteFile(adaptersOut, ab.Bytes(), 0o644); err != nil {
@@ -150,15 +139,7 @@ func newImport() *cobra.Command {
 					}
 				}
 			}
-			if out == "" {
-				_, err = cmd.OutOrStdout().Write(buf.Bytes())
-			} else {
-				err = os.WriteFile(out, buf.Bytes(), 0o644)
-			}
-			if err != nil {
-				return usageError("%v", err)
-			}
-			return nil
+			return writeOut(cmd, out, buf.Bytes())
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "file to write the design to (default stdout)")

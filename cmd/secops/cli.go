@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -103,4 +104,18 @@ func findSub(cmd *cobra.Command, name string) *cobra.Command {
 func formatFlag(cmd *cobra.Command, p *string, def string, values ...string) {
 	cmd.Flags().Var(console.NewChoice(p, def, values...), "format", "output format: "+console.OrList(values))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// writeOut writes b to the file out, or to stdout when out is "" or "-".
+func writeOut(cmd *cobra.Command, out string, b []byte) error {
+	var err error
+	if out == "" || out == "-" {
+		_, err = cmd.OutOrStdout().Write(b)
+	} else {
+		err = os.WriteFile(out, b, 0o644)
+	}
+	if err != nil {
+		return usageError("%v", err)
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/secopsdesign/secops/alert"
@@ -15,17 +14,7 @@ import (
 // readAlert reads the alert at path, "-" for stdin (see package alert).
 // The values are checked against the design later, all at once.
 func readAlert(stdin io.Reader, path string) (map[string]any, error) {
-	var a map[string]any
-	var err error
-	if path == "-" {
-		a, err = alert.Read(stdin, "<stdin>")
-	} else {
-		var f *os.File
-		if f, err = os.Open(path); err == nil {
-			a, err = alert.Read(f, path)
-			f.Close()
-		}
-	}
+	a, err := alert.ReadFile(path, stdin)
 	if l := finding.From(err); l != nil {
 		return nil, &exitError{code: 1, err: fmt.Errorf("alert: %s", strings.TrimSuffix(l.Error(), "\n"))}
 	}

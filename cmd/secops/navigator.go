@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -49,14 +48,7 @@ func newExportNavigator() *cobra.Command {
 			if err := navigator.Write(&buf, layers...); err != nil {
 				return usageError("%v", err)
 			}
-			if out == "" || out == "-" {
-				_, err := cmd.OutOrStdout().Write(buf.Bytes())
-				return err
-			}
-			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-				return usageError("%v", err)
-			}
-			return nil
+			return writeOut(cmd, out, buf.Bytes())
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write to `FILE` instead of standard output")

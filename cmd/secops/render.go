@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,14 +39,7 @@ func newRender() *cobra.Command {
 			if err := renderFile(cmd, &buf, args[0], format, playbookID); err != nil {
 				return err
 			}
-			if out == "" || out == "-" {
-				_, err := cmd.OutOrStdout().Write(buf.Bytes())
-				return err
-			}
-			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-				return usageError("%v", err)
-			}
-			return nil
+			return writeOut(cmd, out, buf.Bytes())
 		},
 	}
 	formatFlag(cmd, &format, "markdown", renderFormats...)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -44,9 +43,7 @@ func newToken() *cobra.Command {
 			}
 			var ps []ident.ID
 			for _, p := range parties {
-				if !slices.Contains(ps, ident.ID(p)) {
-					ps = append(ps, ident.ID(p))
-				}
+				ps = append(ps, ident.ID(p))
 			}
 			secret, err := toks.Add(args[0], rs, ps)
 			if err != nil {
