@@ -64,44 +64,15 @@ func fatal(file string, err error) finding.Finding {
 
 func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, opt validateOptions) error {
 	var all, fatals finding.List
-	type summary struct {
-		file     string
-		findings finding.List
-		err      error
-	}
-	var sums []summary
 	if len(paths) == 0 {
 		fatals = append(fatals, fatal("", fmt.Errorf("validate needs at least one FILE (- for standard input)")))
 	}
-	stdinUsed := false
-	seen := map[finding.Finding]bool{}
-	for _, path := range paths {
-		name := path
-		if path == "-" {
-			name = bundle.Stdin
-			if stdinUsed {
-				err := fmt.Errorf("standard input (-) can be read only once")
-				fatals = append(fatals, fatal(name, err))
-				sums = append(sums, summary{file: name, err: err})
-				continue
-			}
-			stdinUsed = true
+	sums := bundle.LoadEach(paths, opt.adapters, stdin)
+	for _, s := range sums {
+		if s.Err != nil {
+			fatals = append(fatals, fatal(s.File, s.Err))
 		}
-		b, err := bundle.Load(bundle.Files{Design: path, Adapters: opt.adapters, Stdin: stdin})
-		if err != nil {
-			fatals = append(fatals, fatal(name, err))
-			sums = append(sums, summary{file: name, err: err})
-			continue
-		}
-		var l finding.List
-		for _, f := range b.Findings {
-			if f.File != opt.adapters || !seen[f] { // the adapters' own, once
-				seen[f] = true
-				l = append(l, f)
-			}
-		}
-		all = append(all, l...)
-		sums = append(sums, summary{file: name, findings: l})
+		all = append(all, s.Findings...)
 	}
 	var werr error
 	if opt.format == "json" {
@@ -115,11 +86,11 @@ func validateFiles(stdout, stderr io.Writer, stdin io.Reader, paths []string, op
 	if opt.format == "text" {
 		if opt.verbose {
 			for _, s := range sums {
-				if s.err != nil {
-					fmt.Fprintf(stderr, "%s: could not be read\n", s.file)
+				if s.Err != nil {
+					fmt.Fprintf(stderr, "%s: could not be read\n", s.File)
 					continue
 				}
-				fmt.Fprintf(stderr, "%s: %s\n", s.file, s.findings.Summary())
+				fmt.Fprintf(stderr, "%s: %s\n", s.File, s.Findings.Summary())
 			}
 		}
 		if len(all) > 0 {
