@@ -160,18 +160,15 @@ func setup(rio runIO, designPath, adaptersPath string, use bundle.Use, dry bool)
 	plan, err := b.Plan(use)
 	if errors.Is(err, bundle.ErrFindings) {
 		return nil, nil, nil, &exitError{code: 1}
-	} else if err != nil {
+	}
+	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
 	if b.DesignErrors() {
 		fmt.Fprintln(rio.stderr, "the design has errors (above); rolling back anyway: undoing containment does not wait for a fix")
 	}
 	if unset := b.Adapters.Unset(rio.lookupEnv); len(unset) > 0 && !dry {
-		them := "it"
-		if len(unset) > 1 {
-			them = "them"
-		}
-		return nil, nil, nil, usageError("environment variables named in adapter headers are not set: %s: set %s and run again (nothing was called)", strings.Join(unset, ", "), them)
+		return nil, nil, nil, usageError("environment variables named in adapter headers are not set: %s: set them and run again (nothing was called)", strings.Join(unset, ", "))
 	}
 	reg, err := b.Adapters.Registry()
 	if err != nil {
@@ -243,69 +240,53 @@ func operator() runs.Actor { return runs.Actor{Name: console.User(), AnyParty: t
 
 // act does a to the run o names, through the runs service over its
 // record file or store: the rules are the service's, their refusals
-// messages here (exit 2, the record unchanged). On a refusal it returns
-// no record; the caller closes the target of a record.
-func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (*executor.Record, *secops.Design, *runstore.Location, error) {
+// messages here (exit 2, the record unchanged; see console.Refusal). On
+// a refusal it returns no record; else the caller closes loc.
+func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (got *executor.Record, d *secops.Design, _ *runstore.Location, err error) {
 	loc, rec, err := findLocation(ctx, o.record, o.store)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	got, d, err := actOn(ctx, rio, o, a, loc, rec)
-	if got == nil {
-		loc.Close()
-	}
-	return got, d, loc, err
-}
-
-// actOn is act on the record rec loaded from target.
-func actOn(ctx context.Context, rio runIO, o resumeOpts, a runs.Act, loc *runstore.Location, rec *executor.Record) (*executor.Record, *secops.Design, error) {
-	designPath, err := designPath(loc, rec, o.design)
+	defer func() {
+		if got == nil {
+			loc.Close()
+		}
+	}()
+	path, err := designPath(loc, rec, o.design)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	use := bundle.ToRun
 	if a.Op == runs.OpRollback {
 		use = bundle.ToUndo
 	}
-	b, plan, reg, err := setup(rio, designPath, o.adapters, use, rec.DryRun)
+	b, plan, reg, err := setup(rio, path, o.adapters, use, rec.DryRun)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	d := b.Design
-	loc.UseDesign(d.Source())
-	engine := []executor.Option{executor.WithSecrets(b.Adapters.Secrets(rio.lookupEnv)...)}
-	if a.Op == runs.OpRollback {
-		engine = append(engine, executor.WithIsolation(), executor.WithRetry(1, 0), executor.WithEvents(console.Progress(rio.stderr)))
-	} else {
-		engine = append(engine, engineIO(rio, d, false)...)
-	}
+	loc.UseDesign(b.Design.Source())
+	engine := append(engineIO(rio, b.Design, false), executor.WithSecrets(b.Adapters.Secrets(rio.lookupEnv)...))
 	opts := []runs.Option{runs.WithRegistry(reg), runs.WithClaimTTL(claimTTL()), runs.WithEngineOptions(engine...)}
 	if o.force {
 		opts = append(opts, runs.WithChangedDesign())
 	}
 	r, err := runs.New(plan, loc.Store(), opts...)
 	if err != nil {
-		return nil, nil, usageError("%v", err)
+		return nil, nil, nil, usageError("%v", err)
 	}
 	defer r.Close()
 	if rec.DryRun {
 		fmt.Fprintln(rio.stderr, "dry run: the record is a dry run; no adapter will be called")
 	}
-	got, err := r.Do(ctx, rec.ID, a, operator())
+	got, err = r.Do(ctx, rec.ID, a, operator())
 	if err != nil && (got == nil || runs.Refused(err)) {
-		return nil, nil, refusal(rio.stderr, err, rec, loc, designPath, o)
+		act := console.Act{Where: loc.String(), Design: path, Outputs: o.outputs, Commands: goOn(ref(loc, rec.ID), o.adapters)}
+		if err := console.Refusal(rio.stderr, err, rec, act); err != nil {
+			return nil, nil, nil, usageError("%v", err)
+		}
+		return nil, nil, nil, nil
 	}
-	return got, d, err
-}
-
-// refusal says why the runs service refused an act (see
-// console.Refusal): exit status 2, or none for nothing to undo.
-func refusal(w io.Writer, err error, rec *executor.Record, loc *runstore.Location, designPath string, o resumeOpts) error {
-	err = console.Refusal(w, err, rec, console.Act{Where: loc.String(), Design: designPath, Outputs: o.outputs, Commands: goOn(ref(loc, rec.ID), o.adapters)})
-	if err != nil {
-		return usageError("%v", err)
-	}
-	return nil
+	return got, b.Design, loc, err
 }
 
 func resumeRecord(ctx context.Context, rio runIO, o resumeOpts) error {
@@ -388,4 +369,3 @@ func goOn(ref, adaptersPath string) console.Commands {
 		Rollback: "secops rollback " + ref + " --adapters " + adaptersPath, Rerun: "run again with --dry-run"}
 }
 
-func joinNumbers(ns []ident.Number) string { return console.JoinNumbers(ns) }
