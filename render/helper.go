@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/internal/gvproto"
 )
 
@@ -126,28 +126,13 @@ type noHelperError struct{ msg string }
 func (e *noHelperError) Error() string        { return e.msg }
 func (e *noHelperError) Is(target error) bool { return target == ErrNoHelper }
 
-// moduleVersion is the version of this module in the running program's
-// build information, for the install hint: "latest" when it is unknown.
+// moduleVersion is the version of this module for the install hint:
+// "latest" when it is unknown.
 func moduleVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "latest"
+	if v := secops.ModuleVersion(); v != "" {
+		return v
 	}
-	const mod = "github.com/secopsdesign/secops"
-	v := ""
-	if bi.Main.Path == mod {
-		v = bi.Main.Version
-	} else {
-		for _, dep := range bi.Deps {
-			if dep.Path == mod {
-				v = dep.Version
-			}
-		}
-	}
-	if v == "" || v == "(devel)" || strings.Contains(v, "+dirty") {
-		return "latest"
-	}
-	return v
+	return "latest"
 }
 
 // DrawSVG has the helper draw dot as SVG, starting it when it is not

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/runstore"
 	"github.com/secopsdesign/secops/server"
 )
@@ -32,9 +34,11 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var health struct{ Status, Version string }
+	err = json.NewDecoder(resp.Body).Decode(&health)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("healthz: %s", resp.Status)
+	if resp.StatusCode != http.StatusOK || err != nil || health.Status != "ok" || health.Version != secops.Version() {
+		t.Errorf("healthz: %s %+v %v", resp.Status, health, err)
 	}
 	cancel()
 	select {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/alert"
 	"github.com/secopsdesign/secops/executor"
@@ -311,7 +312,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": secops.Version()})
 }
 
 // local is who acts when the server has no tokens.

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,35 +10,6 @@ import (
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/finding"
 )
-
-// version is the module version and VCS revision the binary was built
-// from: "v1.2.0" from go install ...@v1.2.0, "(devel) revision 1a2b3c4d5e6f
-// (modified)" from a checkout.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = " (modified)"
-			}
-		}
-	}
-	if rev != "" {
-		v += " revision " + rev[:min(len(rev), 12)] + modified
-	}
-	return v
-}
 
 // checkCommand finds the command that args name, as cobra will, and
 // returns a usage error for a word that names no command where one is

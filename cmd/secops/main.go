@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secopsdesign/secops"
+
 	// The SQLite run store, for --store sqlite:PATH.
 	_ "github.com/secopsdesign/secops/runstore/sqlite"
 )
@@ -49,7 +51,7 @@ func newRoot() *cobra.Command {
 		Use:           "secops",
 		Short:         "Check, test, run and render security-operations designs",
 		Long:          help("secops"),
-		Version:       version(),
+		Version:       secops.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -25,14 +25,6 @@ func init() { commands = append(commands, newReplay) }
 // (when stderr is a terminal).
 const progressFrom = 16 << 20
 
-// replayIO is where replay reads stdin and shows progress; tests replace
-// it.
-type replayIO struct {
-	stdin    io.Reader
-	stderr   io.Writer
-	terminal bool // stderr is a terminal: progress may be shown
-}
-
 func newReplay() *cobra.Command {
 	var format, timeKey, groupBy, chartDir string
 	var ignoreUnknown bool
@@ -55,7 +47,7 @@ func newReplay() *cobra.Command {
 			if ignoreUnknown {
 				opts = append(opts, review.WithUnknownKeysIgnored())
 			}
-			rio := replayIO{stdin: cmd.InOrStdin(), stderr: cmd.ErrOrStderr(), terminal: console.Terminal(os.Stderr)}
+			rio := runIO{stdin: cmd.InOrStdin(), stderr: cmd.ErrOrStderr(), terminal: console.Terminal(os.Stderr)}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
 			return replay(ctx, cmd.OutOrStdout(), rio, args[0], args[1:], format, chartDir, opts)
@@ -93,7 +85,7 @@ func compilePlan(stderr io.Writer, b *bundle.Bundle) (*executor.Plan, error) {
 	return p, nil
 }
 
-func replay(ctx context.Context, w io.Writer, rio replayIO, designPath string, alertPaths []string, format, chartDir string, opts []review.ReplayOption) error {
+func replay(ctx context.Context, w io.Writer, rio runIO, designPath string, alertPaths []string, format, chartDir string, opts []review.ReplayOption) error {
 	plan, err := loadPlan(rio.stderr, designPath)
 	if err != nil {
 		return err

@@ -24,12 +24,12 @@ import (
 
 func init() { commands = append(commands, newRun, newResume, newRollback) }
 
-// runIO is where the run commands read answers and write progress; tests
+// runIO is where commands read answers and write progress; tests
 // replace it.
 type runIO struct {
 	stdin    io.Reader
 	stderr   io.Writer
-	terminal bool // someone at a terminal can answer: manual tasks prompt
+	terminal bool // someone is at a terminal: runs prompt for tasks, replay shows progress
 	// lookupEnv looks up the variables adapter headers name (default
 	// os.LookupEnv).
 	lookupEnv func(string) (string, bool)
