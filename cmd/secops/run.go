@@ -368,4 +368,3 @@ func goOn(ref, adaptersPath string) console.Commands {
 	return console.Commands{Resume: "secops resume " + ref + " --adapters " + adaptersPath,
 		Rollback: "secops rollback " + ref + " --adapters " + adaptersPath, Rerun: "run again with --dry-run"}
 }
-
