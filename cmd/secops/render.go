@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,14 +11,10 @@ import (
 	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/finding"
 	"github.com/secopsdesign/secops/ident"
-	"github.com/secopsdesign/secops/playbook"
 	"github.com/secopsdesign/secops/render"
 )
 
 func init() { commands = append(commands, newRender) }
-
-// renderFormats are the values of render --format.
-var renderFormats = []string{"markdown", "html", "mermaid", "dot"}
 
 func newRender() *cobra.Command {
 	var format, playbookID, out string
@@ -42,7 +37,7 @@ func newRender() *cobra.Command {
 			return writeOut(cmd, out, buf.Bytes())
 		},
 	}
-	formatFlag(cmd, &format, "markdown", renderFormats...)
+	formatFlag(cmd, &format, "markdown", render.Formats...)
 	cmd.Flags().StringVar(&playbookID, "playbook", "", "draw only the playbook with this id (mermaid and dot)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write to `FILE` instead of standard output")
 	_ = cmd.RegisterFlagCompletionFunc("playbook", completePlaybooks)
@@ -77,9 +72,6 @@ func loadDesign(cmd *cobra.Command, path string) (*secops.Design, finding.List, 
 }
 
 func renderFile(cmd *cobra.Command, buf *bytes.Buffer, path, format, playbookID string) error {
-	if playbookID != "" && (format == "markdown" || format == "html") {
-		return usageError("--playbook applies to --format mermaid and dot only")
-	}
 	d, lf, err := loadDesign(cmd, path)
 	if err != nil {
 		return usageError("%v", err)
@@ -94,29 +86,9 @@ func renderFile(cmd *cobra.Command, buf *bytes.Buffer, path, format, playbookID 
 	if len(lf) > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "secops: %s has problems (run secops validate); rendering it anyway\n", name)
 	}
-	var p *playbook.Playbook
-	if playbookID != "" {
-		if p = d.Playbook(ident.ID(playbookID)); p == nil {
-			var ids []string
-			for _, pb := range d.Playbooks {
-				ids = append(ids, string(pb.ID))
-			}
-			return usageError("%s has no playbook %q; it has: %s", name, playbookID, strings.Join(ids, ", "))
-		}
-	}
-	var w io.Writer = buf
-	switch format {
-	case "mermaid":
-		err = render.Mermaid(w, d, p)
-	case "dot":
-		err = render.DOT(w, d, p)
-	case "html":
-		err = render.HTML(cmd.Context(), w, d)
-	default:
-		err = render.Markdown(w, d)
-	}
+	err = render.Format(cmd.Context(), buf, d, format, ident.ID(playbookID))
 	if err != nil {
-		return usageError("%v", err)
+		return usageError("%s: %v", name, err)
 	}
 	return nil
 }
