@@ -68,6 +68,7 @@ type config struct {
 	workers int
 	queue   int
 	holder  string
+	ttl     time.Duration
 	watch   time.Duration
 }
 
@@ -119,6 +120,19 @@ func WithQueue(n int) Option {
 			return fmt.Errorf("queue: %d: want 0 or more", n)
 		}
 		c.queue = n
+		return nil
+	}
+}
+
+// WithClaimTTL sets how long the server's claim on a run lasts unless
+// renewed (default ClaimTTL): after the server dies, another process of
+// another host waits this long before it takes the runs the server held.
+func WithClaimTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("claim ttl %v: want more than 0", d)
+		}
+		c.ttl = d
 		return nil
 	}
 }
@@ -187,6 +201,9 @@ func newServer(plan *executor.Plan, store runstore.Store, r *runs.Runs, opts []O
 	if c.holder == "" {
 		c.holder = runstore.Holder()
 	}
+	if c.ttl == 0 {
+		c.ttl = ClaimTTL
+	}
 	if c.tokens != nil {
 		if err := c.tokens.CheckParties(plan.Design()); err != nil {
 			return nil, err
@@ -202,7 +219,7 @@ func newServer(plan *executor.Plan, store runstore.Store, r *runs.Runs, opts []O
 		var err error
 		s.runs, err = runs.New(plan, store, runs.WithRegistry(c.reg.Wrap(adapters.Audit(s.metrics.call))),
 			runs.WithEngineOptions(append([]executor.Option{executor.WithIsolation(), executor.WithRetry(1, 0)}, c.engine...)...),
-			runs.WithHolder(c.holder), runs.WithClaimTTL(ClaimTTL), runs.WithLogger(c.log), runs.WithWatch(c.watch),
+			runs.WithHolder(c.holder), runs.WithClaimTTL(c.ttl), runs.WithLogger(c.log), runs.WithWatch(c.watch),
 			runs.WithObserver(func(before *runstore.Summary, events int, after *executor.Record) {
 				s.metrics.observe(before, after, events, s.waitingParty)
 			}))

@@ -83,7 +83,7 @@ func serve(ctx context.Context, rio runIO, o serveOpts, ready chan<- string) err
 		return err
 	}
 	log := console.Logger(rio.stderr, slog.LevelInfo)
-	opts := []server.Option{server.WithRegistry(reg), server.WithLogger(log), server.WithTokens(toks),
+	opts := []server.Option{server.WithRegistry(reg), server.WithLogger(log), server.WithTokens(toks), server.WithClaimTTL(claimTTL()),
 		server.WithEngineOptions(executor.WithSecrets(b.Adapters.Secrets(rio.lookupEnv)...))}
 	var srv *server.Server
 	where := o.store
