@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"os/signal"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/change"
 	"github.com/secopsdesign/secops/executor"
 	"github.com/secopsdesign/secops/review"
@@ -44,7 +40,7 @@ func newPlan() *cobra.Command {
 			stderr := cmd.ErrOrStderr()
 			var plans [2]*executor.Plan
 			for i, arg := range args[:2] {
-				b, err := loadDesignArg(arg)
+				b, err := change.LoadDesign(arg)
 				if err != nil {
 					return &exitError{code: 1, err: err}
 				}
@@ -84,24 +80,4 @@ func newPlan() *cobra.Command {
 	cmd.Flags().StringVar(&timeKey, "time-key", "", "the alert key of each alert's time (default: the design's first field of type time)")
 	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown-keys", false, "drop alert keys that are not fields of a design instead of counting the alert as invalid")
 	return cmd
-}
-
-// loadDesignArg loads a design from a file, or, when arg is no file but
-// REV:PATH and git is there, from "git show REV:PATH".
-func loadDesignArg(arg string) (*bundle.Bundle, error) {
-	f := bundle.Files{Design: arg}
-	if _, err := os.Stat(arg); err != nil && strings.Contains(arg, ":") {
-		git, err := exec.LookPath("git")
-		if err != nil {
-			return nil, errors.New(arg + ": no such file, and no git to read it as REV:PATH")
-		}
-		var out, errOut bytes.Buffer
-		c := exec.Command(git, "show", arg)
-		c.Stdout, c.Stderr = &out, &errOut
-		if err := c.Run(); err != nil {
-			return nil, errors.New("git show " + arg + ": " + strings.TrimSpace(errOut.String()))
-		}
-		f.Source = &out
-	}
-	return bundle.Load(f)
 }

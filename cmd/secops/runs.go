@@ -95,9 +95,7 @@ func listRuns(ctx context.Context, w io.Writer, o listOpts) error {
 		}
 	}
 	if o.format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(all)
+		return writeJSON(w, all)
 	}
 	if err := console.WriteSummaries(w, all.Runs); err != nil {
 		return err
@@ -138,9 +136,14 @@ func newRunsShow() *cobra.Command {
 
 func showRecord(w io.Writer, rec *executor.Record, format string) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rec)
+		return writeJSON(w, rec)
 	}
 	return console.WriteRecord(w, rec)
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
