@@ -46,6 +46,7 @@ func TestUnknownCommand(t *testing.T) {
 		{[]string{"valdate", "--format", "json", "d.yaml"}, 2, `did you mean "validate"?`},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"import"}, 2, "secops import needs a command: cacao"},
+		{[]string{"runs"}, 2, "secops runs needs a command: list, show"},
 		{[]string{"export", "--out", "dir"}, 2, "secops export needs a command: cacao"},
 		{[]string{"help", "validate"}, 0, ""},
 		{[]string{"__complete", "valid"}, 0, ""},

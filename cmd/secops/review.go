@@ -33,13 +33,7 @@ func newReview() *cobra.Command {
 			if chartDir != "" && format != "markdown" {
 				return usageError("--charts needs --format markdown")
 			}
-			sources := 0
-			for _, given := range []bool{len(args) > 1, store != "", tf.hostPort != ""} {
-				if given {
-					sources++
-				}
-			}
-			if sources != 1 {
+			if btoi(len(args) > 1)+btoi(store != "")+btoi(tf.hostPort != "") != 1 {
 				return usageError("give record files or folders, or --store, or --temporal, and not both")
 			}
 			q, err := runstore.ParseQuery(url.Values{"since": {since}, "until": {until}}, time.Now())

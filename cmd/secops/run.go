@@ -13,6 +13,7 @@ import (
 
 	"github.com/secopsdesign/secops"
 	"github.com/secopsdesign/secops/adapters"
+	"github.com/secopsdesign/secops/alert"
 	"github.com/secopsdesign/secops/bundle"
 	"github.com/secopsdesign/secops/console"
 	"github.com/secopsdesign/secops/executor"
@@ -107,16 +108,22 @@ func newResume() *cobra.Command {
 			return resumeRecord(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
+	recordFlags(cmd, &o)
 	cmd.Flags().StringVar(&o.outputs, "outputs", "", "outputs of manual tasks: a JSON object of method id to outputs")
 	cmd.Flags().BoolVar(&o.approve, "approve", false, "grant the approval the run waits for")
 	cmd.Flags().BoolVar(&o.reject, "reject", false, "decline the approval the run waits for; the run fails")
 	cmd.Flags().StringVar(&o.recover, "recover", "", "for an interrupted run: retry the call in doubt (same idempotency key) or count it as applied")
 	cmd.Flags().BoolVar(&o.retry, "retry", false, "for a failed run: call the failed method again (same idempotency key) and go on")
+	return cmd
+}
+
+// recordFlags are the flags of resume and rollback that name the run,
+// its design and adapters.
+func recordFlags(cmd *cobra.Command, o *resumeOpts) {
+	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
+	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
 	cmd.Flags().StringVar(&o.design, "design", "", "the design file, when it is not where the record says")
 	cmd.Flags().BoolVar(&o.force, "force", false, "go on although the design changed since the run started (recorded as an event)")
-	return cmd
 }
 
 func newRollback() *cobra.Command {
@@ -134,10 +141,7 @@ func newRollback() *cobra.Command {
 			return rollbackRecord(cmd.Context(), defaultIO(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.adapters, "adapters", "", "adapter configuration file (secops-adapters/v1)")
-	cmd.Flags().StringVar(&o.store, "store", "", "the run store the run is in (sqlite:PATH or dir:FOLDER); RECORD is then a run id")
-	cmd.Flags().StringVar(&o.design, "design", "", "the design file, when it is not where the record says")
-	cmd.Flags().BoolVar(&o.force, "force", false, "go on although the design changed since the run started (recorded as an event)")
+	recordFlags(cmd, &o)
 	return cmd
 }
 
@@ -252,9 +256,15 @@ func act(ctx context.Context, rio runIO, o resumeOpts, a runs.Act) (got *executo
 			loc.Close()
 		}
 	}()
-	path, err := designPath(loc, rec, o.design)
-	if err != nil {
-		return nil, nil, nil, err
+	path := o.design // else the record's, which must be there
+	var me *runstore.MissingDesignError
+	if path == "" {
+		path, err = loc.DesignPath(rec)
+	}
+	if errors.As(err, &me) && me.Path == "" {
+		return nil, nil, nil, usageError("%v: give it with --design FILE", err)
+	} else if err != nil {
+		return nil, nil, nil, usageError("%v: if it moved, point at it with --design FILE", err)
 	}
 	use := bundle.ToRun
 	if a.Op == runs.OpRollback {
@@ -367,4 +377,24 @@ func report(w io.Writer, d *secops.Design, rec *executor.Record, runErr error, l
 func goOn(ref, adaptersPath string) console.Commands {
 	return console.Commands{Resume: "secops resume " + ref + " --adapters " + adaptersPath,
 		Rollback: "secops rollback " + ref + " --adapters " + adaptersPath, Rerun: "run again with --dry-run"}
+}
+
+// readAlert reads the alert at path, "-" for stdin (see package alert).
+// The values are checked against the design later, all at once.
+func readAlert(stdin io.Reader, path string) (map[string]any, error) {
+	a, err := alert.ReadFile(path, stdin)
+	if err != nil {
+		return nil, &exitError{code: 1, err: fmt.Errorf("alert: %s", strings.TrimSuffix(err.Error(), "\n"))}
+	}
+	return a, nil
+}
+
+// readAnswers reads outputs by method (see console.ReadOutputs).
+func readAnswers(path string, out *map[ident.Number]map[string]any) error {
+	m, err := console.ReadOutputs(path)
+	if err != nil {
+		return usageError("outputs: %v", err)
+	}
+	*out = m
+	return nil
 }

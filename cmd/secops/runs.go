@@ -24,10 +24,6 @@ func newRuns() *cobra.Command {
 		Use:   "runs",
 		Short: "List and show the runs kept in a run store",
 		Long:  help("runs"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageError("runs needs a subcommand: list or show")
-		},
 	}
 	cmd.AddCommand(newRunsList(), newRunsShow())
 	return cmd

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/secopsdesign/secops/schema"
@@ -34,14 +32,7 @@ func newSchema() *cobra.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
-			if output != "" && output != "-" {
-				if err := os.WriteFile(output, b, 0o644); err != nil {
-					return usageError("%v", err)
-				}
-				return nil
-			}
-			_, err = cmd.OutOrStdout().Write(b)
-			return err
+			return writeOut(cmd, output, b)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the schema to `FILE` instead of stdout")

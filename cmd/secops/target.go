@@ -79,23 +79,6 @@ func findLocation(ctx context.Context, ref, spec string) (*runstore.Location, *e
 	return l, rec, nil
 }
 
-// designPath returns the design file of rec: override, or the one the
-// record names.
-func designPath(l *runstore.Location, rec *executor.Record, override string) (string, error) {
-	if override != "" {
-		return override, nil
-	}
-	p, err := l.DesignPath(rec)
-	var me *runstore.MissingDesignError
-	switch {
-	case errors.As(err, &me) && me.Path == "":
-		return "", usageError("%v: give it with --design FILE", err)
-	case err != nil:
-		return "", usageError("%v: if it moved, point at it with --design FILE", err)
-	}
-	return p, nil
-}
-
 // ref returns what names the run to later commands: the record file, or
 // the run id and the store.
 func ref(l *runstore.Location, id string) string {
