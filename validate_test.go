@@ -55,7 +55,7 @@ func TestValidateFindings(t *testing.T) {
 		// The unclosed "[" of line 4; the parser sees the problem when it
 		// reaches line 5, but the cause is where the list opens.
 		{"syntax", []at{{finding.Syntax, "", 4}}},
-		{"duplicate-key", []at{{finding.DuplicateKey, "", 5}}},
+		{"duplicate-key", []at{{finding.DuplicateKey, "metadata", 5}}},
 		{"unknown-field", []at{
 			{finding.UnknownField, "processes[0].methods[0].procedur", 41},
 			{finding.Required, "processes[0].methods[0].procedure", 39},

@@ -15,5 +15,5 @@ func ExampleRead() {
 	fmt.Println(err)
 	// Output:
 	// map[category:malware host:pc-1 score:7] <nil>
-	// alert.json:1:25: error: key "category" is written twice: first at line 1, column 2 [duplicate-key]
+	// alert.json:1:25: error: category: key "category" is written twice: first at line 1, column 2 [duplicate-key]
 }

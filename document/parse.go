@@ -109,6 +109,7 @@ type syntaxError struct {
 	line, col int
 	msg       string
 	code      finding.Code // finding.Syntax when empty
+	path      string       // where in the document, when known
 }
 
 func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e.col, e.msg) }
@@ -292,8 +293,9 @@ func aliasOffset(data []byte, name string) int {
 // are written.
 func duplicateKeys(n *yaml.Node) error {
 	var seen map[string]*yaml.Node // reused for large mappings
-	var walk func(n *yaml.Node) error
-	walk = func(n *yaml.Node) error {
+	var walk func(n *yaml.Node, at *finding.Path) error
+	walk = func(n *yaml.Node, at *finding.Path) error {
+		child := func(i int) *finding.Path { return at.Index(i) }
 		if n.Kind == yaml.MappingNode {
 			pairs := len(n.Content) / 2
 			if pairs > 8 {
@@ -322,27 +324,42 @@ func duplicateKeys(n *yaml.Node) error {
 					}
 				}
 				if first != nil {
-					return &syntaxError{k.Line, k.Column, fmt.Sprintf("key %q is written twice: first at line %d, column %d", k.Value, first.Line, first.Column), finding.DuplicateKey}
+					return &syntaxError{k.Line, k.Column, fmt.Sprintf("key %q is written twice: first at line %d, column %d", k.Value, first.Line, first.Column),
+						finding.DuplicateKey, keyPath(at, k.Value).String()}
 				}
 			}
+			child = func(i int) *finding.Path {
+				if i%2 == 1 && n.Content[i-1].Kind == yaml.ScalarNode {
+					return keyPath(at, n.Content[i-1].Value)
+				}
+				return at
+			}
 		}
-		for _, c := range n.Content {
+		for i, c := range n.Content {
 			if c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode {
-				if err := walk(c); err != nil {
+				if err := walk(c, child(i)); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	}
-	return walk(n)
+	return walk(n, nil)
+}
+
+// keyPath is the path of key in the mapping at at (nil: the document).
+func keyPath(at *finding.Path, key string) *finding.Path {
+	if at == nil {
+		return finding.NewPath(key)
+	}
+	return at.Child(key)
 }
 
 func (s *Source) syntaxFinding(err error) finding.Finding {
 	f := finding.Finding{Severity: finding.Error, Code: finding.Syntax, Position: finding.Position{File: s.name, Line: 1, Column: 1}, Message: err.Error()}
 	var se *syntaxError
 	if errors.As(err, &se) {
-		f.Line, f.Column, f.Message = se.line, se.col, se.msg
+		f.Line, f.Column, f.Message, f.Path = se.line, se.col, se.msg, se.path
 		if se.code != "" {
 			f.Code = se.code
 		}

@@ -39,10 +39,10 @@ func TestProblems(t *testing.T) {
 		{"over 1 MiB", "POST", "/v1/alerts", "soc", big, got{Status: 413, Type: "too-large"}},
 		{"not JSON", "POST", "/v1/alerts", "soc", []byte(`{"category":`), got{Status: 400, Type: "bad-body", Findings: []server.ProblemFinding{{}}}},
 		{"not an object", "POST", "/v1/alerts", "soc", []byte(`[1]`), got{Status: 400, Type: "bad-body"}},
-		{"a number out of range", "POST", "/v1/alerts", "soc", []byte(`{"port": 1e400}`), got{Status: 400, Type: "bad-body", Findings: []server.ProblemFinding{{}}}},
+		{"a number out of range", "POST", "/v1/alerts", "soc", []byte(`{"port": 1e400}`), got{Status: 400, Type: "bad-body", Findings: []server.ProblemFinding{{Key: "port"}}}},
 		{"more after the object", "POST", "/v1/alerts", "soc", []byte(`{} {}`), got{Status: 400, Type: "bad-body", Findings: []server.ProblemFinding{{}}}},
 		{"YAML", "POST", "/v1/alerts", "soc", []byte("category: c2\n"), got{Status: 400, Type: "bad-body"}},
-		{"a key written twice", "POST", "/v1/alerts", "soc", []byte(`{"category": "c2", "category": "malware"}`), got{Status: 422, Type: "duplicate-key", Findings: []server.ProblemFinding{{}}}},
+		{"a key written twice", "POST", "/v1/alerts", "soc", []byte(`{"category": "c2", "category": "malware"}`), got{Status: 422, Type: "duplicate-key", Findings: []server.ProblemFinding{{Key: "category"}}}},
 		{"an alert that does not fit", "POST", "/v1/alerts", "soc", map[string]any{"categroy": "c2", "port": "https"},
 			got{Status: 422, Type: "alert-does-not-fit", Findings: []server.ProblemFinding{
 				{Key: "categroy"}, {Key: "port"}}}},

@@ -474,7 +474,7 @@ func readAlert(w http.ResponseWriter, r *http.Request) (map[string]any, *Problem
 	}
 	p := problem(status, typ, title, "want a JSON object of field id to value: "+l[0].Message)
 	for _, f := range l {
-		p.Findings = append(p.Findings, ProblemFinding{Line: f.Line, Column: f.Column, Message: f.Message})
+		p.Findings = append(p.Findings, ProblemFinding{Key: f.Path, Line: f.Line, Column: f.Column, Message: f.Message})
 	}
 	return nil, p
 }
