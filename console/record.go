@@ -35,7 +35,11 @@ func WriteSummaries(w io.Writer, runs []runstore.Summary) error {
 		if r.Breached {
 			note = strings.TrimSpace("target breached " + note)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(string(r.Incident)), dash(string(r.Severity)),
+		status := string(r.Status)
+		if r.RolledBack {
+			status += ", rolled back"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, status, dash(string(r.Incident)), dash(string(r.Severity)),
 			dash(string(r.Response)), r.Started.Format(time.RFC3339), note)
 	}
 	return tw.Flush()

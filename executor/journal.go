@@ -212,6 +212,10 @@ func (r *Record) NotRolledBack() []ident.Number {
 	return left
 }
 
+// Undone reports whether r applied response methods and every one is
+// rolled back: a rollback undid the run's containment.
+func (r *Record) Undone() bool { return len(r.Applied) > 0 && len(r.NotRolledBack()) == 0 }
+
 // lastAttempt returns the highest attempt journaled for the call with
 // key, or 0.
 func (r *Record) lastAttempt(key string) int {

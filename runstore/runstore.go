@@ -139,10 +139,13 @@ type Summary struct {
 	Playbook  ident.ID        `json:"playbook,omitempty"`
 	Response  ident.ID        `json:"response,omitempty"`
 	Breached  bool            `json:"breached,omitempty"`
-	DryRun    bool            `json:"dry_run,omitempty"`
-	Started   time.Time       `json:"started"`
-	Updated   time.Time       `json:"updated"`
-	Version   int64           `json:"version"`
+	// RolledBack says that the run applied response methods and that
+	// every one is rolled back (executor.Record.Undone).
+	RolledBack bool      `json:"rolled_back,omitempty"`
+	DryRun     bool      `json:"dry_run,omitempty"`
+	Started    time.Time `json:"started"`
+	Updated    time.Time `json:"updated"`
+	Version    int64     `json:"version"`
 	// Pending is what a waiting run waits for.
 	Pending *executor.Pending `json:"pending,omitempty"`
 	// Error says why a failed run failed.
@@ -152,7 +155,7 @@ type Summary struct {
 // Summarize returns the summary of rec.
 func Summarize(rec *executor.Record) Summary {
 	return Summary{ID: rec.ID, Status: rec.Status, Detection: rec.Detection, Incident: rec.Incident, Severity: rec.Severity,
-		Playbook: rec.Playbook, Response: rec.Response, Breached: rec.Breached, DryRun: rec.DryRun,
+		Playbook: rec.Playbook, Response: rec.Response, Breached: rec.Breached, RolledBack: rec.Undone(), DryRun: rec.DryRun,
 		Started: rec.Started, Updated: rec.Updated, Version: rec.Version, Pending: rec.Pending, Error: rec.Error}
 }
 

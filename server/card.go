@@ -283,7 +283,11 @@ type recentRow struct {
 
 func newRecentRow(plan *executor.Plan, sum runstore.Summary, w *words) recentRow {
 	d := plan.Design()
-	return recentRow{ID: sum.ID, Status: w.statusText(sum.Status), Started: sum.Started,
+	status := w.statusText(sum.Status)
+	if sum.RolledBack {
+		status += w.RolledBack
+	}
+	return recentRow{ID: sum.ID, Status: status, Started: sum.Started,
 		Incident: incidentNamed(d, sum.Incident), Severity: severityNamed(d, sum.Severity)}
 }
 

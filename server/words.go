@@ -22,6 +22,9 @@ type words struct {
 	// WaitingTask say what a waiting run waits for.
 	Statuses                     map[executor.Status]string
 	WaitingApproval, WaitingTask string
+	// RolledBack follows the status of a run whose containment was
+	// rolled back.
+	RolledBack string
 }
 
 var english = words{Lang: "en", Title: "secops: runs", SignIn: "Sign in", Token: "Token", SignOut: "Sign out",
@@ -39,7 +42,7 @@ var english = words{Lang: "en", Title: "secops: runs", SignIn: "Sign in", Token:
 	Statuses: map[executor.Status]string{executor.Running: "Running", executor.Waiting: "Waiting", executor.Interrupted: "Interrupted",
 		executor.Completed: "Completed", executor.Failed: "Failed", executor.NoIncident: "No incident (not confirmed)",
 		executor.NotTriaged: "Below the triage threshold"},
-	WaitingApproval: "Waiting for an approval", WaitingTask: "Waiting for a person's task"}
+	WaitingApproval: "Waiting for an approval", WaitingTask: "Waiting for a person's task", RolledBack: ", rolled back"}
 
 var japanese = words{Lang: "ja", Title: "secops: ラン一覧", SignIn: "サインイン", Token: "トークン", SignOut: "サインアウト",
 	Waiting: "あなたの対応待ち", NoneWaiting: "対応待ちのランはありません。", Recent: "最近のラン", Run: "ラン", Status: "状態",
@@ -56,7 +59,7 @@ var japanese = words{Lang: "ja", Title: "secops: ラン一覧", SignIn: "サイ�
 	Statuses: map[executor.Status]string{executor.Running: "実行中", executor.Waiting: "対応待ち", executor.Interrupted: "中断",
 		executor.Completed: "完了", executor.Failed: "失敗", executor.NoIncident: "インシデントではない (確認で否定)",
 		executor.NotTriaged: "トリアージ対象外"},
-	WaitingApproval: "承認待ち", WaitingTask: "作業待ち"}
+	WaitingApproval: "承認待ち", WaitingTask: "作業待ち", RolledBack: " (切り戻し済み)"}
 
 // wordsFor returns the page's texts for a design's language: Japanese
 // for ja, English otherwise, as the runbook does.

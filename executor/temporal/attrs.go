@@ -23,6 +23,9 @@ var (
 	AttrResponse = sdk.NewSearchAttributeKeyKeyword("SecopsResponse")
 	AttrDesign   = sdk.NewSearchAttributeKeyKeyword("SecopsDesign")
 	AttrBreached = sdk.NewSearchAttributeKeyBool("SecopsBreached")
+	// AttrRolledBack is set, true, once a rollback undid every response
+	// method the run applied (executor.Record.Undone).
+	AttrRolledBack = sdk.NewSearchAttributeKeyBool("SecopsRolledBack")
 )
 
 // SearchAttributes lists the search attributes a namespace needs, name to
@@ -33,6 +36,7 @@ func SearchAttributes() map[string]enums.IndexedValueType {
 		m[k.GetName()] = enums.INDEXED_VALUE_TYPE_KEYWORD
 	}
 	m[AttrBreached.GetName()] = enums.INDEXED_VALUE_TYPE_BOOL
+	m[AttrRolledBack.GetName()] = enums.INDEXED_VALUE_TYPE_BOOL
 	return m
 }
 
@@ -73,7 +77,7 @@ func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace st
 // attrs are a run's search attribute values.
 type attrs struct {
 	status, incident, severity, playbook, response string
-	breached                                       bool
+	breached, rolledBack                           bool
 	set                                            bool
 }
 
@@ -84,7 +88,7 @@ func (f *flow) upsert() {
 		return
 	}
 	now := attrs{status: string(rec.Status), incident: string(rec.Incident), severity: string(rec.Severity),
-		playbook: string(rec.Playbook), response: string(rec.Response), breached: rec.Breached, set: true}
+		playbook: string(rec.Playbook), response: string(rec.Response), breached: rec.Breached, rolledBack: rec.Undone(), set: true}
 	old := f.attrs
 	if now == old {
 		return
@@ -104,6 +108,11 @@ func (f *flow) upsert() {
 	}
 	if now.breached != old.breached || !old.set {
 		u = append(u, AttrBreached.ValueSet(now.breached))
+	}
+	// Set only once it is true, so that the histories of runs that were
+	// never rolled back replay as they were written.
+	if now.rolledBack && !old.rolledBack {
+		u = append(u, AttrRolledBack.ValueSet(true))
 	}
 	if len(u) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(f.ctx, u...); err != nil {

@@ -224,7 +224,9 @@ type Summary struct {
 	Playbook ident.ID        `json:"playbook,omitempty"`
 	Response ident.ID        `json:"response,omitempty"`
 	Breached bool            `json:"breached,omitempty"`
-	Started  time.Time       `json:"started"`
+	// RolledBack: a rollback undid every response method the run applied.
+	RolledBack bool      `json:"rolled_back,omitempty"`
+	Started    time.Time `json:"started"`
 	// Open is set while the run's workflow is open.
 	Open bool `json:"open"`
 }
@@ -294,6 +296,9 @@ func (c *Client) List(ctx context.Context, f Filter, limit int, cursor string) (
 		s.Response = ident.ID(str(AttrResponse.GetName()))
 		if p, ok := fields[AttrBreached.GetName()]; ok {
 			_ = dc.FromPayload(p, &s.Breached)
+		}
+		if p, ok := fields[AttrRolledBack.GetName()]; ok {
+			_ = dc.FromPayload(p, &s.RolledBack)
 		}
 		out = append(out, s)
 	}

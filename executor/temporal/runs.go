@@ -147,7 +147,7 @@ func (d *driver) List(ctx context.Context, q runstore.Query) (runstore.Page, err
 	page := runstore.Page{Runs: make([]runstore.Summary, 0, len(sums)), Next: next}
 	for _, s := range sums {
 		page.Runs = append(page.Runs, runstore.Summary{ID: s.ID, Status: s.Status, Incident: s.Incident, Severity: s.Severity,
-			Playbook: s.Playbook, Response: s.Response, Breached: s.Breached, Started: s.Started})
+			Playbook: s.Playbook, Response: s.Response, Breached: s.Breached, RolledBack: s.RolledBack, Started: s.Started})
 	}
 	return page, nil
 }

@@ -300,6 +300,21 @@ func Run(t *testing.T, open Opener) {
 		if diff := cmp.Diff([]string{"isolate", "release"}, f.calls.Of(rec.ID)); diff != "" {
 			t.Errorf("calls after the rollback (-want +got):\n%s", diff)
 		}
+		// The listing says so (a driver's listing may lag its records
+		// by a moment, as Temporal's visibility does).
+		listed := false
+		for end := time.Now().Add(10 * time.Second); !listed && time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			page, err := f.r.List(f.ctx, runstore.Query{Incident: rec.Incident, Limit: runstore.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range page.Runs {
+				listed = listed || s.ID == rec.ID && s.RolledBack
+			}
+		}
+		if !listed {
+			t.Errorf("run %s is not listed as rolled back", rec.ID)
+		}
 		got, err = f.r.Rollback(f.ctx, rec.ID, manager)
 		f.refused("a second rollback", rec, got, err, runs.ErrNothingToUndo)
 	})

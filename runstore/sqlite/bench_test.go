@@ -76,7 +76,7 @@ func BenchmarkSQLiteInsert(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	ins, err := db.Prepare(`INSERT INTO runs (` + summaryColumns + `, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := db.Prepare(`INSERT INTO runs (` + summaryColumns + `, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func BenchmarkSQLiteInsert(b *testing.B) {
 		i++
 		id := fmt.Sprintf("bench-%d", i)
 		if _, err := ins.Exec(id, int64(1), string(r.Status), string(r.Detection), string(r.Incident), string(r.Severity),
-			string(r.Playbook), string(r.Response), r.Breached, r.DryRun, nanos(r.Started), nanos(r.Updated), nil, r.Error, blobs[0]); err != nil {
+			string(r.Playbook), string(r.Response), r.Breached, r.DryRun, nanos(r.Started), nanos(r.Updated), nil, r.Error, false, blobs[0]); err != nil {
 			b.Fatal(err)
 		}
 		for v, blob := range blobs[1:] {

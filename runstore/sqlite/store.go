@@ -81,7 +81,7 @@ var _ runstore.Store = (*Store)(nil)
 // writes; appID its PRAGMA application_id ("SOps"), which tells a run
 // store from another application's database.
 const (
-	schemaVersion = 1
+	schemaVersion = 2
 	appID         = 0x534f7073
 )
 
@@ -105,7 +105,8 @@ var schema = []string{
 		updated   INTEGER NOT NULL, -- unix nanoseconds
 		pending   TEXT,             -- JSON of executor.Pending; NULL when none
 		error     TEXT NOT NULL,
-		record    BLOB NOT NULL     -- JSON of executor.Record
+		record    BLOB NOT NULL,    -- JSON of executor.Record
+		rolled_back INTEGER NOT NULL DEFAULT 0 -- executor.Record.Undone (schema version 2)
 	)`,
 	// The listing order, and the time range filters.
 	`CREATE INDEX IF NOT EXISTS runs_started ON runs (started DESC, id DESC)`,
@@ -124,11 +125,11 @@ var schema = []string{
 	fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion),
 }
 
-const summaryColumns = `id, version, status, detection, incident, severity, playbook, response, breached, dry_run, started, updated, pending, error`
+const summaryColumns = `id, version, status, detection, incident, severity, playbook, response, breached, dry_run, started, updated, pending, error, rolled_back`
 
 // The statements prepared at open.
 const (
-	sqlCreate = `INSERT INTO runs (` + summaryColumns + `, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	sqlCreate = `INSERT INTO runs (` + summaryColumns + `, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	sqlVersion = `SELECT version FROM runs WHERE id = ?`
 	sqlLoad    = `SELECT version, record FROM runs WHERE id = ?`
@@ -264,6 +265,13 @@ func (s *Store) init() error {
 			if err := tx.Commit(); err != nil {
 				return fmt.Errorf("create the tables: %w", err)
 			}
+		case version == 1:
+			if err := migrate1(ctx, tx); err != nil {
+				return fmt.Errorf("upgrade the database from schema version 1: %w", err)
+			}
+			if err := tx.Commit(); err != nil {
+				return fmt.Errorf("upgrade the database from schema version 1: %w", err)
+			}
 		}
 	} else if app != appID {
 		return fmt.Errorf("the database is not a secops run store (application id %#x)", app)
@@ -282,6 +290,44 @@ func (s *Store) init() error {
 		*p.stmt = stmt
 	}
 	return nil
+}
+
+// migrate1 upgrades a database of schema version 1 to 2 in tx: the
+// rolled_back column, filled from each record that rolled back
+// anything. A process of an older secops still working on the file
+// writes 0 there until it is stopped; it refuses to open the file again.
+func migrate1(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `ALTER TABLE runs ADD COLUMN rolled_back INTEGER NOT NULL DEFAULT 0`); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, record FROM runs WHERE json_array_length(record, '$.rolled_back') > 0`)
+	if err != nil {
+		return err
+	}
+	var undone []string
+	for rows.Next() {
+		var id string
+		var blob []byte
+		if err := rows.Scan(&id, &blob); err != nil {
+			rows.Close()
+			return err
+		}
+		var rec executor.Record
+		if json.Unmarshal(blob, &rec) == nil && rec.Undone() {
+			undone = append(undone, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range undone {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET rolled_back = 1 WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion))
+	return err
 }
 
 type querier interface {
@@ -338,11 +384,12 @@ type row struct {
 	started, updated                                          int64
 	pending                                                   *string // JSON, or nil for NULL
 	err                                                       string
+	rolledBack                                                bool
 }
 
 // summaryNames are the summary columns, in the order of row's fields.
 var summaryNames = [...]string{"status", "detection", "incident", "severity", "playbook", "response",
-	"breached", "dry_run", "started", "updated", "pending", "error"}
+	"breached", "dry_run", "started", "updated", "pending", "error", "rolled_back"}
 
 // changed returns the set of the columns (bit i for summaryNames[i])
 // whose values differ in r and o.
@@ -350,7 +397,8 @@ func (r *row) changed(o *row) uint16 {
 	diffs := [len(summaryNames)]bool{r.status != o.status, r.detection != o.detection, r.incident != o.incident,
 		r.severity != o.severity, r.playbook != o.playbook, r.response != o.response, r.breached != o.breached,
 		r.dryRun != o.dryRun, r.started != o.started, r.updated != o.updated,
-		(r.pending == nil) != (o.pending == nil) || r.pending != nil && *r.pending != *o.pending, r.err != o.err}
+		(r.pending == nil) != (o.pending == nil) || r.pending != nil && *r.pending != *o.pending, r.err != o.err,
+		r.rolledBack != o.rolledBack}
 	var set uint16
 	for i, d := range diffs {
 		if d {
@@ -393,6 +441,8 @@ func (r *row) appendValues(args []any, set uint16) []any {
 			v = r.pending
 		case 11:
 			v = r.err
+		case 12:
+			v = r.rolledBack
 		}
 		args = append(args, v)
 	}
@@ -438,7 +488,7 @@ func rowOf(rec *executor.Record) (row, error) {
 		pending = &ps
 	}
 	return row{string(rec.Status), string(rec.Detection), string(rec.Incident), string(rec.Severity), string(rec.Playbook),
-		string(rec.Response), rec.Breached, rec.DryRun, nanos(rec.Started), nanos(rec.Updated), pending, rec.Error}, nil
+		string(rec.Response), rec.Breached, rec.DryRun, nanos(rec.Started), nanos(rec.Updated), pending, rec.Error, rec.Undone()}, nil
 }
 
 // nanos is t in unix nanoseconds, the unit of the time columns; the
@@ -474,7 +524,7 @@ func (s *Store) Create(ctx context.Context, rec *executor.Record) error {
 		return fmt.Errorf("run %s: encode the record: %w", rec.ID, err)
 	}
 	args := []any{rec.ID, int64(1), r.status, r.detection, r.incident, r.severity, r.playbook, r.response,
-		r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, blob}
+		r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, r.rolledBack, blob}
 	if err := s.lockWrite(ctx); err != nil {
 		rec.Version = 0
 		return fmt.Errorf("create run %s: %w", rec.ID, err)
@@ -639,7 +689,7 @@ func (s *Store) List(ctx context.Context, q runstore.Query) (runstore.Page, erro
 		var started, updated int64
 		var pending []byte
 		if err := rows.Scan(&r.ID, &r.Version, &r.Status, &r.Detection, &r.Incident, &r.Severity, &r.Playbook, &r.Response,
-			&r.Breached, &r.DryRun, &started, &updated, &pending, &r.Error); err != nil {
+			&r.Breached, &r.DryRun, &started, &updated, &pending, &r.Error, &r.RolledBack); err != nil {
 			return runstore.Page{}, fmt.Errorf("list runs: %w", err)
 		}
 		r.Started, r.Updated = fromNanos(started), fromNanos(updated)
