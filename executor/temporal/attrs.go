@@ -109,9 +109,11 @@ func (f *flow) upsert() {
 	if now.breached != old.breached || !old.set {
 		u = append(u, AttrBreached.ValueSet(now.breached))
 	}
-	// Set only once it is true, so that the histories of runs that were
-	// never rolled back replay as they were written.
-	if now.rolledBack && !old.rolledBack {
+	// Set only once it is true, and only by workflows that reached the
+	// rollback with this code (a version marker): the histories of runs
+	// rolled back before the attribute existed replay as written.
+	if now.rolledBack && !old.rolledBack &&
+		workflow.GetVersion(f.ctx, "rolled-back-attribute", workflow.DefaultVersion, 1) == 1 {
 		u = append(u, AttrRolledBack.ValueSet(true))
 	}
 	if len(u) > 0 {
