@@ -73,7 +73,7 @@ func BenchmarkSQLiteInsert(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	db, err := sql.Open("sqlite", sqliteDSN(abs, busyTimeout))
 	if err != nil {
 		b.Fatal(err)
 	}
