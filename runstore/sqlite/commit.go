@@ -82,7 +82,7 @@ func (s *Store) lead(w *write) {
 	s.wmu.Unlock()
 
 	// A write whose context ended before its batch began is not written.
-	live := make([]*write, 0, len(batch))
+	live := s.live[:0]
 	for _, x := range batch {
 		if err := x.ctx.Err(); err != nil {
 			x.err = err
@@ -97,6 +97,7 @@ func (s *Store) lead(w *write) {
 		close(x.done)
 	}
 	clear(s.batch[:len(batch)])
+	clear(s.live[:len(live)])
 	s.wmu.Lock()
 	if len(s.queue) > 0 {
 		next := s.queue[0]

@@ -75,11 +75,11 @@ type Store struct {
 	// SQLite's busy handler, which sleeps; writers in other processes
 	// still meet at the database lock, with the busy timeout. wmu guards
 	// writing (a writer leads a batch) and queue (the writes waiting for
-	// the next batch); batch is the leader's.
-	wmu     sync.Mutex
-	writing bool
-	queue   []*write
-	batch   [maxBatch]*write
+	// the next batch); batch and live are the leader's.
+	wmu         sync.Mutex
+	writing     bool
+	queue       []*write
+	batch, live [maxBatch]*write
 
 	// commits counts the commits of writes, alone or in a transaction;
 	// writes the writes committed.
