@@ -250,3 +250,112 @@ func TestLoad(t *testing.T) {
 		t.Errorf("peak heap %.1f MiB, over 512 MiB", float64(p)/(1<<20))
 	}
 }
+
+// benchClients is how many clients post at once in the concurrent
+// benchmarks, as in TestLoad.
+const benchClients = 50
+
+// BenchmarkServeAlertConcurrent posts the reference alert from 50
+// clients at once to a server on loopback with 50 workers, each alert
+// run to its end journaled into one SQLite store, so that 50 runs
+// checkpoint at once. It reports the alerts per second and the p99 of a
+// post's latency. Its baseline is BenchmarkServeAlertEngineConcurrent,
+// the same 50-way concurrency of runs without HTTP or claims.
+func BenchmarkServeAlertConcurrent(b *testing.B) {
+	opts, alert := benchSetup(b)
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := server.New(testPlan(b), st, server.WithEngineOptions(opts...), server.WithWorkers(benchClients),
+		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	body, _ := json.Marshal(alert)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}, Timeout: time.Minute}
+	defer client.CloseIdleConnections()
+	concurrently(b, func() error {
+		resp, err := client.Post(hs.URL+"/v1/alerts", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		var rec struct{ Status executor.Status }
+		err = json.NewDecoder(resp.Body).Decode(&rec)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 201 || rec.Status != executor.Completed {
+			return fmt.Errorf("%d %s: %v", resp.StatusCode, rec.Status, err)
+		}
+		return nil
+	})
+}
+
+// BenchmarkServeAlertEngineConcurrent is BenchmarkServeAlertConcurrent's
+// baseline: 50 goroutines each running the reference alert to its end,
+// journaled into one SQLite store, without HTTP or claims.
+func BenchmarkServeAlertEngineConcurrent(b *testing.B) {
+	opts, alert := benchSetup(b)
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	e, err := executor.New(append([]executor.Option{executor.WithPlan(testPlan(b)), executor.WithCheckpoint(runstore.Checkpointer(st)),
+		executor.WithIsolation(), executor.WithRetry(1, 0)}, opts...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	concurrently(b, func() error {
+		rec, err := e.Run(context.Background(), alert)
+		if err != nil || rec.Status != executor.Completed {
+			return fmt.Errorf("%s: %v", rec.Status, err)
+		}
+		return nil
+	})
+}
+
+// concurrently calls op b.N times from benchClients goroutines, and
+// reports the processor time per op, the ops per second (as alerts/s)
+// and the 50th and 99th percentiles of an op's latency.
+func concurrently(b *testing.B, op func() error) {
+	b.Helper()
+	b.ReportAllocs()
+	latencies := make([][]time.Duration, benchClients)
+	var next atomic.Int64
+	var failed atomic.Bool
+	cpu := cpuTime()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for c := range benchClients {
+		wg.Go(func() {
+			for next.Add(1) <= int64(b.N) && !failed.Load() {
+				t0 := time.Now()
+				if err := op(); err != nil {
+					failed.Store(true)
+					b.Error(err)
+					return
+				}
+				latencies[c] = append(latencies[c], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	var all []time.Duration
+	for _, l := range latencies {
+		all = append(all, l...)
+	}
+	if len(all) == 0 {
+		return
+	}
+	slices.Sort(all)
+	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(float64(len(all))*p))] }
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+	b.ReportMetric(float64(pct(0.5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
+}

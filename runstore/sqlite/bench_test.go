@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -71,7 +73,7 @@ func BenchmarkSQLiteInsert(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	db, err := sql.Open("sqlite", sqliteDSN(abs, busyTimeout))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -135,3 +137,74 @@ func reportCPU(b *testing.B, start time.Duration) {
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// saveWriters is how many goroutines save at once in
+// BenchmarkSaveConcurrent: the runs in progress of a busy server.
+const saveWriters = 50
+
+// runningRecord returns a record of the reference run as checkpointed
+// while it runs, part way through.
+func runningRecord(b *testing.B) *executor.Record {
+	var recs []*executor.Record
+	e, alert := refrun.Engine(b, executor.CheckpointFunc(func(_ context.Context, rec *executor.Record) error {
+		rec.Version++
+		if rec.Status == executor.Running {
+			recs = append(recs, rec.Clone())
+		}
+		return nil
+	}))
+	refrun.Run(b, e, alert)
+	if len(recs) == 0 {
+		b.Fatal("no checkpoint of a running record")
+	}
+	rec := recs[len(recs)/2]
+	rec.Version = 0
+	return rec
+}
+
+// benchSaves saves records, each of its own run, from writers
+// goroutines, b.N saves in all.
+func benchSaves(b *testing.B, writers int) {
+	s, err := Open(filepath.Join(b.TempDir(), "runs.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	base := runningRecord(b)
+	recs := make([]*executor.Record, writers)
+	for i := range recs {
+		recs[i] = base.Clone()
+		recs[i].ID = fmt.Sprintf("bench-%d", i)
+		if err := s.Create(context.Background(), recs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	b.ResetTimer()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, rec := range recs {
+		wg.Go(func() {
+			for next.Add(1) <= int64(b.N) {
+				if err := s.Save(context.Background(), rec); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	reportCPU(b, cpu)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "saves/s")
+}
+
+// BenchmarkSaveConcurrent saves from 50 goroutines at once into one
+// store, each goroutine the record of its own run. Its baseline is
+// BenchmarkSaveSerial, the same saves one at a time.
+func BenchmarkSaveConcurrent(b *testing.B) { benchSaves(b, saveWriters) }
+
+// BenchmarkSaveSerial is BenchmarkSaveConcurrent's baseline: the same
+// saves, from one goroutine.
+func BenchmarkSaveSerial(b *testing.B) { benchSaves(b, 1) }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	driver "modernc.org/sqlite"
@@ -35,7 +36,25 @@ func init() {
 // survives the crash of its process as soon as Create or Save returns;
 // an operating system crash or a power loss may lose the saves made since
 // the WAL was last synced (at its checkpoints), and never corrupts the
-// file. Each record is kept as its JSON encoding (as encoding/json writes
+// file.
+//
+// The writes of one handle (Create, Save, and the claims' Claim, Renew
+// and Release, which are one statement each too) take turns, and those
+// that arrive while one is being written commit together (group
+// commit): the writes that queued while a transaction ran, up to 64, are
+// the next transaction, BEGIN IMMEDIATE … COMMIT, and each returns once
+// that transaction committed, so that no call returns before its write
+// is in the database, as when each committed alone. A write that comes
+// when none is in progress is written at once, alone, as one statement.
+// Each write in a transaction keeps its own outcome: a Save refused by its
+// version check, or a Create of a run that exists, changes no row and
+// fails alone. A statement that fails with an error rolls the
+// transaction back, and its writes are then written again one by one, so
+// that it fails alone too; a transaction that fails to begin or commit
+// fails each of its writes, and none is saved. A write whose context ends
+// while it waits for its turn fails with the context's error and is not
+// written; once its transaction began, it is written whatever its context
+// does, and its call returns the outcome. Each record is kept as its JSON encoding (as encoding/json writes
 // it) beside the columns a listing reads, so that List decodes no record.
 // Claims are leases in the same file, renewed in the background while
 // held (see Claim).
@@ -52,11 +71,21 @@ type Store struct {
 	db   *sql.DB
 	path string
 
-	// wsem serialises this handle's writes, so that its goroutines queue
-	// here, woken at once, rather than in SQLite's busy handler, which
-	// sleeps. Writers in other processes still meet at the database lock,
-	// with the busy timeout.
-	wsem chan struct{}
+	// This handle's writes take turns here (see write), rather than in
+	// SQLite's busy handler, which sleeps; writers in other processes
+	// still meet at the database lock, with the busy timeout. wmu guards
+	// writing (a writer leads a batch) and queue (the writes waiting for
+	// the next batch); batch and live are the leader's.
+	wmu         sync.Mutex
+	writing     bool
+	queue       []*write
+	batch, live [maxBatch]*write
+
+	// commits counts the commits of writes, alone or in a transaction;
+	// writes the writes committed.
+	commits, writes atomic.Int64
+
+	busy time.Duration // the busy timeout
 
 	enc encoder          // the records' JSON
 	now func() time.Time // the clock of claims
@@ -175,7 +204,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open run store: %w", err)
 	}
 
-	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	s := &Store{path: path, closing: make(chan struct{}), now: time.Now, busy: busyTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(abs, s.busy))
 	if err != nil {
 		return nil, fmt.Errorf("open run store %s: %w", path, err)
 	}
@@ -184,11 +217,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	const conns = 8
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-
-	s := &Store{db: db, path: path, wsem: make(chan struct{}, 1), closing: make(chan struct{}), now: time.Now}
-	for _, o := range opts {
-		o(s)
-	}
+	s.db = db
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open run store %s: %w", path, err)
@@ -220,13 +249,13 @@ func WithClock(now func() time.Time) Option {
 // apply rather than failing at the first write). It is a file: URI, so
 // that any file name works: its ?, # and % are escaped, and SQLite
 // unescapes them.
-func sqliteDSN(abs string) string {
+func sqliteDSN(abs string, busy time.Duration) string {
 	p := filepath.ToSlash(abs)
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p // C:/runs.db is file:///C:/runs.db
 	}
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + url.Values{
-		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
+		"_busy_timeout": {fmt.Sprint(busy.Milliseconds())},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"NORMAL"},
 		"_txlock":       {"immediate"},
@@ -364,18 +393,6 @@ func describe(err error) error {
 	}
 	return err
 }
-
-// lockWrite waits for this handle's turn to write.
-func (s *Store) lockWrite(ctx context.Context) error {
-	select {
-	case s.wsem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Store) unlockWrite() { <-s.wsem }
 
 // row holds the values of the summary columns of a record.
 type row struct {
@@ -525,16 +542,7 @@ func (s *Store) Create(ctx context.Context, rec *executor.Record) error {
 	}
 	args := []any{rec.ID, int64(1), r.status, r.detection, r.incident, r.severity, r.playbook, r.response,
 		r.breached, r.dryRun, r.started, r.updated, r.pending, r.err, r.rolledBack, blob}
-	if err := s.lockWrite(ctx); err != nil {
-		rec.Version = 0
-		return fmt.Errorf("create run %s: %w", rec.ID, err)
-	}
-	res, err := s.create.ExecContext(ctx, args...)
-	s.unlockWrite()
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
-	}
+	n, err := s.write(ctx, s.create, args...)
 	switch {
 	case err != nil:
 		rec.Version = 0
@@ -606,15 +614,7 @@ func (s *Store) Save(ctx context.Context, rec *executor.Record) error {
 	args = append(args, old+1)
 	args = r.appendValues(args, changed)
 	args = append(args, blob, rec.ID, old)
-	if err := s.lockWrite(ctx); err != nil {
-		return fmt.Errorf("save run %s: %w", rec.ID, err)
-	}
-	res, err := stmt.ExecContext(ctx, args...)
-	s.unlockWrite()
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
-	}
+	n, err := s.write(ctx, stmt, args...)
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", rec.ID, err)
 	}
@@ -761,20 +761,6 @@ func (s *Store) Claim(ctx context.Context, id, holder string, ttl time.Duration)
 		return nil, &runstore.ClaimedError{ID: id, Holder: other.holder, Expires: fromNanos(other.expires)}
 	}
 	return nil, fmt.Errorf("claim run %s: other processes take and release it too fast: %w", id, runstore.ErrClaimed)
-}
-
-// write runs a statement that writes, in this handle's turn, and returns
-// the number of rows it changed.
-func (s *Store) write(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, error) {
-	if err := s.lockWrite(ctx); err != nil {
-		return 0, err
-	}
-	res, err := stmt.ExecContext(ctx, args...)
-	s.unlockWrite()
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
 }
 
 // hold starts renewing a claim just taken, and returns it.
