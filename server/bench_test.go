@@ -106,20 +106,28 @@ func BenchmarkServeAlert(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
 }
 
-// BenchmarkServeAlertEngine is BenchmarkServeAlert's baseline: the same
-// runs, journaled into a SQLite store, without HTTP or claims.
-func BenchmarkServeAlertEngine(b *testing.B) {
+// journaledEngine is the engine of the server's runs without the
+// server: journaled into a SQLite store (closed when b ends), with the
+// server's engine options; and the reference alert.
+func journaledEngine(b *testing.B) (*executor.Engine, map[string]any) {
 	opts, alert := benchSetup(b)
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	e, err := executor.New(append([]executor.Option{executor.WithPlan(testPlan(b)), executor.WithCheckpoint(runstore.Checkpointer(st)),
 		executor.WithIsolation(), executor.WithRetry(1, 0)}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return e, alert
+}
+
+// BenchmarkServeAlertEngine is BenchmarkServeAlert's baseline: the same
+// runs, journaled into a SQLite store, without HTTP or claims.
+func BenchmarkServeAlertEngine(b *testing.B) {
+	e, alert := journaledEngine(b)
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for b.Loop() {
@@ -298,17 +306,7 @@ func BenchmarkServeAlertConcurrent(b *testing.B) {
 // baseline: 50 goroutines each running the reference alert to its end,
 // journaled into one SQLite store, without HTTP or claims.
 func BenchmarkServeAlertEngineConcurrent(b *testing.B) {
-	opts, alert := benchSetup(b)
-	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	e, err := executor.New(append([]executor.Option{executor.WithPlan(testPlan(b)), executor.WithCheckpoint(runstore.Checkpointer(st)),
-		executor.WithIsolation(), executor.WithRetry(1, 0)}, opts...)...)
-	if err != nil {
-		b.Fatal(err)
-	}
+	e, alert := journaledEngine(b)
 	concurrently(b, func() error {
 		rec, err := e.Run(context.Background(), alert)
 		if err != nil || rec.Status != executor.Completed {
