@@ -66,27 +66,38 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// servedAlert is a server on loopback over a SQLite store, with the
+// scenario's engine options and opts, shut down when b ends; and the
+// reference alert's JSON.
+func servedAlert(b *testing.B, opts ...server.Option) (*httptest.Server, []byte) {
+	engine, alert := benchSetup(b)
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(testPlan(b), st, append([]server.Option{server.WithEngineOptions(engine...),
+		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)...)
+	if err != nil {
+		st.Close()
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	b.Cleanup(func() {
+		hs.Close()
+		srv.Shutdown(context.Background())
+		st.Close()
+	})
+	body, _ := json.Marshal(alert)
+	return hs, body
+}
+
 // BenchmarkServeAlert posts the reference alert to a server on loopback
 // (one client at a time) that runs it to its end journaled into a SQLite
 // store: HTTP, JSON, the run's claim and the run. Its baseline is
 // BenchmarkServeAlertEngine, the same run without the server, as
 // runstore's BenchmarkJournalSQLite measures it.
 func BenchmarkServeAlert(b *testing.B) {
-	opts, alert := benchSetup(b)
-	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(testPlan(b), st, server.WithEngineOptions(opts...),
-		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	body, _ := json.Marshal(alert)
+	hs, body := servedAlert(b)
 	client := hs.Client()
 	b.ReportAllocs()
 	cpu := cpuTime()
@@ -270,21 +281,7 @@ const benchClients = 50
 // post's latency. Its baseline is BenchmarkServeAlertEngineConcurrent,
 // the same 50-way concurrency of runs without HTTP or claims.
 func BenchmarkServeAlertConcurrent(b *testing.B) {
-	opts, alert := benchSetup(b)
-	st, err := sqlite.Open(filepath.Join(b.TempDir(), "runs.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(testPlan(b), st, server.WithEngineOptions(opts...), server.WithWorkers(benchClients),
-		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	body, _ := json.Marshal(alert)
+	hs, body := servedAlert(b, server.WithWorkers(benchClients))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}, Timeout: time.Minute}
 	defer client.CloseIdleConnections()
 	concurrently(b, func() error {
