@@ -21,13 +21,18 @@ import (
 // else is called (see ErrCheckpoint).
 //
 // The record is the engine's own and changes after Checkpoint returns,
-// but in one way only: its scalar fields, Pending and At are set anew,
-// its lists are appended to, and Fields is replaced by a new map when a
-// field changes. No map of the record and no element of its lists is
-// changed in place. A Checkpointer that keeps the record in memory can
-// therefore keep a Record.Snapshot, which shares them; one that does not
-// know where the record comes from keeps a Record.Clone. The run stores
-// of package runstore are Checkpointers.
+// in these ways only: its scalar fields, Pending and At are set anew, its
+// lists are appended to, and its Fields alternate between two maps. No
+// element of its lists and no map in them or in Alert is changed in
+// place. The map given as Fields to one checkpoint stays as it is until a
+// later checkpoint of the run has returned nil with the other map; only
+// then may the engine change it (to bring it up to date with the keys it
+// missed and make it Fields again). A Checkpointer that keeps only the
+// last record it stored, replacing it at each checkpoint, can therefore
+// keep a Record.Snapshot, which shares the maps and the lists' elements;
+// one that keeps older records too, or does not know where a record
+// comes from, keeps a Record.Clone. The run stores of package runstore
+// are Checkpointers.
 type Checkpointer interface {
 	Checkpoint(ctx context.Context, rec *Record) error
 }

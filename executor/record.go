@@ -392,10 +392,11 @@ func (r *Record) Clone() *Record {
 }
 
 // Snapshot returns a copy of r that shares Fields with it, as well as the
-// elements of its lists: what a Checkpointer keeps of a record the engine
-// hands it, since the engine replaces Fields rather than change it, and
-// appends to lists (see Checkpointer). Anyone else changing r's Fields in
-// place changes the snapshot's too: use Clone.
+// elements of its lists: what a Checkpointer that keeps only the last
+// record it stored keeps of a record the engine hands it, since the
+// engine leaves that Fields map as it is until a later checkpoint has
+// succeeded, and only appends to lists (see Checkpointer). Anyone else
+// changing r's Fields in place changes the snapshot's too: use Clone.
 func (r *Record) Snapshot() *Record {
 	if r == nil {
 		return nil

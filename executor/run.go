@@ -36,13 +36,29 @@ type run struct {
 	// retryAttempt the attempt it makes.
 	retryKey     string
 	retryAttempt int
-	// fieldsOut is set when rec.Fields was handed to the Checkpointer,
-	// which may keep it: the next change of a field copies the map.
-	fieldsOut bool
+	// fields is the double buffer behind rec.Fields (see setField).
+	fields fieldBuffer
 	// journal: checkpoint the record (a Checkpointer is set, or the
-	// driver journals). Beside fieldsOut, so that the run and its
-	// record fit one size class.
+	// driver journals).
 	journal bool
+}
+
+// fieldBuffer alternates a run's Fields between two maps, so that a map
+// handed to the Checkpointer stays as it was until a later checkpoint has
+// succeeded with the other one (the contract of Checkpointer), without a
+// copy of the whole map at every change: the map set aside is brought up
+// to date with only the keys it missed.
+type fieldBuffer struct {
+	// kept is set when the live map (rec.Fields) was handed to a
+	// checkpoint since it became live: the next change switches maps.
+	kept bool
+	// spare is the other map, nil until the first switch: the one
+	// handed before the live one, which the Checkpointer holds no more
+	// once it holds the live one.
+	spare map[string]any
+	// lag lists the keys set in the live map since it became live: the
+	// spare lacks them.
+	lag []string
 }
 
 // position is where a run continues.
@@ -758,9 +774,13 @@ func (r *run) save() bool {
 	// A cancelled run still saves where it stopped.
 	if err := r.fx.Checkpoint(context.Background(), r.rec); err != nil {
 		r.err = err
+		// The Checkpointer may still hold the map of its last success,
+		// which is the spare: a change now copies the live map rather
+		// than write to either.
+		r.fields.kept, r.fields.spare = true, nil
 		return false
 	}
-	r.fieldsOut = true
+	r.fields.kept = true
 	return true
 }
 
@@ -803,10 +823,6 @@ func (r *run) merge(mp *methodPlan, outputs map[string]any, complete bool) error
 				strings.Join(missing, ", "), joinIDs(mp.m.Outputs))
 		}
 	}
-	if len(outputs) > 0 && r.fieldsOut {
-		r.rec.Fields = maps.Clone(r.rec.Fields)
-		r.fieldsOut = false
-	}
 	for k, v := range outputs {
 		if f, _ := mp.output(k); f != nil {
 			v = normalize(f, v)
@@ -814,9 +830,33 @@ func (r *run) merge(mp *methodPlan, outputs map[string]any, complete bool) error
 		if r.e.c.redact != nil {
 			v, _ = r.e.c.cleanValue(v)
 		}
-		r.rec.Fields[k] = v
+		r.setField(k, v)
 	}
 	return nil
+}
+
+// setField sets field k to v. If the live map was handed to a checkpoint
+// since it became live, the Checkpointer may hold it: the spare, which it
+// holds no more, is brought up to date and becomes live instead.
+func (r *run) setField(k string, v any) {
+	b := &r.fields
+	if b.kept {
+		live := r.rec.Fields
+		if b.spare == nil {
+			b.spare = maps.Clone(live)
+			b.lag = make([]string, 0, 16)
+		} else {
+			for _, key := range b.lag {
+				b.spare[key] = live[key]
+			}
+		}
+		r.rec.Fields, b.spare = b.spare, live
+		b.lag, b.kept = b.lag[:0], false
+	}
+	r.rec.Fields[k] = v
+	if b.spare != nil {
+		b.lag = append(b.lag, k)
+	}
 }
 
 func listSuffix(f *process.Field) string {

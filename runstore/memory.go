@@ -15,10 +15,12 @@ import (
 // Memory is a Store that keeps records in memory, for tests and for
 // tools that keep records elsewhere themselves. Create and Save keep a
 // snapshot of the record (executor.Record.Snapshot), which shares its
-// Fields map and the elements of its lists: the executor replaces Fields
-// rather than change it, and only appends to lists, so journaling a run
-// costs a small copy per checkpoint. A caller that changes a saved
-// record's Fields in place must save a Clone instead. Load returns a copy
+// Fields map and the elements of its lists, until the next save of the
+// record replaces it: the executor leaves a Fields map it handed to a
+// checkpoint as it is until a later checkpoint has succeeded, and only
+// appends to lists, so journaling a run costs a small copy per
+// checkpoint. A caller that changes a saved record's Fields in place
+// before saving it again must save a Clone instead. Load returns a copy
 // of its own. The zero value is ready to use; it is safe for concurrent
 // use.
 type Memory struct {

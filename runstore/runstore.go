@@ -19,10 +19,11 @@ import (
 //
 // A store may keep references to a saved record's maps (Alert, Fields)
 // and to the elements of its lists until the record is saved again, and
-// take a map it was given before, of the same length, for unchanged (the
-// executor never changes them in place: see executor.Checkpointer); it
-// keeps no reference to the Record itself. Records returned by Load are
-// the caller's own.
+// take a map that is the very map of the same record's last save, of the
+// same length, for unchanged (the executor changes a map it handed to a
+// save only after a later save of the record succeeded with another: see
+// executor.Checkpointer); it keeps no reference to the Record itself.
+// Records returned by Load are the caller's own.
 type Store interface {
 	// Create stores a new record, whose Version must be 0, and sets its
 	// Version to 1. A record with the same id is an error wrapping

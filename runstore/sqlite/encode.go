@@ -33,10 +33,13 @@ import (
 // copy loaded since), and only if the events it encoded are as they were,
 // compared field by field, their maps by identity: an event changed in
 // place, or one replaced, is noticed, and the record encoded whole. A map
-// is known by its identity and length: a map of the record changed in
-// place, or a value changed inside an event's map, is not noticed. The
-// engine never does that (see executor.Checkpointer), and the store's
-// contract lets it rely on it (see runstore.Store). Entries go when their
+// is known by its identity and length, compared with the map of the
+// record's last save only: a map of the record changed in place before
+// it is saved with another, or a value changed inside an event's map, is
+// not noticed. The engine never does that (it alternates Fields between
+// two maps, and changes the one it handed to a save only after a later
+// save of the other: see executor.Checkpointer), and the store's contract
+// lets it rely on it (see runstore.Store). Entries go when their
 // record stops running (the engine saves a record that waits, fails or
 // ends no more), and the cache is bounded.
 
