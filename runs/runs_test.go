@@ -2,11 +2,11 @@ package runs_test
 
 import (
 	"fmt"
-	"github.com/google/go-cmp/cmp"
-
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/secopsdesign/secops/adapters"
 	"github.com/secopsdesign/secops/executor"
