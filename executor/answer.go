@@ -17,11 +17,33 @@ import (
 // and other CheckAnswer errors to 400 Bad Request.
 var ErrNotWaiting = errors.New("the run is not waiting for this answer")
 
+// ErrRolledBack is wrapped by the errors of CheckAnswer (and Resume) for
+// any answer to a run whose rollback began (Record.RollbackBegun): once
+// its containment is being undone, a run is given up, and no answer,
+// approval, recovery or retry takes it further; only a rollback again,
+// to undo what is left. An HTTP front maps it to 409 Conflict.
+var ErrRolledBack = errors.New("the run was rolled back")
+
 // notWaiting is an ErrNotWaiting that says why in its own words.
 type notWaiting struct{ msg string }
 
 func (e notWaiting) Error() string        { return e.msg }
 func (e notWaiting) Is(target error) bool { return target == ErrNotWaiting }
+
+// rolledBackSummary says what rec's rollback undid and left.
+func rolledBackSummary(rec *Record) string {
+	var parts []string
+	if len(rec.RolledBack) > 0 {
+		parts = append(parts, joinNumbers("undone ", rec.RolledBack))
+	}
+	if left := rec.NotRolledBack(); len(left) > 0 {
+		parts = append(parts, joinNumbers("not undone ", left))
+	}
+	if len(parts) == 0 {
+		return "nothing undone yet"
+	}
+	return strings.Join(parts, "; ")
+}
 
 func errNotWaiting(format string, args ...any) error {
 	return notWaiting{fmt.Sprintf(format, args...)}
@@ -85,6 +107,10 @@ func (p *Plan) CheckAnswer(rec *Record, a Answer) error {
 	case "", Retry, Applied:
 	default:
 		return fmt.Errorf("unknown recovery %q: want %q or %q", a.Recover, Retry, Applied)
+	}
+	if rec.RollbackBegun() {
+		return fmt.Errorf("%w: run %s was rolled back (%s): it goes no further; roll it back again to undo what is left",
+			ErrRolledBack, rec.ID, rolledBackSummary(rec))
 	}
 	switch rec.Status {
 	case Running, Interrupted:

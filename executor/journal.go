@@ -205,6 +205,27 @@ func (r *Record) Undoable() bool {
 	return false
 }
 
+// RollbackBegun reports whether a rollback of r was started: it undid,
+// listed for a person, or tried to undo a response method. A run whose
+// rollback began does not go on (see ErrRolledBack); only a rollback
+// again, to undo what is left.
+func (r *Record) RollbackBegun() bool {
+	if len(r.RolledBack) > 0 || len(r.ManualRollback) > 0 {
+		return true
+	}
+	for i := range r.Events {
+		switch e := &r.Events[i]; e.Kind {
+		case EvRolledBack, EvRollbackFailed, EvRollbackManual:
+			return true
+		case EvCallStarted:
+			if isRollbackKey(e.IdempotencyKey) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // NotRolledBack lists the applied response methods of r that are not
 // rolled back, in the order they were applied.
 func (r *Record) NotRolledBack() []ident.Number {

@@ -9,6 +9,19 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 )
 
+// waitingFor says in words what p waits for.
+func waitingFor(p *Pending) string {
+	switch {
+	case p == nil:
+		return "an answer"
+	case p.Method != "":
+		return fmt.Sprintf("method %s", p.Method)
+	case p.Response != "":
+		return fmt.Sprintf("the approval of response %s", p.Response)
+	}
+	return "an answer"
+}
+
 // Rollback undoes the response methods rec applied, the latest first: a
 // method whose rollback has an action calls it (with the method's inputs
 // and Request.Rollback set); one whose rollback is a procedure only is
@@ -19,8 +32,11 @@ import (
 // interrupted during it, or it timed out; see Record.Uncertain) is
 // counted as applied and undone: undoing must be safe to repeat. While
 // it works the record's status is running (its status before is kept in
-// PriorStatus and restored at the end; a run that was interrupted ends
-// failed), and each rollback call is journaled as the run's calls are.
+// PriorStatus and restored at the end), and each rollback call is
+// journaled as the run's calls are. A run that had not ended (it was
+// interrupted, or waited for a person or an approval inside its response)
+// is given up: it ends failed, with nothing pending, and goes no further
+// (see ErrRolledBack).
 //
 // It updates rec in place, returns it, and returns an error naming every
 // rollback action that failed. A record whose run started with another
@@ -139,13 +155,25 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 	}
 	rec.Status = rec.PriorStatus
 	rec.PriorStatus = ""
-	if rec.Status == Running || rec.Status == Interrupted {
+	switch rec.Status {
+	case Running, Interrupted:
 		// An interrupted run that is rolled back is given up.
 		rec.Status = Failed
 		if rec.Error == "" {
 			rec.Error = "the run was interrupted, then rolled back"
 		}
 		rec.At = nil
+	case Waiting:
+		// So is one that waited: the rest of its response is not
+		// applied, and what it waited for is asked no more.
+		if rec.RollbackBegun() {
+			rec.Status = Failed
+			if rec.Error == "" {
+				rec.Error = "rolled back while it waited for " + waitingFor(rec.Pending) + ": the run was given up"
+			}
+			r.event(Event{Kind: EvFailed, Step: rec.Pending.Step, Method: rec.Pending.Method, Response: rec.Pending.Response, Error: rec.Error})
+			rec.Pending, rec.At = nil, nil
+		}
 	}
 	rec.Updated = fx.Now()
 	r.save()

@@ -19,7 +19,7 @@
 // Front ends (the CLI, the HTTP server) only turn the typed errors of
 // this package into messages, exit codes or problems: ErrNotWaiting,
 // ErrRunning, ErrNotInterrupted, ErrFailed, ErrNotFailed,
-// ErrNothingToUndo, ErrKeyReused, ErrInvalidAnswer, *WrongPartyError,
+// ErrNothingToUndo, ErrRolledBack, ErrKeyReused, ErrInvalidAnswer, *WrongPartyError,
 // *runstore.ClaimedError (with when the claim lapses),
 // *executor.UncertainError and *executor.DesignChangedError. An act
 // refused returns the run's current record beside the error, so that a

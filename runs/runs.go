@@ -117,6 +117,9 @@ var (
 	// ErrNothingToUndo: a rollback of a run with no response method
 	// applied and not rolled back already.
 	ErrNothingToUndo = errors.New("nothing to roll back")
+	// ErrRolledBack: an act other than a rollback on a run whose
+	// rollback began; the run goes no further.
+	ErrRolledBack = executor.ErrRolledBack
 	// ErrInvalidAnswer: the answer does not fit the design (its list of
 	// problems is in the error's Unwrap).
 	ErrInvalidAnswer = errors.New("the answer does not fit the design")
@@ -193,6 +196,9 @@ func (r Rules) Check(rec *executor.Record, a Act, by Actor, live bool) error {
 		}
 	}
 	running := rec.Status == executor.Running && live
+	if a.Op != OpRollback && rec.RollbackBegun() && !running {
+		return r.Plan.CheckAnswer(rec, a.Answer(by.Name)) // wraps ErrRolledBack
+	}
 	switch a.Op {
 	case OpRollback:
 		if !rec.Undoable() {
@@ -228,7 +234,8 @@ func (r Rules) Check(rec *executor.Record, a Act, by Actor, live bool) error {
 	}
 	if err := r.Plan.CheckAnswer(rec, a.Answer(by.Name)); err != nil {
 		var ue *executor.UncertainError
-		if errors.As(err, &ue) || errors.Is(err, executor.ErrNotWaiting) || errors.Is(err, executor.ErrDesignChanged) {
+		if errors.As(err, &ue) || errors.Is(err, executor.ErrNotWaiting) || errors.Is(err, executor.ErrDesignChanged) ||
+			errors.Is(err, executor.ErrRolledBack) {
 			return err
 		}
 		return &answerError{err}
@@ -402,7 +409,7 @@ func Refused(err error) bool {
 		return true
 	}
 	for _, e := range []error{ErrNotFound, ErrNotWaiting, ErrRunning, ErrNotInterrupted, ErrFailed, ErrNotFailed, ErrNothingToUndo,
-		ErrInvalidAnswer, ErrWrongParty, ErrKeyReused, ErrClosed, ErrClaimed, executor.ErrDesignChanged} {
+		ErrRolledBack, ErrInvalidAnswer, ErrWrongParty, ErrKeyReused, ErrClosed, ErrClaimed, executor.ErrDesignChanged} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -145,6 +145,8 @@ func (s *Server) actProblem(id string, rec *executor.Record, err error) *Problem
 		return state("failed", "The run failed", err.Error()+`: POST /recover with {"mode": "retry"}`)
 	case errors.Is(err, runs.ErrNotFailed):
 		return state("not-recoverable", "Nothing to recover", err.Error())
+	case errors.Is(err, runs.ErrRolledBack):
+		return state("rolled-back", "The run was rolled back", err.Error())
 	case errors.Is(err, runs.ErrNothingToUndo):
 		return state("nothing-to-roll-back", "Nothing to roll back", err.Error())
 	case errors.Is(err, executor.ErrDesignChanged):

@@ -131,6 +131,8 @@ func answerError(id string, err error) error {
 			return fmt.Errorf("%w: %s", ErrInvalidAnswer, app.Message())
 		case ErrTypeNothingToUndo:
 			return fmt.Errorf("%w: %s", ErrNothingToUndo, app.Message())
+		case ErrTypeRolledBack:
+			return fmt.Errorf("%w: %s", executor.ErrRolledBack, app.Message())
 		case ErrTypeRunning:
 			return fmt.Errorf("%w: %s", runs.ErrRunning, app.Message())
 		case ErrTypeNotInterrupted:

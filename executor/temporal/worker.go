@@ -54,6 +54,9 @@ const (
 	ErrTypeInvalidAnswer = "InvalidAnswer"
 	// ErrTypeNothingToUndo: a rollback of a run with nothing to undo.
 	ErrTypeNothingToUndo = "NothingToUndo"
+	// ErrTypeRolledBack: an act on a run whose rollback began
+	// (executor.ErrRolledBack).
+	ErrTypeRolledBack = "RolledBack"
 	// ErrTypeRunning, ErrTypeNotInterrupted, ErrTypeFailed,
 	// ErrTypeNotFailed and ErrTypeDesignChanged are the refusals of
 	// runs.ErrRunning, runs.ErrNotInterrupted, runs.ErrFailed,

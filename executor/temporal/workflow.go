@@ -196,6 +196,7 @@ func errType(err error) string {
 		{runs.ErrWrongParty, ErrTypeWrongParty}, {runs.ErrNothingToUndo, ErrTypeNothingToUndo}, {runs.ErrRunning, ErrTypeRunning},
 		{runs.ErrNotInterrupted, ErrTypeNotInterrupted}, {runs.ErrFailed, ErrTypeFailed}, {runs.ErrNotFailed, ErrTypeNotFailed},
 		{executor.ErrDesignChanged, ErrTypeDesignChanged}, {executor.ErrNotWaiting, ErrTypeNotWaiting},
+		{executor.ErrRolledBack, ErrTypeRolledBack},
 	} {
 		if errors.Is(err, t.err) {
 			return t.name
