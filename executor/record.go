@@ -210,6 +210,18 @@ type Cursor struct {
 	Method ident.Number `json:"method,omitempty"`
 }
 
+// String says in words what p waits for: "method 1.4.1", "the approval
+// of csirt for response fr-1", or "an answer" when p is nil.
+func (p *Pending) String() string {
+	switch {
+	case p != nil && p.Method != "":
+		return "method " + string(p.Method)
+	case p != nil && p.Party != "":
+		return fmt.Sprintf("the approval of %s for response %s", p.Party, p.Response)
+	}
+	return "an answer"
+}
+
 // Manual is a rollback procedure a person has to carry out.
 type Manual struct {
 	// Method is the number of the applied method to undo.

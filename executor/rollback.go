@@ -9,19 +9,6 @@ import (
 	"github.com/secopsdesign/secops/adapters"
 )
 
-// waitingFor says in words what p waits for.
-func waitingFor(p *Pending) string {
-	switch {
-	case p == nil:
-		return "an answer"
-	case p.Method != "":
-		return fmt.Sprintf("method %s", p.Method)
-	case p.Response != "":
-		return fmt.Sprintf("the approval of response %s", p.Response)
-	}
-	return "an answer"
-}
-
 // Rollback undoes the response methods rec applied, the latest first: a
 // method whose rollback has an action calls it (with the method's inputs
 // and Request.Rollback set); one whose rollback is a procedure only is
@@ -169,9 +156,13 @@ func (e *Engine) rollback(ctx context.Context, fx Effects, journal bool, rec *Re
 		if rec.RollbackBegun() {
 			rec.Status = Failed
 			if rec.Error == "" {
-				rec.Error = "rolled back while it waited for " + waitingFor(rec.Pending) + ": the run was given up"
+				rec.Error = "rolled back while it waited for " + rec.Pending.String() + ": the run was given up"
 			}
-			r.event(Event{Kind: EvFailed, Step: rec.Pending.Step, Method: rec.Pending.Method, Response: rec.Pending.Response, Error: rec.Error})
+			ev := Event{Kind: EvFailed, Error: rec.Error}
+			if p := rec.Pending; p != nil {
+				ev.Step, ev.Method, ev.Response = p.Step, p.Method, p.Response
+			}
+			r.event(ev)
 			rec.Pending, rec.At = nil, nil
 		}
 	}

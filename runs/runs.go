@@ -211,7 +211,7 @@ func (r Rules) Check(rec *executor.Record, a Act, by Actor, live bool) error {
 	case OpRecover:
 		switch {
 		case rec.Status == executor.Waiting:
-			return fmt.Errorf("%w: run %s waits for %s: answer or approve it instead", ErrNotInterrupted, id, waitsFor(rec))
+			return fmt.Errorf("%w: run %s waits for %s: answer or approve it instead", ErrNotInterrupted, id, rec.Pending)
 		case rec.Status == executor.Failed && a.Mode != executor.Retry:
 			return fmt.Errorf("%w: run %s failed: %s; it is retried from its failed method (retry)", ErrFailed, id, rec.Error)
 		case a.Mode != "" && a.Mode != executor.Retry && a.Mode != executor.Applied:
@@ -265,16 +265,6 @@ func (r Rules) checkParty(rec *executor.Record, a Act, by Actor) error {
 }
 
 // waitsFor says what a waiting run waits for.
-func waitsFor(rec *executor.Record) string {
-	switch p := rec.Pending; {
-	case p != nil && p.Party != "":
-		return fmt.Sprintf("the approval of %s for response %s", p.Party, p.Response)
-	case p != nil && p.Method != "":
-		return "task " + string(p.Method)
-	}
-	return "an answer"
-}
-
 // TaskParty returns the party that answers a person's task pending in a
 // run: the party responsible, in the design's responsibilities (RACI),
 // for the phase the task belongs to. The confirmation of a detection and
